@@ -1,0 +1,29 @@
+# Relais: `make run` starts the product, `make test` runs every test.
+
+MODEL_DIR := models/all-MiniLM-L6-v2
+MODEL_SHA256 := 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+RELAIS := target/release/relais
+
+.PHONY: run test bench models build eval
+
+run: models build
+	$(RELAIS) chat --lang en
+
+build:
+	cargo build --release --locked
+
+test: models
+	cargo test --release --locked --workspace
+
+bench: models
+	cargo bench --locked --workspace
+
+# Accuracy figures on the shared benchmark sets (../shared/datasets).
+eval: models build
+	$(RELAIS) nlu eval --train ../shared/datasets/banking77/train.jsonl --test ../shared/datasets/banking77/test.jsonl --json
+	$(RELAIS) nlu eval --train ../shared/datasets/clinc150/train.jsonl --valid ../shared/datasets/clinc150/valid.jsonl --test ../shared/datasets/clinc150/test.jsonl --json
+
+models: $(MODEL_DIR)/model.safetensors
+
+$(MODEL_DIR)/model.safetensors:
+	scripts/fetch-model.sh $(MODEL_DIR) $(MODEL_SHA256)

@@ -1,0 +1,64 @@
+//! Short snippets: the sentence of a passage that shares the most words with the query,
+//! without markdown marks, cut at a word boundary.
+
+use std::collections::HashSet;
+
+/// Longest snippet, in characters (an ellipsis is added when cut).
+pub const SNIPPET_CHARS: usize = 200;
+
+/// The part of `text` to show for `query`.
+pub fn snippet(text: &str, query: &str) -> String {
+    let query_words: HashSet<String> = words(query).collect();
+    let best = sentences(text)
+        .enumerate()
+        .max_by_key(|(index, sentence)| (words(sentence).filter(|w| query_words.contains(w)).count(), usize::MAX - index))
+        .map_or("", |(_, sentence)| sentence);
+    shorten(&plain(best), SNIPPET_CHARS)
+}
+
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_lowercase)
+}
+
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive(['\n', '.', '!', '?']).map(str::trim).filter(|s| s.chars().any(char::is_alphanumeric))
+}
+
+/// `text` without the marks of emphasis, headings, list items and tables.
+fn plain(text: &str) -> String {
+    let text = text.trim_start_matches(['#', '-', '*', '>', ' ']);
+    let stripped: String = text.chars().filter(|c| !matches!(c, '*' | '`' | '|')).collect();
+    stripped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let end = cut.rfind(' ').filter(|&i| i > max / 2).unwrap_or(cut.len());
+    format!("{}…", cut[..end].trim_end_matches([',', ';', ':', ' ']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_sentence_matching_the_query() {
+        let text = "Intro sentence. The **tracking link** is in the email.\n- Another point";
+        assert_eq!(snippet(text, "where is the tracking link"), "The tracking link is in the email.");
+        assert_eq!(snippet(text, "nothing in common"), "Intro sentence.");
+    }
+
+    #[test]
+    fn long_snippets_are_cut_at_a_word() {
+        let text = "word ".repeat(100);
+        let short = snippet(&text, "word");
+        assert!(short.chars().count() <= SNIPPET_CHARS + 1);
+        assert!(short.ends_with("word…"));
+        assert_eq!(snippet("", "x"), "");
+    }
+}

@@ -1,0 +1,165 @@
+//! Sentence encoder: a BERT-family sentence-transformer (all-MiniLM-L6-v2 by default)
+//! run on the CPU with candle, giving one L2-normalised embedding per text.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use sha2::{Digest, Sha256};
+use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+
+use crate::NluError;
+
+/// Longest input, in tokens, that the encoder looks at; the rest of a text is cut.
+pub const MAX_TOKENS: usize = 256;
+
+/// How many texts go through the model in one forward pass.
+const BATCH_SIZE: usize = 32;
+
+/// Files a sentence-transformer folder must hold.
+const REQUIRED_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
+
+/// Turns texts into unit-length sentence embeddings.
+pub struct Encoder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    dim: usize,
+    fingerprint: String,
+    device: Device,
+}
+
+impl Encoder {
+    /// Loads a BERT-family sentence-transformer from a folder holding `config.json`,
+    /// `tokenizer.json` and `model.safetensors`.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self, NluError> {
+        let dir = dir.as_ref();
+        let missing: Vec<&str> = REQUIRED_FILES
+            .into_iter()
+            .filter(|name| !dir.join(name).is_file())
+            .collect();
+        if !missing.is_empty() {
+            return Err(NluError::ModelMissing {
+                dir: dir.to_path_buf(),
+                missing: missing.join(", "),
+            });
+        }
+        let config_text = read(dir.join("config.json"))?;
+        let config: Config =
+            serde_json::from_slice(&config_text).map_err(|source| NluError::ModelConfig {
+                path: dir.join("config.json"),
+                message: source.to_string(),
+            })?;
+        let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json")).map_err(|source| {
+            NluError::ModelConfig {
+                path: dir.join("tokenizer.json"),
+                message: source.to_string(),
+            }
+        })?;
+        // tokenizer.json ships fixed 128-token padding; pad to the longest text instead.
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            ..PaddingParams::default()
+        }));
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..TruncationParams::default()
+            }))
+            .map_err(|source| NluError::ModelConfig {
+                path: dir.join("tokenizer.json"),
+                message: source.to_string(),
+            })?;
+
+        let weights_path = dir.join("model.safetensors");
+        let weights = read(&weights_path)?;
+        let fingerprint = format!("{:x}", Sha256::digest(&weights));
+        let device = Device::Cpu;
+        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
+            .map_err(|source| NluError::weights(&weights_path, source))?;
+        let model =
+            BertModel::load(vb, &config).map_err(|source| NluError::weights(&weights_path, source))?;
+        Ok(Self {
+            model,
+            tokenizer,
+            dim: config.hidden_size,
+            fingerprint,
+            device,
+        })
+    }
+
+    /// Length of every embedding.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// SHA-256 of the weights, so that caches of embeddings can tell models apart.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Embeds one text.
+    pub fn encode_one(&self, text: &str) -> Result<Vec<f32>, NluError> {
+        Ok(self.encode(&[text])?.remove(0))
+    }
+
+    /// Embeds many texts, in their order. Texts are grouped by length so that each
+    /// forward pass pads as little as possible.
+    pub fn encode<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>, NluError> {
+        self.encode_with_progress(texts, |_| {})
+    }
+
+    /// [`Encoder::encode`], calling `progress` with the number of texts done after
+    /// each forward pass.
+    pub fn encode_with_progress<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        mut progress: impl FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>, NluError> {
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| texts[i].as_ref().len());
+        let mut out = vec![Vec::new(); texts.len()];
+        let mut done = 0;
+        for chunk in order.chunks(BATCH_SIZE) {
+            let batch: Vec<&str> = chunk.iter().map(|&i| texts[i].as_ref()).collect();
+            for (&i, embedding) in chunk.iter().zip(self.forward(&batch)?) {
+                out[i] = embedding;
+            }
+            done += chunk.len();
+            progress(done);
+        }
+        Ok(out)
+    }
+
+    fn forward(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NluError> {
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|source| NluError::Tokenize(source.to_string()))?;
+        let rows = encodings.len();
+        let cols = encodings[0].get_ids().len();
+        let mut ids = Vec::with_capacity(rows * cols);
+        let mut mask = Vec::with_capacity(rows * cols);
+        for encoding in &encodings {
+            ids.extend_from_slice(encoding.get_ids());
+            mask.extend_from_slice(encoding.get_attention_mask());
+        }
+        let ids = Tensor::from_vec(ids, (rows, cols), &self.device)?;
+        let mask = Tensor::from_vec(mask, (rows, cols), &self.device)?;
+        let token_types = ids.zeros_like()?;
+        let hidden = self.model.forward(&ids, &token_types, Some(&mask))?;
+        // Mean over real tokens only, then unit length.
+        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+        let counts = mask.sum(1)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?;
+        let unit = mean.broadcast_div(&norms)?;
+        Ok(unit.to_vec2::<f32>()?)
+    }
+}
+
+fn read(path: impl Into<PathBuf>) -> Result<Vec<u8>, NluError> {
+    let path = path.into();
+    std::fs::read(&path).map_err(|source| NluError::Io { path, source })
+}

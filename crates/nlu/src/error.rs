@@ -1,0 +1,50 @@
+//! Errors of relais-nlu, each naming the file or setting a person has to fix.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum NluError {
+    #[error(
+        "the model folder {dir} lacks {missing}; run `make models` to fetch all-MiniLM-L6-v2, \
+         or point to a folder holding a sentence-transformer's config.json, tokenizer.json and model.safetensors"
+    )]
+    ModelMissing { dir: PathBuf, missing: String },
+    #[error("{path}: {message}")]
+    ModelConfig { path: PathBuf, message: String },
+    #[error("{path}: cannot load the weights: {message}")]
+    Weights { path: PathBuf, message: String },
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Data { path: PathBuf, message: String },
+    #[error("no training examples found in {0}")]
+    NoData(PathBuf),
+    #[error("training needs at least two intents, found {0}")]
+    TooFewIntents(usize),
+    #[error("tokenizer: {0}")]
+    Tokenize(String),
+    #[error("model computation failed: {0}")]
+    Compute(#[from] candle_core::Error),
+    #[error("{path}: not a Relais intent model ({message}); train one with `relais nlu train`")]
+    BadModelFile { path: PathBuf, message: String },
+}
+
+impl NluError {
+    pub(crate) fn weights(path: &Path, source: candle_core::Error) -> Self {
+        Self::Weights {
+            path: path.to_path_buf(),
+            message: source.to_string(),
+        }
+    }
+
+    pub(crate) fn data(path: &Path, message: impl Into<String>) -> Self {
+        Self::Data {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Evaluation of the intent model on a labelled test set: accuracy, macro F1,
+//! out-of-scope precision and recall, training time and prediction latency.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::{EmbeddingCache, Encoder, Example, IntentModel, NluError, OOS, TrainOptions, TrainProgress};
+
+/// How many test messages are timed one at a time for the latency figures.
+const LATENCY_SAMPLES: usize = 500;
+
+/// The figures `relais nlu eval` prints.
+#[derive(Debug, Serialize)]
+pub struct Evaluation {
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    /// Share of in-scope test queries given their right intent (not `oos`).
+    pub in_scope_accuracy: f64,
+    pub oos_precision: Option<f64>,
+    pub oos_recall: Option<f64>,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub train_seconds: f64,
+    pub predict_p50_ms: f64,
+    pub predict_p99_ms: f64,
+    pub threshold: f64,
+}
+
+/// Trains on `train` (and `valid`), then scores `test`.
+pub fn evaluate(
+    encoder: &Encoder,
+    cache: Option<&mut EmbeddingCache>,
+    train: &[Example],
+    valid: Option<&[Example]>,
+    test: &[Example],
+    options: &TrainOptions,
+    progress: impl FnMut(TrainProgress),
+) -> Result<Evaluation, NluError> {
+    let mut cache = cache;
+    let started = Instant::now();
+    let model = IntentModel::train(encoder, cache.as_deref_mut(), train, valid, options, progress)?;
+    let train_seconds = started.elapsed().as_secs_f64();
+
+    let texts: Vec<&str> = test.iter().map(|e| e.text.as_str()).collect();
+    let embeddings = match cache {
+        Some(cache) => cache.embed(encoder, &texts, |_| {})?,
+        None => encoder.encode(&texts)?,
+    };
+    let predicted = texts
+        .iter()
+        .zip(&embeddings)
+        .map(|(text, embedding)| Ok(model.predict_embedded(text, embedding)?.intent))
+        .collect::<Result<Vec<String>, NluError>>()?;
+    let gold: Vec<&str> = test.iter().map(|e| e.intent.as_str()).collect();
+
+    let mut latencies = Vec::with_capacity(LATENCY_SAMPLES);
+    for text in texts.iter().take(LATENCY_SAMPLES) {
+        let started = Instant::now();
+        model.predict(encoder, text)?;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    latencies.sort_by(f64::total_cmp);
+
+    let n_train = train.len() + valid.map_or(0, <[Example]>::len);
+    Ok(score(&gold, &predicted, n_train, train_seconds, &latencies, model.threshold()))
+}
+
+fn score(gold: &[&str], predicted: &[String], n_train: usize, train_seconds: f64, latencies: &[f64], threshold: f32) -> Evaluation {
+    let n = gold.len().max(1) as f64;
+    let correct = gold.iter().zip(predicted).filter(|(g, p)| **g == p.as_str()).count();
+    let in_scope: Vec<(&&str, &String)> = gold.iter().zip(predicted).filter(|(g, _)| **g != OOS).collect();
+    let in_scope_right = in_scope.iter().filter(|(g, p)| **g == p.as_str()).count();
+    let has_oos = gold.contains(&OOS);
+    let said_oos = predicted.iter().filter(|p| *p == OOS).count();
+    let caught = gold.iter().zip(predicted).filter(|(g, p)| **g == OOS && *p == OOS).count();
+    let actual_oos = gold.iter().filter(|g| **g == OOS).count();
+    Evaluation {
+        accuracy: correct as f64 / n,
+        macro_f1: macro_f1(gold, predicted),
+        in_scope_accuracy: in_scope_right as f64 / in_scope.len().max(1) as f64,
+        oos_precision: has_oos.then(|| ratio(caught, said_oos)),
+        oos_recall: has_oos.then(|| ratio(caught, actual_oos)),
+        n_train,
+        n_test: gold.len(),
+        train_seconds,
+        predict_p50_ms: percentile(latencies, 0.50),
+        predict_p99_ms: percentile(latencies, 0.99),
+        threshold: threshold as f64,
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// Mean F1 over the labels of the test set (`oos` included when present).
+fn macro_f1(gold: &[&str], predicted: &[String]) -> f64 {
+    let mut counts: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for label in gold {
+        counts.entry(label).or_default();
+    }
+    for (g, p) in gold.iter().zip(predicted) {
+        if *g == p.as_str() {
+            counts.entry(g).or_default().0 += 1;
+        } else {
+            counts.entry(g).or_default().2 += 1;
+            if let Some(entry) = counts.get_mut(p.as_str()) {
+                entry.1 += 1;
+            }
+        }
+    }
+    let f1s: Vec<f64> = counts
+        .values()
+        .map(|&(tp, fp, fn_)| if tp == 0 { 0.0 } else { 2.0 * tp as f64 / (2 * tp + fp + fn_) as f64 })
+        .collect();
+    f1s.iter().sum::<f64>() / f1s.len().max(1) as f64
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_accuracy_f1_and_out_of_scope() {
+        let gold = ["a", "a", "b", "oos", "oos"];
+        let predicted: Vec<String> = ["a", "b", "b", "oos", "a"].iter().map(|s| s.to_string()).collect();
+        let e = score(&gold, &predicted, 10, 1.0, &[1.0, 2.0, 3.0], 0.4);
+        assert!((e.accuracy - 0.6).abs() < 1e-9);
+        assert!((e.in_scope_accuracy - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(e.oos_precision, Some(1.0));
+        assert_eq!(e.oos_recall, Some(0.5));
+        // F1: a = 2·1/(2+1+1) = 0.5, b = 2/(2+1+0) = 2/3, oos = 2/(2+0+1) = 2/3.
+        assert!((e.macro_f1 - (0.5 + 2.0 / 3.0 + 2.0 / 3.0) / 3.0).abs() < 1e-9);
+        assert_eq!(e.predict_p50_ms, 2.0);
+    }
+
+    #[test]
+    fn no_oos_in_the_test_set_gives_null_oos_figures() {
+        let predicted: Vec<String> = vec!["a".into()];
+        let e = score(&["a"], &predicted, 1, 0.0, &[], 0.0);
+        assert_eq!(e.oos_precision, None);
+        assert_eq!(e.oos_recall, None);
+    }
+}

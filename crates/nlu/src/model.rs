@@ -1,0 +1,622 @@
+//! The intent model: training, calibration, out-of-scope detection, prediction,
+//! saving and loading.
+//!
+//! Out-of-scope detection combines two signals into one score: the calibrated
+//! probability of the best intent, and the cosine similarity to the nearest training
+//! example. A query near nothing that was ever said is out of scope even when the
+//! classifier, which must pick some intent, is sure of itself. How much each signal
+//! weighs and where the threshold lies are chosen on held-out data: the validation
+//! set when there is one, otherwise a slice of the training data.
+
+use std::path::Path;
+
+use candle_core::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::classifier::{FitOptions, Input, Linear, softmax};
+use crate::features::Lexicon;
+use crate::{EmbeddingCache, Encoder, Example, NluError, background};
+
+/// The label of out-of-scope examples in training data, and of out-of-scope predictions.
+pub const OOS: &str = "oos";
+
+/// Bumped whenever the saved layout changes, so that old files are retrained.
+const FORMAT: u32 = 1;
+
+/// How many ranked intents a prediction carries.
+const RANKING_LEN: usize = 5;
+
+/// Settings of training; all have defaults that suit intent sets from 5 to 500 intents.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct TrainOptions {
+    /// Passes over the training data.
+    pub epochs: usize,
+    /// Step size of the optimiser at the start (it decays linearly to zero).
+    pub learning_rate: f32,
+    /// L2 shrinkage of the weights: higher is smoother and less sure of itself.
+    pub weight_decay: f32,
+    /// Scale of the sentence embedding against the (unit-length) n-gram features.
+    pub embedding_weight: f32,
+    /// Share of the training data held out to calibrate when no validation set is given.
+    pub holdout_fraction: f32,
+    /// With no out-of-scope examples to tune on, the threshold rejects this share of
+    /// held-out in-scope queries: the price paid in false alarms for catching strangers.
+    pub in_scope_rejection: f32,
+    /// With no `oos` examples in the data, learn out-of-scope from a built-in set of
+    /// general questions no shop assistant handles (weather, trivia, recipes…).
+    pub background_strangers: bool,
+    /// [`TrainOptions::in_scope_rejection`] when only the built-in strangers stand for
+    /// out-of-scope queries: lower, since they only hint at what the real ones look like.
+    pub background_rejection: f32,
+    /// Share of the final probabilities that comes from a vote of the nearest training
+    /// examples; the linear classifier gives the rest.
+    pub neighbour_weight: f32,
+    /// How many nearest training examples vote.
+    pub neighbours: usize,
+    /// Top two intents closer than this (in probability) make the prediction ambiguous.
+    pub ambiguity_margin: f32,
+    /// Seed of every random choice, so that training is repeatable.
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self {
+            epochs: 6,
+            learning_rate: 0.01,
+            weight_decay: 1e-4,
+            embedding_weight: 3.0,
+            holdout_fraction: 0.1,
+            in_scope_rejection: 0.03,
+            background_strangers: true,
+            background_rejection: 0.0,
+            neighbour_weight: 0.3,
+            neighbours: 5,
+            ambiguity_margin: 0.1,
+            seed: 42,
+        }
+    }
+}
+
+/// What training reports while it runs.
+#[derive(Debug, Clone, Copy)]
+pub enum TrainProgress {
+    /// Texts embedded so far.
+    Embedding { done: usize, total: usize },
+    /// Epochs done of a fit; `final_fit` is false while calibrating on held-out data.
+    Fitting { epoch: usize, epochs: usize, final_fit: bool },
+}
+
+/// One intent and its calibrated probability.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntentScore {
+    pub intent: String,
+    pub probability: f32,
+}
+
+/// What the model makes of one text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prediction {
+    /// The best intent, or [`OOS`] when the text fits none.
+    pub intent: String,
+    /// Calibrated probability of the best in-scope intent.
+    pub confidence: f32,
+    /// The best in-scope intents, most likely first.
+    pub ranking: Vec<IntentScore>,
+    /// True when the top two intents are too close to choose between.
+    pub ambiguous: bool,
+    /// Cosine similarity to the nearest training example.
+    pub nearest_similarity: f32,
+    /// The combined in-scope score that the threshold applies to.
+    pub in_scope_score: f32,
+}
+
+impl Prediction {
+    pub fn is_oos(&self) -> bool {
+        self.intent == OOS
+    }
+}
+
+/// How the in-scope score is made and where it is cut.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct OosGate {
+    /// Weight of the classifier's confidence; the nearest-example similarity gets the rest.
+    confidence_weight: f32,
+    threshold: f32,
+}
+
+impl OosGate {
+    fn score(&self, confidence: f32, similarity: f32) -> f32 {
+        self.confidence_weight * confidence + (1.0 - self.confidence_weight) * similarity
+    }
+}
+
+/// A trained intent classifier with its out-of-scope gate.
+#[derive(Serialize, Deserialize)]
+pub struct IntentModel {
+    format: u32,
+    data_hash: String,
+    encoder_fingerprint: String,
+    labels: Vec<String>,
+    lexicon: Lexicon,
+    linear: Linear,
+    temperature: f32,
+    gate: OosGate,
+    options: TrainOptions,
+    dim: usize,
+    /// Embeddings of the in-scope training examples, row after row, and their labels.
+    example_embeddings: Vec<f32>,
+    example_labels: Vec<usize>,
+    #[serde(skip)]
+    neighbours: Option<Neighbours>,
+}
+
+/// Embedded, labelled examples ready for fitting.
+struct Prepared<'a> {
+    texts: Vec<&'a str>,
+    embeddings: Vec<Vec<f32>>,
+    labels: Vec<usize>,
+}
+
+impl Prepared<'_> {
+    fn subset(&self, rows: &[usize]) -> Self {
+        Prepared {
+            texts: rows.iter().map(|&i| self.texts[i]).collect(),
+            embeddings: rows.iter().map(|&i| self.embeddings[i].clone()).collect(),
+            labels: rows.iter().map(|&i| self.labels[i]).collect(),
+        }
+    }
+}
+
+/// The classifier and lexicon fitted on one set of examples.
+struct Fitted {
+    lexicon: Lexicon,
+    linear: Linear,
+}
+
+impl IntentModel {
+    /// Hash of everything training depends on; a saved model with the same hash is current.
+    pub fn data_hash(encoder: &Encoder, train: &[Example], valid: Option<&[Example]>, options: &TrainOptions) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(FORMAT.to_le_bytes());
+        hasher.update(encoder.fingerprint());
+        hasher.update(serde_json::to_vec(options).unwrap_or_default());
+        for (set, examples) in [("train", Some(train)), ("valid", valid)] {
+            hasher.update(set);
+            for example in examples.into_iter().flatten() {
+                hasher.update(example.intent.as_bytes());
+                hasher.update([0]);
+                hasher.update(example.text.as_bytes());
+                hasher.update([0]);
+            }
+        }
+        format!("{:x}", hasher.finalize())
+    }
+
+    /// Trains on `train`; `valid`, when given, calibrates the probabilities and picks the
+    /// out-of-scope threshold, and is then learnt from too.
+    pub fn train(
+        encoder: &Encoder,
+        cache: Option<&mut EmbeddingCache>,
+        train: &[Example],
+        valid: Option<&[Example]>,
+        options: &TrainOptions,
+        mut progress: impl FnMut(TrainProgress),
+    ) -> Result<Self, NluError> {
+        let data_hash = Self::data_hash(encoder, train, valid, options);
+        let mut labels: Vec<String> = train.iter().map(|e| e.intent.clone()).collect();
+        labels.sort();
+        labels.dedup();
+        let in_scope = labels.iter().filter(|l| *l != OOS).count();
+        if in_scope < 2 {
+            return Err(NluError::TooFewIntents(in_scope));
+        }
+        // Without out-of-scope examples of its own, the model learns them from a
+        // built-in set of strangers, and dares only a smaller false-alarm rate.
+        let (train, rejection) = if labels.iter().any(|l| l == OOS) || !options.background_strangers {
+            (train.to_vec(), options.in_scope_rejection)
+        } else {
+            labels.push(OOS.to_string());
+            labels.sort();
+            let with_strangers = train.iter().cloned().chain(background::strangers()).collect();
+            (with_strangers, options.background_rejection)
+        };
+        let train = train.as_slice();
+        let valid: Vec<&Example> = valid
+            .into_iter()
+            .flatten()
+            .filter(|e| labels.binary_search(&e.intent).is_ok())
+            .collect();
+        let all: Vec<&Example> = train.iter().chain(valid.iter().copied()).collect();
+        let texts: Vec<&str> = all.iter().map(|e| e.text.as_str()).collect();
+        let total = texts.len();
+        let report = |done| progress(TrainProgress::Embedding { done, total });
+        let embeddings = match cache {
+            Some(cache) => cache.embed(encoder, &texts, report)?,
+            None => encoder.encode_with_progress(&texts, report)?,
+        };
+        let prepared = Prepared {
+            texts,
+            embeddings,
+            labels: all
+                .iter()
+                .map(|e| labels.binary_search(&e.intent).unwrap_or_default())
+                .collect(),
+        };
+        let (fit_rows, held_rows) = if valid.is_empty() {
+            holdout_split(&prepared.labels, options.holdout_fraction, options.seed)
+        } else {
+            ((0..train.len()).collect(), (train.len()..total).collect())
+        };
+        let oos_label = labels.iter().position(|l| l == OOS);
+        let fit_part = prepared.subset(&fit_rows);
+        let held_part = prepared.subset(&held_rows);
+        let epochs = options.epochs;
+        let first = fit(&fit_part, labels.len(), options, |epoch| {
+            progress(TrainProgress::Fitting { epoch, epochs, final_fit: false })
+        });
+        let (rows, row_labels) = in_scope_rows(&fit_part, oos_label);
+        let neighbours = Neighbours::new(&rows, row_labels, encoder.dim())?;
+        let held_logits: Vec<Vec<f32>> = (0..held_part.texts.len())
+            .map(|i| first.linear.logits(&input(&first.lexicon, held_part.texts[i], &held_part.embeddings[i], options)))
+            .collect();
+        let temperature = fit_temperature(&held_logits, &held_part.labels);
+        let looks = neighbours.look(&held_part.embeddings, labels.len(), options.neighbours)?;
+        let held_probabilities: Vec<Vec<f32>> = held_logits
+            .iter()
+            .zip(&looks)
+            .map(|(logits, look)| blend(&softmax(logits, temperature), &look.votes, options.neighbour_weight))
+            .collect();
+        let similarities: Vec<f32> = looks.iter().map(|look| look.nearest).collect();
+        let gate = tune_gate(&held_probabilities, &held_part.labels, &similarities, oos_label, rejection);
+
+        let last = fit(&prepared, labels.len(), options, |epoch| {
+            progress(TrainProgress::Fitting { epoch, epochs, final_fit: true })
+        });
+        let (example_embeddings, example_labels) = in_scope_rows(&prepared, oos_label);
+        let mut model = Self {
+            format: FORMAT,
+            data_hash,
+            encoder_fingerprint: encoder.fingerprint().to_string(),
+            labels,
+            lexicon: last.lexicon,
+            linear: last.linear,
+            temperature,
+            gate,
+            options: options.clone(),
+            dim: encoder.dim(),
+            example_embeddings,
+            example_labels,
+            neighbours: None,
+        };
+        model.build_neighbours()?;
+        Ok(model)
+    }
+
+    /// Hash of the data and settings this model was trained on.
+    pub fn trained_on(&self) -> &str {
+        &self.data_hash
+    }
+
+    /// Intents the model knows, without [`OOS`].
+    pub fn intents(&self) -> impl Iterator<Item = &str> {
+        self.labels.iter().map(String::as_str).filter(|l| *l != OOS)
+    }
+
+    /// The in-scope score below which a text is out of scope.
+    pub fn threshold(&self) -> f32 {
+        self.gate.threshold
+    }
+
+    /// Embeds `text` and predicts its intent.
+    pub fn predict(&self, encoder: &Encoder, text: &str) -> Result<Prediction, NluError> {
+        self.check_encoder(encoder)?;
+        let embedding = encoder.encode_one(text)?;
+        self.predict_embedded(text, &embedding)
+    }
+
+    /// Predicts the intents of many texts, embedding them together.
+    pub fn predict_batch<S: AsRef<str> + Sync>(&self, encoder: &Encoder, texts: &[S]) -> Result<Vec<Prediction>, NluError> {
+        self.check_encoder(encoder)?;
+        let embeddings = encoder.encode(texts)?;
+        texts
+            .iter()
+            .zip(&embeddings)
+            .map(|(text, embedding)| self.predict_embedded(text.as_ref(), embedding))
+            .collect()
+    }
+
+    /// Predicts from a text and its embedding, for callers that batch the encoder themselves.
+    pub fn predict_embedded(&self, text: &str, embedding: &[f32]) -> Result<Prediction, NluError> {
+        let logits = self.linear.logits(&input(&self.lexicon, text, embedding, &self.options));
+        let neighbours = self.neighbours.as_ref().expect("neighbours are built on train and load");
+        let look = neighbours.look(&[embedding.to_vec()], self.labels.len(), self.options.neighbours)?.remove(0);
+        let probabilities = blend(&softmax(&logits, self.temperature), &look.votes, self.options.neighbour_weight);
+        let similarity = look.nearest;
+        let mut ranked: Vec<usize> = (0..self.labels.len()).collect();
+        ranked.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
+        let top_is_oos = self.labels[ranked[0]] == OOS;
+        let ranking: Vec<IntentScore> = ranked
+            .iter()
+            .filter(|&&i| self.labels[i] != OOS)
+            .take(RANKING_LEN)
+            .map(|&i| IntentScore {
+                intent: self.labels[i].clone(),
+                probability: probabilities[i],
+            })
+            .collect();
+        let confidence = ranking[0].probability;
+        let score = self.gate.score(confidence, similarity);
+        let oos = top_is_oos || score < self.gate.threshold;
+        let ambiguous = !oos
+            && ranking
+                .get(1)
+                .is_some_and(|second| confidence - second.probability < self.options.ambiguity_margin);
+        Ok(Prediction {
+            intent: if oos { OOS.to_string() } else { ranking[0].intent.clone() },
+            confidence,
+            ranking,
+            ambiguous,
+            nearest_similarity: similarity,
+            in_scope_score: score,
+        })
+    }
+
+    /// Writes the model to `path`.
+    pub fn save(&self, path: &Path) -> Result<(), NluError> {
+        let bytes = postcard::to_stdvec(self).map_err(|error| NluError::BadModelFile {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+        })?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| NluError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::write(path, bytes).map_err(|source| NluError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Reads a model written by [`IntentModel::save`].
+    pub fn load(path: &Path) -> Result<Self, NluError> {
+        let bytes = std::fs::read(path).map_err(|source| NluError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let bad = |message: String| NluError::BadModelFile {
+            path: path.to_path_buf(),
+            message,
+        };
+        let format = postcard::take_from_bytes::<u32>(&bytes).map_err(|e| bad(e.to_string()))?.0;
+        if format != FORMAT {
+            return Err(bad(format!("saved in format {format}, this build reads format {FORMAT}")));
+        }
+        let mut model: Self = postcard::from_bytes(&bytes).map_err(|e| bad(e.to_string()))?;
+        model.build_neighbours()?;
+        Ok(model)
+    }
+
+    fn build_neighbours(&mut self) -> Result<(), NluError> {
+        self.neighbours = Some(Neighbours::new(&self.example_embeddings, self.example_labels.clone(), self.dim)?);
+        Ok(())
+    }
+
+    fn check_encoder(&self, encoder: &Encoder) -> Result<(), NluError> {
+        if encoder.fingerprint() == self.encoder_fingerprint {
+            Ok(())
+        } else {
+            Err(NluError::ModelConfig {
+                path: "intent model".into(),
+                message: "it was trained with another encoder; retrain it with `relais nlu train`".into(),
+            })
+        }
+    }
+}
+
+fn input(lexicon: &Lexicon, text: &str, embedding: &[f32], options: &TrainOptions) -> Input {
+    Input {
+        dense: embedding.iter().map(|x| x * options.embedding_weight).collect(),
+        sparse: lexicon.transform(text),
+    }
+}
+
+fn fit(part: &Prepared, classes: usize, options: &TrainOptions, progress: impl FnMut(usize)) -> Fitted {
+    let min_df = if part.texts.len() >= 2_000 { 2 } else { 1 };
+    let lexicon = Lexicon::fit(&part.texts, min_df);
+    let inputs: Vec<Input> = part
+        .texts
+        .iter()
+        .zip(&part.embeddings)
+        .map(|(text, embedding)| input(&lexicon, text, embedding, options))
+        .collect();
+    let fit_options = FitOptions {
+        epochs: options.epochs,
+        batch_size: 32,
+        learning_rate: options.learning_rate,
+        weight_decay: options.weight_decay,
+        seed: options.seed,
+    };
+    let linear = Linear::fit(&inputs, &part.labels, classes, lexicon.len(), &fit_options, progress);
+    Fitted { lexicon, linear }
+}
+
+/// Splits row indices into (fit, held out), holding out `fraction` of each label but
+/// always leaving at least one example of it to fit on.
+fn holdout_split(labels: &[usize], fraction: f32, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let classes = labels.iter().max().map_or(0, |m| m + 1);
+    let (mut fit, mut held) = (Vec::new(), Vec::new());
+    for class in 0..classes {
+        let mut rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+        rng.shuffle(&mut rows);
+        let hold = ((rows.len() as f32 * fraction).round() as usize).min(rows.len().saturating_sub(1));
+        held.extend_from_slice(&rows[..hold]);
+        fit.extend_from_slice(&rows[hold..]);
+    }
+    fit.sort_unstable();
+    held.sort_unstable();
+    (fit, held)
+}
+
+/// Embeddings (row after row) and labels of the examples that are not out of scope.
+fn in_scope_rows(part: &Prepared, oos_label: Option<usize>) -> (Vec<f32>, Vec<usize>) {
+    let mut rows = Vec::new();
+    let mut labels = Vec::new();
+    for (embedding, &label) in part.embeddings.iter().zip(&part.labels) {
+        if Some(label) != oos_label {
+            rows.extend_from_slice(embedding);
+            labels.push(label);
+        }
+    }
+    (rows, labels)
+}
+
+/// What the nearest training examples say about a query.
+struct Look {
+    /// Cosine similarity to the nearest example.
+    nearest: f32,
+    /// A probability per label from the similarity-weighted vote of the nearest examples.
+    votes: Vec<f32>,
+}
+
+/// The training examples' embeddings, searched exactly with one matrix product.
+struct Neighbours {
+    matrix: Tensor,
+    labels: Vec<usize>,
+}
+
+impl Neighbours {
+    /// Sharpness of the vote: similarities are divided by this before `exp`.
+    const VOTE_TEMPERATURE: f32 = 0.05;
+
+    fn new(rows: &[f32], labels: Vec<usize>, dim: usize) -> Result<Self, NluError> {
+        let matrix = Tensor::from_slice(rows, (labels.len(), dim), &Device::Cpu)?;
+        Ok(Self { matrix, labels })
+    }
+
+    fn look(&self, queries: &[Vec<f32>], classes: usize, k: usize) -> Result<Vec<Look>, NluError> {
+        let dim = self.matrix.dim(1)?;
+        let mut out = Vec::with_capacity(queries.len());
+        for chunk in queries.chunks(256) {
+            let flat: Vec<f32> = chunk.iter().flatten().copied().collect();
+            let queries = Tensor::from_vec(flat, (chunk.len(), dim), &Device::Cpu)?;
+            for similarities in queries.matmul(&self.matrix.t()?)?.to_vec2::<f32>()? {
+                out.push(self.vote(&similarities, classes, k));
+            }
+        }
+        Ok(out)
+    }
+
+    fn vote(&self, similarities: &[f32], classes: usize, k: usize) -> Look {
+        let mut order: Vec<usize> = (0..similarities.len()).collect();
+        let k = k.clamp(1, order.len().max(1)).min(order.len());
+        if k < order.len() {
+            order.select_nth_unstable_by(k, |&a, &b| similarities[b].total_cmp(&similarities[a]));
+        }
+        let top = &order[..k];
+        let nearest = top.iter().map(|&i| similarities[i]).fold(f32::NEG_INFINITY, f32::max);
+        let mut votes = vec![0.0f32; classes];
+        for &i in top {
+            votes[self.labels[i]] += ((similarities[i] - nearest) / Self::VOTE_TEMPERATURE).exp();
+        }
+        let sum: f32 = votes.iter().sum();
+        if sum > 0.0 {
+            votes.iter_mut().for_each(|v| *v /= sum);
+        }
+        Look { nearest, votes }
+    }
+}
+
+/// `(1 - weight) · classifier + weight · vote`.
+fn blend(classifier: &[f32], votes: &[f32], weight: f32) -> Vec<f32> {
+    classifier
+        .iter()
+        .zip(votes)
+        .map(|(c, v)| (1.0 - weight) * c + weight * v)
+        .collect()
+}
+
+/// The temperature that minimises the negative log-likelihood of the held-out labels.
+fn fit_temperature(logits: &[Vec<f32>], labels: &[usize]) -> f32 {
+    if logits.is_empty() {
+        return 1.0;
+    }
+    let nll = |t: f32| -> f32 {
+        logits
+            .iter()
+            .zip(labels)
+            .map(|(l, &y)| -softmax(l, t)[y].max(1e-12).ln())
+            .sum()
+    };
+    (0..=60)
+        .map(|k| 0.25 * 1.06f32.powi(k))
+        .min_by(|&a, &b| nll(a).total_cmp(&nll(b)))
+        .unwrap_or(1.0)
+}
+
+/// Picks the blend of confidence and similarity and the threshold on held-out data.
+///
+/// The threshold is set so that `in_scope_rejection` of the held-out in-scope queries
+/// fall below it: a fixed false-alarm rate, which does not move with how many strangers
+/// the held-out set happens to hold. When out-of-scope examples are there too, the blend
+/// is the one that catches most of them at that rate; otherwise it is an even blend.
+fn tune_gate(
+    probabilities: &[Vec<f32>],
+    labels: &[usize],
+    similarities: &[f32],
+    oos_label: Option<usize>,
+    in_scope_rejection: f32,
+) -> OosGate {
+    let mut in_scope = Vec::new();
+    let mut strangers = Vec::new();
+    for ((p, &label), &similarity) in probabilities.iter().zip(labels).zip(similarities) {
+        let confidence = p
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| Some(i) != oos_label)
+            .map(|(_, &x)| x)
+            .fold(0.0, f32::max);
+        let caught_by_class = oos_label.is_some_and(|oos| argmax(p) == oos);
+        if Some(label) == oos_label {
+            strangers.push((confidence, similarity, caught_by_class));
+        } else {
+            in_scope.push((confidence, similarity));
+        }
+    }
+    let gate_at = |confidence_weight: f32| {
+        let gate = OosGate { confidence_weight, threshold: 0.0 };
+        let mut scores: Vec<f32> = in_scope.iter().map(|&(c, s)| gate.score(c, s)).collect();
+        scores.sort_by(f32::total_cmp);
+        let cut = (scores.len() as f32 * in_scope_rejection).floor() as usize;
+        OosGate {
+            threshold: scores.get(cut).copied().unwrap_or(0.0),
+            ..gate
+        }
+    };
+    if strangers.is_empty() {
+        return gate_at(0.5);
+    }
+    let caught = |gate: &OosGate| {
+        strangers
+            .iter()
+            .filter(|&&(c, s, by_class)| by_class || gate.score(c, s) < gate.threshold)
+            .count()
+    };
+    (0..=10)
+        .map(|step| gate_at(step as f32 / 10.0))
+        .max_by_key(caught)
+        .expect("the range is not empty")
+}
+
+fn argmax(values: &[f32]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(i, _)| i)
+}

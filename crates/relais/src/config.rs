@@ -1,0 +1,53 @@
+//! `relais.toml`, with every key overridable by an environment variable
+//! `RELAIS__SECTION__KEY` (for example `RELAIS__NLU__MODEL_DIR`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// Everything the binary reads from configuration.
+#[derive(Debug, Deserialize)]
+pub struct Settings {
+    /// Worker threads for the encoder; unset means one per CPU.
+    #[serde(default)]
+    pub threads: Option<usize>,
+    #[serde(default)]
+    pub nlu: NluSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct NluSettings {
+    /// Folder of the sentence-transformer (config.json, tokenizer.json, model.safetensors).
+    pub model_dir: PathBuf,
+    /// Folder of the intent files, one sub-folder per language.
+    pub intents_dir: PathBuf,
+    /// Where trained intent models are kept.
+    pub models_out: PathBuf,
+    /// How intent models are trained (see relais.toml for each setting).
+    pub training: relais_nlu::TrainOptions,
+}
+
+impl Default for NluSettings {
+    fn default() -> Self {
+        Self {
+            model_dir: "models/all-MiniLM-L6-v2".into(),
+            intents_dir: "intents".into(),
+            models_out: "data/models".into(),
+            training: relais_nlu::TrainOptions::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `path` when it exists (defaults otherwise), then the environment.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        config::Config::builder()
+            .add_source(config::File::from(path).required(false))
+            .add_source(config::Environment::with_prefix("RELAIS").prefix_separator("__").separator("__"))
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .with_context(|| format!("reading the configuration {}", path.display()))
+    }
+}

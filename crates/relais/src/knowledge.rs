@@ -1,0 +1,166 @@
+//! `relais knowledge …`: index the knowledge base, search it, and measure retrieval.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use relais_knowledge::eval::{EvalQuery, Faq, load_jsonl};
+use relais_knowledge::{IndexProgress, KnowledgeBase, Ranking, SearchOptions};
+use relais_nlu::EmbeddingCache;
+
+use crate::config::Settings;
+use crate::nlu::load_encoder;
+
+#[derive(Subcommand)]
+pub enum KnowledgeCommand {
+    /// Index (or bring up to date) the articles of a folder.
+    Index {
+        /// Folder of markdown articles, one sub-folder per language.
+        #[arg(long, default_value = "knowledge")]
+        dir: PathBuf,
+        /// Where the index and the embeddings are kept.
+        #[arg(long, default_value = "data/knowledge")]
+        data_dir: PathBuf,
+    },
+    /// Print the passages that best answer a query.
+    Search {
+        query: String,
+        #[arg(long, default_value = "knowledge")]
+        dir: PathBuf,
+        #[arg(long, default_value = "data/knowledge")]
+        data_dir: PathBuf,
+        /// Only articles in this language (en, fr, …).
+        #[arg(long)]
+        lang: Option<String>,
+        #[arg(long, default_value_t = 5)]
+        k: usize,
+        #[arg(long, value_enum, default_value_t = Mode::Hybrid)]
+        mode: Mode,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Index an FAQ set in a temporary index, run its queries, print the figures.
+    Eval {
+        /// JSON lines of {"id", "question", "answer"}.
+        #[arg(long)]
+        faqs: PathBuf,
+        /// JSON lines of {"query", "relevant": [ids]}.
+        #[arg(long)]
+        queries: PathBuf,
+        #[arg(long, value_enum, default_value_t = Mode::Hybrid)]
+        mode: Mode,
+        /// Print one JSON object instead of an indented one.
+        #[arg(long)]
+        json: bool,
+        /// Reuse embeddings kept in this folder (for tuning; index_seconds then leaves
+        /// out the embeddings found there).
+        #[arg(long)]
+        embedding_cache: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Mode {
+    Bm25,
+    Dense,
+    Hybrid,
+    /// Reciprocal rank fusion, for comparison with hybrid.
+    Rrf,
+}
+
+impl From<Mode> for Ranking {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Bm25 => Ranking::Bm25,
+            Mode::Dense => Ranking::Dense,
+            Mode::Hybrid => Ranking::Hybrid,
+            Mode::Rrf => Ranking::Rrf,
+        }
+    }
+}
+
+pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()> {
+    let encoder = load_encoder(&settings.nlu.model_dir)?;
+    match command {
+        KnowledgeCommand::Index { dir, data_dir } => {
+            let knowledge = open(&dir, &data_dir, &encoder)?;
+            eprintln!("{} passages indexed in {}", knowledge.passages().len(), data_dir.display());
+            Ok(())
+        }
+        KnowledgeCommand::Search { query, dir, data_dir, lang, k, mode, json } => {
+            let knowledge = open(&dir, &data_dir, &encoder)?;
+            let options = SearchOptions { lang, k, ranking: mode.into() };
+            let results = knowledge.search(&encoder, &query, &options)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&results)?);
+                return Ok(());
+            }
+            println!("confidence {:.2}", results.confidence);
+            for hit in &results.hits {
+                let heading = if hit.heading.is_empty() { String::new() } else { format!(" › {}", hit.heading) };
+                println!("{:.3}  {} [{}]{heading}", hit.scores.fused, hit.title, hit.article_id);
+                println!("       {}", hit.snippet);
+            }
+            Ok(())
+        }
+        KnowledgeCommand::Eval { faqs, queries, mode, json, embedding_cache } => {
+            let faqs: Vec<Faq> = load_jsonl(&faqs)?;
+            let queries: Vec<EvalQuery> = load_jsonl(&queries)?;
+            let mut cache = embedding_cache.map(|dir| EmbeddingCache::open(&dir, &encoder));
+            let bar = EmbeddingBar::default();
+            let evaluation = relais_knowledge::eval::evaluate(&encoder, &faqs, &queries, mode.into(), cache.as_mut(), |p| bar.report(p))?;
+            bar.finish();
+            if let Some(cache) = cache.as_mut() {
+                cache.save()?;
+            }
+            if json {
+                println!("{}", serde_json::to_string(&evaluation)?);
+            } else {
+                println!("{}", serde_json::to_string_pretty(&evaluation)?);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Opens (indexing what changed) the knowledge base, printing warnings.
+fn open(dir: &Path, data_dir: &Path, encoder: &relais_nlu::Encoder) -> anyhow::Result<KnowledgeBase> {
+    let bar = EmbeddingBar::default();
+    let (knowledge, warnings) = KnowledgeBase::open_with_progress(dir, data_dir, encoder, |p| bar.report(p))
+        .with_context(|| format!("indexing the knowledge base {}", dir.display()))?;
+    bar.finish();
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(knowledge)
+}
+
+/// A progress bar for embedding passages (hidden when stderr is not a terminal).
+#[derive(Default)]
+struct EmbeddingBar {
+    bar: std::cell::OnceCell<ProgressBar>,
+}
+
+impl EmbeddingBar {
+    fn report(&self, progress: IndexProgress) {
+        let IndexProgress::Embedding { done, total } = progress;
+        let bar = self.bar.get_or_init(|| {
+            let bar = ProgressBar::new(total as u64).with_message("embedding passages");
+            bar.set_style(
+                ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} {elapsed}")
+                    .expect("the template is valid")
+                    .progress_chars("=> "),
+            );
+            bar
+        });
+        bar.set_position(done as u64);
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The `relais` command: one binary for training, evaluating and talking to a Relais
+//! assistant. Each subcommand lives in its own module; this file only dispatches.
+
+mod chat;
+mod config;
+mod knowledge;
+mod nlu;
+mod progress;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "relais", version, about = "A digital assistant engine for customer service")]
+struct Cli {
+    /// Configuration file; every key can be overridden by RELAIS__SECTION__KEY.
+    #[arg(long, global = true, default_value = "relais.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train, test and evaluate intent models.
+    Nlu {
+        #[command(subcommand)]
+        command: nlu::NluCommand,
+    },
+    /// Talk to the assistant in the terminal.
+    Chat(chat::ChatArgs),
+    /// Index, search and evaluate the knowledge base.
+    Knowledge {
+        #[command(subcommand)]
+        command: knowledge::KnowledgeCommand,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = config::Settings::load(&cli.config)?;
+    // SAFETY: nothing else runs yet.
+    unsafe { relais_nlu::configure_threads(settings.threads) };
+    match cli.command {
+        Command::Nlu { command } => nlu::run(command, &settings),
+        Command::Chat(args) => chat::run(args, &settings),
+        Command::Knowledge { command } => knowledge::run(command, &settings),
+    }
+}
