@@ -99,6 +99,8 @@ pub struct KnowledgeBase {
 struct Manifest {
     format: u32,
     articles: BTreeMap<String, String>,
+    /// Passages in the lexical index, to notice an index that was deleted or damaged.
+    passages: u64,
 }
 
 impl Manifest {
@@ -144,7 +146,7 @@ impl KnowledgeBase {
         let index_dir = data_dir.join("index");
         let mut manifest = Manifest::load(data_dir);
         let mut lexical = match LexicalIndex::open_or_create(&index_dir) {
-            Ok(lexical) if manifest.format == FORMAT => lexical,
+            Ok(lexical) if manifest.format == FORMAT && manifest.passages == lexical.len() => lexical,
             opened => {
                 if let Err(error) = opened {
                     warnings.push(Warning::new(&index_dir, format!("rebuilt from the articles: {error}")));
@@ -172,6 +174,7 @@ impl KnowledgeBase {
             Manifest {
                 format: FORMAT,
                 articles: hashes.clone(),
+                passages: lexical.len(),
             }
             .save(data_dir)?;
         }

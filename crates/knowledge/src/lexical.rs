@@ -137,8 +137,7 @@ impl LexicalIndex {
     }
 
     /// Number of passages indexed.
-    #[cfg(test)]
-    fn len(&self) -> u64 {
+    pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
 

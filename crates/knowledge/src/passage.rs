@@ -172,7 +172,7 @@ mod tests {
     #[test]
     fn long_sections_are_cut_at_paragraphs() {
         let paragraph = "word ".repeat(100);
-        let body = format!("## Long\n{}", vec![paragraph.trim(); 6].join("\n\n"));
+        let body = format!("## Long\n{}", [paragraph.trim(); 6].join("\n\n"));
         let passages = split_article(&article(&body));
         assert_eq!(passages.len(), 3);
         assert!(passages.iter().all(|p| p.text.chars().count() <= PASSAGE_CHARS && p.heading == "Long"));

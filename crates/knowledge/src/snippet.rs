@@ -1,5 +1,5 @@
-//! Short snippets: the sentence of a passage that shares the most words with the query,
-//! without markdown marks, cut at a word boundary.
+//! Short snippets: the sentence (of three words or more) of a passage that shares the
+//! most words with the query, without markdown marks, cut at a word boundary.
 
 use std::collections::HashSet;
 
@@ -12,18 +12,20 @@ pub fn snippet(text: &str, query: &str) -> String {
     let best = sentences(text)
         .enumerate()
         .max_by_key(|(index, sentence)| (words(sentence).filter(|w| query_words.contains(w)).count(), usize::MAX - index))
-        .map_or("", |(_, sentence)| sentence);
+        .map_or(text, |(_, sentence)| sentence);
     shorten(&plain(best), SNIPPET_CHARS)
 }
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3)
+        .filter(|w| w.chars().count() >= 3 || w.chars().any(|c| c.is_ascii_digit()))
         .map(str::to_lowercase)
 }
 
 fn sentences(text: &str) -> impl Iterator<Item = &str> {
-    text.split_inclusive(['\n', '.', '!', '?']).map(str::trim).filter(|s| s.chars().any(char::is_alphanumeric))
+    text.split_inclusive(['\n', '.', '!', '?'])
+        .map(str::trim)
+        .filter(|s| s.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count() >= 3)
 }
 
 /// `text` without the marks of emphasis, headings, list items and tables.
@@ -60,5 +62,7 @@ mod tests {
         assert!(short.chars().count() <= SNIPPET_CHARS + 1);
         assert!(short.ends_with("word…"));
         assert_eq!(snippet("", "x"), "");
+        assert_eq!(snippet("1. Fix the AT-80 shelf.", "AT-80"), "Fix the AT-80 shelf.");
+        assert_eq!(snippet("Too short", "x"), "Too short");
     }
 }

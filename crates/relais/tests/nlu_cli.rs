@@ -1,0 +1,106 @@
+//! The `relais nlu` command-line contract that evaluation scripts depend on.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+fn relais(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relais"))
+        .current_dir(repo())
+        .args(args)
+        .output()
+        .expect("relais runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn write_jsonl(path: &Path, rows: &[(&str, &str)]) {
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|(text, intent)| serde_json::json!({"text": text, "intent": intent}).to_string())
+        .collect();
+    std::fs::write(path, lines.join("\n")).unwrap();
+}
+
+#[test]
+fn train_reuses_an_up_to_date_model_and_predict_prints_intents() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("intents-en.bin");
+    let out = out.to_str().unwrap();
+    let first = relais(&["nlu", "train", "--data", "intents/en", "--out", out]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stderr(&first).contains("training on"), "{}", stderr(&first));
+    let again = relais(&["nlu", "train", "--data", "intents/en", "--out", out]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stderr(&again).contains("is up to date"), "{}", stderr(&again));
+
+    let predicted = relais(&["nlu", "predict", "--model", out, "--json", "where is my parcel BW-123456?"]);
+    assert!(predicted.status.success(), "{}", stderr(&predicted));
+    let prediction: serde_json::Value = serde_json::from_slice(&predicted.stdout).unwrap();
+    assert_eq!(prediction["intent"], "order_status");
+    assert!(prediction["ranking"][0]["probability"].as_f64().unwrap() > 0.5);
+
+    let stranger = relais(&["nlu", "predict", "--model", out, "who painted the Mona Lisa"]);
+    assert!(String::from_utf8_lossy(&stranger.stdout).starts_with("oos"), "{stranger:?}");
+}
+
+#[test]
+fn eval_prints_the_agreed_json_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("train.jsonl");
+    let test = dir.path().join("test.jsonl");
+    write_jsonl(
+        &train,
+        &[
+            ("where is my order", "order_status"),
+            ("has my parcel shipped", "order_status"),
+            ("track my package", "order_status"),
+            ("I want my money back", "refund"),
+            ("refund my purchase please", "refund"),
+            ("how do I get a refund", "refund"),
+            ("what's the capital of Peru", "oos"),
+            ("play some jazz", "oos"),
+        ],
+    );
+    write_jsonl(&test, &[("where's my parcel", "order_status"), ("give me a refund", "refund"), ("tell me about volcanoes", "oos")]);
+    let output = relais(&["nlu", "eval", "--train", train.to_str().unwrap(), "--test", test.to_str().unwrap(), "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let figures: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    for key in [
+        "accuracy", "macro_f1", "in_scope_accuracy", "oos_precision", "oos_recall", "n_train", "n_test",
+        "train_seconds", "predict_p50_ms", "predict_p99_ms", "threshold",
+    ] {
+        assert!(figures.get(key).is_some(), "{key} missing from {figures}");
+    }
+    assert_eq!(figures["n_train"], 8);
+    assert_eq!(figures["n_test"], 3);
+    assert!(figures["oos_recall"].is_number());
+}
+
+#[test]
+fn a_missing_model_folder_names_make_models() {
+    let output = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .current_dir(repo())
+        .env("RELAIS__NLU__MODEL_DIR", "/nonexistent/model")
+        .args(["nlu", "predict", "--model", "x.bin", "hello"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("make models"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_broken_intent_file_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.yml"), "intents:\n  - name: a\n    examples: [x\n").unwrap();
+    let out = dir.path().join("m.bin");
+    let output = relais(&["nlu", "train", "--data", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("broken.yml") && message.contains("line"), "{message}");
+}
