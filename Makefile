@@ -22,6 +22,9 @@ bench: models
 eval: models build
 	$(RELAIS) nlu eval --train ../shared/datasets/banking77/train.jsonl --test ../shared/datasets/banking77/test.jsonl --json
 	$(RELAIS) nlu eval --train ../shared/datasets/clinc150/train.jsonl --valid ../shared/datasets/clinc150/valid.jsonl --test ../shared/datasets/clinc150/test.jsonl --json
+	for mode in bm25 dense hybrid; do \
+	  $(RELAIS) knowledge eval --faqs ../shared/datasets/stackfaq/faqs.jsonl --queries ../shared/datasets/stackfaq/queries.jsonl --mode $$mode --json; \
+	done
 
 models: $(MODEL_DIR)/model.safetensors
 

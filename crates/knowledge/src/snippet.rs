@@ -50,9 +50,9 @@ mod tests {
 
     #[test]
     fn picks_the_sentence_matching_the_query() {
-        let text = "Intro sentence. The **tracking link** is in the email.\n- Another point";
+        let text = "An intro sentence. The **tracking link** is in the email.\n- Another point";
         assert_eq!(snippet(text, "where is the tracking link"), "The tracking link is in the email.");
-        assert_eq!(snippet(text, "nothing in common"), "Intro sentence.");
+        assert_eq!(snippet(text, "nothing in common"), "An intro sentence.");
     }
 
     #[test]

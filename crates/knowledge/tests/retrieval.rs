@@ -14,7 +14,7 @@ use relais_nlu::{EmbeddingCache, Encoder};
 const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/all-MiniLM-L6-v2");
 const KNOWLEDGE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../knowledge");
 const EXACT_TERMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/exact_terms.jsonl");
-const STACKFAQ_DIR: &str = "/work/shared/datasets/stackfaq";
+const STACKFAQ_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/datasets/stackfaq");
 
 struct Demo {
     encoder: Encoder,

@@ -26,6 +26,9 @@ pub struct Evaluation {
     pub predict_p50_ms: f64,
     pub predict_p99_ms: f64,
     pub threshold: f64,
+    /// Expected calibration error of the top intent's probability on in-scope queries
+    /// (10 bins): how far "70% sure" is from being right 70% of the time.
+    pub calibration_error: f64,
 }
 
 /// Trains on `train` (and `valid`), then scores `test`.
@@ -48,11 +51,18 @@ pub fn evaluate(
         Some(cache) => cache.embed(encoder, &texts, |_| {})?,
         None => encoder.encode(&texts)?,
     };
-    let predicted = texts
+    let predictions = texts
         .iter()
         .zip(&embeddings)
-        .map(|(text, embedding)| Ok(model.predict_embedded(text, embedding)?.intent))
-        .collect::<Result<Vec<String>, NluError>>()?;
+        .map(|(text, embedding)| model.predict_embedded(text, embedding))
+        .collect::<Result<Vec<_>, NluError>>()?;
+    let calibration = test
+        .iter()
+        .zip(&predictions)
+        .filter(|(example, _)| example.intent != OOS)
+        .map(|(example, p)| (p.confidence, p.ranking[0].intent == example.intent))
+        .collect::<Vec<_>>();
+    let predicted: Vec<String> = predictions.into_iter().map(|p| p.intent).collect();
     let gold: Vec<&str> = test.iter().map(|e| e.intent.as_str()).collect();
 
     let mut latencies = Vec::with_capacity(LATENCY_SAMPLES);
@@ -64,7 +74,9 @@ pub fn evaluate(
     latencies.sort_by(f64::total_cmp);
 
     let n_train = train.len() + valid.map_or(0, <[Example]>::len);
-    Ok(score(&gold, &predicted, n_train, train_seconds, &latencies, model.threshold()))
+    let mut evaluation = score(&gold, &predicted, n_train, train_seconds, &latencies, model.threshold());
+    evaluation.calibration_error = calibration_error(&calibration);
+    Ok(evaluation)
 }
 
 fn score(gold: &[&str], predicted: &[String], n_train: usize, train_seconds: f64, latencies: &[f64], threshold: f32) -> Evaluation {
@@ -88,6 +100,7 @@ fn score(gold: &[&str], predicted: &[String], n_train: usize, train_seconds: f64
         predict_p50_ms: percentile(latencies, 0.50),
         predict_p99_ms: percentile(latencies, 0.99),
         threshold: threshold as f64,
+        calibration_error: 0.0,
     }
 }
 
@@ -118,6 +131,22 @@ fn macro_f1(gold: &[&str], predicted: &[String]) -> f64 {
     f1s.iter().sum::<f64>() / f1s.len().max(1) as f64
 }
 
+/// Mean gap between confidence and accuracy over 10 equal-width bins, weighted by size.
+fn calibration_error(predictions: &[(f32, bool)]) -> f64 {
+    let mut bins = [(0.0f64, 0.0f64, 0usize); 10];
+    for &(confidence, right) in predictions {
+        let bin = &mut bins[((confidence * 10.0) as usize).min(9)];
+        bin.0 += confidence as f64;
+        bin.1 += right as u8 as f64;
+        bin.2 += 1;
+    }
+    let total = predictions.len().max(1) as f64;
+    bins.iter()
+        .filter(|b| b.2 > 0)
+        .map(|&(confidence, right, _)| (confidence - right).abs() / total)
+        .sum()
+}
+
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -141,6 +170,14 @@ mod tests {
         // F1: a = 2·1/(2+1+1) = 0.5, b = 2/(2+1+0) = 2/3, oos = 2/(2+0+1) = 2/3.
         assert!((e.macro_f1 - (0.5 + 2.0 / 3.0 + 2.0 / 3.0) / 3.0).abs() < 1e-9);
         assert_eq!(e.predict_p50_ms, 2.0);
+    }
+
+    #[test]
+    fn calibration_error_is_the_gap_between_confidence_and_accuracy() {
+        // Bin 0.9: said 0.9 twice, right once (gap 0.8 of 2 rows); bin 0.5: 0.5, right (gap 0.5).
+        let error = calibration_error(&[(0.9, true), (0.9, false), (0.5, true)]);
+        assert!((error - (0.8 + 0.5) / 3.0).abs() < 1e-6, "{error}");
+        assert_eq!(calibration_error(&[(0.75, true), (0.75, true), (0.75, false), (0.75, true)]), 0.0);
     }
 
     #[test]
