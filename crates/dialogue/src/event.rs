@@ -1,0 +1,230 @@
+//! Conversation events: everything that happens in a conversation, as appended to its log.
+//!
+//! Kinds mirror the wire protocol's event kinds (message, handoff, closed) plus the
+//! internal ones the state fold and analytics need (intent predicted, slot set …).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One event of a conversation. `at` is the time in milliseconds since the Unix epoch,
+/// given by the caller: the engine never reads a clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: i64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// A suggested button under a bot message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickReply {
+    pub title: String,
+    pub payload: String,
+}
+
+/// A knowledge article cited by a bot message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub title: String,
+    pub url: String,
+}
+
+/// One intent of the classifier's ranking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntentScore {
+    pub intent: String,
+    pub confidence: f32,
+}
+
+/// Why the bot gives way to a human.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonCode {
+    /// The intent confidence stayed below threshold too many turns in a row.
+    LowConfidence,
+    /// The visitor asked for a person.
+    ExplicitRequest,
+    /// Frustration: lexicon, the same question repeated, shouting.
+    Frustration,
+    /// The visitor marked too many answers as not useful.
+    NegativeFeedback,
+    /// The intent is marked `handoff: always`.
+    AlwaysHandoffIntent,
+    /// The business's action failed.
+    ActionFailed,
+    /// The business's action asked for a handoff in its reply.
+    ActionHandoff,
+    /// Neither an intent nor the knowledge base covers the question.
+    KnowledgeNotFound,
+    /// Too many turns or too much time without resolution.
+    NoResolution,
+}
+
+/// Who holds the conversation, as announced in `handoff` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffState {
+    Queued,
+    AgentJoined,
+    AgentLeft,
+    ReturnedToBot,
+    NoAgentAvailable,
+}
+
+/// Which step of the fallback ladder a turn reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FallbackStage {
+    /// Ask the visitor to rephrase.
+    Rephrase,
+    /// Offer the two closest intents as quick replies.
+    Disambiguate,
+    /// Ask to rephrase and offer a human.
+    OfferHuman,
+    /// Too many failures: the conversation is escalated.
+    Handoff,
+}
+
+/// How a form ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormOutcome {
+    Completed,
+    Cancelled,
+    /// The visitor gave too many invalid values for a slot.
+    GaveUp,
+    /// The conversation was escalated while the form was open.
+    Escalated,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The conversation starts (from the visitor's `hello`).
+    Started {
+        conversation_id: String,
+        lang: Option<String>,
+        #[serde(default)]
+        visitor: BTreeMap<String, String>,
+    },
+    /// The conversation's language was detected from the first message.
+    LanguageSet {
+        lang: String,
+    },
+    VisitorMessage {
+        text: String,
+        client_id: String,
+    },
+    /// The visitor pressed a suggested button.
+    QuickReplyPressed {
+        payload: String,
+    },
+    /// The visitor pressed "talk to a person".
+    RequestAgent {
+        reason: Option<String>,
+    },
+    BotMessage {
+        text: String,
+        #[serde(default)]
+        quick_replies: Vec<QuickReply>,
+        #[serde(default)]
+        sources: Vec<Source>,
+        /// The intent this message answers, if any.
+        intent: Option<String>,
+        /// The widget should ask "Was this useful?" under this message.
+        #[serde(default)]
+        ask_feedback: bool,
+    },
+    IntentPredicted {
+        intent: String,
+        confidence: f32,
+        ranking: Vec<IntentScore>,
+        oos: bool,
+        ambiguous: bool,
+    },
+    KnowledgeShown {
+        articles: Vec<Source>,
+        confidence: f32,
+    },
+    /// The turn fell back (see [`FallbackStage`]).
+    Fallback {
+        stage: FallbackStage,
+    },
+    FormStarted {
+        intent: String,
+    },
+    FormEnded {
+        intent: String,
+        outcome: FormOutcome,
+    },
+    SlotSet {
+        name: String,
+        value: String,
+    },
+    /// The visitor's answer to a slot prompt failed validation.
+    SlotRejected {
+        name: String,
+        value: String,
+    },
+    /// The caller should POST `payload` to `url` and feed back an `ActionResult`.
+    ActionRequested {
+        intent: String,
+        action: String,
+        url: String,
+        payload: Value,
+    },
+    ActionResult {
+        action: String,
+        ok: bool,
+        reply: Option<Value>,
+        error: Option<String>,
+    },
+    /// The visitor's need was met: resets the no-resolution counters.
+    Resolved,
+    HandoffRequested {
+        reason: ReasonCode,
+        detail: String,
+    },
+    Handoff {
+        state: HandoffState,
+        reason: Option<ReasonCode>,
+    },
+    Feedback {
+        seq: u64,
+        helpful: bool,
+    },
+    PageViewed {
+        url: String,
+        title: Option<String>,
+    },
+    Closed {
+        by: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_with_kind_tag_and_snake_case_reason() {
+        let event = Event {
+            at: 42,
+            kind: EventKind::HandoffRequested {
+                reason: ReasonCode::AlwaysHandoffIntent,
+                detail: "upgrade_eligibility".into(),
+            },
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"at": 42, "kind": "handoff_requested",
+                "reason": "always_handoff_intent", "detail": "upgrade_eligibility"})
+        );
+        let back: Event = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event);
+    }
+}

@@ -1,0 +1,49 @@
+//! A tiny English/French detector based on stop words, for a conversation's first message.
+
+use crate::text::words;
+
+const EN: &[&str] = &[
+    "the", "a", "an", "is", "are", "my", "i", "you", "your", "to", "of", "and", "in", "it", "for",
+    "what", "how", "where", "when", "can", "do", "does", "did", "with", "not", "this", "that",
+    "please", "hello", "hi", "thanks", "thank", "want", "need", "have", "has", "me", "order",
+    "yet", "still", "why", "was", "be", "am", "help",
+];
+
+const FR: &[&str] = &[
+    "le", "la", "les", "un", "une", "des", "est", "mon", "ma", "mes", "je", "j", "vous", "tu",
+    "de", "du", "et", "en", "pour", "quoi", "comment", "où", "pas", "ce", "cette", "que", "qui",
+    "bonjour", "merci", "salut", "avec", "commande", "veux", "voudrais", "suis", "ai", "c", "d",
+    "l", "n", "qu", "s", "toujours", "pourquoi", "aide", "votre", "ne", "au", "aux", "reçu",
+];
+
+/// `Some("en")` or `Some("fr")` when one language's stop words dominate, `None` when unsure.
+pub fn detect_language(text: &str) -> Option<&'static str> {
+    let (mut en, mut fr) = (0usize, 0usize);
+    for word in words(text) {
+        en += usize::from(EN.contains(&word.as_str()));
+        fr += usize::from(FR.contains(&word.as_str()));
+    }
+    match en.cmp(&fr) {
+        std::cmp::Ordering::Greater => Some("en"),
+        std::cmp::Ordering::Less => Some("fr"),
+        std::cmp::Ordering::Equal => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_english_french_and_doubt() {
+        assert_eq!(
+            detect_language("Where is my order? I still have not received it"),
+            Some("en")
+        );
+        assert_eq!(
+            detect_language("Bonjour, je n'ai toujours pas reçu ma commande"),
+            Some("fr")
+        );
+        assert_eq!(detect_language("BW-482913"), None);
+    }
+}

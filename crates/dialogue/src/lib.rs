@@ -1,0 +1,32 @@
+//! Relais dialogue engine: given a conversation's events and a new input, decide whether
+//! the bot answers, asks for a slot, runs an action or gives way to a human.
+//!
+//! The engine is pure and synchronous. The caller runs the intent model and the knowledge
+//! retriever, performs action HTTP calls and reads the clock; it passes their results in
+//! a [`Turn`] and appends the [`Event`]s that [`Engine::handle`] returns to the log.
+
+mod assistant;
+mod engine;
+mod error;
+mod event;
+mod forms;
+mod frustration;
+mod lang;
+mod messages;
+mod policy;
+mod state;
+mod template;
+mod text;
+mod turn;
+
+pub use assistant::{ActionSpec, Assistant, Intent, Slot};
+pub use engine::Engine;
+pub use error::LoadError;
+pub use event::{
+    Event, EventKind, FallbackStage, FormOutcome, HandoffState, IntentScore, QuickReply,
+    ReasonCode, Source,
+};
+pub use lang::detect_language;
+pub use policy::Policy;
+pub use state::{ConversationState, FormProgress, Holder, PendingAction};
+pub use turn::{KnowledgeAnswer, KnowledgeHit, Turn, Understanding};
