@@ -7,13 +7,15 @@ RELAIS := target/release/relais
 .PHONY: run test bench models build eval
 
 run: models build
-	$(RELAIS) chat --lang en
+	scripts/chat-demo.sh
 
 build:
 	cargo build --release --locked
 
 test: models
+	cargo build --release --locked
 	cargo test --release --locked --workspace
+	scripts/conversation-tests.sh
 
 bench: models
 	cargo bench --locked --workspace

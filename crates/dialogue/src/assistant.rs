@@ -23,8 +23,10 @@ pub struct Slot {
     pub prompt: String,
     /// Asked after an invalid answer; the prompt is repeated when absent.
     pub retry: Option<String>,
-    /// The whole (trimmed) answer must match.
+    /// The whole (trimmed) answer must match, in any case.
     pub pattern: Option<Regex>,
+    /// The same pattern, unanchored: finds the value inside a longer message.
+    pub finder: Option<Regex>,
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
 }
@@ -37,6 +39,22 @@ impl Slot {
             && self.min_length.is_none_or(|min| len >= min)
             && self.max_length.is_none_or(|max| len <= max)
             && self.pattern.as_ref().is_none_or(|re| re.is_match(value))
+    }
+
+    /// The value for this slot in `message`: the first match of the pattern anywhere in
+    /// it ("it's BW-482913"), or else the whole trimmed message when acceptable.
+    pub fn extract(&self, message: &str) -> Option<String> {
+        let candidate = match &self.finder {
+            Some(finder) => finder.find(message)?.as_str(),
+            None => message.trim(),
+        };
+        self.accepts(candidate).then(|| candidate.to_string())
+    }
+
+    /// The value for this slot stated in a message that did not answer its question:
+    /// only slots with a pattern can be recognised there.
+    pub fn spot(&self, message: &str) -> Option<String> {
+        self.finder.as_ref().and_then(|_| self.extract(message))
     }
 }
 
@@ -207,17 +225,25 @@ impl Assistant {
                         format!("slot `{}` listed twice", slot.name),
                     ));
                 }
-                let pattern = match &slot.pattern {
-                    Some(p) => Some(Regex::new(&format!("^(?:{p})$")).map_err(|e| {
-                        invalid("pattern", p, format!("slot `{}`: {e}", slot.name))
-                    })?),
-                    None => None,
+                let compile = |anchored: bool| {
+                    slot.pattern
+                        .as_ref()
+                        .map(|p| {
+                            let source = if anchored { format!("(?i)^(?:{p})$") } else { format!("(?i)(?:{p})") };
+                            Regex::new(&source).map_err(|e| {
+                                invalid("pattern", p, format!("slot `{}`: {e}", slot.name))
+                            })
+                        })
+                        .transpose()
                 };
+                let pattern = compile(true)?;
+                let finder = compile(false)?;
                 slots.push(Slot {
                     name: slot.name,
                     prompt: slot.prompt,
                     retry: slot.retry,
                     pattern,
+                    finder,
                     min_length: slot.min_length,
                     max_length: slot.max_length,
                 });
@@ -319,6 +345,9 @@ intents:
         assert_eq!(intent.slots[0].name, "order_number");
         assert!(intent.slots[0].accepts("BW-482913"));
         assert!(!intent.slots[0].accepts("BW-4829130"));
+        assert_eq!(intent.slots[0].extract("it's bw-482913, thanks").as_deref(), Some("bw-482913"));
+        assert_eq!(intent.slots[0].spot("where is order BW-482913?").as_deref(), Some("BW-482913"));
+        assert_eq!(intent.slots[0].extract("no idea"), None);
         assert_eq!(intent.action.as_ref().unwrap().name, "order_status");
     }
 

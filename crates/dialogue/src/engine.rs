@@ -137,6 +137,18 @@ impl Engine {
         !u.oos && !u.ambiguous && u.confidence >= self.policy.intent_confidence
     }
 
+    fn answers_current_slot(&self, state: &ConversationState, message: &str) -> bool {
+        let Some(form) = &state.form else { return false };
+        let norm = normalize(message);
+        if self.policy.cancel_words.iter().any(|w| normalize(w) == norm) {
+            return false;
+        }
+        self.assistant
+            .intent(&self.lang(state), &form.intent)
+            .and_then(|intent| intent.slots.iter().find(|s| !state.slots.contains_key(&s.name)))
+            .is_some_and(|slot| slot.extract(message).is_some())
+    }
+
     fn on_message(&self, out: &mut Out, prior: &ConversationState, message: &str, turn: &Turn) {
         if out.state.holder != Holder::Bot {
             return;
@@ -155,6 +167,12 @@ impl Engine {
                 oos: u.oos,
                 ambiguous: u.ambiguous,
             });
+        }
+        // A valid answer to the slot being asked is that, whatever the classifier says
+        // ("sam@example.org" is no request for a person).
+        if self.answers_current_slot(&out.state, message) {
+            self.fill_slot(out, message.trim());
+            return;
         }
         if self.policy.escalate_on_frustration
             && let Some(signal) = frustration::detect(
@@ -267,6 +285,13 @@ impl Engine {
             out.push(EventKind::FormStarted {
                 intent: intent.name.clone(),
             });
+            if let EventKind::VisitorMessage { text, .. } = &turn.input {
+                for slot in &intent.slots {
+                    if let Some(value) = slot.spot(text) {
+                        out.push(EventKind::SlotSet { name: slot.name.clone(), value });
+                    }
+                }
+            }
             self.advance_form(out, intent);
         } else if let Some(action) = &intent.action {
             self.request_action(out, intent, action);

@@ -66,10 +66,10 @@ impl Engine {
             self.advance_form(out, intent);
             return;
         };
-        if slot.accepts(value) {
+        if let Some(value) = slot.extract(value) {
             out.push(EventKind::SlotSet {
                 name: slot.name.clone(),
-                value: value.to_owned(),
+                value,
             });
             self.advance_form(out, intent);
             return;

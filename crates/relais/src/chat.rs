@@ -1,47 +1,101 @@
-//! `relais chat`: talk to the assistant in the terminal. For now it shows what the
-//! intent model makes of each line; the dialogue manager will answer here.
+//! `relais chat`: talk to the whole assistant in the terminal, no server needed.
+//! `--debug` shows what the bot understood, what it found and why it escalated.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 
 use clap::Args;
+use relais_dialogue::{Event, EventKind};
 
+use crate::assistant::Bot;
 use crate::config::Settings;
-use crate::nlu::{load_encoder, train_or_reuse};
 
 #[derive(Args)]
 pub struct ChatArgs {
-    /// Language of the conversation: the intents are read from `intents/<lang>/`.
-    #[arg(long, default_value = "en")]
-    lang: String,
+    /// Language of the conversation (en, fr …); detected from the first message if unset.
+    #[arg(long)]
+    lang: Option<String>,
+    /// Show intents, confidences, passages found, slots and escalation reasons.
+    #[arg(long)]
+    debug: bool,
+    /// Behave as if no agent were available (to try callback requests).
+    #[arg(long)]
+    no_agents: bool,
 }
 
 pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
-    let encoder = load_encoder(&settings.nlu.model_dir)?;
-    let data = settings.nlu.intents_dir.join(&args.lang);
-    let out = settings.nlu.models_out.join(format!("intents-{}.bin", args.lang));
-    let model = train_or_reuse(&encoder, &data, None, &out, &settings.nlu.training)?;
-    println!("Relais is listening ({}). Type a message, or an empty line to quit.", args.lang);
+    let bot = Bot::load(settings)?;
+    let mut conversation = bot.start("terminal", args.lang.clone(), BTreeMap::new(), now());
+    println!("Relais is listening. Type a message; /1, /2 … press a suggested button; an empty line quits.");
     let stdin = std::io::stdin();
     let mut line = String::new();
-    loop {
+    let mut buttons: Vec<String> = Vec::new();
+    for turn in 1.. {
         print!("> ");
         std::io::stdout().flush()?;
         line.clear();
         if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
             return Ok(());
         }
-        let prediction = model.predict(&encoder, line.trim())?;
-        let runner_up = prediction
-            .ranking
-            .get(1)
-            .map(|s| format!(", then {} {:.2}", s.intent, s.probability))
-            .unwrap_or_default();
-        println!(
-            "  intent: {} (confidence {:.2}{runner_up}; nearest example {:.2}){}",
-            prediction.intent,
-            prediction.confidence,
-            prediction.nearest_similarity,
-            if prediction.ambiguous { " — ambiguous" } else { "" }
-        );
+        let text = line.trim();
+        let button = text
+            .strip_prefix('/')
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| buttons.get(n.wrapping_sub(1)).cloned());
+        let events = match button {
+            Some(payload) => bot.handle(&mut conversation, EventKind::QuickReplyPressed { payload }, now(), !args.no_agents),
+            None => bot.say(&mut conversation, &format!("terminal-{turn}"), text, now(), !args.no_agents)?,
+        };
+        buttons.clear();
+        for event in &events {
+            show(event, args.debug, &mut buttons);
+        }
     }
+    Ok(())
+}
+
+fn show(event: &Event, debug: bool, buttons: &mut Vec<String>) {
+    match &event.kind {
+        EventKind::BotMessage { text, quick_replies, sources, .. } => {
+            println!("bot: {text}");
+            for source in sources {
+                println!("     source: {} <{}>", source.title, source.url);
+            }
+            for reply in quick_replies {
+                buttons.push(reply.payload.clone());
+                println!("     [/{}] {}", buttons.len(), reply.title);
+            }
+        }
+        EventKind::Handoff { state, reason } => {
+            println!("  -- handoff: {}{}", json_name(state), reason.map(|r| format!(" ({})", json_name(&r))).unwrap_or_default());
+        }
+        EventKind::IntentPredicted { intent, confidence, ranking, oos, ambiguous } if debug => {
+            let others: Vec<String> = ranking.iter().skip(1).take(2).map(|s| format!("{} {:.2}", s.intent, s.confidence)).collect();
+            println!("  [intent {intent} {confidence:.2}{}{}; then {}]", if *oos { " oos" } else { "" }, if *ambiguous { " ambiguous" } else { "" }, others.join(", "));
+        }
+        EventKind::KnowledgeShown { articles, confidence } if debug => {
+            let titles: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
+            println!("  [knowledge {confidence:.2}: {}]", titles.join(" | "));
+        }
+        EventKind::HandoffRequested { reason, detail } if debug => println!("  [escalating: {} — {detail}]", json_name(reason)),
+        kind if debug && !matches!(kind, EventKind::VisitorMessage { .. }) => {
+            println!("  [{}]", serde_json::to_string(kind).unwrap_or_default());
+        }
+        _ => {}
+    }
+}
+
+/// The snake_case name serde gives an enum value.
+fn json_name(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

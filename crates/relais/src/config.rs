@@ -14,6 +14,50 @@ pub struct Settings {
     pub threads: Option<usize>,
     #[serde(default)]
     pub nlu: NluSettings,
+    #[serde(default)]
+    pub knowledge: KnowledgeSettings,
+    /// When the bot answers, asks, acts or gives way (see relais.toml).
+    #[serde(default)]
+    pub dialogue: relais_dialogue::Policy,
+    #[serde(default)]
+    pub actions: ActionSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct KnowledgeSettings {
+    /// Folder of markdown articles, one sub-folder per language.
+    pub dir: PathBuf,
+    /// Where the search index and passage embeddings are kept.
+    pub index_dir: PathBuf,
+}
+
+impl Default for KnowledgeSettings {
+    fn default() -> Self {
+        Self {
+            dir: "knowledge".into(),
+            index_dir: "data/knowledge".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct ActionSettings {
+    /// How long an action's HTTP call may take before it counts as failed (it is tried twice).
+    pub timeout_ms: u64,
+}
+
+impl Default for ActionSettings {
+    fn default() -> Self {
+        Self { timeout_ms: 5_000 }
+    }
+}
+
+impl ActionSettings {
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.timeout_ms)
+    }
 }
 
 #[derive(Debug, Deserialize)]

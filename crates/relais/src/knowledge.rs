@@ -126,7 +126,7 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
 }
 
 /// Opens (indexing what changed) the knowledge base, printing warnings.
-fn open(dir: &Path, data_dir: &Path, encoder: &relais_nlu::Encoder) -> anyhow::Result<KnowledgeBase> {
+pub fn open(dir: &Path, data_dir: &Path, encoder: &relais_nlu::Encoder) -> anyhow::Result<KnowledgeBase> {
     let bar = EmbeddingBar::default();
     let (knowledge, warnings) = KnowledgeBase::open_with_progress(dir, data_dir, encoder, |p| bar.report(p))
         .with_context(|| format!("indexing the knowledge base {}", dir.display()))?;

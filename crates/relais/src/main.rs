@@ -1,8 +1,11 @@
 //! The `relais` command: one binary for training, evaluating and talking to a Relais
 //! assistant. Each subcommand lives in its own module; this file only dispatches.
 
+mod actions;
+mod assistant;
 mod chat;
 mod config;
+mod conversation_tests;
 mod knowledge;
 mod nlu;
 mod progress;
@@ -35,6 +38,12 @@ enum Command {
         #[command(subcommand)]
         command: knowledge::KnowledgeCommand,
     },
+    /// Run conversation tests (YAML) against the whole assistant.
+    Test {
+        /// Files or folders of tests.
+        #[arg(default_value = "tests/conversations")]
+        paths: Vec<PathBuf>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,5 +55,13 @@ fn main() -> anyhow::Result<()> {
         Command::Nlu { command } => nlu::run(command, &settings),
         Command::Chat(args) => chat::run(args, &settings),
         Command::Knowledge { command } => knowledge::run(command, &settings),
+        Command::Test { paths } => {
+            let mut bot = assistant::Bot::load(&settings)?;
+            let summary = conversation_tests::run(&mut bot, &paths)?;
+            if summary.failed > 0 {
+                anyhow::bail!("{} conversation test(s) failed", summary.failed);
+            }
+            Ok(())
+        }
     }
 }
