@@ -376,10 +376,14 @@ impl IntentModel {
                 source,
             })?;
         }
-        std::fs::write(path, bytes).map_err(|source| NluError::Io {
+        // Write beside, then rename: a reader never sees half a model.
+        let partial = path.with_extension("partial");
+        let io = |source| NluError::Io {
             path: path.to_path_buf(),
             source,
-        })
+        };
+        std::fs::write(&partial, bytes).map_err(io)?;
+        std::fs::rename(&partial, path).map_err(io)
     }
 
     /// Reads a model written by [`IntentModel::save`].

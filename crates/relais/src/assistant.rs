@@ -67,6 +67,11 @@ impl Bot {
         })
     }
 
+    /// Whether some language's intent model knows `intent` (`oos` included).
+    pub fn knows_intent(&self, intent: &str) -> bool {
+        intent == relais_nlu::OOS || self.models.values().any(|m| m.intents().any(|i| i == intent))
+    }
+
     /// The thresholds in force.
     pub fn policy(&self) -> &Policy {
         self.engine.policy()

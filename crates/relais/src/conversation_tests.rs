@@ -149,7 +149,10 @@ fn run_test(bot: &Bot, lang: Option<String>, test: &ConversationTest) -> Result<
     for (number, step) in test.steps.iter().enumerate() {
         clock += 5_000;
         let (label, events) = play(bot, &mut conversation, step, number, clock, test.agents_available)?;
-        let problems = check(step, &events, &conversation.state.slots);
+        let mut problems = check(step, &events, &conversation.state.slots);
+        if let Some(intent) = step.intent.as_ref().filter(|i| !bot.knows_intent(i)) {
+            problems.insert(0, format!("intent: `{intent}` is not an intent of the assistant (misspelt?)"));
+        }
         if !problems.is_empty() {
             return Err(format!(
                 "  step {} ({label}):\n{}\n  what happened:\n{}",
