@@ -229,7 +229,11 @@ impl Assistant {
                     slot.pattern
                         .as_ref()
                         .map(|p| {
-                            let source = if anchored { format!("(?i)^(?:{p})$") } else { format!("(?i)(?:{p})") };
+                            let source = if anchored {
+                                format!("(?i)^(?:{p})$")
+                            } else {
+                                format!("(?i)(?:{p})")
+                            };
                             Regex::new(&source).map_err(|e| {
                                 invalid("pattern", p, format!("slot `{}`: {e}", slot.name))
                             })
@@ -345,8 +349,14 @@ intents:
         assert_eq!(intent.slots[0].name, "order_number");
         assert!(intent.slots[0].accepts("BW-482913"));
         assert!(!intent.slots[0].accepts("BW-4829130"));
-        assert_eq!(intent.slots[0].extract("it's bw-482913, thanks").as_deref(), Some("bw-482913"));
-        assert_eq!(intent.slots[0].spot("where is order BW-482913?").as_deref(), Some("BW-482913"));
+        assert_eq!(
+            intent.slots[0].extract("it's bw-482913, thanks").as_deref(),
+            Some("bw-482913")
+        );
+        assert_eq!(
+            intent.slots[0].spot("where is order BW-482913?").as_deref(),
+            Some("BW-482913")
+        );
         assert_eq!(intent.slots[0].extract("no idea"), None);
         assert_eq!(intent.action.as_ref().unwrap().name, "order_status");
     }

@@ -138,14 +138,26 @@ impl Engine {
     }
 
     fn answers_current_slot(&self, state: &ConversationState, message: &str) -> bool {
-        let Some(form) = &state.form else { return false };
+        let Some(form) = &state.form else {
+            return false;
+        };
         let norm = normalize(message);
-        if self.policy.cancel_words.iter().any(|w| normalize(w) == norm) {
+        if self
+            .policy
+            .cancel_words
+            .iter()
+            .any(|w| normalize(w) == norm)
+        {
             return false;
         }
         self.assistant
             .intent(&self.lang(state), &form.intent)
-            .and_then(|intent| intent.slots.iter().find(|s| !state.slots.contains_key(&s.name)))
+            .and_then(|intent| {
+                intent
+                    .slots
+                    .iter()
+                    .find(|s| !state.slots.contains_key(&s.name))
+            })
             .is_some_and(|slot| slot.extract(message).is_some())
     }
 
@@ -288,7 +300,10 @@ impl Engine {
             if let EventKind::VisitorMessage { text, .. } = &turn.input {
                 for slot in &intent.slots {
                     if let Some(value) = slot.spot(text) {
-                        out.push(EventKind::SlotSet { name: slot.name.clone(), value });
+                        out.push(EventKind::SlotSet {
+                            name: slot.name.clone(),
+                            value,
+                        });
                     }
                 }
             }

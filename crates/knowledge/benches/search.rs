@@ -9,9 +9,30 @@ use relais_knowledge::{FlatIndex, KnowledgeBase, Passage, Ranking, SearchOptions
 const PASSAGES: usize = 10_000;
 const DIM: usize = 384;
 const WORDS: [&str; 24] = [
-    "order", "delivery", "refund", "parcel", "invoice", "warranty", "lamp", "table", "bookshelf", "payment", "card",
-    "account", "password", "email", "return", "exchange", "assembly", "sofa", "fabric", "gift", "promo", "tracking",
-    "carrier", "appointment",
+    "order",
+    "delivery",
+    "refund",
+    "parcel",
+    "invoice",
+    "warranty",
+    "lamp",
+    "table",
+    "bookshelf",
+    "payment",
+    "card",
+    "account",
+    "password",
+    "email",
+    "return",
+    "exchange",
+    "assembly",
+    "sofa",
+    "fabric",
+    "gift",
+    "promo",
+    "tracking",
+    "carrier",
+    "appointment",
 ];
 
 fn random_unit(rng: &mut fastrand::Rng) -> Vec<f32> {
@@ -21,7 +42,10 @@ fn random_unit(rng: &mut fastrand::Rng) -> Vec<f32> {
 }
 
 fn sentence(rng: &mut fastrand::Rng, words: usize) -> String {
-    (0..words).map(|_| WORDS[rng.usize(..WORDS.len())]).collect::<Vec<_>>().join(" ")
+    (0..words)
+        .map(|_| WORDS[rng.usize(..WORDS.len())])
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn bench_search(c: &mut Criterion) {
@@ -51,10 +75,22 @@ fn bench_search(c: &mut Criterion) {
         b.iter(|| flat.search(black_box(&embedding), 50, &|_| true))
     });
     c.bench_function("bm25 search, 10k passages", |b| {
-        b.iter(|| knowledge.search_embedded(black_box(query), None, &options(Ranking::Bm25)).expect("search"))
+        b.iter(|| {
+            knowledge
+                .search_embedded(black_box(query), None, &options(Ranking::Bm25))
+                .expect("search")
+        })
     });
     c.bench_function("hybrid search, 10k passages, embedding given", |b| {
-        b.iter(|| knowledge.search_embedded(black_box(query), Some(&embedding), &options(Ranking::Hybrid)).expect("search"))
+        b.iter(|| {
+            knowledge
+                .search_embedded(
+                    black_box(query),
+                    Some(&embedding),
+                    &options(Ranking::Hybrid),
+                )
+                .expect("search")
+        })
     });
 }
 

@@ -6,16 +6,18 @@
 use std::sync::OnceLock;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-    TokenizerManager,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer, TokenizerManager,
 };
 
 /// Words of questions that say nothing about the topic, on top of tantivy's lists.
 const EXTRA_ENGLISH_STOP_WORDS: &[&str] = &[
-    "am", "can", "could", "did", "do", "does", "how", "i", "me", "my", "our", "should", "we", "what", "when", "where",
-    "which", "who", "why", "would", "you", "your",
+    "am", "can", "could", "did", "do", "does", "how", "i", "me", "my", "our", "should", "we",
+    "what", "when", "where", "which", "who", "why", "would", "you", "your",
 ];
-const EXTRA_FRENCH_STOP_WORDS: &[&str] = &["a", "comment", "est", "où", "pourquoi", "quand", "quel", "quelle", "quels", "quelles"];
+const EXTRA_FRENCH_STOP_WORDS: &[&str] = &[
+    "a", "comment", "est", "où", "pourquoi", "quand", "quel", "quelle", "quels", "quelles",
+];
 
 /// Words longer than this (base64 blobs, pasted junk) are not indexed.
 const LONGEST_WORD: usize = 40;
@@ -59,10 +61,13 @@ impl Analysis {
             Self::French => (Language::French, EXTRA_FRENCH_STOP_WORDS),
             Self::Other => return words.filter(AsciiFoldingFilter).build(),
         };
-        let standard_stop_words = StopWordFilter::new(language).unwrap_or_else(|| StopWordFilter::remove([]));
+        let standard_stop_words =
+            StopWordFilter::new(language).unwrap_or_else(|| StopWordFilter::remove([]));
         words
             .filter(standard_stop_words)
-            .filter(StopWordFilter::remove(extra_stop_words.iter().map(|w| w.to_string())))
+            .filter(StopWordFilter::remove(
+                extra_stop_words.iter().map(|w| w.to_string()),
+            ))
             .filter(Stemmer::new(language))
             .filter(AsciiFoldingFilter)
             .build()
@@ -103,8 +108,14 @@ mod tests {
     fn french_matches_with_and_without_accents() {
         assert_eq!(Analysis::French.terms("Où est ma commande ?"), ["command"]);
         assert_eq!(Analysis::French.terms("ou est ma commande"), ["command"]);
-        assert_eq!(Analysis::French.terms("être livré à l'entrepôt"), Analysis::French.terms("etre livre a l'entrepot"));
-        assert_eq!(Analysis::French.terms("Remboursement"), Analysis::French.terms("remboursé"));
+        assert_eq!(
+            Analysis::French.terms("être livré à l'entrepôt"),
+            Analysis::French.terms("etre livre a l'entrepot")
+        );
+        assert_eq!(
+            Analysis::French.terms("Remboursement"),
+            Analysis::French.terms("remboursé")
+        );
     }
 
     #[test]

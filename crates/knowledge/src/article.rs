@@ -56,21 +56,32 @@ pub fn load_articles(dir: &Path) -> Result<LoadedArticles, KnowledgeError> {
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(error) => {
-                loaded.warnings.push(Warning::new(&path, format!("skipped, cannot be read: {error}")));
+                loaded.warnings.push(Warning::new(
+                    &path,
+                    format!("skipped, cannot be read: {error}"),
+                ));
                 continue;
             }
         };
         let Ok(text) = String::from_utf8(bytes) else {
-            loaded.warnings.push(Warning::new(&path, "skipped, not UTF-8 text; save it as UTF-8"));
+            loaded.warnings.push(Warning::new(
+                &path,
+                "skipped, not UTF-8 text; save it as UTF-8",
+            ));
             continue;
         };
         match parse_article(&text, &path) {
             Ok(article) if !seen.insert(article.id.clone()) => loaded.warnings.push(Warning::new(
                 &path,
-                format!("skipped, the id `{}` is already used by another article; give it a unique id", article.id),
+                format!(
+                    "skipped, the id `{}` is already used by another article; give it a unique id",
+                    article.id
+                ),
             )),
             Ok(article) => loaded.articles.push(article),
-            Err(message) => loaded.warnings.push(Warning::new(&path, format!("skipped, {message}"))),
+            Err(message) => loaded
+                .warnings
+                .push(Warning::new(&path, format!("skipped, {message}"))),
         }
     }
     Ok(loaded)
@@ -92,11 +103,16 @@ fn collect_markdown_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Kn
 /// Parses one article; the error says what is wrong with it, for a warning.
 pub fn parse_article(text: &str, source: &Path) -> Result<Article, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (front, body) = split_front_matter(text)
-        .ok_or("no front matter: start the file with a `---` line, then id, title, lang, then `---`")?;
-    let meta: FrontMatter =
-        serde_yaml_ng::from_str(front).map_err(|e| format!("malformed front matter ({e}); it needs id, title and lang"))?;
-    for (name, value) in [("id", &meta.id), ("title", &meta.title), ("lang", &meta.lang)] {
+    let (front, body) = split_front_matter(text).ok_or(
+        "no front matter: start the file with a `---` line, then id, title, lang, then `---`",
+    )?;
+    let meta: FrontMatter = serde_yaml_ng::from_str(front)
+        .map_err(|e| format!("malformed front matter ({e}); it needs id, title and lang"))?;
+    for (name, value) in [
+        ("id", &meta.id),
+        ("title", &meta.title),
+        ("lang", &meta.lang),
+    ] {
         if value.trim().is_empty() {
             return Err(format!("the front matter's `{name}` is empty"));
         }
@@ -159,21 +175,44 @@ mod tests {
 
     #[test]
     fn rejects_missing_malformed_or_empty() {
-        assert!(parse_article("Just text", Path::new("x.md")).unwrap_err().contains("no front matter"));
-        assert!(parse_article("---\nid: [a\n---\nBody", Path::new("x.md")).unwrap_err().contains("malformed"));
-        assert!(parse_article("---\nid: a\ntitle: T\n---\nBody", Path::new("x.md")).unwrap_err().contains("malformed"));
-        assert!(parse_article("---\nid: a\ntitle: T\nlang: en\n---\n  \n", Path::new("x.md")).unwrap_err().contains("no text"));
+        assert!(
+            parse_article("Just text", Path::new("x.md"))
+                .unwrap_err()
+                .contains("no front matter")
+        );
+        assert!(
+            parse_article("---\nid: [a\n---\nBody", Path::new("x.md"))
+                .unwrap_err()
+                .contains("malformed")
+        );
+        assert!(
+            parse_article("---\nid: a\ntitle: T\n---\nBody", Path::new("x.md"))
+                .unwrap_err()
+                .contains("malformed")
+        );
+        assert!(
+            parse_article(
+                "---\nid: a\ntitle: T\nlang: en\n---\n  \n",
+                Path::new("x.md")
+            )
+            .unwrap_err()
+            .contains("no text")
+        );
         assert!(parse_article("---\nid: a\ntitle: T\nlang: en\nBody", Path::new("x.md")).is_err());
     }
 
     #[test]
     fn loading_a_folder_skips_bad_files_with_warnings() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let write = |name: &str, bytes: &[u8]| std::fs::write(dir.path().join(name), bytes).expect("write");
+        let write =
+            |name: &str, bytes: &[u8]| std::fs::write(dir.path().join(name), bytes).expect("write");
         write("1-good.md", GOOD.as_bytes());
         write("2-duplicate.md", GOOD.as_bytes());
         write("3-no-front-matter.md", b"Hello");
-        write("4-latin1.md", b"---\nid: b\ntitle: caf\xe9\nlang: fr\n---\nd\xe9j\xe0");
+        write(
+            "4-latin1.md",
+            b"---\nid: b\ntitle: caf\xe9\nlang: fr\n---\nd\xe9j\xe0",
+        );
         write("5-empty.md", b"---\nid: c\ntitle: Empty\nlang: en\n---\n");
         write("notes.txt", b"not an article");
         let loaded = load_articles(dir.path()).expect("folder exists");
@@ -181,9 +220,22 @@ mod tests {
         let named: Vec<String> = loaded
             .warnings
             .iter()
-            .map(|w| w.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+            .map(|w| {
+                w.path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            })
             .collect();
-        assert_eq!(named, ["2-duplicate.md", "3-no-front-matter.md", "4-latin1.md", "5-empty.md"]);
+        assert_eq!(
+            named,
+            [
+                "2-duplicate.md",
+                "3-no-front-matter.md",
+                "4-latin1.md",
+                "5-empty.md"
+            ]
+        );
         assert!(loaded.warnings[0].message.contains("already used"));
         assert!(loaded.warnings[2].message.contains("UTF-8"));
     }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KnowledgeError {
-    #[error("the knowledge folder {0} does not exist; create it with en/ and fr/ sub-folders of markdown articles, or pass another folder")]
+    #[error(
+        "the knowledge folder {0} does not exist; create it with en/ and fr/ sub-folders of markdown articles, or pass another folder"
+    )]
     MissingFolder(PathBuf),
     #[error("cannot read or write {path}: {source}")]
     Io {
@@ -14,10 +16,16 @@ pub enum KnowledgeError {
         #[source]
         source: std::io::Error,
     },
-    #[error("search index in {path}: {message}; delete that folder to rebuild it from the articles")]
+    #[error(
+        "search index in {path}: {message}; delete that folder to rebuild it from the articles"
+    )]
     Index { path: PathBuf, message: String },
     #[error("{path}, line {line}: {message}")]
-    Data { path: PathBuf, line: usize, message: String },
+    Data {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("cannot watch {path} for changes: {message}")]
     Watch { path: PathBuf, message: String },
     #[error(transparent)]

@@ -108,12 +108,18 @@ pub fn evaluate(
         let results = knowledge.search(encoder, &query.query, &options)?;
         timings.push(started.elapsed().as_secs_f64() * 1_000.0);
         let mut seen = HashSet::new();
-        let ranked: Vec<&str> =
-            results.hits.iter().map(|hit| hit.article_id.as_str()).filter(|id| seen.insert(*id)).collect();
+        let ranked: Vec<&str> = results
+            .hits
+            .iter()
+            .map(|hit| hit.article_id.as_str())
+            .filter(|id| seen.insert(*id))
+            .collect();
         let relevant: HashSet<&str> = query.relevant.iter().map(String::as_str).collect();
         scores.push(QueryScores::of(&ranked, &relevant));
     }
-    let mean = |field: fn(&QueryScores) -> f64| scores.iter().map(field).sum::<f64>() / scores.len().max(1) as f64;
+    let mean = |field: fn(&QueryScores) -> f64| {
+        scores.iter().map(field).sum::<f64>() / scores.len().max(1) as f64
+    };
     Ok(Evaluation {
         mode: ranking,
         map: mean(|s| s.average_precision),
@@ -148,13 +154,25 @@ impl QueryScores {
             precision_sum += found as f64 / (rank + 1) as f64;
         }
         let gain = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
-        let dcg: f64 = is_relevant.iter().take(10).enumerate().filter(|(_, r)| **r).map(|(rank, _)| gain(rank)).sum();
+        let dcg: f64 = is_relevant
+            .iter()
+            .take(10)
+            .enumerate()
+            .filter(|(_, r)| **r)
+            .map(|(rank, _)| gain(rank))
+            .sum();
         let ideal: f64 = (0..relevant.len().min(10)).map(gain).sum();
         let first = is_relevant.iter().position(|r| *r);
         Self {
-            average_precision: if relevant.is_empty() { 0.0 } else { precision_sum / relevant.len() as f64 },
+            average_precision: if relevant.is_empty() {
+                0.0
+            } else {
+                precision_sum / relevant.len() as f64
+            },
             ndcg_at_10: if ideal > 0.0 { dcg / ideal } else { 0.0 },
-            reciprocal_rank_at_10: first.filter(|&rank| rank < 10).map_or(0.0, |rank| 1.0 / (rank + 1) as f64),
+            reciprocal_rank_at_10: first
+                .filter(|&rank| rank < 10)
+                .map_or(0.0, |rank| 1.0 / (rank + 1) as f64),
             hit_at_1: f64::from(u8::from(first == Some(0))),
             hit_at_5: f64::from(u8::from(first.is_some_and(|rank| rank < 5))),
         }
@@ -191,7 +209,11 @@ mod tests {
     fn bad_jsonl_names_the_line() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("faqs.jsonl");
-        std::fs::write(&path, "{\"id\":\"a\",\"question\":\"q\",\"answer\":\"x\"}\n\nnot json\n").expect("write");
+        std::fs::write(
+            &path,
+            "{\"id\":\"a\",\"question\":\"q\",\"answer\":\"x\"}\n\nnot json\n",
+        )
+        .expect("write");
         let error = load_jsonl::<Faq>(&path).unwrap_err();
         assert!(error.to_string().contains("line 3"), "{error}");
     }

@@ -85,7 +85,12 @@ pub fn fuse(candidates: &mut [Candidate], ranking: Ranking, bm25_weight: f32) {
                 .sum(),
         };
     }
-    candidates.sort_by(|a, b| b.scores.fused.total_cmp(&a.scores.fused).then(a.position.cmp(&b.position)));
+    candidates.sort_by(|a, b| {
+        b.scores
+            .fused
+            .total_cmp(&a.scores.fused)
+            .then(a.position.cmp(&b.position))
+    });
 }
 
 fn normalised(score: f32, best: f32) -> f32 {
@@ -100,19 +105,32 @@ pub fn confidence(ranked: &[Candidate]) -> f32 {
         return 0.0;
     };
     let best_bm25 = ranked.iter().map(|c| c.scores.bm25).fold(0.0, f32::max);
-    let similarity = ((top.scores.dense - UNRELATED_COSINE) / (ANSWERING_COSINE - UNRELATED_COSINE)).clamp(0.0, 1.0);
+    let similarity = ((top.scores.dense - UNRELATED_COSINE)
+        / (ANSWERING_COSINE - UNRELATED_COSINE))
+        .clamp(0.0, 1.0);
     let agreement = normalised(top.scores.bm25, best_bm25);
-    ((1.0 - AGREEMENT_SHARE) * similarity + AGREEMENT_SHARE * agreement * similarity.max(0.5)).clamp(0.0, 1.0)
+    ((1.0 - AGREEMENT_SHARE) * similarity + AGREEMENT_SHARE * agreement * similarity.max(0.5))
+        .clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn candidate(position: usize, bm25: f32, dense: f32, bm25_rank: Option<usize>, dense_rank: Option<usize>) -> Candidate {
+    fn candidate(
+        position: usize,
+        bm25: f32,
+        dense: f32,
+        bm25_rank: Option<usize>,
+        dense_rank: Option<usize>,
+    ) -> Candidate {
         Candidate {
             position,
-            scores: Scores { bm25, dense, fused: 0.0 },
+            scores: Scores {
+                bm25,
+                dense,
+                fused: 0.0,
+            },
             bm25_rank,
             dense_rank,
         }
@@ -120,10 +138,16 @@ mod tests {
 
     #[test]
     fn hybrid_lets_bm25_decide_between_close_cosines_only() {
-        let mut close = [candidate(0, 0.0, 0.62, None, Some(0)), candidate(1, 8.0, 0.60, Some(0), Some(1))];
+        let mut close = [
+            candidate(0, 0.0, 0.62, None, Some(0)),
+            candidate(1, 8.0, 0.60, Some(0), Some(1)),
+        ];
         fuse(&mut close, Ranking::Hybrid, BM25_WEIGHT);
         assert_eq!(close[0].position, 1);
-        let mut far = [candidate(0, 0.0, 0.80, None, Some(0)), candidate(1, 8.0, 0.40, Some(0), Some(1))];
+        let mut far = [
+            candidate(0, 0.0, 0.80, None, Some(0)),
+            candidate(1, 8.0, 0.40, Some(0), Some(1)),
+        ];
         fuse(&mut far, Ranking::Hybrid, BM25_WEIGHT);
         assert_eq!(far[0].position, 0);
     }

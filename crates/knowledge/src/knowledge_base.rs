@@ -118,7 +118,8 @@ impl Manifest {
 
     fn save(&self, data_dir: &Path) -> Result<(), KnowledgeError> {
         let path = Self::path(data_dir);
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| KnowledgeError::io(&path, std::io::Error::other(e)))?;
+        let bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| KnowledgeError::io(&path, std::io::Error::other(e)))?;
         std::fs::write(&path, bytes).map_err(|e| KnowledgeError::io(&path, e))
     }
 }
@@ -127,7 +128,11 @@ impl KnowledgeBase {
     /// Indexes the articles of `knowledge_dir` (one sub-folder per language), keeping
     /// the index and embeddings under `data_dir` and reusing what is still valid there.
     /// Files that cannot be used are skipped and returned as warnings.
-    pub fn open(knowledge_dir: &Path, data_dir: &Path, encoder: &Encoder) -> Result<(Self, Vec<Warning>), KnowledgeError> {
+    pub fn open(
+        knowledge_dir: &Path,
+        data_dir: &Path,
+        encoder: &Encoder,
+    ) -> Result<(Self, Vec<Warning>), KnowledgeError> {
         Self::open_with_progress(knowledge_dir, data_dir, encoder, |_| {})
     }
 
@@ -146,31 +151,46 @@ impl KnowledgeBase {
         let index_dir = data_dir.join("index");
         let mut manifest = Manifest::load(data_dir);
         let mut lexical = match LexicalIndex::open_or_create(&index_dir) {
-            Ok(lexical) if manifest.format == FORMAT && manifest.passages == lexical.len() => lexical,
+            Ok(lexical) if manifest.format == FORMAT && manifest.passages == lexical.len() => {
+                lexical
+            }
             opened => {
                 if let Err(error) = opened {
-                    warnings.push(Warning::new(&index_dir, format!("rebuilt from the articles: {error}")));
+                    warnings.push(Warning::new(
+                        &index_dir,
+                        format!("rebuilt from the articles: {error}"),
+                    ));
                 }
                 manifest = Manifest::default();
-                std::fs::remove_dir_all(&index_dir).map_err(|e| KnowledgeError::io(&index_dir, e))?;
+                std::fs::remove_dir_all(&index_dir)
+                    .map_err(|e| KnowledgeError::io(&index_dir, e))?;
                 LexicalIndex::open_or_create(&index_dir)?
             }
         };
-        let hashes: BTreeMap<String, String> =
-            articles.iter().map(|(article, passages)| (article.id.clone(), content_hash(passages))).collect();
+        let hashes: BTreeMap<String, String> = articles
+            .iter()
+            .map(|(article, passages)| (article.id.clone(), content_hash(passages)))
+            .collect();
         let changed: HashSet<&str> = hashes
             .iter()
             .filter(|(id, hash)| manifest.articles.get(*id) != Some(*hash))
             .map(|(id, _)| id.as_str())
             .collect();
-        let removed: Vec<&str> =
-            manifest.articles.keys().map(String::as_str).filter(|id| !hashes.contains_key(*id)).collect();
+        let removed: Vec<&str> = manifest
+            .articles
+            .keys()
+            .map(String::as_str)
+            .filter(|id| !hashes.contains_key(*id))
+            .collect();
         if !changed.is_empty() || !removed.is_empty() {
             let documents = articles
                 .iter()
                 .filter(|(article, _)| changed.contains(article.id.as_str()))
                 .flat_map(|(_, passages)| lexical_documents(passages));
-            lexical.update(changed.iter().copied().chain(removed.iter().copied()), documents)?;
+            lexical.update(
+                changed.iter().copied().chain(removed.iter().copied()),
+                documents,
+            )?;
             Manifest {
                 format: FORMAT,
                 articles: hashes.clone(),
@@ -180,14 +200,20 @@ impl KnowledgeBase {
         }
 
         let mut cache = EmbeddingCache::open(&data_dir.join("embeddings"), encoder);
-        let passages: Vec<Passage> = articles.into_iter().flat_map(|(_, passages)| passages).collect();
+        let passages: Vec<Passage> = articles
+            .into_iter()
+            .flat_map(|(_, passages)| passages)
+            .collect();
         let vectors = embed_passages(encoder, Some(&mut cache), &passages, progress)?;
         cache.save()?;
         let location = Location {
             knowledge_dir: knowledge_dir.to_path_buf(),
             data_dir: data_dir.to_path_buf(),
         };
-        Ok((Self::assemble(passages, lexical, vectors, Some(location)), warnings))
+        Ok((
+            Self::assemble(passages, lexical, vectors, Some(location)),
+            warnings,
+        ))
     }
 
     /// Indexes `articles` in memory only (for evaluation and tests); `cache`, when
@@ -200,7 +226,10 @@ impl KnowledgeBase {
     ) -> Result<(Self, Vec<Warning>), KnowledgeError> {
         let mut warnings = Vec::new();
         let articles = split_articles(articles, &mut warnings);
-        let passages: Vec<Passage> = articles.into_iter().flat_map(|(_, passages)| passages).collect();
+        let passages: Vec<Passage> = articles
+            .into_iter()
+            .flat_map(|(_, passages)| passages)
+            .collect();
         let mut lexical = LexicalIndex::in_memory()?;
         lexical.update([], lexical_documents(&passages))?;
         let vectors = embed_passages(encoder, cache, &passages, progress)?;
@@ -209,15 +238,32 @@ impl KnowledgeBase {
 
     /// Indexes passages in memory with vectors computed elsewhere (one per passage, all
     /// of one length), e.g. by another encoder or, in benchmarks, at random.
-    pub fn from_passages(passages: Vec<Passage>, vectors: Vec<Vec<f32>>) -> Result<Self, KnowledgeError> {
+    pub fn from_passages(
+        passages: Vec<Passage>,
+        vectors: Vec<Vec<f32>>,
+    ) -> Result<Self, KnowledgeError> {
         let dim = vectors.first().map_or(0, Vec::len);
         let mut lexical = LexicalIndex::in_memory()?;
         lexical.update([], lexical_documents(&passages))?;
-        Ok(Self::assemble(passages, lexical, FlatIndex::new(dim, vectors), None))
+        Ok(Self::assemble(
+            passages,
+            lexical,
+            FlatIndex::new(dim, vectors),
+            None,
+        ))
     }
 
-    fn assemble(passages: Vec<Passage>, lexical: LexicalIndex, vectors: FlatIndex, location: Option<Location>) -> Self {
-        let positions = passages.iter().enumerate().map(|(position, p)| (passage_key(p), position)).collect();
+    fn assemble(
+        passages: Vec<Passage>,
+        lexical: LexicalIndex,
+        vectors: FlatIndex,
+        location: Option<Location>,
+    ) -> Self {
+        let positions = passages
+            .iter()
+            .enumerate()
+            .map(|(position, p)| (passage_key(p), position))
+            .collect();
         Self {
             passages,
             positions,
@@ -239,13 +285,19 @@ impl KnowledgeBase {
     /// Searches with the query embedded by `encoder` (when the ranking uses it). The
     /// query is cut to [`MAX_QUERY_CHARS`]; one with only stop words or punctuation
     /// finds nothing.
-    pub fn search(&self, encoder: &Encoder, query: &str, options: &SearchOptions) -> Result<SearchResults, KnowledgeError> {
+    pub fn search(
+        &self,
+        encoder: &Encoder,
+        query: &str,
+        options: &SearchOptions,
+    ) -> Result<SearchResults, KnowledgeError> {
         let query = truncate_chars(query, MAX_QUERY_CHARS);
-        let embedding = if options.ranking.uses_dense() && has_content_words(query, options.lang.as_deref()) {
-            Some(encoder.encode_one(query)?)
-        } else {
-            None
-        };
+        let embedding =
+            if options.ranking.uses_dense() && has_content_words(query, options.lang.as_deref()) {
+                Some(encoder.encode_one(query)?)
+            } else {
+                None
+            };
         self.search_embedded(query, embedding.as_deref(), options)
     }
 
@@ -260,25 +312,40 @@ impl KnowledgeBase {
         if options.k == 0 || !has_content_words(query, lang) {
             return Ok(SearchResults::default());
         }
-        let in_language = |position: usize| lang.is_none_or(|lang| self.passages[position].lang.eq_ignore_ascii_case(lang));
+        let in_language = |position: usize| {
+            lang.is_none_or(|lang| self.passages[position].lang.eq_ignore_ascii_case(lang))
+        };
         let depth = options.k.max(MIN_CANDIDATES);
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut slot: HashMap<usize, usize> = HashMap::new();
         if options.ranking.uses_bm25() {
             let lexical_hits = self.lexical.search(query, lang, depth)?;
-            let positions = lexical_hits.into_iter().filter_map(|(key, bm25)| Some((*self.positions.get(&key)?, bm25)));
-            for (rank, (position, bm25)) in positions.filter(|(position, _)| in_language(*position)).enumerate() {
+            let positions = lexical_hits
+                .into_iter()
+                .filter_map(|(key, bm25)| Some((*self.positions.get(&key)?, bm25)));
+            for (rank, (position, bm25)) in positions
+                .filter(|(position, _)| in_language(*position))
+                .enumerate()
+            {
                 slot.insert(position, candidates.len());
                 candidates.push(Candidate {
                     position,
-                    scores: Scores { bm25, ..Scores::default() },
+                    scores: Scores {
+                        bm25,
+                        ..Scores::default()
+                    },
                     bm25_rank: Some(rank),
                     dense_rank: None,
                 });
             }
         }
         if let Some(embedding) = embedding.filter(|_| options.ranking.uses_dense()) {
-            for (rank, (position, dense)) in self.vectors.search(embedding, depth, &in_language).into_iter().enumerate() {
+            for (rank, (position, dense)) in self
+                .vectors
+                .search(embedding, depth, &in_language)
+                .into_iter()
+                .enumerate()
+            {
                 let index = *slot.entry(position).or_insert_with(|| {
                     candidates.push(Candidate {
                         position,
@@ -301,7 +368,11 @@ impl KnowledgeBase {
         };
         fusion::fuse(&mut candidates, options.ranking, bm25_weight);
         let confidence = fusion::confidence(&candidates);
-        let hits = candidates.iter().take(options.k).map(|c| self.hit(c, query)).collect();
+        let hits = candidates
+            .iter()
+            .take(options.k)
+            .map(|c| self.hit(c, query))
+            .collect();
         Ok(SearchResults { hits, confidence })
     }
 
@@ -326,18 +397,26 @@ fn has_content_words(query: &str, lang: Option<&str>) -> bool {
     let query = truncate_chars(query, MAX_QUERY_CHARS);
     match lang {
         Some(lang) => !Analysis::for_lang(lang).terms(query).is_empty(),
-        None => [Analysis::English, Analysis::French].into_iter().any(|analysis| !analysis.terms(query).is_empty()),
+        None => [Analysis::English, Analysis::French]
+            .into_iter()
+            .any(|analysis| !analysis.terms(query).is_empty()),
     }
 }
 
 /// Each article with its passages; an article without any is left out with a warning.
-fn split_articles<'a>(articles: &'a [Article], warnings: &mut Vec<Warning>) -> Vec<(&'a Article, Vec<Passage>)> {
+fn split_articles<'a>(
+    articles: &'a [Article],
+    warnings: &mut Vec<Warning>,
+) -> Vec<(&'a Article, Vec<Passage>)> {
     articles
         .iter()
         .filter_map(|article| {
             let passages = split_article(article);
             if passages.is_empty() {
-                warnings.push(Warning::new(&article.source, format!("skipped `{}`: it has headings but no text", article.id)));
+                warnings.push(Warning::new(
+                    &article.source,
+                    format!("skipped `{}`: it has headings but no text", article.id),
+                ));
                 return None;
             }
             Some((article, passages))
@@ -361,7 +440,12 @@ fn passage_key(passage: &Passage) -> u64 {
 fn content_hash(passages: &[Passage]) -> String {
     let mut hasher = Sha256::new();
     for passage in passages {
-        for part in [&passage.title, &passage.heading, &passage.text, &passage.lang] {
+        for part in [
+            &passage.title,
+            &passage.heading,
+            &passage.text,
+            &passage.lang,
+        ] {
             hasher.update(part.as_bytes());
             hasher.update([0]);
         }
@@ -391,11 +475,16 @@ fn embed_passages(
 ) -> Result<FlatIndex, KnowledgeError> {
     let mut distinct: Vec<String> = Vec::new();
     let mut slots: HashMap<String, usize> = HashMap::new();
-    let mut slot_of = |text: String| *slots.entry(text.clone()).or_insert_with(|| {
-        distinct.push(text);
-        distinct.len() - 1
-    });
-    let pairs: Vec<(usize, usize)> = passages.iter().map(|p| (slot_of(p.label()), slot_of(p.text.clone()))).collect();
+    let mut slot_of = |text: String| {
+        *slots.entry(text.clone()).or_insert_with(|| {
+            distinct.push(text);
+            distinct.len() - 1
+        })
+    };
+    let pairs: Vec<(usize, usize)> = passages
+        .iter()
+        .map(|p| (slot_of(p.label()), slot_of(p.text.clone())))
+        .collect();
     let total = distinct.len();
     let report = |done| progress(IndexProgress::Embedding { done, total });
     let embeddings = match cache {

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::{FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
+};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::KnowledgeError;
@@ -60,12 +62,20 @@ fn schema() -> (Schema, Fields) {
                     .set_tokenizer(analysis.name())
                     .set_index_option(IndexRecordOption::WithFreqs),
             );
-            let title = builder.add_text_field(&format!("title_{}", analysis.name()), options.clone());
+            let title =
+                builder.add_text_field(&format!("title_{}", analysis.name()), options.clone());
             let body = builder.add_text_field(&format!("body_{}", analysis.name()), options);
             (analysis, title, body)
         })
         .collect();
-    (builder.build(), Fields { key, article_id, text })
+    (
+        builder.build(),
+        Fields {
+            key,
+            article_id,
+            text,
+        },
+    )
 }
 
 impl LexicalIndex {
@@ -75,14 +85,19 @@ impl LexicalIndex {
         std::fs::create_dir_all(dir).map_err(|e| KnowledgeError::io(dir, e))?;
         let (schema, fields) = schema();
         let directory = MmapDirectory::open(dir).map_err(|e| KnowledgeError::index(dir, e))?;
-        let index = Index::open_or_create(directory, schema).map_err(|e| KnowledgeError::index(dir, e))?;
+        let index =
+            Index::open_or_create(directory, schema).map_err(|e| KnowledgeError::index(dir, e))?;
         Self::with_index(index, fields, dir.to_path_buf())
     }
 
     /// An index held in memory only.
     pub fn in_memory() -> Result<Self, KnowledgeError> {
         let (schema, fields) = schema();
-        Self::with_index(Index::create_in_ram(schema), fields, PathBuf::from("(memory)"))
+        Self::with_index(
+            Index::create_in_ram(schema),
+            fields,
+            PathBuf::from("(memory)"),
+        )
     }
 
     fn with_index(index: Index, fields: Fields, location: PathBuf) -> Result<Self, KnowledgeError> {
@@ -108,7 +123,8 @@ impl LexicalIndex {
         documents: impl IntoIterator<Item = LexicalDocument<'a>>,
     ) -> Result<(), KnowledgeError> {
         let error = |e: tantivy::TantivyError| KnowledgeError::index(&self.location, e);
-        let mut writer: IndexWriter<TantivyDocument> = self.index.writer(WRITER_MEMORY).map_err(error)?;
+        let mut writer: IndexWriter<TantivyDocument> =
+            self.index.writer(WRITER_MEMORY).map_err(error)?;
         for article_id in removed_articles {
             writer.delete_term(Term::from_field_text(self.fields.article_id, article_id));
         }
@@ -143,7 +159,12 @@ impl LexicalIndex {
 
     /// The best `limit` passages for `query` by BM25, as (key, score), best first.
     /// With `lang`, only that language's fields are searched.
-    pub fn search(&self, query: &str, lang: Option<&str>, limit: usize) -> Result<Vec<(u64, f32)>, KnowledgeError> {
+    pub fn search(
+        &self,
+        query: &str,
+        lang: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(u64, f32)>, KnowledgeError> {
         let Some(query) = self.build_query(query, lang) else {
             return Ok(Vec::new());
         };
@@ -154,7 +175,11 @@ impl LexicalIndex {
             .map_err(error)?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let keys = searcher.segment_reader(address.segment_ord).fast_fields().u64("key").map_err(error)?;
+            let keys = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64("key")
+                .map_err(error)?;
             if let Some(key) = keys.first(address.doc_id) {
                 hits.push((key, score));
             }
@@ -171,10 +196,21 @@ impl LexicalIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (analysis, title, body) in field_sets {
             let mut seen = HashSet::new();
-            for term in analysis.terms(text).into_iter().filter(|t| seen.insert(t.clone())).take(MAX_QUERY_TERMS) {
+            for term in analysis
+                .terms(text)
+                .into_iter()
+                .filter(|t| seen.insert(t.clone()))
+                .take(MAX_QUERY_TERMS)
+            {
                 for (field, boost) in [(title, TITLE_BOOST), (body, 1.0)] {
-                    let query = TermQuery::new(Term::from_field_text(field, &term), IndexRecordOption::WithFreqs);
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+                    let query = TermQuery::new(
+                        Term::from_field_text(field, &term),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(query), boost)),
+                    ));
                 }
             }
         }
@@ -184,14 +220,22 @@ impl LexicalIndex {
 
 /// The first `max` characters of `text`.
 pub fn truncate_chars(text: &str, max: usize) -> &str {
-    text.char_indices().nth(max).map_or(text, |(end, _)| &text[..end])
+    text.char_indices()
+        .nth(max)
+        .map_or(text, |(end, _)| &text[..end])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn doc<'a>(key: u64, article_id: &'a str, lang: &'a str, title: &str, body: &'a str) -> LexicalDocument<'a> {
+    fn doc<'a>(
+        key: u64,
+        article_id: &'a str,
+        lang: &'a str,
+        title: &str,
+        body: &'a str,
+    ) -> LexicalDocument<'a> {
         LexicalDocument {
             key,
             article_id,
@@ -207,9 +251,27 @@ mod tests {
             .update(
                 [],
                 [
-                    doc(1, "lamp", "en", "Halo desk lamp (HL-12)", "The lamp flickers when the power supply is loose."),
-                    doc(2, "order", "en", "Track your order", "Order numbers look like BW-482913."),
-                    doc(3, "suivi", "fr", "Où est ma commande ?", "Suivez votre commande depuis votre compte."),
+                    doc(
+                        1,
+                        "lamp",
+                        "en",
+                        "Halo desk lamp (HL-12)",
+                        "The lamp flickers when the power supply is loose.",
+                    ),
+                    doc(
+                        2,
+                        "order",
+                        "en",
+                        "Track your order",
+                        "Order numbers look like BW-482913.",
+                    ),
+                    doc(
+                        3,
+                        "suivi",
+                        "fr",
+                        "Où est ma commande ?",
+                        "Suivez votre commande depuis votre compte.",
+                    ),
                 ],
             )
             .expect("indexed");
@@ -220,17 +282,41 @@ mod tests {
     fn finds_codes_titles_and_unaccented_french() {
         let index = sample();
         assert_eq!(index.search("HL-12", None, 3).expect("search")[0].0, 1);
-        assert_eq!(index.search("BW-482913", Some("en"), 3).expect("search")[0].0, 2);
-        assert_eq!(index.search("ou est ma commande", Some("fr"), 3).expect("search")[0].0, 3);
-        assert!(index.search("lamp", Some("fr"), 3).expect("search").is_empty());
+        assert_eq!(
+            index.search("BW-482913", Some("en"), 3).expect("search")[0].0,
+            2
+        );
+        assert_eq!(
+            index
+                .search("ou est ma commande", Some("fr"), 3)
+                .expect("search")[0]
+                .0,
+            3
+        );
+        assert!(
+            index
+                .search("lamp", Some("fr"), 3)
+                .expect("search")
+                .is_empty()
+        );
     }
 
     #[test]
     fn hostile_queries_give_defined_results() {
         let index = sample();
-        assert!(index.search("the of and ?!", Some("en"), 3).expect("search").is_empty());
+        assert!(
+            index
+                .search("the of and ?!", Some("en"), 3)
+                .expect("search")
+                .is_empty()
+        );
         assert!(index.search("", None, 3).expect("search").is_empty());
-        assert!(index.search("AND OR \"( title:[", None, 3).expect("search").is_empty());
+        assert!(
+            index
+                .search("AND OR \"( title:[", None, 3)
+                .expect("search")
+                .is_empty()
+        );
         let huge = "lamp ".repeat(20_000) + "zzz";
         assert_eq!(index.search(&huge, None, 3).expect("search")[0].0, 1);
     }
@@ -238,9 +324,19 @@ mod tests {
     #[test]
     fn updates_replace_an_article() {
         let mut index = sample();
-        index.update(["lamp"], [doc(4, "lamp", "en", "Halo lamp", "Now about dimming.")]).expect("updated");
+        index
+            .update(
+                ["lamp"],
+                [doc(4, "lamp", "en", "Halo lamp", "Now about dimming.")],
+            )
+            .expect("updated");
         assert_eq!(index.len(), 3);
-        assert!(index.search("flickers", None, 3).expect("search").is_empty());
+        assert!(
+            index
+                .search("flickers", None, 3)
+                .expect("search")
+                .is_empty()
+        );
         assert_eq!(index.search("dimming", None, 3).expect("search")[0].0, 4);
     }
 }

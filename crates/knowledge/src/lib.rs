@@ -22,7 +22,9 @@ mod watch;
 pub use article::{Article, LoadedArticles, load_articles, parse_article};
 pub use error::{KnowledgeError, Warning};
 pub use fusion::{BM25_WEIGHT, Ranking, Scores};
-pub use knowledge_base::{Hit, IndexProgress, KnowledgeBase, LABEL_WEIGHT, SearchOptions, SearchResults};
+pub use knowledge_base::{
+    Hit, IndexProgress, KnowledgeBase, LABEL_WEIGHT, SearchOptions, SearchResults,
+};
 pub use lexical::{MAX_QUERY_CHARS, TITLE_BOOST};
 pub use passage::{PASSAGE_CHARS, Passage, split_article};
 pub use vector::{FlatIndex, VectorIndex};

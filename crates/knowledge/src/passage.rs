@@ -34,7 +34,11 @@ impl Passage {
 pub fn split_article(article: &Article) -> Vec<Passage> {
     sections(&article.body)
         .into_iter()
-        .flat_map(|(heading, text)| chunk(&text, PASSAGE_CHARS).into_iter().map(move |piece| (heading.clone(), piece)))
+        .flat_map(|(heading, text)| {
+            chunk(&text, PASSAGE_CHARS)
+                .into_iter()
+                .map(move |piece| (heading.clone(), piece))
+        })
         .map(|(heading, text)| Passage {
             article_id: article.id.clone(),
             title: article.title.clone(),
@@ -92,7 +96,11 @@ fn chunk(text: &str, limit: usize) -> Vec<String> {
     if text.chars().count() <= limit {
         return vec![text.to_string()];
     }
-    let paragraphs: Vec<&str> = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect();
+    let paragraphs: Vec<&str> = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     let units: Vec<String> = paragraphs
         .into_iter()
         .flat_map(|paragraph| split_long(paragraph, limit))
@@ -159,12 +167,23 @@ mod tests {
     fn splits_by_heading_and_keeps_metadata() {
         let body = "Intro.\n\n## First\nOne.\n\n### Sub\nTwo.\n```\n# not a heading\n```\n#hashtag\n## Empty\n";
         let passages = split_article(&article(body));
-        let shape: Vec<(&str, &str)> = passages.iter().map(|p| (p.heading.as_str(), p.text.as_str())).collect();
+        let shape: Vec<(&str, &str)> = passages
+            .iter()
+            .map(|p| (p.heading.as_str(), p.text.as_str()))
+            .collect();
         assert_eq!(
             shape,
-            [("", "Intro."), ("First", "One."), ("Sub", "Two.\n```\n# not a heading\n```\n#hashtag")]
+            [
+                ("", "Intro."),
+                ("First", "One."),
+                ("Sub", "Two.\n```\n# not a heading\n```\n#hashtag")
+            ]
         );
-        assert!(passages.iter().all(|p| p.article_id == "a" && p.lang == "en" && p.url.is_some()));
+        assert!(
+            passages
+                .iter()
+                .all(|p| p.article_id == "a" && p.lang == "en" && p.url.is_some())
+        );
         assert_eq!(passages[1].label(), "Title: First");
         assert_eq!(passages[0].label(), "Title");
     }
@@ -175,8 +194,18 @@ mod tests {
         let body = format!("## Long\n{}", [paragraph.trim(); 6].join("\n\n"));
         let passages = split_article(&article(&body));
         assert_eq!(passages.len(), 3);
-        assert!(passages.iter().all(|p| p.text.chars().count() <= PASSAGE_CHARS && p.heading == "Long"));
-        assert_eq!(passages.iter().map(|p| p.text.matches("word").count()).sum::<usize>(), 600);
+        assert!(
+            passages
+                .iter()
+                .all(|p| p.text.chars().count() <= PASSAGE_CHARS && p.heading == "Long")
+        );
+        assert_eq!(
+            passages
+                .iter()
+                .map(|p| p.text.matches("word").count())
+                .sum::<usize>(),
+            600
+        );
     }
 
     #[test]

@@ -11,7 +11,12 @@ pub fn snippet(text: &str, query: &str) -> String {
     let query_words: HashSet<String> = words(query).collect();
     let best = sentences(text)
         .enumerate()
-        .max_by_key(|(index, sentence)| (words(sentence).filter(|w| query_words.contains(w)).count(), usize::MAX - index))
+        .max_by_key(|(index, sentence)| {
+            (
+                words(sentence).filter(|w| query_words.contains(w)).count(),
+                usize::MAX - index,
+            )
+        })
         .map_or(text, |(_, sentence)| sentence);
     shorten(&plain(best), SNIPPET_CHARS)
 }
@@ -25,13 +30,21 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 fn sentences(text: &str) -> impl Iterator<Item = &str> {
     text.split_inclusive(['\n', '.', '!', '?'])
         .map(str::trim)
-        .filter(|s| s.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count() >= 3)
+        .filter(|s| {
+            s.split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .count()
+                >= 3
+        })
 }
 
 /// `text` without the marks of emphasis, headings, list items and tables.
 fn plain(text: &str) -> String {
     let text = text.trim_start_matches(['#', '-', '*', '>', ' ']);
-    let stripped: String = text.chars().filter(|c| !matches!(c, '*' | '`' | '|')).collect();
+    let stripped: String = text
+        .chars()
+        .filter(|c| !matches!(c, '*' | '`' | '|'))
+        .collect();
     stripped.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -51,7 +64,10 @@ mod tests {
     #[test]
     fn picks_the_sentence_matching_the_query() {
         let text = "An intro sentence. The **tracking link** is in the email.\n- Another point";
-        assert_eq!(snippet(text, "where is the tracking link"), "The tracking link is in the email.");
+        assert_eq!(
+            snippet(text, "where is the tracking link"),
+            "The tracking link is in the email."
+        );
         assert_eq!(snippet(text, "nothing in common"), "An intro sentence.");
     }
 
@@ -62,7 +78,10 @@ mod tests {
         assert!(short.chars().count() <= SNIPPET_CHARS + 1);
         assert!(short.ends_with("word…"));
         assert_eq!(snippet("", "x"), "");
-        assert_eq!(snippet("1. Fix the AT-80 shelf.", "AT-80"), "Fix the AT-80 shelf.");
+        assert_eq!(
+            snippet("1. Fix the AT-80 shelf.", "AT-80"),
+            "Fix the AT-80 shelf."
+        );
         assert_eq!(snippet("Too short", "x"), "Too short");
     }
 }

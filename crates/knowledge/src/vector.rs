@@ -80,7 +80,12 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     const LANES: usize = 8;
     let mut sums = [0.0f32; LANES];
     let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(x, y)| x * y).sum();
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     for (x, y) in a_chunks.zip(b_chunks) {
         for lane in 0..LANES {
             sums[lane] += x[lane] * y[lane];
@@ -108,13 +113,30 @@ mod tests {
 
     #[test]
     fn finds_the_nearest_in_order_and_respects_the_filter() {
-        let index = FlatIndex::new(3, [unit(&[1.0, 0.0, 0.0]), unit(&[0.0, 1.0, 0.0]), unit(&[1.0, 1.0, 0.0])]);
+        let index = FlatIndex::new(
+            3,
+            [
+                unit(&[1.0, 0.0, 0.0]),
+                unit(&[0.0, 1.0, 0.0]),
+                unit(&[1.0, 1.0, 0.0]),
+            ],
+        );
         let query = unit(&[1.0, 0.2, 0.0]);
-        let positions: Vec<usize> = index.search(&query, 2, &|_| true).into_iter().map(|(p, _)| p).collect();
+        let positions: Vec<usize> = index
+            .search(&query, 2, &|_| true)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
         assert_eq!(positions, [0, 2]);
-        let filtered: Vec<usize> = index.search(&query, 5, &|p| p != 0).into_iter().map(|(p, _)| p).collect();
+        let filtered: Vec<usize> = index
+            .search(&query, 5, &|p| p != 0)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
         assert_eq!(filtered, [2, 1]);
-        assert!((index.similarity(&query, 0) - index.search(&query, 1, &|_| true)[0].1).abs() < 1e-6);
+        assert!(
+            (index.similarity(&query, 0) - index.search(&query, 1, &|_| true)[0].1).abs() < 1e-6
+        );
         assert!(index.search(&[1.0], 2, &|_| true).is_empty());
     }
 }

@@ -36,29 +36,44 @@ impl KnowledgeBase {
             .map_err(|_| watch_error(Path::new("."), "the knowledge base lock is poisoned"))?
             .location()
             .cloned()
-            .ok_or_else(|| watch_error(Path::new("."), "an in-memory knowledge base has no folder to watch"))?;
+            .ok_or_else(|| {
+                watch_error(
+                    Path::new("."),
+                    "an in-memory knowledge base has no folder to watch",
+                )
+            })?;
         let knowledge_dir = location.knowledge_dir.clone();
         let handler = move |events: DebounceEventResult| {
-            let touches_articles =
-                events.is_ok_and(|events| events.iter().any(|e| e.path.extension().is_some_and(|ext| ext == "md")));
+            let touches_articles = events.is_ok_and(|events| {
+                events
+                    .iter()
+                    .any(|e| e.path.extension().is_some_and(|ext| ext == "md"))
+            });
             if !touches_articles {
                 return;
             }
-            let reload = KnowledgeBase::open(&location.knowledge_dir, &location.data_dir, &encoder).and_then(|(fresh, warnings)| {
-                let mut current = shared
-                    .write()
-                    .map_err(|_| watch_error(&location.knowledge_dir, "the knowledge base lock is poisoned"))?;
-                *current = fresh;
-                Ok(warnings)
-            });
+            let reload = KnowledgeBase::open(&location.knowledge_dir, &location.data_dir, &encoder)
+                .and_then(|(fresh, warnings)| {
+                    let mut current = shared.write().map_err(|_| {
+                        watch_error(
+                            &location.knowledge_dir,
+                            "the knowledge base lock is poisoned",
+                        )
+                    })?;
+                    *current = fresh;
+                    Ok(warnings)
+                });
             on_reload(reload);
         };
-        let mut debouncer = new_debouncer(debounce, handler).map_err(|e| watch_error(&knowledge_dir, e))?;
+        let mut debouncer =
+            new_debouncer(debounce, handler).map_err(|e| watch_error(&knowledge_dir, e))?;
         debouncer
             .watcher()
             .watch(&knowledge_dir, RecursiveMode::Recursive)
             .map_err(|e| watch_error(&knowledge_dir, e))?;
-        Ok(KnowledgeWatcher { _debouncer: debouncer })
+        Ok(KnowledgeWatcher {
+            _debouncer: debouncer,
+        })
     }
 }
 

@@ -14,15 +14,31 @@ fn benches(c: &mut Criterion) {
     unsafe { relais_nlu::configure_threads(None) };
     let encoder = Encoder::load(MODEL_DIR).expect("run `make models` first");
     let text = "I ordered the Atlas bookshelf last week and it still has not arrived";
-    c.bench_function("encode one", |b| b.iter(|| encoder.encode_one(text).unwrap()));
+    c.bench_function("encode one", |b| {
+        b.iter(|| encoder.encode_one(text).unwrap())
+    });
     let batch: Vec<String> = (0..32).map(|i| format!("{text} (message {i})")).collect();
-    c.bench_function("encode batch of 32", |b| b.iter(|| encoder.encode(&batch).unwrap()));
+    c.bench_function("encode batch of 32", |b| {
+        b.iter(|| encoder.encode(&batch).unwrap())
+    });
 
     let data = load_training_data(Path::new(INTENTS)).expect("the demo intents load");
-    let model = IntentModel::train(&encoder, None, &data.examples, None, &TrainOptions::default(), |_| {}).unwrap();
+    let model = IntentModel::train(
+        &encoder,
+        None,
+        &data.examples,
+        None,
+        &TrainOptions::default(),
+        |_| {},
+    )
+    .unwrap();
     let embedding = encoder.encode_one(text).unwrap();
-    c.bench_function("predict, encoder included", |b| b.iter(|| model.predict(&encoder, text).unwrap()));
-    c.bench_function("predict from an embedding", |b| b.iter(|| model.predict_embedded(text, &embedding).unwrap()));
+    c.bench_function("predict, encoder included", |b| {
+        b.iter(|| model.predict(&encoder, text).unwrap())
+    });
+    c.bench_function("predict from an embedding", |b| {
+        b.iter(|| model.predict_embedded(text, &embedding).unwrap())
+    });
 }
 
 criterion_group! {

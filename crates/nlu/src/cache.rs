@@ -51,8 +51,13 @@ impl EmbeddingCache {
         texts: &[S],
         progress: impl FnMut(usize),
     ) -> Result<Vec<Vec<f32>>, NluError> {
-        let keys: Vec<Key> = texts.iter().map(|t| Sha256::digest(t.as_ref().as_bytes()).into()).collect();
-        let mut missing: Vec<usize> = (0..texts.len()).filter(|&i| !self.entries.contains_key(&keys[i])).collect();
+        let keys: Vec<Key> = texts
+            .iter()
+            .map(|t| Sha256::digest(t.as_ref().as_bytes()).into())
+            .collect();
+        let mut missing: Vec<usize> = (0..texts.len())
+            .filter(|&i| !self.entries.contains_key(&keys[i]))
+            .collect();
         missing.dedup_by_key(|&mut i| keys[i]);
         let missing_texts: Vec<&str> = missing.iter().map(|&i| texts[i].as_ref()).collect();
         let fresh = encoder.encode_with_progress(&missing_texts, progress)?;

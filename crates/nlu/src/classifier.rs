@@ -127,7 +127,10 @@ impl Linear {
 /// Probabilities from raw scores divided by `temperature`.
 pub(crate) fn softmax(logits: &[f32], temperature: f32) -> Vec<f32> {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut out: Vec<f32> = logits.iter().map(|&l| ((l - max) / temperature).exp()).collect();
+    let mut out: Vec<f32> = logits
+        .iter()
+        .map(|&l| ((l - max) / temperature).exp())
+        .collect();
     let sum: f32 = out.iter().sum();
     out.iter_mut().for_each(|p| *p /= sum);
     out

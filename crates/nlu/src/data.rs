@@ -86,9 +86,8 @@ pub fn load_jsonl(path: &Path) -> Result<Vec<Example>, NluError> {
         if line.trim().is_empty() {
             continue;
         }
-        let example: Example = serde_json::from_str(line).map_err(|source| {
-            NluError::data(path, format!("line {}: {source}", number + 1))
-        })?;
+        let example: Example = serde_json::from_str(line)
+            .map_err(|source| NluError::data(path, format!("line {}: {source}", number + 1)))?;
         examples.push(example);
     }
     Ok(examples)
@@ -137,8 +136,8 @@ fn load_file(path: &Path) -> Result<Vec<Example>, NluError> {
 
 fn load_yaml(path: &Path) -> Result<Vec<Example>, NluError> {
     let text = read_text(path)?;
-    let value: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&text).map_err(|source| NluError::data(path, source.to_string()))?;
+    let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text)
+        .map_err(|source| NluError::data(path, source.to_string()))?;
     let is_rasa = value.get("nlu").is_some();
     if !is_rasa && value.get("intents").is_none() {
         return Err(NluError::data(
@@ -214,7 +213,10 @@ fn read_text(path: &Path) -> Result<String, NluError> {
     String::from_utf8(bytes).map_err(|error| {
         let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        NluError::data(path, format!("line {line}: not valid UTF-8; save the file as UTF-8"))
+        NluError::data(
+            path,
+            format!("line {line}: not valid UTF-8; save the file as UTF-8"),
+        )
     })
 }
 
@@ -246,7 +248,8 @@ fn check(raw: Vec<Example>) -> TrainingData {
         }
     }
     if empty > 0 {
-        data.warnings.push(format!("skipped {empty} empty example(s)"));
+        data.warnings
+            .push(format!("skipped {empty} empty example(s)"));
     }
     let thin: Vec<String> = data
         .intent_counts()
@@ -292,7 +295,14 @@ mod tests {
         let texts: Vec<&str> = data.examples.iter().map(|e| e.text.as_str()).collect();
         assert_eq!(
             texts,
-            ["hello", "hi there", "where is order BW-123456", "status of my parcel", "bye", "see you"]
+            [
+                "hello",
+                "hi there",
+                "where is order BW-123456",
+                "status of my parcel",
+                "bye",
+                "see you"
+            ]
         );
         assert!(data.warnings.is_empty(), "{:?}", data.warnings);
     }
@@ -300,7 +310,11 @@ mod tests {
     #[test]
     fn a_yaml_error_names_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), "bad.yml", b"intents:\n  - name: greet\n    examples: [hello\n  - oops: [\n");
+        let path = write(
+            dir.path(),
+            "bad.yml",
+            b"intents:\n  - name: greet\n    examples: [hello\n  - oops: [\n",
+        );
         let message = load_training_data(&path).unwrap_err().to_string();
         assert!(message.contains("bad.yml"), "{message}");
         assert!(message.contains("line "), "{message}");
@@ -309,15 +323,26 @@ mod tests {
     #[test]
     fn invalid_utf8_names_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), "latin1.jsonl", b"{\"text\": \"ok\", \"intent\": \"a\"}\n{\"text\": \"caf\xe9\", \"intent\": \"a\"}\n");
+        let path = write(
+            dir.path(),
+            "latin1.jsonl",
+            b"{\"text\": \"ok\", \"intent\": \"a\"}\n{\"text\": \"caf\xe9\", \"intent\": \"a\"}\n",
+        );
         let message = load_training_data(&path).unwrap_err().to_string();
-        assert!(message.contains("latin1.jsonl: line 2: not valid UTF-8"), "{message}");
+        assert!(
+            message.contains("latin1.jsonl: line 2: not valid UTF-8"),
+            "{message}"
+        );
     }
 
     #[test]
     fn a_bad_jsonl_line_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), "x.jsonl", b"{\"text\": \"ok\", \"intent\": \"a\"}\n{\"text\": 3}\n");
+        let path = write(
+            dir.path(),
+            "x.jsonl",
+            b"{\"text\": \"ok\", \"intent\": \"a\"}\n{\"text\": 3}\n",
+        );
         let message = load_training_data(&path).unwrap_err().to_string();
         assert!(message.contains("x.jsonl: line 2"), "{message}");
     }
@@ -333,9 +358,17 @@ mod tests {
         let data = load_training_data(&path).unwrap();
         assert_eq!(data.examples.len(), 2);
         let warnings = data.warnings.join("\n");
-        assert!(warnings.contains("\"Cancel it\" is an example of both `cancel_order` and `cancel_subscription`"), "{warnings}");
+        assert!(
+            warnings.contains(
+                "\"Cancel it\" is an example of both `cancel_order` and `cancel_subscription`"
+            ),
+            "{warnings}"
+        );
         assert!(warnings.contains("skipped 1 empty"), "{warnings}");
-        assert!(warnings.contains("`cancel_order`, `cancel_subscription` have a single example"), "{warnings}");
+        assert!(
+            warnings.contains("`cancel_order`, `cancel_subscription` have a single example"),
+            "{warnings}"
+        );
     }
 
     #[test]
@@ -350,6 +383,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), "other.yml", b"stories: []\n");
         let message = load_training_data(&path).unwrap_err().to_string();
-        assert!(message.contains("expected a top-level `intents:`"), "{message}");
+        assert!(
+            message.contains("expected a top-level `intents:`"),
+            "{message}"
+        );
     }
 }

@@ -77,8 +77,8 @@ impl Encoder {
         let device = Device::Cpu;
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
             .map_err(|source| NluError::weights(&weights_path, source))?;
-        let model =
-            BertModel::load(vb, &config).map_err(|source| NluError::weights(&weights_path, source))?;
+        let model = BertModel::load(vb, &config)
+            .map_err(|source| NluError::weights(&weights_path, source))?;
         Ok(Self {
             model,
             tokenizer,

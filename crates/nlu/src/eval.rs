@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::{EmbeddingCache, Encoder, Example, IntentModel, NluError, OOS, TrainOptions, TrainProgress};
+use crate::{
+    EmbeddingCache, Encoder, Example, IntentModel, NluError, OOS, TrainOptions, TrainProgress,
+};
 
 /// How many test messages are timed one at a time for the latency figures.
 const LATENCY_SAMPLES: usize = 500;
@@ -43,7 +45,14 @@ pub fn evaluate(
 ) -> Result<Evaluation, NluError> {
     let mut cache = cache;
     let started = Instant::now();
-    let model = IntentModel::train(encoder, cache.as_deref_mut(), train, valid, options, progress)?;
+    let model = IntentModel::train(
+        encoder,
+        cache.as_deref_mut(),
+        train,
+        valid,
+        options,
+        progress,
+    )?;
     let train_seconds = started.elapsed().as_secs_f64();
 
     let texts: Vec<&str> = test.iter().map(|e| e.text.as_str()).collect();
@@ -74,19 +83,45 @@ pub fn evaluate(
     latencies.sort_by(f64::total_cmp);
 
     let n_train = train.len() + valid.map_or(0, <[Example]>::len);
-    let mut evaluation = score(&gold, &predicted, n_train, train_seconds, &latencies, model.threshold());
+    let mut evaluation = score(
+        &gold,
+        &predicted,
+        n_train,
+        train_seconds,
+        &latencies,
+        model.threshold(),
+    );
     evaluation.calibration_error = calibration_error(&calibration);
     Ok(evaluation)
 }
 
-fn score(gold: &[&str], predicted: &[String], n_train: usize, train_seconds: f64, latencies: &[f64], threshold: f32) -> Evaluation {
+fn score(
+    gold: &[&str],
+    predicted: &[String],
+    n_train: usize,
+    train_seconds: f64,
+    latencies: &[f64],
+    threshold: f32,
+) -> Evaluation {
     let n = gold.len().max(1) as f64;
-    let correct = gold.iter().zip(predicted).filter(|(g, p)| **g == p.as_str()).count();
-    let in_scope: Vec<(&&str, &String)> = gold.iter().zip(predicted).filter(|(g, _)| **g != OOS).collect();
+    let correct = gold
+        .iter()
+        .zip(predicted)
+        .filter(|(g, p)| **g == p.as_str())
+        .count();
+    let in_scope: Vec<(&&str, &String)> = gold
+        .iter()
+        .zip(predicted)
+        .filter(|(g, _)| **g != OOS)
+        .collect();
     let in_scope_right = in_scope.iter().filter(|(g, p)| **g == p.as_str()).count();
     let has_oos = gold.contains(&OOS);
     let said_oos = predicted.iter().filter(|p| *p == OOS).count();
-    let caught = gold.iter().zip(predicted).filter(|(g, p)| **g == OOS && *p == OOS).count();
+    let caught = gold
+        .iter()
+        .zip(predicted)
+        .filter(|(g, p)| **g == OOS && *p == OOS)
+        .count();
     let actual_oos = gold.iter().filter(|g| **g == OOS).count();
     Evaluation {
         accuracy: correct as f64 / n,
@@ -126,7 +161,13 @@ fn macro_f1(gold: &[&str], predicted: &[String]) -> f64 {
     }
     let f1s: Vec<f64> = counts
         .values()
-        .map(|&(tp, fp, fn_)| if tp == 0 { 0.0 } else { 2.0 * tp as f64 / (2 * tp + fp + fn_) as f64 })
+        .map(|&(tp, fp, fn_)| {
+            if tp == 0 {
+                0.0
+            } else {
+                2.0 * tp as f64 / (2 * tp + fp + fn_) as f64
+            }
+        })
         .collect();
     f1s.iter().sum::<f64>() / f1s.len().max(1) as f64
 }
@@ -161,7 +202,10 @@ mod tests {
     #[test]
     fn scores_accuracy_f1_and_out_of_scope() {
         let gold = ["a", "a", "b", "oos", "oos"];
-        let predicted: Vec<String> = ["a", "b", "b", "oos", "a"].iter().map(|s| s.to_string()).collect();
+        let predicted: Vec<String> = ["a", "b", "b", "oos", "a"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let e = score(&gold, &predicted, 10, 1.0, &[1.0, 2.0, 3.0], 0.4);
         assert!((e.accuracy - 0.6).abs() < 1e-9);
         assert!((e.in_scope_accuracy - 2.0 / 3.0).abs() < 1e-9);
@@ -177,7 +221,10 @@ mod tests {
         // Bin 0.9: said 0.9 twice, right once (gap 0.8 of 2 rows); bin 0.5: 0.5, right (gap 0.5).
         let error = calibration_error(&[(0.9, true), (0.9, false), (0.5, true)]);
         assert!((error - (0.8 + 0.5) / 3.0).abs() < 1e-6, "{error}");
-        assert_eq!(calibration_error(&[(0.75, true), (0.75, true), (0.75, false), (0.75, true)]), 0.0);
+        assert_eq!(
+            calibration_error(&[(0.75, true), (0.75, true), (0.75, false), (0.75, true)]),
+            0.0
+        );
     }
 
     #[test]

@@ -114,12 +114,18 @@ mod tests {
 
     #[test]
     fn normalises_case_accents_and_digits() {
-        assert_eq!(normalise("Où est ma COMMANDE BW-482913 ?"), "ou est ma commande bw-000000 ?");
+        assert_eq!(
+            normalise("Où est ma COMMANDE BW-482913 ?"),
+            "ou est ma commande bw-000000 ?"
+        );
     }
 
     #[test]
     fn similar_spellings_share_features_and_vectors_are_unit_length() {
-        let lexicon = Lexicon::fit(&["where is my order", "track my parcel", "reset password"], 1);
+        let lexicon = Lexicon::fit(
+            &["where is my order", "track my parcel", "reset password"],
+            1,
+        );
         let typo = lexicon.transform("were is my ordr");
         assert!(!typo.is_empty());
         let norm: f32 = typo.iter().map(|(_, v)| v * v).sum();
@@ -127,7 +133,10 @@ mod tests {
         let reference = lexicon.transform("where is my order");
         let overlap: f32 = dot(&typo, &reference);
         let unrelated = dot(&typo, &lexicon.transform("reset password"));
-        assert!(overlap > 0.3 && overlap > unrelated + 0.2, "{overlap} vs {unrelated}");
+        assert!(
+            overlap > 0.3 && overlap > unrelated + 0.2,
+            "{overlap} vs {unrelated}"
+        );
     }
 
     #[test]

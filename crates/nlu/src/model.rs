@@ -86,7 +86,11 @@ pub enum TrainProgress {
     /// Texts embedded so far.
     Embedding { done: usize, total: usize },
     /// Epochs done of a fit; `final_fit` is false while calibrating on held-out data.
-    Fitting { epoch: usize, epochs: usize, final_fit: bool },
+    Fitting {
+        epoch: usize,
+        epochs: usize,
+        final_fit: bool,
+    },
 }
 
 /// One intent and its calibrated probability.
@@ -178,7 +182,12 @@ struct Fitted {
 
 impl IntentModel {
     /// Hash of everything training depends on; a saved model with the same hash is current.
-    pub fn data_hash(encoder: &Encoder, train: &[Example], valid: Option<&[Example]>, options: &TrainOptions) -> String {
+    pub fn data_hash(
+        encoder: &Encoder,
+        train: &[Example],
+        valid: Option<&[Example]>,
+        options: &TrainOptions,
+    ) -> String {
         let mut hasher = Sha256::new();
         hasher.update(FORMAT.to_le_bytes());
         hasher.update(encoder.fingerprint());
@@ -215,12 +224,17 @@ impl IntentModel {
         }
         // Without out-of-scope examples of its own, the model learns them from a
         // built-in set of strangers, and dares only a smaller false-alarm rate.
-        let (train, rejection) = if labels.iter().any(|l| l == OOS) || !options.background_strangers {
+        let (train, rejection) = if labels.iter().any(|l| l == OOS) || !options.background_strangers
+        {
             (train.to_vec(), options.in_scope_rejection)
         } else {
             labels.push(OOS.to_string());
             labels.sort();
-            let with_strangers = train.iter().cloned().chain(background::strangers()).collect();
+            let with_strangers = train
+                .iter()
+                .cloned()
+                .chain(background::strangers())
+                .collect();
             (with_strangers, options.background_rejection)
         };
         let train = train.as_slice();
@@ -255,25 +269,52 @@ impl IntentModel {
         let held_part = prepared.subset(&held_rows);
         let epochs = options.epochs;
         let first = fit(&fit_part, labels.len(), options, |epoch| {
-            progress(TrainProgress::Fitting { epoch, epochs, final_fit: false })
+            progress(TrainProgress::Fitting {
+                epoch,
+                epochs,
+                final_fit: false,
+            })
         });
         let (rows, row_labels) = in_scope_rows(&fit_part, oos_label);
         let neighbours = Neighbours::new(&rows, row_labels, encoder.dim())?;
         let held_logits: Vec<Vec<f32>> = (0..held_part.texts.len())
-            .map(|i| first.linear.logits(&input(&first.lexicon, held_part.texts[i], &held_part.embeddings[i], options)))
+            .map(|i| {
+                first.linear.logits(&input(
+                    &first.lexicon,
+                    held_part.texts[i],
+                    &held_part.embeddings[i],
+                    options,
+                ))
+            })
             .collect();
         let temperature = fit_temperature(&held_logits, &held_part.labels);
         let looks = neighbours.look(&held_part.embeddings, labels.len(), options.neighbours)?;
         let held_probabilities: Vec<Vec<f32>> = held_logits
             .iter()
             .zip(&looks)
-            .map(|(logits, look)| blend(&softmax(logits, temperature), &look.votes, options.neighbour_weight))
+            .map(|(logits, look)| {
+                blend(
+                    &softmax(logits, temperature),
+                    &look.votes,
+                    options.neighbour_weight,
+                )
+            })
             .collect();
         let similarities: Vec<f32> = looks.iter().map(|look| look.nearest).collect();
-        let gate = tune_gate(&held_probabilities, &held_part.labels, &similarities, oos_label, rejection);
+        let gate = tune_gate(
+            &held_probabilities,
+            &held_part.labels,
+            &similarities,
+            oos_label,
+            rejection,
+        );
 
         let last = fit(&prepared, labels.len(), options, |epoch| {
-            progress(TrainProgress::Fitting { epoch, epochs, final_fit: true })
+            progress(TrainProgress::Fitting {
+                epoch,
+                epochs,
+                final_fit: true,
+            })
         });
         let (example_embeddings, example_labels) = in_scope_rows(&prepared, oos_label);
         let mut model = Self {
@@ -318,7 +359,11 @@ impl IntentModel {
     }
 
     /// Predicts the intents of many texts, embedding them together.
-    pub fn predict_batch<S: AsRef<str> + Sync>(&self, encoder: &Encoder, texts: &[S]) -> Result<Vec<Prediction>, NluError> {
+    pub fn predict_batch<S: AsRef<str> + Sync>(
+        &self,
+        encoder: &Encoder,
+        texts: &[S],
+    ) -> Result<Vec<Prediction>, NluError> {
         self.check_encoder(encoder)?;
         let embeddings = encoder.encode(texts)?;
         texts
@@ -330,10 +375,25 @@ impl IntentModel {
 
     /// Predicts from a text and its embedding, for callers that batch the encoder themselves.
     pub fn predict_embedded(&self, text: &str, embedding: &[f32]) -> Result<Prediction, NluError> {
-        let logits = self.linear.logits(&input(&self.lexicon, text, embedding, &self.options));
-        let neighbours = self.neighbours.as_ref().expect("neighbours are built on train and load");
-        let look = neighbours.look(&[embedding.to_vec()], self.labels.len(), self.options.neighbours)?.remove(0);
-        let probabilities = blend(&softmax(&logits, self.temperature), &look.votes, self.options.neighbour_weight);
+        let logits = self
+            .linear
+            .logits(&input(&self.lexicon, text, embedding, &self.options));
+        let neighbours = self
+            .neighbours
+            .as_ref()
+            .expect("neighbours are built on train and load");
+        let look = neighbours
+            .look(
+                &[embedding.to_vec()],
+                self.labels.len(),
+                self.options.neighbours,
+            )?
+            .remove(0);
+        let probabilities = blend(
+            &softmax(&logits, self.temperature),
+            &look.votes,
+            self.options.neighbour_weight,
+        );
         let similarity = look.nearest;
         let mut ranked: Vec<usize> = (0..self.labels.len()).collect();
         ranked.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
@@ -351,11 +411,15 @@ impl IntentModel {
         let score = self.gate.score(confidence, similarity);
         let oos = top_is_oos || score < self.gate.threshold;
         let ambiguous = !oos
-            && ranking
-                .get(1)
-                .is_some_and(|second| confidence - second.probability < self.options.ambiguity_margin);
+            && ranking.get(1).is_some_and(|second| {
+                confidence - second.probability < self.options.ambiguity_margin
+            });
         Ok(Prediction {
-            intent: if oos { OOS.to_string() } else { ranking[0].intent.clone() },
+            intent: if oos {
+                OOS.to_string()
+            } else {
+                ranking[0].intent.clone()
+            },
             confidence,
             ranking,
             ambiguous,
@@ -396,9 +460,13 @@ impl IntentModel {
             path: path.to_path_buf(),
             message,
         };
-        let format = postcard::take_from_bytes::<u32>(&bytes).map_err(|e| bad(e.to_string()))?.0;
+        let format = postcard::take_from_bytes::<u32>(&bytes)
+            .map_err(|e| bad(e.to_string()))?
+            .0;
         if format != FORMAT {
-            return Err(bad(format!("saved in format {format}, this build reads format {FORMAT}")));
+            return Err(bad(format!(
+                "saved in format {format}, this build reads format {FORMAT}"
+            )));
         }
         let mut model: Self = postcard::from_bytes(&bytes).map_err(|e| bad(e.to_string()))?;
         model.build_neighbours()?;
@@ -406,7 +474,11 @@ impl IntentModel {
     }
 
     fn build_neighbours(&mut self) -> Result<(), NluError> {
-        self.neighbours = Some(Neighbours::new(&self.example_embeddings, self.example_labels.clone(), self.dim)?);
+        self.neighbours = Some(Neighbours::new(
+            &self.example_embeddings,
+            self.example_labels.clone(),
+            self.dim,
+        )?);
         Ok(())
     }
 
@@ -416,7 +488,8 @@ impl IntentModel {
         } else {
             Err(NluError::ModelConfig {
                 path: "intent model".into(),
-                message: "it was trained with another encoder; retrain it with `relais nlu train`".into(),
+                message: "it was trained with another encoder; retrain it with `relais nlu train`"
+                    .into(),
             })
         }
     }
@@ -424,12 +497,20 @@ impl IntentModel {
 
 fn input(lexicon: &Lexicon, text: &str, embedding: &[f32], options: &TrainOptions) -> Input {
     Input {
-        dense: embedding.iter().map(|x| x * options.embedding_weight).collect(),
+        dense: embedding
+            .iter()
+            .map(|x| x * options.embedding_weight)
+            .collect(),
         sparse: lexicon.transform(text),
     }
 }
 
-fn fit(part: &Prepared, classes: usize, options: &TrainOptions, progress: impl FnMut(usize)) -> Fitted {
+fn fit(
+    part: &Prepared,
+    classes: usize,
+    options: &TrainOptions,
+    progress: impl FnMut(usize),
+) -> Fitted {
     let min_df = if part.texts.len() >= 2_000 { 2 } else { 1 };
     let lexicon = Lexicon::fit(&part.texts, min_df);
     let inputs: Vec<Input> = part
@@ -445,7 +526,14 @@ fn fit(part: &Prepared, classes: usize, options: &TrainOptions, progress: impl F
         weight_decay: options.weight_decay,
         seed: options.seed,
     };
-    let linear = Linear::fit(&inputs, &part.labels, classes, lexicon.len(), &fit_options, progress);
+    let linear = Linear::fit(
+        &inputs,
+        &part.labels,
+        classes,
+        lexicon.len(),
+        &fit_options,
+        progress,
+    );
     Fitted { lexicon, linear }
 }
 
@@ -458,7 +546,8 @@ fn holdout_split(labels: &[usize], fraction: f32, seed: u64) -> (Vec<usize>, Vec
     for class in 0..classes {
         let mut rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
         rng.shuffle(&mut rows);
-        let hold = ((rows.len() as f32 * fraction).round() as usize).min(rows.len().saturating_sub(1));
+        let hold =
+            ((rows.len() as f32 * fraction).round() as usize).min(rows.len().saturating_sub(1));
         held.extend_from_slice(&rows[..hold]);
         fit.extend_from_slice(&rows[hold..]);
     }
@@ -523,7 +612,10 @@ impl Neighbours {
             order.select_nth_unstable_by(k, |&a, &b| similarities[b].total_cmp(&similarities[a]));
         }
         let top = &order[..k];
-        let nearest = top.iter().map(|&i| similarities[i]).fold(f32::NEG_INFINITY, f32::max);
+        let nearest = top
+            .iter()
+            .map(|&i| similarities[i])
+            .fold(f32::NEG_INFINITY, f32::max);
         let mut votes = vec![0.0f32; classes];
         for &i in top {
             votes[self.labels[i]] += ((similarities[i] - nearest) / Self::VOTE_TEMPERATURE).exp();
@@ -593,7 +685,10 @@ fn tune_gate(
         }
     }
     let gate_at = |confidence_weight: f32| {
-        let gate = OosGate { confidence_weight, threshold: 0.0 };
+        let gate = OosGate {
+            confidence_weight,
+            threshold: 0.0,
+        };
         let mut scores: Vec<f32> = in_scope.iter().map(|&(c, s)| gate.score(c, s)).collect();
         scores.sort_by(f32::total_cmp);
         let cut = (scores.len() as f32 * in_scope_rejection).floor() as usize;

@@ -11,7 +11,15 @@ fn encoder() -> Encoder {
 
 fn demo_model(encoder: &Encoder, lang: &str) -> IntentModel {
     let data = load_training_data(&common::repo_dir().join("intents").join(lang)).unwrap();
-    IntentModel::train(encoder, None, &data.examples, None, &TrainOptions::default(), |_| {}).unwrap()
+    IntentModel::train(
+        encoder,
+        None,
+        &data.examples,
+        None,
+        &TrainOptions::default(),
+        |_| {},
+    )
+    .unwrap()
 }
 
 #[test]
@@ -19,17 +27,33 @@ fn recognises_the_demo_intents_and_rejects_strangers() {
     let encoder = encoder();
     let model = demo_model(&encoder, "en");
     for (text, intent) in [
-        ("hi, where's my package BW-553120? it was due yesterday", "order_status"),
-        ("I need to talk with someone from your team", "talk_to_human"),
-        ("my card keeps getting refused at checkout", "payment_problem"),
-        ("how do I stop paying for brightwood plus", "cancel_subscription"),
+        (
+            "hi, where's my package BW-553120? it was due yesterday",
+            "order_status",
+        ),
+        (
+            "I need to talk with someone from your team",
+            "talk_to_human",
+        ),
+        (
+            "my card keeps getting refused at checkout",
+            "payment_problem",
+        ),
+        (
+            "how do I stop paying for brightwood plus",
+            "cancel_subscription",
+        ),
         ("i cant log in, forgot my pasword", "reset_password"),
     ] {
         let prediction = model.predict(&encoder, text).unwrap();
         assert_eq!(prediction.intent, intent, "{text}: {prediction:?}");
         assert!(prediction.confidence > 0.5, "{text}: {prediction:?}");
     }
-    for text in ["what will the weather be like in Lisbon tomorrow", "who won the football world cup in 1998", "how many grams of flour in a cup"] {
+    for text in [
+        "what will the weather be like in Lisbon tomorrow",
+        "who won the football world cup in 1998",
+        "how many grams of flour in a cup",
+    ] {
         let prediction = model.predict(&encoder, text).unwrap();
         assert!(prediction.is_oos(), "{text}: {prediction:?}");
     }
@@ -39,10 +63,23 @@ fn recognises_the_demo_intents_and_rejects_strangers() {
 fn french_intents_work_with_and_without_accents() {
     let encoder = encoder();
     let model = demo_model(&encoder, "fr");
-    for text in ["où est ma commande BW-102938 ?", "ou est ma commande BW-102938"] {
-        assert_eq!(model.predict(&encoder, text).unwrap().intent, "order_status", "{text}");
+    for text in [
+        "où est ma commande BW-102938 ?",
+        "ou est ma commande BW-102938",
+    ] {
+        assert_eq!(
+            model.predict(&encoder, text).unwrap().intent,
+            "order_status",
+            "{text}"
+        );
     }
-    assert_eq!(model.predict(&encoder, "je veux parler à un conseiller").unwrap().intent, "talk_to_human");
+    assert_eq!(
+        model
+            .predict(&encoder, "je veux parler à un conseiller")
+            .unwrap()
+            .intent,
+        "talk_to_human"
+    );
 }
 
 #[test]
@@ -51,20 +88,32 @@ fn a_saved_model_reloads_with_the_same_answers_and_data_hash() {
     let data = load_training_data(&common::repo_dir().join("intents/en")).unwrap();
     let options = TrainOptions::default();
     let model = IntentModel::train(&encoder, None, &data.examples, None, &options, |_| {}).unwrap();
-    assert_eq!(model.trained_on(), IntentModel::data_hash(&encoder, &data.examples, None, &options));
+    assert_eq!(
+        model.trained_on(),
+        IntentModel::data_hash(&encoder, &data.examples, None, &options)
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/intents.bin");
     model.save(&path).unwrap();
     let loaded = IntentModel::load(&path).unwrap();
     assert_eq!(loaded.trained_on(), model.trained_on());
     let text = "can I send back the lamp I bought";
-    let (a, b) = (model.predict(&encoder, text).unwrap(), loaded.predict(&encoder, text).unwrap());
+    let (a, b) = (
+        model.predict(&encoder, text).unwrap(),
+        loaded.predict(&encoder, text).unwrap(),
+    );
     assert_eq!(a.intent, b.intent);
     assert!((a.confidence - b.confidence).abs() < 1e-6);
 
     let mut changed = data.examples.clone();
-    changed.push(Example { text: "any news on my parcel".into(), intent: "order_status".into() });
-    assert_ne!(model.trained_on(), IntentModel::data_hash(&encoder, &changed, None, &options));
+    changed.push(Example {
+        text: "any news on my parcel".into(),
+        intent: "order_status".into(),
+    });
+    assert_ne!(
+        model.trained_on(),
+        IntentModel::data_hash(&encoder, &changed, None, &options)
+    );
 }
 
 #[test]
@@ -73,29 +122,51 @@ fn bad_input_gets_a_defined_result() {
     let model = demo_model(&encoder, "en");
     for text in ["", "   ", "!!!???", &"refund ".repeat(15_000)] {
         let prediction = model.predict(&encoder, text).unwrap();
-        assert!(!prediction.ranking.is_empty(), "{:?}", &text[..text.len().min(20)]);
+        assert!(
+            !prediction.ranking.is_empty(),
+            "{:?}",
+            &text[..text.len().min(20)]
+        );
         assert!(prediction.confidence.is_finite());
     }
     let dir = tempfile::tempdir().unwrap();
     let garbage = dir.path().join("model.bin");
     std::fs::write(&garbage, b"definitely not a model").unwrap();
-    let message = IntentModel::load(&garbage).err().expect("garbage is no model").to_string();
+    let message = IntentModel::load(&garbage)
+        .err()
+        .expect("garbage is no model")
+        .to_string();
     assert!(message.contains("relais nlu train"), "{message}");
 }
 
 #[test]
 fn training_needs_two_intents_and_copes_with_a_single_example() {
     let encoder = encoder();
-    let one = vec![Example { text: "hello".into(), intent: "greet".into() }];
-    let error = IntentModel::train(&encoder, None, &one, None, &TrainOptions::default(), |_| {}).err().unwrap();
+    let one = vec![Example {
+        text: "hello".into(),
+        intent: "greet".into(),
+    }];
+    let error = IntentModel::train(&encoder, None, &one, None, &TrainOptions::default(), |_| {})
+        .err()
+        .unwrap();
     assert!(matches!(error, NluError::TooFewIntents(1)), "{error}");
 
     let two = vec![
-        Example { text: "hello".into(), intent: "greet".into() },
-        Example { text: "good morning".into(), intent: "greet".into() },
-        Example { text: "bye".into(), intent: "goodbye".into() },
+        Example {
+            text: "hello".into(),
+            intent: "greet".into(),
+        },
+        Example {
+            text: "good morning".into(),
+            intent: "greet".into(),
+        },
+        Example {
+            text: "bye".into(),
+            intent: "goodbye".into(),
+        },
     ];
-    let model = IntentModel::train(&encoder, None, &two, None, &TrainOptions::default(), |_| {}).unwrap();
+    let model =
+        IntentModel::train(&encoder, None, &two, None, &TrainOptions::default(), |_| {}).unwrap();
     assert_eq!(model.intents().collect::<Vec<_>>(), ["goodbye", "greet"]);
     model.predict(&encoder, "see you later").unwrap();
 }

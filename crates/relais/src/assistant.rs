@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use relais_dialogue::{
-    Assistant, ConversationState, Engine, Event, EventKind, IntentScore, KnowledgeAnswer, KnowledgeHit, Policy, Turn,
-    Understanding, detect_language,
+    Assistant, ConversationState, Engine, Event, EventKind, IntentScore, KnowledgeAnswer,
+    KnowledgeHit, Policy, Turn, Understanding, detect_language,
 };
 use relais_knowledge::{KnowledgeBase, Ranking, SearchOptions};
 use relais_nlu::{Encoder, IntentModel};
@@ -54,10 +54,20 @@ impl Bot {
         let mut models = BTreeMap::new();
         for lang in assistant.languages() {
             let out = settings.nlu.models_out.join(format!("intents-{lang}.bin"));
-            let model = train_or_reuse(&encoder, &intents_dir.join(lang), None, &out, &settings.nlu.training)?;
+            let model = train_or_reuse(
+                &encoder,
+                &intents_dir.join(lang),
+                None,
+                &out,
+                &settings.nlu.training,
+            )?;
             models.insert(lang.to_string(), model);
         }
-        let knowledge = crate::knowledge::open(&settings.knowledge.dir, &settings.knowledge.index_dir, &encoder)?;
+        let knowledge = crate::knowledge::open(
+            &settings.knowledge.dir,
+            &settings.knowledge.index_dir,
+            &encoder,
+        )?;
         Ok(Self {
             encoder,
             models,
@@ -69,7 +79,11 @@ impl Bot {
 
     /// Whether some language's intent model knows `intent` (`oos` included).
     pub fn knows_intent(&self, intent: &str) -> bool {
-        intent == relais_nlu::OOS || self.models.values().any(|m| m.intents().any(|i| i == intent))
+        intent == relais_nlu::OOS
+            || self
+                .models
+                .values()
+                .any(|m| m.intents().any(|i| i == intent))
     }
 
     /// The thresholds in force.
@@ -83,7 +97,13 @@ impl Bot {
     }
 
     /// Starts a conversation; `lang` is the visitor's, or detected from the first message.
-    pub fn start(&self, conversation_id: &str, lang: Option<String>, visitor: BTreeMap<String, String>, at: i64) -> Conversation {
+    pub fn start(
+        &self,
+        conversation_id: &str,
+        lang: Option<String>,
+        visitor: BTreeMap<String, String>,
+        at: i64,
+    ) -> Conversation {
         let mut conversation = Conversation {
             state: ConversationState::default(),
             events: Vec::new(),
@@ -99,7 +119,14 @@ impl Bot {
 
     /// The visitor says `text`: understand it, look it up, let the engine decide, and
     /// run the actions it asks for. Returns the new events.
-    pub fn say(&self, conversation: &mut Conversation, client_id: &str, text: &str, at: i64, agents_available: bool) -> anyhow::Result<Vec<Event>> {
+    pub fn say(
+        &self,
+        conversation: &mut Conversation,
+        client_id: &str,
+        text: &str,
+        at: i64,
+        agents_available: bool,
+    ) -> anyhow::Result<Vec<Event>> {
         let lang = conversation
             .state
             .lang
@@ -132,7 +159,9 @@ impl Bot {
             k: KNOWLEDGE_HITS,
             ranking: Ranking::Hybrid,
         };
-        let found = self.knowledge.search_embedded(text, Some(&embedding), &options)?;
+        let found = self
+            .knowledge
+            .search_embedded(text, Some(&embedding), &options)?;
         let knowledge = KnowledgeAnswer {
             confidence: found.confidence,
             hits: found
@@ -157,8 +186,17 @@ impl Bot {
     }
 
     /// Any other input (quick reply, feedback, handoff change …).
-    pub fn handle(&self, conversation: &mut Conversation, input: EventKind, at: i64, agents_available: bool) -> Vec<Event> {
-        self.take_turn(conversation, Turn::new(at, input).with_agents_available(agents_available))
+    pub fn handle(
+        &self,
+        conversation: &mut Conversation,
+        input: EventKind,
+        at: i64,
+        agents_available: bool,
+    ) -> Vec<Event> {
+        self.take_turn(
+            conversation,
+            Turn::new(at, input).with_agents_available(agents_available),
+        )
     }
 
     /// Runs the engine, then every action it requests, feeding each result back.
@@ -170,7 +208,10 @@ impl Bot {
         let mut pending: Vec<(String, String, serde_json::Value)> = requested_actions(&new);
         while let Some((action, url, payload)) = pending.pop() {
             let result = self.actions.perform(&action, &url, &payload);
-            let events = self.engine.handle(&conversation.state, Turn::new(at, result).with_agents_available(agents_available));
+            let events = self.engine.handle(
+                &conversation.state,
+                Turn::new(at, result).with_agents_available(agents_available),
+            );
             conversation.append(&events);
             pending.extend(requested_actions(&events));
             new.extend(events);
@@ -183,7 +224,12 @@ fn requested_actions(events: &[Event]) -> Vec<(String, String, serde_json::Value
     events
         .iter()
         .filter_map(|event| match &event.kind {
-            EventKind::ActionRequested { action, url, payload, .. } => Some((action.clone(), url.clone(), payload.clone())),
+            EventKind::ActionRequested {
+                action,
+                url,
+                payload,
+                ..
+            } => Some((action.clone(), url.clone(), payload.clone())),
             _ => None,
         })
         .collect()

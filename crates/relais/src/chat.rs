@@ -9,6 +9,7 @@ use relais_dialogue::{Event, EventKind};
 
 use crate::assistant::Bot;
 use crate::config::Settings;
+use crate::output::enum_name;
 
 #[derive(Args)]
 pub struct ChatArgs {
@@ -26,7 +27,9 @@ pub struct ChatArgs {
 pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
     let bot = Bot::load(settings)?;
     let mut conversation = bot.start("terminal", args.lang.clone(), BTreeMap::new(), now());
-    println!("Relais is listening. Type a message; /1, /2 … press a suggested button; an empty line quits.");
+    println!(
+        "Relais is listening. Type a message; /1, /2 … press a suggested button; an empty line quits."
+    );
     let stdin = std::io::stdin();
     let mut line = String::new();
     let mut buttons: Vec<String> = Vec::new();
@@ -43,8 +46,19 @@ pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
             .and_then(|n| n.parse::<usize>().ok())
             .and_then(|n| buttons.get(n.wrapping_sub(1)).cloned());
         let events = match button {
-            Some(payload) => bot.handle(&mut conversation, EventKind::QuickReplyPressed { payload }, now(), !args.no_agents),
-            None => bot.say(&mut conversation, &format!("terminal-{turn}"), text, now(), !args.no_agents)?,
+            Some(payload) => bot.handle(
+                &mut conversation,
+                EventKind::QuickReplyPressed { payload },
+                now(),
+                !args.no_agents,
+            ),
+            None => bot.say(
+                &mut conversation,
+                &format!("terminal-{turn}"),
+                text,
+                now(),
+                !args.no_agents,
+            )?,
         };
         buttons.clear();
         for event in &events {
@@ -56,7 +70,12 @@ pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
 
 fn show(event: &Event, debug: bool, buttons: &mut Vec<String>) {
     match &event.kind {
-        EventKind::BotMessage { text, quick_replies, sources, .. } => {
+        EventKind::BotMessage {
+            text,
+            quick_replies,
+            sources,
+            ..
+        } => {
             println!("bot: {text}");
             for source in sources {
                 println!("     source: {} <{}>", source.title, source.url);
@@ -67,30 +86,49 @@ fn show(event: &Event, debug: bool, buttons: &mut Vec<String>) {
             }
         }
         EventKind::Handoff { state, reason } => {
-            println!("  -- handoff: {}{}", json_name(state), reason.map(|r| format!(" ({})", json_name(&r))).unwrap_or_default());
+            println!(
+                "  -- handoff: {}{}",
+                enum_name(state),
+                reason
+                    .map(|r| format!(" ({})", enum_name(&r)))
+                    .unwrap_or_default()
+            );
         }
-        EventKind::IntentPredicted { intent, confidence, ranking, oos, ambiguous } if debug => {
-            let others: Vec<String> = ranking.iter().skip(1).take(2).map(|s| format!("{} {:.2}", s.intent, s.confidence)).collect();
-            println!("  [intent {intent} {confidence:.2}{}{}; then {}]", if *oos { " oos" } else { "" }, if *ambiguous { " ambiguous" } else { "" }, others.join(", "));
+        EventKind::IntentPredicted {
+            intent,
+            confidence,
+            ranking,
+            oos,
+            ambiguous,
+        } if debug => {
+            let others: Vec<String> = ranking
+                .iter()
+                .skip(1)
+                .take(2)
+                .map(|s| format!("{} {:.2}", s.intent, s.confidence))
+                .collect();
+            println!(
+                "  [intent {intent} {confidence:.2}{}{}; then {}]",
+                if *oos { " oos" } else { "" },
+                if *ambiguous { " ambiguous" } else { "" },
+                others.join(", ")
+            );
         }
-        EventKind::KnowledgeShown { articles, confidence } if debug => {
+        EventKind::KnowledgeShown {
+            articles,
+            confidence,
+        } if debug => {
             let titles: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
             println!("  [knowledge {confidence:.2}: {}]", titles.join(" | "));
         }
-        EventKind::HandoffRequested { reason, detail } if debug => println!("  [escalating: {} — {detail}]", json_name(reason)),
+        EventKind::HandoffRequested { reason, detail } if debug => {
+            println!("  [escalating: {} — {detail}]", enum_name(reason))
+        }
         kind if debug && !matches!(kind, EventKind::VisitorMessage { .. }) => {
             println!("  [{}]", serde_json::to_string(kind).unwrap_or_default());
         }
         _ => {}
     }
-}
-
-/// The snake_case name serde gives an enum value.
-fn json_name(value: &impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// Milliseconds since the Unix epoch.

@@ -89,7 +89,11 @@ impl Settings {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         config::Config::builder()
             .add_source(config::File::from(path).required(false))
-            .add_source(config::Environment::with_prefix("RELAIS").prefix_separator("__").separator("__"))
+            .add_source(
+                config::Environment::with_prefix("RELAIS")
+                    .prefix_separator("__")
+                    .separator("__"),
+            )
             .build()
             .and_then(config::Config::try_deserialize)
             .with_context(|| format!("reading the configuration {}", path.display()))

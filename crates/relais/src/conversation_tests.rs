@@ -31,6 +31,7 @@ use relais_dialogue::{Event, EventKind, Policy};
 use serde::Deserialize;
 
 use crate::assistant::Bot;
+use crate::output::enum_name;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -92,10 +93,15 @@ pub fn run(bot: &mut Bot, paths: &[PathBuf]) -> anyhow::Result<Summary> {
     if files.is_empty() {
         bail!("no conversation tests (*.yml) under {}", display(paths));
     }
-    let mut summary = Summary { passed: 0, failed: 0 };
+    let mut summary = Summary {
+        passed: 0,
+        failed: 0,
+    };
     for file in files {
-        let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-        let suite: TestFile = serde_yaml_ng::from_str(&text).with_context(|| format!("{}", file.display()))?;
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let suite: TestFile =
+            serde_yaml_ng::from_str(&text).with_context(|| format!("{}", file.display()))?;
         let configured = bot.policy().clone();
         if let Some(policy) = suite.dialogue.clone() {
             bot.set_policy(policy);
@@ -121,7 +127,11 @@ pub fn run(bot: &mut Bot, paths: &[PathBuf]) -> anyhow::Result<Summary> {
 }
 
 fn display(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn collect(path: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
@@ -148,17 +158,36 @@ fn run_test(bot: &Bot, lang: Option<String>, test: &ConversationTest) -> Result<
     let mut conversation = bot.start(&format!("test:{}", test.name), lang, BTreeMap::new(), clock);
     for (number, step) in test.steps.iter().enumerate() {
         clock += 5_000;
-        let (label, events) = play(bot, &mut conversation, step, number, clock, test.agents_available)?;
+        let (label, events) = play(
+            bot,
+            &mut conversation,
+            step,
+            number,
+            clock,
+            test.agents_available,
+        )?;
         let mut problems = check(step, &events, &conversation.state.slots);
         if let Some(intent) = step.intent.as_ref().filter(|i| !bot.knows_intent(i)) {
-            problems.insert(0, format!("intent: `{intent}` is not an intent of the assistant (misspelt?)"));
+            problems.insert(
+                0,
+                format!("intent: `{intent}` is not an intent of the assistant (misspelt?)"),
+            );
         }
         if !problems.is_empty() {
             return Err(format!(
                 "  step {} ({label}):\n{}\n  what happened:\n{}",
                 number + 1,
-                problems.iter().map(|p| format!("    - {p}")).collect::<Vec<_>>().join("\n"),
-                events.iter().filter_map(describe).map(|d| format!("    {d}")).collect::<Vec<_>>().join("\n"),
+                problems
+                    .iter()
+                    .map(|p| format!("    - {p}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                events
+                    .iter()
+                    .filter_map(describe)
+                    .map(|d| format!("    {d}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
             ));
         }
     }
@@ -173,9 +202,17 @@ fn play(
     at: i64,
     agents: bool,
 ) -> Result<(String, Vec<Event>), String> {
-    let inputs = [step.visitor.is_some(), step.quick_reply.is_some(), step.feedback.is_some(), step.request_agent.is_some()];
+    let inputs = [
+        step.visitor.is_some(),
+        step.quick_reply.is_some(),
+        step.feedback.is_some(),
+        step.request_agent.is_some(),
+    ];
     if inputs.iter().filter(|&&given| given).count() != 1 {
-        return Err(format!("  step {}: give exactly one of visitor, quick_reply, feedback, request_agent", number + 1));
+        return Err(format!(
+            "  step {}: give exactly one of visitor, quick_reply, feedback, request_agent",
+            number + 1
+        ));
     }
     if let Some(text) = &step.visitor {
         let events = bot
@@ -184,12 +221,23 @@ fn play(
         return Ok((format!("visitor: {text:?}"), events));
     }
     let (label, input) = if let Some(payload) = &step.quick_reply {
-        (format!("quick reply {payload}"), EventKind::QuickReplyPressed { payload: payload.clone() })
+        (
+            format!("quick reply {payload}"),
+            EventKind::QuickReplyPressed {
+                payload: payload.clone(),
+            },
+        )
     } else if let Some(helpful) = step.feedback {
         let seq = conversation.events.len() as u64;
-        (format!("feedback helpful={helpful}"), EventKind::Feedback { seq, helpful })
+        (
+            format!("feedback helpful={helpful}"),
+            EventKind::Feedback { seq, helpful },
+        )
     } else {
-        ("request agent".to_string(), EventKind::RequestAgent { reason: None })
+        (
+            "request agent".to_string(),
+            EventKind::RequestAgent { reason: None },
+        )
     };
     Ok((label, bot.handle(conversation, input, at, agents)))
 }
@@ -205,21 +253,30 @@ fn check(step: &Step, events: &[Event], slots: &BTreeMap<String, String>) -> Vec
         .collect();
     if let Some(want) = &step.intent {
         let got = events.iter().find_map(|e| match &e.kind {
-            EventKind::IntentPredicted { intent, oos, .. } => Some(if *oos { "oos" } else { intent.as_str() }),
+            EventKind::IntentPredicted { intent, oos, .. } => {
+                Some(if *oos { "oos" } else { intent.as_str() })
+            }
             _ => None,
         });
         if got != Some(want.as_str()) {
-            problems.push(format!("intent: expected {want}, got {}", got.unwrap_or("none")));
+            problems.push(format!(
+                "intent: expected {want}, got {}",
+                got.unwrap_or("none")
+            ));
         }
     }
     if let Some(want) = &step.bot_says
-        && !bot_texts.iter().any(|t| t.to_lowercase().contains(&want.to_lowercase()))
+        && !bot_texts
+            .iter()
+            .any(|t| t.to_lowercase().contains(&want.to_lowercase()))
     {
         problems.push(format!("bot_says: no bot message contains {want:?}"));
     }
     for want in &step.quick_replies {
         let offered = events.iter().any(|e| match &e.kind {
-            EventKind::BotMessage { quick_replies, .. } => quick_replies.iter().any(|q| q.title == *want || q.payload == *want),
+            EventKind::BotMessage { quick_replies, .. } => quick_replies
+                .iter()
+                .any(|q| q.title == *want || q.payload == *want),
             _ => false,
         });
         if !offered {
@@ -228,7 +285,9 @@ fn check(step: &Step, events: &[Event], slots: &BTreeMap<String, String>) -> Vec
     }
     if let Some(want) = &step.sources {
         let cited = events.iter().any(|e| match &e.kind {
-            EventKind::BotMessage { sources, .. } => sources.iter().any(|s| s.title.to_lowercase().contains(&want.to_lowercase())),
+            EventKind::BotMessage { sources, .. } => sources
+                .iter()
+                .any(|s| s.title.to_lowercase().contains(&want.to_lowercase())),
             _ => false,
         });
         if !cited {
@@ -237,11 +296,16 @@ fn check(step: &Step, events: &[Event], slots: &BTreeMap<String, String>) -> Vec
     }
     for (name, want) in &step.slots {
         if slots.get(name) != Some(want) {
-            problems.push(format!("slots: {name} expected {want:?}, is {:?}", slots.get(name)));
+            problems.push(format!(
+                "slots: {name} expected {want:?}, is {:?}",
+                slots.get(name)
+            ));
         }
     }
     if let Some(want) = &step.action {
-        let requested = events.iter().any(|e| matches!(&e.kind, EventKind::ActionRequested { action, .. } if action == want));
+        let requested = events.iter().any(
+            |e| matches!(&e.kind, EventKind::ActionRequested { action, .. } if action == want),
+        );
         if !requested {
             problems.push(format!("action: {want} was not requested"));
         }
@@ -249,7 +313,7 @@ fn check(step: &Step, events: &[Event], slots: &BTreeMap<String, String>) -> Vec
     let reasons: Vec<String> = events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::HandoffRequested { reason, .. } => Some(name(reason)),
+            EventKind::HandoffRequested { reason, .. } => Some(enum_name(reason)),
             _ => None,
         })
         .collect();
@@ -262,7 +326,7 @@ fn check(step: &Step, events: &[Event], slots: &BTreeMap<String, String>) -> Vec
         let states: Vec<String> = events
             .iter()
             .filter_map(|e| match &e.kind {
-                EventKind::Handoff { state, .. } => Some(name(state)),
+                EventKind::Handoff { state, .. } => Some(enum_name(state)),
                 _ => None,
             })
             .collect();
@@ -276,20 +340,32 @@ fn check(step: &Step, events: &[Event], slots: &BTreeMap<String, String>) -> Vec
     problems
 }
 
-fn name(value: &impl serde::Serialize) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
 /// One line per event worth showing in a failure report.
 fn describe(event: &Event) -> Option<String> {
     Some(match &event.kind {
         EventKind::VisitorMessage { .. } => return None,
-        EventKind::BotMessage { text, quick_replies, .. } => {
+        EventKind::BotMessage {
+            text,
+            quick_replies,
+            ..
+        } => {
             let buttons: Vec<&str> = quick_replies.iter().map(|q| q.title.as_str()).collect();
-            if buttons.is_empty() { format!("bot: {text}") } else { format!("bot: {text} {buttons:?}") }
+            if buttons.is_empty() {
+                format!("bot: {text}")
+            } else {
+                format!("bot: {text} {buttons:?}")
+            }
         }
-        EventKind::IntentPredicted { intent, confidence, oos, .. } => {
-            format!("intent: {intent} {confidence:.2}{}", if *oos { " (oos)" } else { "" })
+        EventKind::IntentPredicted {
+            intent,
+            confidence,
+            oos,
+            ..
+        } => {
+            format!(
+                "intent: {intent} {confidence:.2}{}",
+                if *oos { " (oos)" } else { "" }
+            )
         }
         other => serde_json::to_string(other).unwrap_or_default(),
     })

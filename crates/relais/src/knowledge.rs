@@ -86,12 +86,28 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
     match command {
         KnowledgeCommand::Index { dir, data_dir } => {
             let knowledge = open(&dir, &data_dir, &encoder)?;
-            eprintln!("{} passages indexed in {}", knowledge.passages().len(), data_dir.display());
+            eprintln!(
+                "{} passages indexed in {}",
+                knowledge.passages().len(),
+                data_dir.display()
+            );
             Ok(())
         }
-        KnowledgeCommand::Search { query, dir, data_dir, lang, k, mode, json } => {
+        KnowledgeCommand::Search {
+            query,
+            dir,
+            data_dir,
+            lang,
+            k,
+            mode,
+            json,
+        } => {
             let knowledge = open(&dir, &data_dir, &encoder)?;
-            let options = SearchOptions { lang, k, ranking: mode.into() };
+            let options = SearchOptions {
+                lang,
+                k,
+                ranking: mode.into(),
+            };
             let results = knowledge.search(&encoder, &query, &options)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&results)?);
@@ -99,37 +115,57 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
             }
             println!("confidence {:.2}", results.confidence);
             for hit in &results.hits {
-                let heading = if hit.heading.is_empty() { String::new() } else { format!(" › {}", hit.heading) };
-                println!("{:.3}  {} [{}]{heading}", hit.scores.fused, hit.title, hit.article_id);
+                let heading = if hit.heading.is_empty() {
+                    String::new()
+                } else {
+                    format!(" › {}", hit.heading)
+                };
+                println!(
+                    "{:.3}  {} [{}]{heading}",
+                    hit.scores.fused, hit.title, hit.article_id
+                );
                 println!("       {}", hit.snippet);
             }
             Ok(())
         }
-        KnowledgeCommand::Eval { faqs, queries, mode, json, embedding_cache } => {
+        KnowledgeCommand::Eval {
+            faqs,
+            queries,
+            mode,
+            json,
+            embedding_cache,
+        } => {
             let faqs: Vec<Faq> = load_jsonl(&faqs)?;
             let queries: Vec<EvalQuery> = load_jsonl(&queries)?;
             let mut cache = embedding_cache.map(|dir| EmbeddingCache::open(&dir, &encoder));
             let bar = EmbeddingBar::default();
-            let evaluation = relais_knowledge::eval::evaluate(&encoder, &faqs, &queries, mode.into(), cache.as_mut(), |p| bar.report(p))?;
+            let evaluation = relais_knowledge::eval::evaluate(
+                &encoder,
+                &faqs,
+                &queries,
+                mode.into(),
+                cache.as_mut(),
+                |p| bar.report(p),
+            )?;
             bar.finish();
             if let Some(cache) = cache.as_mut() {
                 cache.save()?;
             }
-            if json {
-                println!("{}", serde_json::to_string(&evaluation)?);
-            } else {
-                println!("{}", serde_json::to_string_pretty(&evaluation)?);
-            }
-            Ok(())
+            crate::output::print_figures(&evaluation, json)
         }
     }
 }
 
 /// Opens (indexing what changed) the knowledge base, printing warnings.
-pub fn open(dir: &Path, data_dir: &Path, encoder: &relais_nlu::Encoder) -> anyhow::Result<KnowledgeBase> {
+pub fn open(
+    dir: &Path,
+    data_dir: &Path,
+    encoder: &relais_nlu::Encoder,
+) -> anyhow::Result<KnowledgeBase> {
     let bar = EmbeddingBar::default();
-    let (knowledge, warnings) = KnowledgeBase::open_with_progress(dir, data_dir, encoder, |p| bar.report(p))
-        .with_context(|| format!("indexing the knowledge base {}", dir.display()))?;
+    let (knowledge, warnings) =
+        KnowledgeBase::open_with_progress(dir, data_dir, encoder, |p| bar.report(p))
+            .with_context(|| format!("indexing the knowledge base {}", dir.display()))?;
     bar.finish();
     for warning in &warnings {
         eprintln!("warning: {warning}");

@@ -8,6 +8,7 @@ mod config;
 mod conversation_tests;
 mod knowledge;
 mod nlu;
+mod output;
 mod progress;
 
 use std::path::PathBuf;
@@ -15,7 +16,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "relais", version, about = "A digital assistant engine for customer service")]
+#[command(
+    name = "relais",
+    version,
+    about = "A digital assistant engine for customer service"
+)]
 struct Cli {
     /// Configuration file; every key can be overridden by RELAIS__SECTION__KEY.
     #[arg(long, global = true, default_value = "relais.toml")]

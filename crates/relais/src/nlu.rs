@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use relais_nlu::{EmbeddingCache, Encoder, IntentModel, TrainOptions, load_jsonl, load_training_data};
+use relais_nlu::{
+    EmbeddingCache, Encoder, IntentModel, TrainOptions, load_jsonl, load_training_data,
+};
 
 use crate::config::Settings;
 use crate::progress::TrainingBars;
@@ -53,8 +55,19 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
     let encoder = load_encoder(&settings.nlu.model_dir)?;
     match command {
         NluCommand::Train { data, out, valid } => {
-            let model = train_or_reuse(&encoder, &data, valid.as_deref(), &out, &settings.nlu.training)?;
-            eprintln!("{} intents, threshold {:.3}; saved to {}", model.intents().count(), model.threshold(), out.display());
+            let model = train_or_reuse(
+                &encoder,
+                &data,
+                valid.as_deref(),
+                &out,
+                &settings.nlu.training,
+            )?;
+            eprintln!(
+                "{} intents, threshold {:.3}; saved to {}",
+                model.intents().count(),
+                model.threshold(),
+                out.display()
+            );
             Ok(())
         }
         NluCommand::Predict { model, text, json } => {
@@ -63,7 +76,15 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&prediction)?);
             } else {
-                println!("{}{}", prediction.intent, if prediction.ambiguous { " (ambiguous)" } else { "" });
+                println!(
+                    "{}{}",
+                    prediction.intent,
+                    if prediction.ambiguous {
+                        " (ambiguous)"
+                    } else {
+                        ""
+                    }
+                );
                 for score in &prediction.ranking {
                     println!("  {:<28} {:.3}", score.intent, score.probability);
                 }
@@ -76,24 +97,33 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        NluCommand::Eval { train, test, valid, json, embedding_cache } => {
+        NluCommand::Eval {
+            train,
+            test,
+            valid,
+            json,
+            embedding_cache,
+        } => {
             let train = load_jsonl(&train)?;
             let test = load_jsonl(&test)?;
             let valid = valid.map(|path| load_jsonl(&path)).transpose()?;
             let mut bars = TrainingBars::default();
             let mut cache = embedding_cache.map(|dir| EmbeddingCache::open(&dir, &encoder));
             let options = &settings.nlu.training;
-            let evaluation = relais_nlu::evaluate(&encoder, cache.as_mut(), &train, valid.as_deref(), &test, options, |p| bars.report(p))?;
+            let evaluation = relais_nlu::evaluate(
+                &encoder,
+                cache.as_mut(),
+                &train,
+                valid.as_deref(),
+                &test,
+                options,
+                |p| bars.report(p),
+            )?;
             bars.finish();
             if let Some(cache) = cache.as_mut() {
                 cache.save()?;
             }
-            if json {
-                println!("{}", serde_json::to_string(&evaluation)?);
-            } else {
-                println!("{}", serde_json::to_string_pretty(&evaluation)?);
-            }
-            Ok(())
+            crate::output::print_figures(&evaluation, json)
         }
     }
 }
@@ -115,7 +145,10 @@ pub fn train_or_reuse(
     for warning in &training.warnings {
         eprintln!("warning: {warning}");
     }
-    let valid = valid.map(load_training_data).transpose()?.map(|v| v.examples);
+    let valid = valid
+        .map(load_training_data)
+        .transpose()?
+        .map(|v| v.examples);
     let hash = IntentModel::data_hash(encoder, &training.examples, valid.as_deref(), options);
     if out.exists() {
         match IntentModel::load(out) {
@@ -131,9 +164,21 @@ pub fn train_or_reuse(
     if counts.is_empty() {
         bail!("no examples in {}", data.display());
     }
-    eprintln!("training on {} examples of {} intents from {}", training.examples.len(), counts.len(), data.display());
+    eprintln!(
+        "training on {} examples of {} intents from {}",
+        training.examples.len(),
+        counts.len(),
+        data.display()
+    );
     let mut bars = TrainingBars::default();
-    let model = IntentModel::train(encoder, None, &training.examples, valid.as_deref(), options, |p| bars.report(p))?;
+    let model = IntentModel::train(
+        encoder,
+        None,
+        &training.examples,
+        valid.as_deref(),
+        options,
+        |p| bars.report(p),
+    )?;
     bars.finish();
     model.save(out)?;
     Ok(model)

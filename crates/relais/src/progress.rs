@@ -13,10 +13,22 @@ impl TrainingBars {
     pub fn report(&mut self, progress: TrainProgress) {
         let (stage, done, total) = match progress {
             TrainProgress::Embedding { done, total } => ("embedding examples", done, total),
-            TrainProgress::Fitting { epoch, epochs, final_fit: false } => ("calibrating", epoch, epochs),
-            TrainProgress::Fitting { epoch, epochs, final_fit: true } => ("training", epoch, epochs),
+            TrainProgress::Fitting {
+                epoch,
+                epochs,
+                final_fit: false,
+            } => ("calibrating", epoch, epochs),
+            TrainProgress::Fitting {
+                epoch,
+                epochs,
+                final_fit: true,
+            } => ("training", epoch, epochs),
         };
-        if self.bar.as_ref().is_none_or(|(current, _)| *current != stage) {
+        if self
+            .bar
+            .as_ref()
+            .is_none_or(|(current, _)| *current != stage)
+        {
             self.finish();
             let bar = ProgressBar::new(total as u64).with_message(stage);
             bar.set_style(

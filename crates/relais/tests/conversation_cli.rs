@@ -15,7 +15,11 @@ fn relais_test(file_text: &str) -> (Output, String) {
         .args(["test", path.to_str().unwrap()])
         .output()
         .expect("relais runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     (output, text)
 }
 
@@ -33,28 +37,51 @@ fn a_passing_and_a_failing_test_are_reported_with_a_diff() {
     );
     assert!(!output.status.success(), "{text}");
     assert!(text.contains("ok     "), "{text}");
-    assert!(text.contains("FAILED") && text.contains("wrong on purpose"), "{text}");
-    assert!(text.contains("intent: expected order_status, got greet"), "{text}");
+    assert!(
+        text.contains("FAILED") && text.contains("wrong on purpose"),
+        "{text}"
+    );
+    assert!(
+        text.contains("intent: expected order_status, got greet"),
+        "{text}"
+    );
     assert!(text.contains("bot_says: no bot message contains"), "{text}");
-    assert!(text.contains("what happened:") && text.contains("bot: "), "{text}");
+    assert!(
+        text.contains("what happened:") && text.contains("bot: "),
+        "{text}"
+    );
     assert!(text.contains("1 passed, 1 failed"), "{text}");
 }
 
 fn an_unknown_intent_in_a_test_is_named() {
-    let (output, text) = relais_test("tests:\n  - name: typo\n    steps:\n      - visitor: hello\n        intent: gret\n");
+    let (output, text) = relais_test(
+        "tests:\n  - name: typo\n    steps:\n      - visitor: hello\n        intent: gret\n",
+    );
     assert!(!output.status.success());
-    assert!(text.contains("`gret` is not an intent of the assistant"), "{text}");
+    assert!(
+        text.contains("`gret` is not an intent of the assistant"),
+        "{text}"
+    );
 }
 
 fn a_malformed_test_file_is_named_with_its_line() {
-    let (output, text) = relais_test("tests:\n  - name: x\n    steps:\n      - visitor: hi\n        expect_magic: yes\n");
+    let (output, text) = relais_test(
+        "tests:\n  - name: x\n    steps:\n      - visitor: hi\n        expect_magic: yes\n",
+    );
     assert!(!output.status.success());
     assert!(text.contains("case.yml"), "{text}");
-    assert!(text.contains("expect_magic") && text.contains("line"), "{text}");
+    assert!(
+        text.contains("expect_magic") && text.contains("line"),
+        "{text}"
+    );
 }
 
 fn a_step_must_say_what_the_visitor_does() {
-    let (output, text) = relais_test("tests:\n  - name: empty step\n    steps:\n      - intent: greet\n");
+    let (output, text) =
+        relais_test("tests:\n  - name: empty step\n    steps:\n      - intent: greet\n");
     assert!(!output.status.success());
-    assert!(text.contains("give exactly one of visitor, quick_reply, feedback, request_agent"), "{text}");
+    assert!(
+        text.contains("give exactly one of visitor, quick_reply, feedback, request_agent"),
+        "{text}"
+    );
 }

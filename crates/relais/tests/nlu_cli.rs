@@ -37,16 +37,36 @@ fn train_reuses_an_up_to_date_model_and_predict_prints_intents() {
     assert!(stderr(&first).contains("training on"), "{}", stderr(&first));
     let again = relais(&["nlu", "train", "--data", "intents/en", "--out", out]);
     assert!(again.status.success(), "{}", stderr(&again));
-    assert!(stderr(&again).contains("is up to date"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("is up to date"),
+        "{}",
+        stderr(&again)
+    );
 
-    let predicted = relais(&["nlu", "predict", "--model", out, "--json", "where is my parcel BW-123456?"]);
+    let predicted = relais(&[
+        "nlu",
+        "predict",
+        "--model",
+        out,
+        "--json",
+        "where is my parcel BW-123456?",
+    ]);
     assert!(predicted.status.success(), "{}", stderr(&predicted));
     let prediction: serde_json::Value = serde_json::from_slice(&predicted.stdout).unwrap();
     assert_eq!(prediction["intent"], "order_status");
     assert!(prediction["ranking"][0]["probability"].as_f64().unwrap() > 0.5);
 
-    let stranger = relais(&["nlu", "predict", "--model", out, "who painted the Mona Lisa"]);
-    assert!(String::from_utf8_lossy(&stranger.stdout).starts_with("oos"), "{stranger:?}");
+    let stranger = relais(&[
+        "nlu",
+        "predict",
+        "--model",
+        out,
+        "who painted the Mona Lisa",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&stranger.stdout).starts_with("oos"),
+        "{stranger:?}"
+    );
 }
 
 #[test]
@@ -67,13 +87,38 @@ fn eval_prints_the_agreed_json_object() {
             ("play some jazz", "oos"),
         ],
     );
-    write_jsonl(&test, &[("where's my parcel", "order_status"), ("give me a refund", "refund"), ("tell me about volcanoes", "oos")]);
-    let output = relais(&["nlu", "eval", "--train", train.to_str().unwrap(), "--test", test.to_str().unwrap(), "--json"]);
+    write_jsonl(
+        &test,
+        &[
+            ("where's my parcel", "order_status"),
+            ("give me a refund", "refund"),
+            ("tell me about volcanoes", "oos"),
+        ],
+    );
+    let output = relais(&[
+        "nlu",
+        "eval",
+        "--train",
+        train.to_str().unwrap(),
+        "--test",
+        test.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let figures: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    let figures: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("one JSON object");
     for key in [
-        "accuracy", "macro_f1", "in_scope_accuracy", "oos_precision", "oos_recall", "n_train", "n_test",
-        "train_seconds", "predict_p50_ms", "predict_p99_ms", "threshold",
+        "accuracy",
+        "macro_f1",
+        "in_scope_accuracy",
+        "oos_precision",
+        "oos_recall",
+        "n_train",
+        "n_test",
+        "train_seconds",
+        "predict_p50_ms",
+        "predict_p99_ms",
+        "threshold",
     ] {
         assert!(figures.get(key).is_some(), "{key} missing from {figures}");
     }
@@ -91,16 +136,34 @@ fn a_missing_model_folder_names_make_models() {
         .output()
         .unwrap();
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("make models"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("make models"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn a_broken_intent_file_is_named_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("broken.yml"), "intents:\n  - name: a\n    examples: [x\n").unwrap();
+    std::fs::write(
+        dir.path().join("broken.yml"),
+        "intents:\n  - name: a\n    examples: [x\n",
+    )
+    .unwrap();
     let out = dir.path().join("m.bin");
-    let output = relais(&["nlu", "train", "--data", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let output = relais(&[
+        "nlu",
+        "train",
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(!output.status.success());
     let message = stderr(&output);
-    assert!(message.contains("broken.yml") && message.contains("line"), "{message}");
+    assert!(
+        message.contains("broken.yml") && message.contains("line"),
+        "{message}"
+    );
 }
