@@ -1,0 +1,72 @@
+//! Callback requests: a visitor who found no agent asks to be contacted later.
+
+use sqlx::Row;
+
+use crate::{Result, Store};
+
+/// What the visitor left; every contact field is optional, as in the protocol.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallbackRequest {
+    pub conversation_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub preferred_time: Option<String>,
+    pub note: Option<String>,
+    /// ms since the epoch.
+    pub created_at: i64,
+}
+
+/// A stored callback request with its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCallbackRequest {
+    pub id: i64,
+    pub request: CallbackRequest,
+}
+
+impl Store {
+    /// Stores a callback request for the agents; the conversation must exist.
+    pub async fn add_callback_request(&self, request: &CallbackRequest) -> Result<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO callback_requests \
+             (conversation_id, name, email, phone, preferred_time, note, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(&request.conversation_id)
+        .bind(&request.name)
+        .bind(&request.email)
+        .bind(&request.phone)
+        .bind(&request.preferred_time)
+        .bind(&request.note)
+        .bind(request.created_at)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// The callback requests, oldest first.
+    pub async fn callback_requests(&self) -> Result<Vec<StoredCallbackRequest>> {
+        let rows = sqlx::query(
+            "SELECT id, conversation_id, name, email, phone, preferred_time, note, created_at \
+             FROM callback_requests ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredCallbackRequest {
+                    id: row.try_get("id")?,
+                    request: CallbackRequest {
+                        conversation_id: row.try_get("conversation_id")?,
+                        name: row.try_get("name")?,
+                        email: row.try_get("email")?,
+                        phone: row.try_get("phone")?,
+                        preferred_time: row.try_get("preferred_time")?,
+                        note: row.try_get("note")?,
+                        created_at: row.try_get("created_at")?,
+                    },
+                })
+            })
+            .collect()
+    }
+}

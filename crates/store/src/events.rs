@@ -1,0 +1,270 @@
+//! The event log: appending a conversation's events with their `seq`, idempotent
+//! visitor messages, claims, and reading the events after a `seq`.
+
+use relais_dialogue::{Event, EventKind};
+use serde_json::Value;
+use sqlx::Row;
+
+use crate::{Conversation, ConversationState, Db, Error, Result, Store, to_u64};
+
+/// An event with its place in its conversation's log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// 1 for the conversation's first event, then one more for each event.
+    pub seq: u64,
+    pub event: Event,
+}
+
+/// The outcome of [`Store::append_visitor_message`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum VisitorAppend {
+    /// The message is new: these events were stored; the first is the message.
+    Stored(Vec<StoredEvent>),
+    /// The `client_id` was seen before: nothing was stored; `seq` is the original
+    /// message's, to acknowledge again.
+    Duplicate { seq: u64 },
+}
+
+impl VisitorAppend {
+    /// The `seq` to acknowledge the visitor's message with.
+    pub fn seq(&self) -> Option<u64> {
+        match self {
+            VisitorAppend::Stored(events) => events.first().map(|stored| stored.seq),
+            VisitorAppend::Duplicate { seq } => Some(*seq),
+        }
+    }
+}
+
+impl Store {
+    /// Appends `events` to conversation `conversation_id` (created by its first event)
+    /// in one transaction, committed before this returns, and updates the projections.
+    pub async fn append(
+        &self,
+        conversation_id: &str,
+        events: &[Event],
+    ) -> Result<Vec<StoredEvent>> {
+        let mut tx = self.begin_write().await?;
+        let stored = append_in(&mut tx, conversation_id, None, events).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// Appends a visitor's message (the first of `events`, followed by any events it
+    /// caused) unless `client_id` was already stored in this conversation, in which
+    /// case nothing is written and the original message's `seq` is returned.
+    pub async fn append_visitor_message(
+        &self,
+        conversation_id: &str,
+        client_id: &str,
+        events: &[Event],
+    ) -> Result<VisitorAppend> {
+        let mut tx = self.begin_write().await?;
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM events WHERE conversation_id = $1 AND client_id = $2",
+        )
+        .bind(conversation_id)
+        .bind(client_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(seq) = existing {
+            tx.rollback().await?;
+            return Ok(VisitorAppend::Duplicate {
+                seq: to_u64(seq, "events.seq")?,
+            });
+        }
+        let stored = append_in(&mut tx, conversation_id, Some(client_id), events).await?;
+        tx.commit().await?;
+        Ok(VisitorAppend::Stored(stored))
+    }
+
+    /// Gives the queued conversation to `agent_id` and appends `events` (typically
+    /// `handoff agent_joined`) in one transaction. Exactly one of several concurrent
+    /// claims succeeds; the others get [`Error::NotQueued`].
+    pub async fn claim(
+        &self,
+        conversation_id: &str,
+        agent_id: i64,
+        events: &[Event],
+    ) -> Result<Vec<StoredEvent>> {
+        let mut tx = self.begin_write().await?;
+        let claimed = sqlx::query(
+            "UPDATE conversations SET state = $1, holder_agent_id = $2 \
+             WHERE id = $3 AND state = $4",
+        )
+        .bind(ConversationState::Agent.as_str())
+        .bind(agent_id)
+        .bind(conversation_id)
+        .bind(ConversationState::Queued.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            let state = load(&mut tx, conversation_id).await?.map(|c| c.state);
+            tx.rollback().await?;
+            return Err(match state {
+                Some(state) => Error::NotQueued {
+                    id: conversation_id.to_owned(),
+                    state,
+                },
+                None => Error::ConversationNotFound(conversation_id.to_owned()),
+            });
+        }
+        let stored = append_in(&mut tx, conversation_id, None, events).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// The events of `conversation_id` with a `seq` above `last_seq`, in order
+    /// (`last_seq` 0 gives them all).
+    pub async fn events_after(
+        &self,
+        conversation_id: &str,
+        last_seq: u64,
+    ) -> Result<Vec<StoredEvent>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, kind, payload FROM events \
+             WHERE conversation_id = $1 AND seq > $2 ORDER BY seq",
+        )
+        .bind(conversation_id)
+        .bind(i64::try_from(last_seq).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let seq = to_u64(row.try_get("seq")?, "events.seq")?;
+                let event = decode(
+                    row.try_get("at")?,
+                    row.try_get("kind")?,
+                    row.try_get("payload")?,
+                )
+                .map_err(|e| {
+                    Error::corrupt(format!("event {seq} of conversation {conversation_id}"), e)
+                })?;
+                Ok(StoredEvent { seq, event })
+            })
+            .collect()
+    }
+}
+
+/// Reads the conversation row inside a transaction.
+async fn load(tx: &mut sqlx::Transaction<'static, Db>, id: &str) -> Result<Option<Conversation>> {
+    let row = sqlx::query(
+        "SELECT id, created_at, updated_at, state, language, holder_agent_id, \
+         escalation_reason, queued_at, closed_at, last_seq FROM conversations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(Conversation::from_row).transpose()
+}
+
+/// Appends `events` inside `tx`: numbers them after the conversation's `last_seq`,
+/// stores them (the first with `client_id`), folds them into the projections.
+async fn append_in(
+    tx: &mut sqlx::Transaction<'static, Db>,
+    conversation_id: &str,
+    client_id: Option<&str>,
+    events: &[Event],
+) -> Result<Vec<StoredEvent>> {
+    let Some(first) = events.first() else {
+        return Ok(Vec::new());
+    };
+    sqlx::query(
+        "INSERT INTO conversations (id, created_at, updated_at, state, last_seq) \
+         VALUES ($1, $2, $2, $3, 0) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(conversation_id)
+    .bind(first.at)
+    .bind(ConversationState::Open.as_str())
+    .execute(&mut **tx)
+    .await?;
+    let mut conversation = load(tx, conversation_id)
+        .await?
+        .ok_or_else(|| Error::ConversationNotFound(conversation_id.to_owned()))?;
+
+    let mut stored = Vec::with_capacity(events.len());
+    for (index, event) in events.iter().enumerate() {
+        let seq = conversation.last_seq + 1;
+        let (kind, payload) = encode(event)?;
+        sqlx::query(
+            "INSERT INTO events (conversation_id, seq, at, kind, payload, client_id) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(conversation_id)
+        .bind(i64::try_from(seq).map_err(|e| Error::corrupt("events.seq", e))?)
+        .bind(event.at)
+        .bind(kind)
+        .bind(payload)
+        .bind(if index == 0 { client_id } else { None })
+        .execute(&mut **tx)
+        .await?;
+        if let EventKind::Feedback {
+            seq: rated,
+            helpful,
+        } = &event.kind
+        {
+            sqlx::query(
+                "INSERT INTO feedback (conversation_id, seq, helpful, at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (conversation_id, seq) DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
+            )
+            .bind(conversation_id)
+            .bind(i64::try_from(*rated).map_err(|e| Error::corrupt("feedback.seq", e))?)
+            .bind(*helpful)
+            .bind(event.at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        conversation.apply(event);
+        conversation.last_seq = seq;
+        stored.push(StoredEvent {
+            seq,
+            event: event.clone(),
+        });
+    }
+
+    sqlx::query(
+        "UPDATE conversations SET updated_at = $1, state = $2, language = $3, \
+         holder_agent_id = $4, escalation_reason = $5, queued_at = $6, closed_at = $7, \
+         last_seq = $8 WHERE id = $9",
+    )
+    .bind(conversation.updated_at)
+    .bind(conversation.state.as_str())
+    .bind(conversation.language)
+    .bind(conversation.holder_agent_id)
+    .bind(conversation.escalation_reason)
+    .bind(conversation.queued_at)
+    .bind(conversation.closed_at)
+    .bind(
+        i64::try_from(conversation.last_seq)
+            .map_err(|e| Error::corrupt("conversations.last_seq", e))?,
+    )
+    .bind(conversation_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(stored)
+}
+
+/// Splits an event into its kind name and the JSON of its other fields.
+fn encode(event: &Event) -> Result<(String, String)> {
+    let mut value = serde_json::to_value(event).map_err(Error::Encode)?;
+    let Value::Object(fields) = &mut value else {
+        return Err(Error::corrupt(
+            "event",
+            "an event did not serialise to a JSON object",
+        ));
+    };
+    fields.remove("at");
+    let kind = match fields.remove("kind") {
+        Some(Value::String(kind)) => kind,
+        _ => return Err(Error::corrupt("event", "an event has no kind")),
+    };
+    Ok((kind, value.to_string()))
+}
+
+/// Rebuilds an event from its stored columns.
+fn decode(at: i64, kind: String, payload: String) -> std::result::Result<Event, serde_json::Error> {
+    let mut fields: serde_json::Map<String, Value> = serde_json::from_str(&payload)?;
+    fields.insert("kind".into(), Value::String(kind));
+    fields.insert("at".into(), Value::from(at));
+    serde_json::from_value(Value::Object(fields))
+}

@@ -1,0 +1,109 @@
+//! Relais's event store: the per-conversation event log and its projections
+//! (conversations, feedback), agents with their login sessions, and callback requests.
+//!
+//! SQLite by default ([`Store::open`]): one file, WAL journal, `synchronous = FULL`,
+//! foreign keys on, migrations embedded. Every write that appends events runs in one
+//! `BEGIN IMMEDIATE` transaction, which takes SQLite's single write lock up front, so
+//! concurrent appends to a conversation are serialised and its `seq` stays 1, 2, 3 …
+//! with no gap and no duplicate. A call returns only once the transaction is
+//! committed: the caller may acknowledge or broadcast the events afterwards.
+//!
+//! Callers see no SQL types: a PostgreSQL backend can replace the pool inside
+//! [`Store`] without changing them. The SQL uses `$n` parameters and ANSI syntax
+//! (`ON CONFLICT`, `RETURNING`), which both databases accept.
+
+mod agents;
+mod callbacks;
+mod conversations;
+mod error;
+mod events;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+pub use agents::{Agent, NewAgent, Role};
+pub use callbacks::{CallbackRequest, StoredCallbackRequest};
+pub use conversations::{Conversation, ConversationState, Feedback};
+pub use error::{Error, Result};
+pub use events::{StoredEvent, VisitorAppend};
+
+/// The database driver behind the store; the only place that names SQLite.
+type Db = sqlx::Sqlite;
+
+/// How long a writer waits for another writer's transaction before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections in the pool: reads run in parallel in WAL mode, writes take turns.
+const MAX_CONNECTIONS: u32 = 8;
+
+/// A handle on the database; cheap to clone and share between tasks.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: sqlx::Pool<Db>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating it and its directory if needed) the SQLite database at `path`,
+    /// e.g. `data/relais.db`, and applies pending migrations.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(|source| Error::Open {
+                path: path.clone(),
+                source,
+            })?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(|source| Error::Open {
+                path: path.clone(),
+                source,
+            })?;
+        sqlx::migrate!()
+            .run(&pool)
+            .await
+            .map_err(|source| Error::Migrate {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(Store { pool, path })
+    }
+
+    /// The database file this store was opened on.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Waits for in-flight queries and closes every connection (for a graceful shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a write transaction holding the database's write lock from its first
+    /// statement, so two writers never read the same `last_seq`.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Db>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// Converts a stored integer to an unsigned one, or reports corrupt data.
+fn to_u64(value: i64, what: &str) -> Result<u64> {
+    u64::try_from(value).map_err(|e| Error::corrupt(what, e))
+}

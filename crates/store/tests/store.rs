@@ -1,0 +1,600 @@
+//! Store tests against real SQLite files in temporary directories.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use relais_dialogue::{Event, EventKind, HandoffState, ReasonCode};
+use relais_store::{
+    CallbackRequest, ConversationState, Error, NewAgent, Role, Store, StoredEvent, VisitorAppend,
+};
+
+fn started(at: i64, id: &str) -> Event {
+    Event {
+        at,
+        kind: EventKind::Started {
+            conversation_id: id.into(),
+            lang: Some("en".into()),
+            visitor: BTreeMap::from([("plan".into(), "pro".into())]),
+        },
+    }
+}
+
+fn visitor(at: i64, client_id: &str, text: &str) -> Event {
+    Event {
+        at,
+        kind: EventKind::VisitorMessage {
+            text: text.into(),
+            client_id: client_id.into(),
+        },
+    }
+}
+
+fn bot(at: i64, text: &str) -> Event {
+    Event {
+        at,
+        kind: EventKind::BotMessage {
+            text: text.into(),
+            quick_replies: Vec::new(),
+            sources: Vec::new(),
+            intent: None,
+            ask_feedback: true,
+        },
+    }
+}
+
+fn handoff(at: i64, state: HandoffState, reason: Option<ReasonCode>) -> Event {
+    Event {
+        at,
+        kind: EventKind::Handoff { state, reason },
+    }
+}
+
+async fn open_temp() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("data/relais.db"))
+        .await
+        .expect("open store");
+    (dir, store)
+}
+
+fn seqs(events: &[StoredEvent]) -> Vec<u64> {
+    events.iter().map(|stored| stored.seq).collect()
+}
+
+fn new_agent(email: &str, password: &str) -> NewAgent {
+    NewAgent {
+        email: email.into(),
+        name: "Ada".into(),
+        role: Role::Agent,
+        password: password.into(),
+    }
+}
+
+#[tokio::test]
+async fn seq_is_monotonic_and_gapless_per_conversation() {
+    let (_dir, store) = open_temp().await;
+    let first = store
+        .append(
+            "c1",
+            &[started(1, "c1"), visitor(2, "m1", "hi"), bot(3, "hello")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(seqs(&first), [1, 2, 3]);
+    let second = store
+        .append("c1", &[bot(4, "anything else?"), bot(5, "bye")])
+        .await
+        .unwrap();
+    assert_eq!(seqs(&second), [4, 5]);
+    let other = store.append("c2", &[started(6, "c2")]).await.unwrap();
+    assert_eq!(seqs(&other), [1]);
+    assert!(store.append("c1", &[]).await.unwrap().is_empty());
+    let all = store.events_after("c1", 0).await.unwrap();
+    assert_eq!(seqs(&all), [1, 2, 3, 4, 5]);
+    assert_eq!(all[1].event, visitor(2, "m1", "hi"));
+    assert_eq!(store.conversation("c1").await.unwrap().unwrap().last_seq, 5);
+}
+
+#[tokio::test]
+async fn events_after_returns_later_events_once_in_order() {
+    let (_dir, store) = open_temp().await;
+    store
+        .append("c", &[started(1, "c"), visitor(2, "m1", "a")])
+        .await
+        .unwrap();
+    store
+        .append("c", &[bot(3, "b"), bot(4, "c")])
+        .await
+        .unwrap();
+    let later = store.events_after("c", 2).await.unwrap();
+    assert_eq!(seqs(&later), [3, 4]);
+    assert_eq!(later[0].event, bot(3, "b"));
+    assert_eq!(later[1].event, bot(4, "c"));
+    assert!(store.events_after("c", 4).await.unwrap().is_empty());
+    assert!(store.events_after("c", u64::MAX).await.unwrap().is_empty());
+    assert!(store.events_after("unknown", 0).await.unwrap().is_empty());
+    assert!(store.conversation("unknown").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn duplicate_client_id_is_stored_once_and_returns_the_original_seq() {
+    let (_dir, store) = open_temp().await;
+    store.append("c", &[started(1, "c")]).await.unwrap();
+    let first = store
+        .append_visitor_message(
+            "c",
+            "m1",
+            &[
+                visitor(2, "m1", "where is my order?"),
+                bot(3, "It ships today."),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.seq(), Some(2));
+    assert!(matches!(&first, VisitorAppend::Stored(events) if seqs(events) == [2, 3]));
+
+    let again = store
+        .append_visitor_message("c", "m1", &[visitor(9, "m1", "where is my order?")])
+        .await
+        .unwrap();
+    assert_eq!(again, VisitorAppend::Duplicate { seq: 2 });
+    assert_eq!(seqs(&store.events_after("c", 0).await.unwrap()), [1, 2, 3]);
+
+    // The same client id in another conversation is another message.
+    let elsewhere = store
+        .append_visitor_message("d", "m1", &[visitor(4, "m1", "hi")])
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.seq(), Some(1));
+}
+
+#[tokio::test]
+async fn committed_events_survive_dropping_and_reopening_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relais.db");
+    let store = Store::open(&path).await.unwrap();
+    store
+        .append("c", &[started(1, "c"), visitor(2, "m1", "hi")])
+        .await
+        .unwrap();
+    store
+        .append(
+            "c",
+            &[handoff(
+                3,
+                HandoffState::Queued,
+                Some(ReasonCode::ExplicitRequest),
+            )],
+        )
+        .await
+        .unwrap();
+    let agent = store
+        .add_agent(new_agent("ada@example.com", "pw"), 4)
+        .await
+        .unwrap();
+    drop(store);
+
+    let reopened = Store::open(&path).await.unwrap();
+    let events = reopened.events_after("c", 0).await.unwrap();
+    assert_eq!(seqs(&events), [1, 2, 3]);
+    assert_eq!(
+        events[2].event,
+        handoff(3, HandoffState::Queued, Some(ReasonCode::ExplicitRequest))
+    );
+    let conversation = reopened.conversation("c").await.unwrap().unwrap();
+    assert_eq!(conversation.state, ConversationState::Queued);
+    assert_eq!(
+        reopened
+            .verify_password("ada@example.com", "pw")
+            .await
+            .unwrap(),
+        Some(agent)
+    );
+    assert_eq!(
+        seqs(&reopened.append("c", &[bot(5, "x")]).await.unwrap()),
+        [4]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_appends_never_share_or_skip_a_seq() {
+    let (_dir, store) = open_temp().await;
+    store.append("c", &[started(0, "c")]).await.unwrap();
+    let writer = |name: &'static str| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            for i in 0..100 {
+                let stored = store.append("c", &[bot(i, name)]).await.unwrap();
+                seen.extend(seqs(&stored));
+            }
+            seen
+        })
+    };
+    let (a, b) = (writer("a"), writer("b"));
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    assert!(
+        a.windows(2).all(|w| w[0] < w[1]),
+        "each writer sees growing seqs"
+    );
+    let mut all: Vec<u64> = a.into_iter().chain(b).collect();
+    all.sort_unstable();
+    assert_eq!(all, (2..=201).collect::<Vec<u64>>());
+    assert_eq!(
+        seqs(&store.events_after("c", 0).await.unwrap()),
+        (1..=201).collect::<Vec<u64>>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_one_of_two_concurrent_claims_wins() {
+    let (_dir, store) = open_temp().await;
+    let ada = store
+        .add_agent(new_agent("ada@example.com", "pw"), 0)
+        .await
+        .unwrap();
+    let bob = store
+        .add_agent(new_agent("bob@example.com", "pw"), 0)
+        .await
+        .unwrap();
+    store
+        .append(
+            "c",
+            &[
+                started(1, "c"),
+                handoff(2, HandoffState::Queued, Some(ReasonCode::Frustration)),
+            ],
+        )
+        .await
+        .unwrap();
+    let claim = |agent: i64| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .claim("c", agent, &[handoff(3, HandoffState::AgentJoined, None)])
+                .await
+        })
+    };
+    let (a, b) = (claim(ada.id), claim(bob.id));
+    let results = [a.await.unwrap(), b.await.unwrap()];
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    let loser = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+    assert!(
+        matches!(
+            loser,
+            Error::NotQueued {
+                state: ConversationState::Agent,
+                ..
+            }
+        ),
+        "{loser}"
+    );
+    assert_eq!(seqs(&store.events_after("c", 0).await.unwrap()), [1, 2, 3]);
+    let holder = store
+        .conversation("c")
+        .await
+        .unwrap()
+        .unwrap()
+        .holder_agent_id
+        .unwrap();
+    assert!(holder == ada.id || holder == bob.id);
+
+    let missing = store.claim("nope", ada.id, &[]).await.unwrap_err();
+    assert!(
+        matches!(missing, Error::ConversationNotFound(_)),
+        "{missing}"
+    );
+}
+
+#[tokio::test]
+async fn agents_are_added_and_verified_by_password() {
+    let (_dir, store) = open_temp().await;
+    let added = store
+        .add_agent(
+            NewAgent {
+                email: " Ada@Example.com ".into(),
+                name: "Ada Lovelace".into(),
+                role: Role::Admin,
+                password: "correct horse".into(),
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(added.email, "ada@example.com");
+    assert_eq!(added.role, Role::Admin);
+    assert_eq!(
+        store
+            .verify_password("ada@example.com", "correct horse")
+            .await
+            .unwrap(),
+        Some(added.clone())
+    );
+    assert_eq!(
+        store
+            .verify_password("ADA@example.com", "correct horse")
+            .await
+            .unwrap(),
+        Some(added)
+    );
+    assert_eq!(
+        store
+            .verify_password("ada@example.com", "wrong")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .verify_password("nobody@example.com", "correct horse")
+            .await
+            .unwrap(),
+        None
+    );
+
+    let duplicate = store
+        .add_agent(new_agent("ADA@example.com", "other"), 11)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&duplicate, Error::DuplicateEmail(email) if email == "ada@example.com"),
+        "{duplicate}"
+    );
+    assert!(duplicate.to_string().contains("choose another email"));
+    assert!(matches!("boss".parse::<Role>(), Err(Error::UnknownRole(_))));
+}
+
+#[tokio::test]
+async fn sessions_expire_and_can_be_revoked() {
+    let (_dir, store) = open_temp().await;
+    let agent = store
+        .add_agent(new_agent("ada@example.com", "pw"), 0)
+        .await
+        .unwrap();
+    let token = store
+        .create_session(agent.id, Duration::from_secs(60), 1_000)
+        .await
+        .unwrap();
+    assert_eq!(token.len(), 64);
+    let other = store
+        .create_session(agent.id, Duration::from_secs(60), 1_000)
+        .await
+        .unwrap();
+    assert_ne!(token, other);
+
+    assert_eq!(
+        store.agent_for_token(&token, 1_000).await.unwrap(),
+        Some(agent.clone())
+    );
+    assert_eq!(
+        store.agent_for_token(&token, 60_999).await.unwrap(),
+        Some(agent.clone())
+    );
+    assert_eq!(store.agent_for_token(&token, 61_000).await.unwrap(), None);
+    assert_eq!(
+        store.agent_for_token("not-a-token", 1_000).await.unwrap(),
+        None
+    );
+
+    store.revoke_session(&other).await.unwrap();
+    assert_eq!(store.agent_for_token(&other, 2_000).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn callback_requests_are_listed_oldest_first() {
+    let (_dir, store) = open_temp().await;
+    store.append("c1", &[started(1, "c1")]).await.unwrap();
+    store.append("c2", &[started(2, "c2")]).await.unwrap();
+    let later = CallbackRequest {
+        conversation_id: "c2".into(),
+        email: Some("eve@example.com".into()),
+        created_at: 20,
+        ..CallbackRequest::default()
+    };
+    let earlier = CallbackRequest {
+        conversation_id: "c1".into(),
+        name: Some("Bo".into()),
+        phone: Some("+33 1 23 45 67 89".into()),
+        preferred_time: Some("mornings".into()),
+        note: Some("about my invoice".into()),
+        created_at: 10,
+        ..CallbackRequest::default()
+    };
+    store.add_callback_request(&later).await.unwrap();
+    store.add_callback_request(&earlier).await.unwrap();
+    let listed: Vec<CallbackRequest> = store
+        .callback_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|stored| stored.request)
+        .collect();
+    assert_eq!(listed, [earlier, later]);
+
+    let orphan = CallbackRequest {
+        conversation_id: "missing".into(),
+        ..CallbackRequest::default()
+    };
+    assert!(
+        store.add_callback_request(&orphan).await.is_err(),
+        "foreign keys are enforced"
+    );
+}
+
+#[tokio::test]
+async fn projections_follow_the_handoff_lifecycle() {
+    let (_dir, store) = open_temp().await;
+    let ada = store
+        .add_agent(new_agent("ada@example.com", "pw"), 0)
+        .await
+        .unwrap();
+    store
+        .append(
+            "c",
+            &[started(100, "c"), visitor(110, "m1", "I want a human")],
+        )
+        .await
+        .unwrap();
+    let c = store.conversation("c").await.unwrap().unwrap();
+    assert_eq!(
+        (c.state, c.created_at, c.language.as_deref()),
+        (ConversationState::Open, 100, Some("en"))
+    );
+
+    store
+        .append(
+            "c",
+            &[
+                Event {
+                    at: 120,
+                    kind: EventKind::HandoffRequested {
+                        reason: ReasonCode::ExplicitRequest,
+                        detail: "asked for a person".into(),
+                    },
+                },
+                handoff(121, HandoffState::Queued, None),
+            ],
+        )
+        .await
+        .unwrap();
+    let c = store.conversation("c").await.unwrap().unwrap();
+    assert_eq!(c.state, ConversationState::Queued);
+    assert_eq!(c.escalation_reason.as_deref(), Some("explicit_request"));
+    assert_eq!(c.queued_at, Some(121));
+    let queue = store
+        .conversations(Some(ConversationState::Queued), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        queue.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["c"]
+    );
+
+    store
+        .claim(
+            "c",
+            ada.id,
+            &[handoff(130, HandoffState::AgentJoined, None)],
+        )
+        .await
+        .unwrap();
+    let c = store.conversation("c").await.unwrap().unwrap();
+    assert_eq!(
+        (c.state, c.holder_agent_id),
+        (ConversationState::Agent, Some(ada.id))
+    );
+    assert!(
+        store
+            .conversations(Some(ConversationState::Queued), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    store
+        .append("c", &[handoff(140, HandoffState::ReturnedToBot, None)])
+        .await
+        .unwrap();
+    let c = store.conversation("c").await.unwrap().unwrap();
+    assert_eq!(
+        (c.state, c.holder_agent_id),
+        (ConversationState::Open, None)
+    );
+
+    store
+        .append(
+            "c",
+            &[Event {
+                at: 150,
+                kind: EventKind::Closed {
+                    by: "visitor".into(),
+                },
+            }],
+        )
+        .await
+        .unwrap();
+    let c = store.conversation("c").await.unwrap().unwrap();
+    assert_eq!(
+        (c.state, c.closed_at, c.updated_at, c.last_seq),
+        (ConversationState::Closed, Some(150), 150, 7)
+    );
+    assert_eq!(store.conversations(None, 10).await.unwrap(), [c]);
+    let err = store.claim("c", ada.id, &[]).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotQueued {
+                state: ConversationState::Closed,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn feedback_is_projected_and_the_last_answer_wins() {
+    let (_dir, store) = open_temp().await;
+    store
+        .append("c", &[started(1, "c"), bot(2, "answer")])
+        .await
+        .unwrap();
+    let feedback = |at, helpful| Event {
+        at,
+        kind: EventKind::Feedback { seq: 2, helpful },
+    };
+    store.append("c", &[feedback(3, false)]).await.unwrap();
+    store.append("c", &[feedback(4, true)]).await.unwrap();
+    let given = store.feedback("c").await.unwrap();
+    assert_eq!(given.len(), 1);
+    assert_eq!((given[0].seq, given[0].helpful, given[0].at), (2, true, 4));
+    assert_eq!(
+        store.events_after("c", 2).await.unwrap().len(),
+        2,
+        "the log keeps both answers"
+    );
+}
+
+#[tokio::test]
+async fn an_unusable_path_gives_an_error_naming_the_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let err = Store::open(file.join("relais.db")).await.unwrap_err();
+    assert!(err.to_string().contains("--data-dir"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_message_resent_concurrently_is_stored_once_without_error() {
+    let (_dir, store) = open_temp().await;
+    store.append("c", &[started(0, "c")]).await.unwrap();
+    let sender = || {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut acks = Vec::new();
+            for i in 0..50 {
+                let client_id = format!("m{i}");
+                let outcome = store
+                    .append_visitor_message(
+                        "c",
+                        &client_id,
+                        &[visitor(i, &client_id, "hi"), bot(i, "hello")],
+                    )
+                    .await
+                    .unwrap();
+                acks.push(outcome.seq().unwrap());
+            }
+            acks
+        })
+    };
+    let (a, b) = (sender(), sender());
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    assert_eq!(
+        a, b,
+        "both senders are acknowledged with the same seq per client id"
+    );
+    let events = store.events_after("c", 0).await.unwrap();
+    assert_eq!(events.len(), 1 + 50 * 2);
+    assert_eq!(seqs(&events), (1..=101).collect::<Vec<u64>>());
+}
