@@ -137,17 +137,17 @@ impl Engine {
         !u.oos && !u.ambiguous && u.confidence >= self.policy.intent_confidence
     }
 
+    /// Whether `message` is one of the words that leave a form.
+    fn is_cancel(&self, message: &str) -> bool {
+        let norm = normalize(message);
+        self.policy.cancel_words.iter().any(|w| normalize(w) == norm)
+    }
+
     fn answers_current_slot(&self, state: &ConversationState, message: &str) -> bool {
         let Some(form) = &state.form else {
             return false;
         };
-        let norm = normalize(message);
-        if self
-            .policy
-            .cancel_words
-            .iter()
-            .any(|w| normalize(w) == norm)
-        {
+        if self.is_cancel(message) {
             return false;
         }
         self.assistant
@@ -211,13 +211,7 @@ impl Engine {
             return;
         }
         if out.state.form.is_some() {
-            let norm = normalize(message);
-            if self
-                .policy
-                .cancel_words
-                .iter()
-                .any(|w| normalize(w) == norm)
-            {
+            if self.is_cancel(message) {
                 self.cancel_form(out);
             } else {
                 self.fill_slot(out, message.trim());
