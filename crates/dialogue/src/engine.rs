@@ -140,7 +140,10 @@ impl Engine {
     /// Whether `message` is one of the words that leave a form.
     fn is_cancel(&self, message: &str) -> bool {
         let norm = normalize(message);
-        self.policy.cancel_words.iter().any(|w| normalize(w) == norm)
+        self.policy
+            .cancel_words
+            .iter()
+            .any(|w| normalize(w) == norm)
     }
 
     fn answers_current_slot(&self, state: &ConversationState, message: &str) -> bool {

@@ -4,13 +4,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use relais_knowledge::eval::{EvalQuery, Faq, load_jsonl};
-use relais_knowledge::{IndexProgress, KnowledgeBase, Ranking, SearchOptions};
+use relais_knowledge::{KnowledgeBase, Ranking, SearchOptions};
 use relais_nlu::EmbeddingCache;
 
 use crate::config::Settings;
 use crate::nlu::load_encoder;
+use crate::progress::StageBars;
 
 #[derive(Subcommand)]
 pub enum KnowledgeCommand {
@@ -138,16 +138,16 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
             let faqs: Vec<Faq> = load_jsonl(&faqs)?;
             let queries: Vec<EvalQuery> = load_jsonl(&queries)?;
             let mut cache = embedding_cache.map(|dir| EmbeddingCache::open(&dir, &encoder));
-            let bar = EmbeddingBar::default();
+            let mut bars = StageBars::default();
             let evaluation = relais_knowledge::eval::evaluate(
                 &encoder,
                 &faqs,
                 &queries,
                 mode.into(),
                 cache.as_mut(),
-                |p| bar.report(p),
+                |p| bars.indexing(p),
             )?;
-            bar.finish();
+            bars.finish();
             if let Some(cache) = cache.as_mut() {
                 cache.save()?;
             }
@@ -162,41 +162,13 @@ pub fn open(
     data_dir: &Path,
     encoder: &relais_nlu::Encoder,
 ) -> anyhow::Result<KnowledgeBase> {
-    let bar = EmbeddingBar::default();
+    let mut bars = StageBars::default();
     let (knowledge, warnings) =
-        KnowledgeBase::open_with_progress(dir, data_dir, encoder, |p| bar.report(p))
+        KnowledgeBase::open_with_progress(dir, data_dir, encoder, |p| bars.indexing(p))
             .with_context(|| format!("indexing the knowledge base {}", dir.display()))?;
-    bar.finish();
+    bars.finish();
     for warning in &warnings {
         eprintln!("warning: {warning}");
     }
     Ok(knowledge)
-}
-
-/// A progress bar for embedding passages (hidden when stderr is not a terminal).
-#[derive(Default)]
-struct EmbeddingBar {
-    bar: std::cell::OnceCell<ProgressBar>,
-}
-
-impl EmbeddingBar {
-    fn report(&self, progress: IndexProgress) {
-        let IndexProgress::Embedding { done, total } = progress;
-        let bar = self.bar.get_or_init(|| {
-            let bar = ProgressBar::new(total as u64).with_message("embedding passages");
-            bar.set_style(
-                ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} {elapsed}")
-                    .expect("the template is valid")
-                    .progress_chars("=> "),
-            );
-            bar
-        });
-        bar.set_position(done as u64);
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = self.bar.get() {
-            bar.finish();
-        }
-    }
 }

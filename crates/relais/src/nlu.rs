@@ -9,7 +9,7 @@ use relais_nlu::{
 };
 
 use crate::config::Settings;
-use crate::progress::TrainingBars;
+use crate::progress::StageBars;
 
 #[derive(Subcommand)]
 pub enum NluCommand {
@@ -107,7 +107,7 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             let train = load_jsonl(&train)?;
             let test = load_jsonl(&test)?;
             let valid = valid.map(|path| load_jsonl(&path)).transpose()?;
-            let mut bars = TrainingBars::default();
+            let mut bars = StageBars::default();
             let mut cache = embedding_cache.map(|dir| EmbeddingCache::open(&dir, &encoder));
             let options = &settings.nlu.training;
             let evaluation = relais_nlu::evaluate(
@@ -117,7 +117,7 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
                 valid.as_deref(),
                 &test,
                 options,
-                |p| bars.report(p),
+                |p| bars.training(p),
             )?;
             bars.finish();
             if let Some(cache) = cache.as_mut() {
@@ -170,14 +170,14 @@ pub fn train_or_reuse(
         counts.len(),
         data.display()
     );
-    let mut bars = TrainingBars::default();
+    let mut bars = StageBars::default();
     let model = IntentModel::train(
         encoder,
         None,
         &training.examples,
         valid.as_deref(),
         options,
-        |p| bars.report(p),
+        |p| bars.training(p),
     )?;
     bars.finish();
     model.save(out)?;

@@ -1,29 +1,42 @@
-//! Progress bars for training, drawn on the terminal (hidden when stderr is not one).
+//! Progress bars for training and indexing, drawn on the terminal (hidden when stderr
+//! is not one): one bar per stage, replaced when the stage changes.
 
 use indicatif::{ProgressBar, ProgressStyle};
+use relais_knowledge::IndexProgress;
 use relais_nlu::TrainProgress;
 
-/// Turns [`TrainProgress`] reports into a bar per stage.
 #[derive(Default)]
-pub struct TrainingBars {
+pub struct StageBars {
     bar: Option<(&'static str, ProgressBar)>,
 }
 
-impl TrainingBars {
-    pub fn report(&mut self, progress: TrainProgress) {
-        let (stage, done, total) = match progress {
-            TrainProgress::Embedding { done, total } => ("embedding examples", done, total),
+impl StageBars {
+    /// Shows a [`TrainProgress`] report.
+    pub fn training(&mut self, progress: TrainProgress) {
+        match progress {
+            TrainProgress::Embedding { done, total } => {
+                self.show("embedding examples", done, total)
+            }
             TrainProgress::Fitting {
                 epoch,
                 epochs,
                 final_fit: false,
-            } => ("calibrating", epoch, epochs),
+            } => self.show("calibrating", epoch, epochs),
             TrainProgress::Fitting {
                 epoch,
                 epochs,
                 final_fit: true,
-            } => ("training", epoch, epochs),
-        };
+            } => self.show("training", epoch, epochs),
+        }
+    }
+
+    /// Shows an [`IndexProgress`] report.
+    pub fn indexing(&mut self, progress: IndexProgress) {
+        let IndexProgress::Embedding { done, total } = progress;
+        self.show("embedding passages", done, total);
+    }
+
+    fn show(&mut self, stage: &'static str, done: usize, total: usize) {
         if self
             .bar
             .as_ref()
