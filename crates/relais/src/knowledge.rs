@@ -16,20 +16,24 @@ use crate::progress::StageBars;
 pub enum KnowledgeCommand {
     /// Index (or bring up to date) the articles of a folder.
     Index {
-        /// Folder of markdown articles, one sub-folder per language.
-        #[arg(long, default_value = "knowledge")]
-        dir: PathBuf,
-        /// Where the index and the embeddings are kept.
-        #[arg(long, default_value = "data/knowledge")]
-        data_dir: PathBuf,
+        /// Folder of markdown articles, one sub-folder per language
+        /// [default: `[knowledge] dir` of relais.toml].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Where the index and the embeddings are kept
+        /// [default: `[knowledge] index_dir` of relais.toml].
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// Print the passages that best answer a query.
     Search {
         query: String,
-        #[arg(long, default_value = "knowledge")]
-        dir: PathBuf,
-        #[arg(long, default_value = "data/knowledge")]
-        data_dir: PathBuf,
+        /// Folder of articles [default: `[knowledge] dir` of relais.toml].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Index folder [default: `[knowledge] index_dir` of relais.toml].
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
         /// Only articles in this language (en, fr, …).
         #[arg(long)]
         lang: Option<String>,
@@ -85,6 +89,8 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
     let encoder = load_encoder(&settings.nlu.model_dir)?;
     match command {
         KnowledgeCommand::Index { dir, data_dir } => {
+            let dir = dir.unwrap_or_else(|| settings.knowledge.dir.clone());
+            let data_dir = data_dir.unwrap_or_else(|| settings.knowledge.index_dir.clone());
             let knowledge = open(&dir, &data_dir, &encoder)?;
             eprintln!(
                 "{} passages indexed in {}",
@@ -102,6 +108,8 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
             mode,
             json,
         } => {
+            let dir = dir.unwrap_or_else(|| settings.knowledge.dir.clone());
+            let data_dir = data_dir.unwrap_or_else(|| settings.knowledge.index_dir.clone());
             let knowledge = open(&dir, &data_dir, &encoder)?;
             let options = SearchOptions {
                 lang,
