@@ -18,18 +18,7 @@ impl Engine {
             .iter()
             .find(|s| !out.state.slots.contains_key(&s.name))
         {
-            Some(slot) => {
-                let prompt = self
-                    .render(&out.state, std::slice::from_ref(&slot.prompt))
-                    .unwrap_or_default();
-                out.push(EventKind::BotMessage {
-                    text: prompt,
-                    quick_replies: Vec::new(),
-                    sources: Vec::new(),
-                    intent: Some(intent.name.clone()),
-                    ask_feedback: false,
-                });
-            }
+            Some(slot) => self.ask(out, intent, &slot.prompt),
             None => {
                 out.push(EventKind::FormEnded {
                     intent: intent.name.clone(),
@@ -91,12 +80,16 @@ impl Engine {
             ));
             return;
         }
-        let retry = slot.retry.as_ref().unwrap_or(&slot.prompt);
-        let reply = self
-            .render(&out.state, std::slice::from_ref(retry))
+        self.ask(out, intent, slot.retry.as_ref().unwrap_or(&slot.prompt));
+    }
+
+    /// Asks a slot's question (its prompt or retry), rendered with what is known so far.
+    fn ask(&self, out: &mut Out, intent: &Intent, question: &String) {
+        let text = self
+            .render(&out.state, std::slice::from_ref(question))
             .unwrap_or_default();
         out.push(EventKind::BotMessage {
-            text: reply,
+            text,
             quick_replies: Vec::new(),
             sources: Vec::new(),
             intent: Some(intent.name.clone()),
