@@ -7,7 +7,7 @@ RELAIS := target/release/relais
 .PHONY: run test bench models build eval
 
 run: models build
-	scripts/chat-demo.sh
+	scripts/run-demo.sh
 
 build:
 	cargo build --release --locked
@@ -16,9 +16,11 @@ test: models
 	cargo build --release --locked
 	cargo test --release --locked --workspace
 	scripts/conversation-tests.sh
+	scripts/browser-tests.sh
 
-bench: models
+bench: models build
 	cargo bench --locked --workspace
+	scripts/load-test.sh
 
 # Accuracy figures on the shared benchmark sets (../shared/datasets).
 eval: models build

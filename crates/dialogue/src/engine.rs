@@ -60,6 +60,11 @@ impl Engine {
         &self.policy
     }
 
+    /// The bot's first message of a conversation, in its language.
+    pub fn greeting(&self, state: &ConversationState) -> EventKind {
+        say(text(Msg::Greeting, &self.lang(state)).to_owned(), Vec::new())
+    }
+
     /// The events of one turn: `turn.input` first, then whatever the bot does. Appending
     /// them all to the log (and folding them into `state`) keeps the two in step.
     pub fn handle(&self, state: &ConversationState, turn: Turn) -> Vec<Event> {
@@ -93,6 +98,10 @@ impl Engine {
                     error.as_deref(),
                     &turn,
                 );
+            }
+            EventKind::CallbackRequested { .. } => {
+                let noted = text(Msg::CallbackNoted, &self.lang(&out.state)).to_owned();
+                out.push(say(noted, Vec::new()));
             }
             EventKind::Handoff {
                 state: HandoffState::ReturnedToBot,
@@ -447,20 +456,14 @@ impl Engine {
         let lang = self.lang(&out.state);
         if turn.agents_available {
             out.push(say(text(Msg::HandoffQueued, &lang).into(), Vec::new()));
-            out.push(EventKind::Handoff {
-                state: HandoffState::Queued,
-                reason: Some(reason),
-            });
+            out.push(EventKind::handoff(HandoffState::Queued, Some(reason)));
         } else {
             let callback = QuickReply {
                 title: text(Msg::CallbackButton, &lang).into(),
                 payload: CALLBACK_PAYLOAD.into(),
             };
             out.push(say(text(Msg::NoAgent, &lang).into(), vec![callback]));
-            out.push(EventKind::Handoff {
-                state: HandoffState::NoAgentAvailable,
-                reason: Some(reason),
-            });
+            out.push(EventKind::handoff(HandoffState::NoAgentAvailable, Some(reason)));
         }
     }
 }

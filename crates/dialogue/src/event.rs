@@ -191,6 +191,42 @@ pub enum EventKind {
     Handoff {
         state: HandoffState,
         reason: Option<ReasonCode>,
+        /// The agent who joined or left.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_name: Option<String>,
+        /// Place in the queue when `queued` (1 = next), set by the server.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<u32>,
+    },
+    /// An agent's message to the visitor.
+    AgentMessage {
+        text: String,
+        client_id: String,
+        agent_id: i64,
+        agent_name: String,
+    },
+    /// An agent's internal note: shown to agents, never to the visitor.
+    AgentNote {
+        text: String,
+        agent_id: i64,
+        agent_name: String,
+    },
+    /// The host site told who the visitor is (merged into the visitor attributes).
+    VisitorIdentified {
+        visitor: BTreeMap<String, String>,
+    },
+    /// No agent was free: the visitor asked to be contacted.
+    CallbackRequested {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        email: Option<String>,
+        #[serde(default)]
+        phone: Option<String>,
+        #[serde(default)]
+        preferred_time: Option<String>,
+        #[serde(default)]
+        note: Option<String>,
     },
     Feedback {
         seq: u64,
@@ -201,8 +237,24 @@ pub enum EventKind {
         title: Option<String>,
     },
     Closed {
+        /// "visitor", "agent" or "timeout".
         by: String,
+        /// How an agent closed it ("solved", "callback", …).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolution: Option<String>,
     },
+}
+
+impl EventKind {
+    /// A `handoff` event with no agent name and no queue position.
+    pub fn handoff(state: HandoffState, reason: Option<ReasonCode>) -> Self {
+        EventKind::Handoff {
+            state,
+            reason,
+            agent_name: None,
+            position: None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub(crate) enum Msg {
     FeedbackThanks,
     FeedbackSorry,
     BackFromAgent,
+    Greeting,
+    CallbackNoted,
 }
 
 /// The sentence in `lang`, English when the language is not known.
@@ -69,6 +71,14 @@ pub(crate) fn text(msg: Msg, lang: &str) -> &'static str {
             "Je reprends la conversation. Puis-je vous aider pour autre chose ?"
         }
         Msg::BackFromAgent => "I'm back. Is there anything else I can help with?",
+        Msg::Greeting if french => {
+            "Bonjour ! Posez-moi votre question, ou demandez à parler à un conseiller."
+        }
+        Msg::Greeting => "Hello! Ask me anything, or ask for a person at any time.",
+        Msg::CallbackNoted if french => {
+            "C'est noté : un conseiller vous recontactera dès que possible."
+        }
+        Msg::CallbackNoted => "Thank you: someone from our team will get back to you soon.",
     }
 }
 

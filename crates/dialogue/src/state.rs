@@ -157,7 +157,14 @@ impl ConversationState {
                 }
             }
             EventKind::Closed { .. } => self.closed = true,
+            EventKind::VisitorIdentified { visitor } => {
+                self.visitor
+                    .extend(visitor.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
             EventKind::QuickReplyPressed { .. }
+            | EventKind::AgentMessage { .. }
+            | EventKind::AgentNote { .. }
+            | EventKind::CallbackRequested { .. }
             | EventKind::RequestAgent { .. }
             | EventKind::KnowledgeShown { .. }
             | EventKind::PageViewed { .. } => {}
@@ -218,17 +225,11 @@ mod tests {
             ),
             ev(
                 5,
-                EventKind::Handoff {
-                    state: HandoffState::Queued,
-                    reason: Some(ReasonCode::Frustration),
-                },
+                EventKind::handoff(HandoffState::Queued, Some(ReasonCode::Frustration)),
             ),
             ev(
                 6,
-                EventKind::Handoff {
-                    state: HandoffState::AgentJoined,
-                    reason: None,
-                },
+                EventKind::handoff(HandoffState::AgentJoined, None),
             ),
         ];
         let state = ConversationState::from_events(&events);
@@ -247,10 +248,7 @@ mod tests {
         let mut back = state.clone();
         back.apply(&ev(
             9,
-            EventKind::Handoff {
-                state: HandoffState::ReturnedToBot,
-                reason: None,
-            },
+            EventKind::handoff(HandoffState::ReturnedToBot, None),
         ));
         assert_eq!(back.holder, Holder::Bot);
         assert_eq!(

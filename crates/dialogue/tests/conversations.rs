@@ -118,6 +118,7 @@ fn handoff(events: &[EventKind]) -> Option<(ReasonCode, HandoffState)> {
         EventKind::Handoff {
             state,
             reason: Some(r),
+            ..
         } if *r == reason => Some(*state),
         _ => None,
     })?;
@@ -652,17 +653,11 @@ fn agent_hold_silences_the_bot_and_hand_back_keeps_the_context() {
         EventKind::RequestAgent { reason: None },
     ));
     assert_eq!(convo.state.form, None);
-    let joined = convo.input(EventKind::Handoff {
-        state: HandoffState::AgentJoined,
-        reason: None,
-    });
+    let joined = convo.input(EventKind::handoff(HandoffState::AgentJoined, None));
     assert_eq!(convo.turn(joined), Vec::<EventKind>::new());
     assert_eq!(convo.say("vous êtes là ?", oos()), Vec::<EventKind>::new());
     assert_eq!(convo.say("c'est nul", oos()), Vec::<EventKind>::new());
-    let back = convo.input(EventKind::Handoff {
-        state: HandoffState::ReturnedToBot,
-        reason: None,
-    });
+    let back = convo.input(EventKind::handoff(HandoffState::ReturnedToBot, None));
     assert_eq!(
         texts(&convo.turn(back)),
         ["Je reprends la conversation. Puis-je vous aider pour autre chose ?"]
@@ -689,6 +684,7 @@ fn a_closed_conversation_gets_no_reply() {
     let mut convo = Convo::new(Policy::default(), Some("en"));
     let close = convo.input(EventKind::Closed {
         by: "visitor".into(),
+        resolution: None,
     });
     convo.turn(close);
     assert_eq!(

@@ -7,7 +7,6 @@ use std::io::{BufRead, Write};
 use clap::Args;
 use relais_dialogue::{Event, EventKind};
 
-use crate::assistant::Bot;
 use crate::config::Settings;
 use crate::output::enum_name;
 
@@ -25,7 +24,7 @@ pub struct ChatArgs {
 }
 
 pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
-    let bot = Bot::load(settings)?;
+    let bot = crate::assistant::load(settings)?;
     let mut conversation = bot.start("terminal", args.lang.clone(), BTreeMap::new(), now());
     println!(
         "Relais is listening. Type a message; /1, /2 … press a suggested button; an empty line quits."
@@ -85,7 +84,7 @@ fn show(event: &Event, debug: bool, buttons: &mut Vec<String>) {
                 println!("     [/{}] {}", buttons.len(), reply.title);
             }
         }
-        EventKind::Handoff { state, reason } => {
+        EventKind::Handoff { state, reason, .. } => {
             println!(
                 "  -- handoff: {}{}",
                 enum_name(state),

@@ -21,6 +21,9 @@ pub struct Settings {
     pub dialogue: relais_dialogue::Policy,
     #[serde(default)]
     pub actions: ActionSettings,
+    /// Where the server listens, its limits, business hours (see relais.toml).
+    #[serde(default)]
+    pub server: relais_server::ServerConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,7 +95,11 @@ impl Settings {
             .add_source(
                 config::Environment::with_prefix("RELAIS")
                     .prefix_separator("__")
-                    .separator("__"),
+                    .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("server.allowed_origins")
+                    .with_list_parse_key("server.business_hours")
+                    .try_parsing(true),
             )
             .build()
             .and_then(config::Config::try_deserialize)

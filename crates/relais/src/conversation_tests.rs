@@ -30,7 +30,7 @@ use anyhow::{Context, bail};
 use relais_dialogue::{Event, EventKind, Policy};
 use serde::Deserialize;
 
-use crate::assistant::Bot;
+use relais_assistant::Bot;
 use crate::output::enum_name;
 
 #[derive(Deserialize)]
@@ -196,7 +196,7 @@ fn run_test(bot: &Bot, lang: Option<String>, test: &ConversationTest) -> Result<
 
 fn play(
     bot: &Bot,
-    conversation: &mut crate::assistant::Conversation,
+    conversation: &mut relais_assistant::Conversation,
     step: &Step,
     number: usize,
     at: i64,

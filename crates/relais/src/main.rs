@@ -1,7 +1,7 @@
 //! The `relais` command: one binary for training, evaluating and talking to a Relais
 //! assistant. Each subcommand lives in its own module; this file only dispatches.
 
-mod actions;
+mod agent;
 mod assistant;
 mod chat;
 mod config;
@@ -10,6 +10,7 @@ mod knowledge;
 mod nlu;
 mod output;
 mod progress;
+mod serve;
 
 use std::path::PathBuf;
 
@@ -43,6 +44,13 @@ enum Command {
         #[command(subcommand)]
         command: knowledge::KnowledgeCommand,
     },
+    /// Serve the widget, the agent console and the WebSocket protocol.
+    Serve(serve::ServeArgs),
+    /// Manage the agents who log in to the console.
+    Agent {
+        #[command(subcommand)]
+        command: agent::AgentCommand,
+    },
     /// Run conversation tests (YAML) against the whole assistant.
     Test {
         /// Files or folders of tests.
@@ -54,14 +62,20 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = config::Settings::load(&cli.config)?;
+    let threads = match cli.command {
+        Command::Serve(_) => settings.threads.or_else(serve::encoder_threads),
+        _ => settings.threads,
+    };
     // SAFETY: nothing else runs yet.
-    unsafe { relais_nlu::configure_threads(settings.threads) };
+    unsafe { relais_nlu::configure_threads(threads) };
     match cli.command {
         Command::Nlu { command } => nlu::run(command, &settings),
         Command::Chat(args) => chat::run(args, &settings),
         Command::Knowledge { command } => knowledge::run(command, &settings),
+        Command::Serve(args) => serve::run(args, &settings),
+        Command::Agent { command } => agent::run(command),
         Command::Test { paths } => {
-            let mut bot = assistant::Bot::load(&settings)?;
+            let mut bot = assistant::load(&settings)?;
             let summary = conversation_tests::run(&mut bot, &paths)?;
             if summary.failed > 0 {
                 anyhow::bail!("{} conversation test(s) failed", summary.failed);

@@ -1,4 +1,5 @@
-//! Callback requests: a visitor who found no agent asks to be contacted later.
+//! Callback requests: a visitor who found no agent asks to be contacted later. Each is
+//! a `callback_requested` event of the log, projected into its own table for the console.
 
 use sqlx::Row;
 
@@ -25,25 +26,6 @@ pub struct StoredCallbackRequest {
 }
 
 impl Store {
-    /// Stores a callback request for the agents; the conversation must exist.
-    pub async fn add_callback_request(&self, request: &CallbackRequest) -> Result<i64> {
-        let id = sqlx::query_scalar(
-            "INSERT INTO callback_requests \
-             (conversation_id, name, email, phone, preferred_time, note, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(&request.conversation_id)
-        .bind(&request.name)
-        .bind(&request.email)
-        .bind(&request.phone)
-        .bind(&request.preferred_time)
-        .bind(&request.note)
-        .bind(request.created_at)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
-    }
-
     /// The callback requests, oldest first.
     pub async fn callback_requests(&self) -> Result<Vec<StoredCallbackRequest>> {
         let rows = sqlx::query(

@@ -117,7 +117,7 @@ impl Conversation {
             EventKind::HandoffRequested { reason, .. } => {
                 self.escalation_reason = Some(reason_name(reason));
             }
-            EventKind::Handoff { state, reason } => match state {
+            EventKind::Handoff { state, reason, .. } => match state {
                 HandoffState::Queued => {
                     self.state = ConversationState::Queued;
                     self.queued_at = Some(event.at);

@@ -114,6 +114,40 @@ impl Store {
         Ok(stored)
     }
 
+    /// The `seq` of the event stored with `client_id` in `conversation_id`, if any: lets
+    /// a caller skip the work a re-sent message would cause before appending it.
+    pub async fn client_message_seq(
+        &self,
+        conversation_id: &str,
+        client_id: &str,
+    ) -> Result<Option<u64>> {
+        let seq: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM events WHERE conversation_id = $1 AND client_id = $2",
+        )
+        .bind(conversation_id)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        seq.map(|seq| to_u64(seq, "events.seq")).transpose()
+    }
+
+    /// The text of the visitor's last message in `conversation_id` (the queue's preview).
+    pub async fn last_visitor_text(&self, conversation_id: &str) -> Result<Option<String>> {
+        let payload: Option<String> = sqlx::query_scalar(
+            "SELECT payload FROM events WHERE conversation_id = $1 AND kind = 'visitor_message' \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(conversation_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(payload) = payload else {
+            return Ok(None);
+        };
+        let fields: Value = serde_json::from_str(&payload)
+            .map_err(|e| Error::corrupt(format!("a message of conversation {conversation_id}"), e))?;
+        Ok(fields["text"].as_str().map(str::to_owned))
+    }
+
     /// The events of `conversation_id` with a `seq` above `last_seq`, in order
     /// (`last_seq` 0 gives them all).
     pub async fn events_after(
@@ -210,6 +244,29 @@ async fn append_in(
             .bind(conversation_id)
             .bind(i64::try_from(*rated).map_err(|e| Error::corrupt("feedback.seq", e))?)
             .bind(*helpful)
+            .bind(event.at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        if let EventKind::CallbackRequested {
+            name,
+            email,
+            phone,
+            preferred_time,
+            note,
+        } = &event.kind
+        {
+            sqlx::query(
+                "INSERT INTO callback_requests \
+                 (conversation_id, name, email, phone, preferred_time, note, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(conversation_id)
+            .bind(name)
+            .bind(email)
+            .bind(phone)
+            .bind(preferred_time)
+            .bind(note)
             .bind(event.at)
             .execute(&mut **tx)
             .await?;

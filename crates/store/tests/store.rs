@@ -45,7 +45,7 @@ fn bot(at: i64, text: &str) -> Event {
 fn handoff(at: i64, state: HandoffState, reason: Option<ReasonCode>) -> Event {
     Event {
         at,
-        kind: EventKind::Handoff { state, reason },
+        kind: EventKind::handoff(state, reason),
     }
 }
 
@@ -401,8 +401,19 @@ async fn callback_requests_are_listed_oldest_first() {
         created_at: 10,
         ..CallbackRequest::default()
     };
-    store.add_callback_request(&later).await.unwrap();
-    store.add_callback_request(&earlier).await.unwrap();
+    for request in [&later, &earlier] {
+        let event = Event {
+            at: request.created_at,
+            kind: EventKind::CallbackRequested {
+                name: request.name.clone(),
+                email: request.email.clone(),
+                phone: request.phone.clone(),
+                preferred_time: request.preferred_time.clone(),
+                note: request.note.clone(),
+            },
+        };
+        store.append(&request.conversation_id, &[event]).await.unwrap();
+    }
     let listed: Vec<CallbackRequest> = store
         .callback_requests()
         .await
@@ -411,15 +422,6 @@ async fn callback_requests_are_listed_oldest_first() {
         .map(|stored| stored.request)
         .collect();
     assert_eq!(listed, [earlier, later]);
-
-    let orphan = CallbackRequest {
-        conversation_id: "missing".into(),
-        ..CallbackRequest::default()
-    };
-    assert!(
-        store.add_callback_request(&orphan).await.is_err(),
-        "foreign keys are enforced"
-    );
 }
 
 #[tokio::test]
@@ -509,6 +511,7 @@ async fn projections_follow_the_handoff_lifecycle() {
                 at: 150,
                 kind: EventKind::Closed {
                     by: "visitor".into(),
+                    resolution: None,
                 },
             }],
         )

@@ -1,0 +1,13 @@
+//! The whole assistant in one process: the sentence encoder, an intent model per
+//! language, the knowledge base, the dialogue engine and the action client, wired
+//! together. The server, `relais chat` and `relais test` all answer through [`Bot`].
+//!
+//! A visitor message is embedded once; the same embedding feeds the intent model and
+//! the knowledge search. Callers that batch messages into the encoder (the server)
+//! embed them themselves and call [`Bot::reply`].
+
+mod actions;
+mod bot;
+
+pub use actions::ActionClient;
+pub use bot::{Bot, Conversation, Error};

@@ -1,0 +1,282 @@
+//! The agent socket (`GET /v1/agent/ws`): `hello {token}` first, then the queue, the
+//! conversations the agent holds, and their events live; claims, messages, typing,
+//! notes, hand back and close.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use relais_dialogue::{EventKind, HandoffState};
+use relais_store::{Agent, ConversationState as Stage};
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+
+use crate::context::{conversation_frame, queue_frame};
+use crate::error::ClientError;
+use crate::hub::{AgentAct, AgentNotice, Hub, Update};
+use crate::limits::{RateLimiter, check_chars, check_frame};
+use crate::metrics::Metrics;
+use crate::visitor::{restart_close, send_all};
+use crate::wire::{self, AgentFrame};
+
+/// How long a new agent socket may take to send `hello`.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most conversations an agent can hold at once (listed on reconnect).
+const HELD_LIMIT: u32 = 1000;
+
+/// Serves one agent socket.
+pub async fn serve(hub: Arc<Hub>, mut socket: WebSocket) {
+    let label = Metrics::label("endpoint", "agent");
+    hub.metrics.connections.get_or_create(&label).inc();
+    if let Some((agent, token)) = authenticate(&hub, &mut socket).await {
+        run(&hub, socket, agent, token).await;
+    }
+    hub.metrics.connections.get_or_create(&label).dec();
+}
+
+/// Waits for a valid `hello {token}`; tells the client `unauthorized` and closes otherwise.
+async fn authenticate(hub: &Hub, socket: &mut WebSocket) -> Option<(Agent, String)> {
+    let refused = |message: &str| wire::error_frame(&ClientError::unauthorized(message));
+    let frame = match tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await {
+        Ok(Some(Ok(Message::Text(text)))) => wire::parse_agent(text.as_str()),
+        Ok(Some(Ok(_))) => Err(ClientError::bad_frame("expected a hello text frame")),
+        Ok(None | Some(Err(_))) => return None,
+        Err(_) => Err(ClientError::unauthorized("no hello within 10 seconds")),
+    };
+    let result = match frame {
+        Ok(AgentFrame::Hello { token }) => {
+            match hub.store.agent_for_token(&token, crate::now_ms()).await {
+                Ok(Some(agent)) => return Some((agent, token)),
+                Ok(None) => refused("the session token is unknown or expired; log in again"),
+                Err(error) => wire::error_frame(&error.into()),
+            }
+        }
+        Ok(_) => refused("send hello {token} first; get a token from POST /v1/auth/login"),
+        Err(error) if error.code == "unknown_type" || error.code == "bad_frame" => {
+            refused(&format!("send hello {{token}} first ({})", error.message))
+        }
+        Err(error) => wire::error_frame(&error),
+    };
+    let _ = send_all(socket, vec![result]).await;
+    let _ = socket.send(Message::Close(None)).await;
+    None
+}
+
+struct Session<'a> {
+    hub: &'a Arc<Hub>,
+    agent: Agent,
+    token: String,
+    held: HashSet<String>,
+    limiter: RateLimiter,
+}
+
+async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String) {
+    let _online = hub.agent_online();
+    let mut feed = hub.agent_feed();
+    let mut shutdown = hub.shutdown_signal();
+    let limits = &hub.config.limits;
+    let mut session = Session {
+        hub,
+        agent,
+        token,
+        held: HashSet::new(),
+        limiter: RateLimiter::new(limits.frames_per_second * 4.0, limits.frames_burst * 4.0),
+    };
+    let greeting = match session.greeting().await {
+        Ok(frames) => frames,
+        Err(error) => vec![wire::error_frame(&error)],
+    };
+    if send_all(&mut socket, greeting).await.is_err() {
+        return;
+    }
+    loop {
+        let outgoing = tokio::select! {
+            _ = crate::hub::stopping(&mut shutdown) => {
+                let _ = socket.send(restart_close()).await;
+                break;
+            }
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => match session.on_frame(text.as_str()).await {
+                    Ok(frames) => frames,
+                    Err(error) if error.code == "unauthorized" => {
+                        let _ = send_all(&mut socket, vec![wire::error_frame(&error)]).await;
+                        let _ = socket.send(Message::Close(None)).await;
+                        break;
+                    }
+                    Err(error) => vec![session.error(&error)],
+                },
+                Some(Ok(Message::Binary(_))) => {
+                    vec![session.error(&ClientError::bad_frame("frames must be JSON text, not binary"))]
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => Vec::new(),
+            },
+            notice = feed.recv() => session.on_notice(notice).await,
+        };
+        if send_all(&mut socket, outgoing).await.is_err() {
+            break;
+        }
+    }
+}
+
+impl Session<'_> {
+    fn error(&self, error: &ClientError) -> Value {
+        self.hub.metrics.error_frame(error)
+    }
+
+    /// `welcome`, the queue, and every conversation this agent already holds.
+    async fn greeting(&mut self) -> Result<Vec<Value>, ClientError> {
+        let agent = &self.agent;
+        let mut frames = vec![json!({
+            "type": "welcome",
+            "agent": {"id": agent.id, "name": agent.name, "role": agent.role.as_str()},
+        })];
+        frames.push(queue_frame(self.hub).await?);
+        let held = self.hub.store.conversations(Some(Stage::Agent), HELD_LIMIT).await?;
+        for conversation in held
+            .into_iter()
+            .filter(|c| c.holder_agent_id == Some(agent.id))
+        {
+            frames.push(conversation_frame(self.hub, &conversation.id).await?);
+            self.held.insert(conversation.id);
+        }
+        Ok(frames)
+    }
+
+    async fn on_frame(&mut self, text: &str) -> Result<Vec<Value>, ClientError> {
+        check_frame(&mut self.limiter, text, &self.hub.config.limits)?;
+        let frame = wire::parse_agent(text)?;
+        if self
+            .hub
+            .store
+            .agent_for_token(&self.token, crate::now_ms())
+            .await?
+            .is_none()
+        {
+            return Err(ClientError::unauthorized("the session has expired; log in again"));
+        }
+        let hub = self.hub;
+        let agent = self.agent.clone();
+        match frame {
+            AgentFrame::Hello { .. } => Err(ClientError::bad_frame("hello was already accepted")),
+            AgentFrame::Claim { conversation_id } => {
+                hub.claim(&conversation_id, &agent).await?;
+                self.held.insert(conversation_id.clone());
+                Ok(vec![conversation_frame(hub, &conversation_id).await?])
+            }
+            AgentFrame::Message {
+                conversation_id,
+                client_id,
+                text,
+            } => {
+                self.check_text(&text)?;
+                if text.trim().is_empty() {
+                    return Err(ClientError::bad_frame("the message is empty"));
+                }
+                if client_id.is_empty() || client_id.len() > 100 {
+                    return Err(ClientError::bad_frame("client_id must be 1 to 100 bytes"));
+                }
+                let act = AgentAct::Message {
+                    client_id: client_id.clone(),
+                    text,
+                };
+                let seq = hub.agent_acts(&conversation_id, &agent, act).await?;
+                Ok(vec![json!({
+                    "type": "ack", "conversation_id": conversation_id,
+                    "client_id": client_id, "seq": seq,
+                })])
+            }
+            AgentFrame::Typing { conversation_id } => {
+                if self.held.contains(&conversation_id) {
+                    hub.typing(&conversation_id, "agent").await?;
+                }
+                Ok(Vec::new())
+            }
+            AgentFrame::Note {
+                conversation_id,
+                text,
+            } => {
+                self.check_text(&text)?;
+                hub.agent_acts(&conversation_id, &agent, AgentAct::Note { text })
+                    .await?;
+                Ok(Vec::new())
+            }
+            AgentFrame::HandBack { conversation_id } => {
+                hub.agent_acts(&conversation_id, &agent, AgentAct::HandBack)
+                    .await?;
+                Ok(Vec::new())
+            }
+            AgentFrame::Close {
+                conversation_id,
+                resolution,
+            } => {
+                if let Some(resolution) = &resolution {
+                    self.check_text(resolution)?;
+                }
+                hub.agent_acts(&conversation_id, &agent, AgentAct::Close { resolution })
+                    .await?;
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    fn check_text(&self, text: &str) -> Result<(), ClientError> {
+        check_chars("the text", text, &self.hub.config.limits)
+    }
+
+    async fn on_notice(&mut self, notice: Result<AgentNotice, broadcast::error::RecvError>) -> Vec<Value> {
+        match notice {
+            Ok(AgentNotice::QueueChanged) => match queue_frame(self.hub).await {
+                Ok(frame) => vec![frame],
+                Err(error) => vec![self.error(&error)],
+            },
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                let mut frames = match queue_frame(self.hub).await {
+                    Ok(frame) => vec![frame],
+                    Err(error) => return vec![self.error(&error)],
+                };
+                for id in self.held.clone() {
+                    match conversation_frame(self.hub, &id).await {
+                        Ok(frame) => frames.push(frame),
+                        Err(error) => frames.push(self.error(&error)),
+                    }
+                }
+                frames
+            }
+            Ok(AgentNotice::Update {
+                conversation_id,
+                update,
+            }) => {
+                if !self.held.contains(conversation_id.as_ref()) {
+                    return Vec::new();
+                }
+                match update.as_ref() {
+                    Update::Event(stored) => {
+                        if ends_hold(&stored.event.kind) {
+                            self.held.remove(conversation_id.as_ref());
+                        }
+                        wire::agent_event(&conversation_id, stored).into_iter().collect()
+                    }
+                    Update::Typing { from, last_seq } if *from == "visitor" => {
+                        vec![wire::typing_event(from, *last_seq, Some(&conversation_id))]
+                    }
+                    Update::Typing { .. } => Vec::new(),
+                }
+            }
+            Err(broadcast::error::RecvError::Closed) => Vec::new(),
+        }
+    }
+}
+
+/// Whether this event ends an agent's hold of the conversation.
+fn ends_hold(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Closed { .. }
+            | EventKind::Handoff {
+                state: HandoffState::ReturnedToBot | HandoffState::AgentLeft,
+                ..
+            }
+    )
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Runs the browser tests (crates/web/tests) against a real `relais serve` with the demo site,
+# a fresh data directory and one agent, driving Debian's chromium with playwright-core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+chromium=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$chromium" ] || { echo "no chromium at $chromium: install Debian's chromium: apt-get install -y chromium" >&2; exit 1; }
+command -v node >/dev/null || { echo "node (20 or later) is required for the browser tests" >&2; exit 1; }
+[ -x target/release/relais ] && [ -x target/release/relais-example-actions ] ||
+  { echo "build first: cargo build --release --locked" >&2; exit 1; }
+
+# Dependencies: installed again only when the lockfile changed since the last install.
+web=crates/web
+stamp=$web/node_modules/.package-lock.sha256
+want=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
+if [ ! -d "$web/node_modules" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  (cd "$web" && npm ci --no-audit --no-fund)
+  echo "$want" >"$stamp"
+fi
+
+data=$(mktemp -d)
+logs=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$data" "$logs"
+}
+trap cleanup EXIT
+
+free_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+healthy() {
+  node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
+}
+
+# Waits until `check` succeeds, or fails with the log of the process that should have answered.
+wait_for() {
+  local what=$1 pid=$2 log=$3 check=$4
+  for _ in $(seq 300); do
+    eval "$check" && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; echo "$what exited before it was ready" >&2; exit 1; }
+    sleep 0.1
+  done
+  cat "$log" >&2
+  echo "$what was not ready after 30 s" >&2
+  exit 1
+}
+
+# The demo actions (order status …) are called at 127.0.0.1:8099, as in intents/*/.
+target/release/relais-example-actions --bind 127.0.0.1:8099 >"$logs/actions.log" 2>&1 &
+pids+=($!)
+wait_for "the example action server" "${pids[-1]}" "$logs/actions.log" 'grep -qs "listening on" "$logs/actions.log"'
+
+port=$(free_port)
+url=http://127.0.0.1:$port
+RELAIS__SERVER__SITE_DIR=examples/website target/release/relais serve --bind "127.0.0.1:$port" --data-dir "$data" \
+  >"$logs/serve.log" 2>&1 &
+pids+=($!)
+wait_for "relais serve" "${pids[-1]}" "$logs/serve.log" 'healthy "$url/healthz"'
+
+# The server embeds crates/web/assets at build time: a stale binary would test old files.
+node -e '
+  const fs = require("fs");
+  const [base, dir] = process.argv.slice(1);
+  const files = { "/widget.js": "widget.js", "/console": "console/index.html", "/console/console.js": "console/console.js", "/console/console.css": "console/console.css" };
+  Promise.all(Object.entries(files).map(([path, file]) => fetch(base + path).then((r) => r.text()).then((served) => {
+    if (served !== fs.readFileSync(dir + "/" + file, "utf8")) throw new Error(dir + "/" + file);
+  }))).catch((err) => {
+    console.error("target/release/relais serves an older " + err.message + ": rebuild with cargo build --release --locked");
+    process.exit(1);
+  });' "$url" "$web/assets"
+
+email=agent@example.com
+password=secret-pass
+printf '%s' "$password" | target/release/relais agent add --data-dir "$data" --email "$email" --name Alice \
+  --role agent --password-stdin >/dev/null
+
+status=0
+RELAIS_URL=$url RELAIS_AGENT_EMAIL=$email RELAIS_AGENT_PASSWORD=$password CHROMIUM=$chromium \
+  node --test --test-concurrency=1 "$root/$web/tests/" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- relais serve log (last 80 lines) ---" >&2
+  tail -n 80 "$logs/serve.log" >&2
+fi
+exit "$status"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Load test of `relais serve` (part of `make bench`): time to ready, idle visitor sockets
+# held with the server's RSS, then bot replies per second and latency with 1,000 active
+# conversations. Sizes: IDLE_SOCKETS (10000), CONVERSATIONS (1000), RATE (150 msg/s),
+# SECONDS (30).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ulimit -n "$(ulimit -Hn)"
+idle_sockets=${IDLE_SOCKETS:-10000}
+data=$(mktemp -d)
+log=$(mktemp)
+export RELAIS__SERVER__LIMITS__SOCKETS_PER_IP=1000000 RELAIS__SERVER__LIMITS__FRAMES_BURST=1000 RELAIS_LOG=warn
+target/release/relais serve --bind 127.0.0.1:0 --data-dir "$data" >"$log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data" "$log"' EXIT
+for _ in $(seq 600); do
+  grep -q "listening on" "$log" && break
+  kill -0 "$server" 2>/dev/null || { cat "$log"; echo "relais serve did not start" >&2; exit 1; }
+  sleep 0.1
+done
+address=$(grep -o 'listening on http://[^ ]*' "$log" | sed 's|listening on http://||')
+grep -o 'ready in [0-9]* ms' "$log" | sed 's/^/relais serve: /'
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$server/status"; }
+echo "server RSS before load: $(rss_mb) MB"
+
+out=$(mktemp)
+target/release/relais-loadgen --url "ws://$address/v1/ws" idle --sockets "$idle_sockets" --hold 3 >"$out" &
+loadgen=$!
+until grep -q HELD "$out"; do
+  kill -0 "$loadgen" 2>/dev/null || break
+  sleep 0.2
+done
+head -1 "$out"
+echo "server RSS with $idle_sockets idle sockets: $(rss_mb) MB"
+wait "$loadgen"
+rm -f "$out"
+sleep 2
+
+target/release/relais-loadgen --url "ws://$address/v1/ws" active \
+  --conversations "${CONVERSATIONS:-1000}" --rate "${RATE:-150}" --seconds "${SECONDS_MEASURED:-30}"
+curl -s "http://$address/metrics" | grep -E '^relais_encoder_batch_size_(sum|count)' || true

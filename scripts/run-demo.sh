@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make run`: the example action server (the demo shop's order, password and subscription
+# systems), a demo agent account, then `relais serve` with the demo shop at / and the
+# console at /console. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target/release/relais-example-actions --bind 127.0.0.1:8099 >/dev/null 2>&1 &
+actions=$!
+trap 'kill "$actions" 2>/dev/null' EXIT
+if [ ! -e data/demo-agent-added ]; then
+  mkdir -p data
+  printf 'relais-demo' | target/release/relais agent add --data-dir data --role admin \
+    --email agent@example.com --name "Alex (demo)" --password-stdin
+  touch data/demo-agent-added
+fi
+echo "Demo shop: http://127.0.0.1:8080/   Agent console: http://127.0.0.1:8080/console"
+echo "Console login: agent@example.com / relais-demo"
+target/release/relais serve --data-dir data "$@"
