@@ -52,6 +52,10 @@ wait_for() {
 }
 
 # The demo actions (order status …) are called at 127.0.0.1:8099, as in intents/*/.
+if node -e 'require("net").connect(8099, "127.0.0.1").on("connect", () => process.exit(0)).on("error", () => process.exit(1))'; then
+  echo "127.0.0.1:8099 is busy: the demo intents call their actions there; stop what listens on it (make run?)" >&2
+  exit 1
+fi
 target/release/relais-example-actions --bind 127.0.0.1:8099 >"$logs/actions.log" 2>&1 &
 pids+=($!)
 wait_for "the example action server" "${pids[-1]}" "$logs/actions.log" 'grep -qs "listening on" "$logs/actions.log"'

@@ -614,7 +614,7 @@ async fn tokens_protect_conversations_and_agent_sockets() {
     thief
         .send(json!({"type": "hello", "conversation_id": "nope", "token": one["token"], "last_seq": 0}))
         .await;
-    assert_eq!(thief.recv().await["code"], "unauthorized");
+    assert_eq!(thief.recv().await["code"], "not_found");
     thief.send(json!({"type": "hello", "conversation_id": "x"})).await;
     assert_eq!(thief.recv().await["code"], "bad_frame", "resume needs all three fields");
     thief.send(json!({"type": "hello"})).await;

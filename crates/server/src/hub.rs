@@ -200,15 +200,15 @@ impl Hub {
         token: &str,
         last_seq: u64,
     ) -> Result<Vec<StoredEvent>, ClientError> {
+        if self.store.conversation(id).await?.is_none() {
+            return Err(ClientError::not_found(format!(
+                "no conversation {id}; start a new one with a hello without conversation_id"
+            )));
+        }
         if !self.signer.verify(id, token) {
             return Err(ClientError::unauthorized(
                 "this token does not belong to that conversation; start a new one with a hello without conversation_id",
             ));
-        }
-        if self.store.conversation(id).await?.is_none() {
-            return Err(ClientError::not_found(format!(
-                "no conversation {id}; start a new one"
-            )));
         }
         Ok(self.store.events_after(id, last_seq).await?)
     }
