@@ -5,6 +5,7 @@
 # SECONDS (30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/wait-listening.sh
 ulimit -n "$(ulimit -Hn)"
 idle_sockets=${IDLE_SOCKETS:-10000}
 data=$(mktemp -d)
@@ -13,11 +14,7 @@ export RELAIS__SERVER__LIMITS__SOCKETS_PER_IP=1000000 RELAIS__SERVER__LIMITS__FR
 target/release/relais serve --bind 127.0.0.1:0 --data-dir "$data" >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data" "$log"' EXIT
-for _ in $(seq 600); do
-  grep -q "listening on" "$log" && break
-  kill -0 "$server" 2>/dev/null || { cat "$log"; echo "relais serve did not start" >&2; exit 1; }
-  sleep 0.1
-done
+wait_listening "$server" "$log" "relais serve"
 address=$(grep -o 'listening on http://[^ ]*' "$log" | sed 's|listening on http://||')
 grep -o 'ready in [0-9]* ms' "$log" | sed 's/^/relais serve: /'
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$server/status"; }

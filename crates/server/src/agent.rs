@@ -227,10 +227,7 @@ impl Session<'_> {
 
     async fn on_notice(&mut self, notice: Result<AgentNotice, broadcast::error::RecvError>) -> Vec<Value> {
         match notice {
-            Ok(AgentNotice::QueueChanged) => match queue_frame(self.hub).await {
-                Ok(frame) => vec![frame],
-                Err(error) => vec![self.error(&error)],
-            },
+            Ok(AgentNotice::Queue(frame)) => vec![frame.as_ref().clone()],
             Err(broadcast::error::RecvError::Lagged(_)) => {
                 let mut frames = match queue_frame(self.hub).await {
                     Ok(frame) => vec![frame],

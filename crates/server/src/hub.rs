@@ -46,8 +46,8 @@ pub enum AgentNotice {
         conversation_id: Arc<str>,
         update: Arc<Update>,
     },
-    /// The queue changed: send everyone the new list.
-    QueueChanged,
+    /// The queue changed: its new `queue` frame, built once for every agent.
+    Queue(Arc<serde_json::Value>),
 }
 
 /// One conversation in memory: its turn lock with the folded state, and its sockets' channel.
@@ -189,7 +189,7 @@ impl Hub {
             .messages
             .get_or_create(&Metrics::label("from", "bot"))
             .inc();
-        self.publish(&id, &slot, &stored);
+        self.publish(&id, &slot, &stored).await;
         Ok((id, stored))
     }
 
@@ -290,7 +290,7 @@ impl Hub {
                 .reply_seconds
                 .observe(arrived.elapsed().as_secs_f64());
         }
-        self.publish(id, &slot, &stored);
+        self.publish(id, &slot, &stored).await;
         Ok(stored.first().map_or(0, |first| first.seq))
     }
 
@@ -319,7 +319,7 @@ impl Hub {
         *turn = Some(state);
         drop(turn);
         self.count(&stored);
-        self.publish(id, &slot, &stored);
+        self.publish(id, &slot, &stored).await;
         Ok(stored)
     }
 
@@ -374,7 +374,7 @@ impl Hub {
         }
         *turn = Some(state);
         drop(turn);
-        self.publish(id, &slot, &stored);
+        self.publish(id, &slot, &stored).await;
         Ok(())
     }
 
@@ -421,7 +421,7 @@ impl Hub {
                 };
                 drop(turn);
                 self.count(&stored);
-                self.publish(id, &slot, &stored);
+                self.publish(id, &slot, &stored).await;
                 Ok(stored.first().map(|s| s.seq))
             }
             AgentAct::Note { text } => {
@@ -481,8 +481,8 @@ impl Hub {
                 ..
             } = &mut event.kind
             {
-                let waiting = self.store.conversations(Some(Stage::Queued), QUEUE_LIMIT).await?;
-                *position = Some(u32::try_from(waiting.len()).unwrap_or(u32::MAX) + 1);
+                let waiting = self.store.count_conversations(Stage::Queued).await?;
+                *position = Some(u32::try_from(waiting).unwrap_or(u32::MAX).saturating_add(1));
             }
         }
         Ok(())
@@ -518,7 +518,7 @@ impl Hub {
     }
 
     /// Sends stored events to the conversation's sockets and to the agents.
-    fn publish(&self, id: &str, slot: &ConversationSlot, stored: &[StoredEvent]) {
+    async fn publish(&self, id: &str, slot: &ConversationSlot, stored: &[StoredEvent]) {
         let conversation_id: Arc<str> = id.into();
         let mut queue_changed = false;
         for event in stored {
@@ -533,8 +533,13 @@ impl Hub {
                 update,
             });
         }
-        if queue_changed {
-            let _ = self.agent_feed.send(AgentNotice::QueueChanged);
+        if queue_changed && self.agent_feed.receiver_count() > 0 {
+            match crate::context::queue_frame(self).await {
+                Ok(frame) => {
+                    let _ = self.agent_feed.send(AgentNotice::Queue(Arc::new(frame)));
+                }
+                Err(error) => tracing::error!("the queue could not be listed: {}", error.message),
+            }
         }
     }
 }

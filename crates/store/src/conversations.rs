@@ -195,6 +195,15 @@ impl Store {
         rows.iter().map(Conversation::from_row).collect()
     }
 
+    /// How many conversations are in `state` (the queue's length, for a newcomer's place).
+    pub async fn count_conversations(&self, state: ConversationState) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE state = $1")
+            .bind(state.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        to_u64(count, "the conversation count")
+    }
+
     /// The feedback given in conversation `id`, by `seq`.
     pub async fn feedback(&self, id: &str) -> Result<Vec<Feedback>> {
         let rows = sqlx::query(
