@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
 use sha2::{Digest, Sha256};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use crate::NluError;
+use crate::bert::{Bert, BertConfig};
 
 /// Longest input, in tokens, that the encoder looks at; the rest of a text is cut.
 pub const MAX_TOKENS: usize = 256;
@@ -22,7 +22,7 @@ const REQUIRED_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safet
 
 /// Turns texts into unit-length sentence embeddings.
 pub struct Encoder {
-    model: BertModel,
+    model: Bert,
     tokenizer: Tokenizer,
     dim: usize,
     fingerprint: String,
@@ -45,7 +45,7 @@ impl Encoder {
             });
         }
         let config_text = read(dir.join("config.json"))?;
-        let config: Config =
+        let config: BertConfig =
             serde_json::from_slice(&config_text).map_err(|source| NluError::ModelConfig {
                 path: dir.join("config.json"),
                 message: source.to_string(),
@@ -77,8 +77,8 @@ impl Encoder {
         let device = Device::Cpu;
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
             .map_err(|source| NluError::weights(&weights_path, source))?;
-        let model = BertModel::load(vb, &config)
-            .map_err(|source| NluError::weights(&weights_path, source))?;
+        let model =
+            Bert::load(vb, &config).map_err(|source| NluError::weights(&weights_path, source))?;
         Ok(Self {
             model,
             tokenizer,
@@ -122,7 +122,10 @@ impl Encoder {
         let mut done = 0;
         for chunk in order.chunks(BATCH_SIZE) {
             let batch: Vec<&str> = chunk.iter().map(|&i| texts[i].as_ref()).collect();
-            for (&i, embedding) in chunk.iter().zip(self.forward(&batch)?) {
+            // On a worker of the pool the calling thread takes part in every matrix
+            // product, instead of waking the workers and sleeping until they are done.
+            let embeddings = rayon::scope(|_| self.forward(&batch))?;
+            for (&i, embedding) in chunk.iter().zip(embeddings) {
                 out[i] = embedding;
             }
             done += chunk.len();
@@ -146,8 +149,7 @@ impl Encoder {
         }
         let ids = Tensor::from_vec(ids, (rows, cols), &self.device)?;
         let mask = Tensor::from_vec(mask, (rows, cols), &self.device)?;
-        let token_types = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &token_types, Some(&mask))?;
+        let hidden = self.model.forward(&ids, &mask)?;
         // Mean over real tokens only, then unit length.
         let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
         let summed = hidden.broadcast_mul(&mask)?.sum(1)?;

@@ -6,6 +6,7 @@
 //! confidence with the distance to the nearest training example.
 
 mod background;
+mod bert;
 mod cache;
 mod classifier;
 mod data;

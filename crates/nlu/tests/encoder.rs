@@ -109,3 +109,51 @@ fn a_missing_or_incomplete_model_folder_names_make_models() {
         .to_string();
     assert!(message.contains("model.safetensors"), "{message}");
 }
+
+/// A copy of the model folder whose files `edit` may change.
+fn model_copy(edit: impl FnOnce(&std::path::Path)) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    for file in ["config.json", "tokenizer.json", "model.safetensors"] {
+        std::fs::copy(common::model_dir().join(file), copy.path().join(file)).unwrap();
+    }
+    edit(copy.path());
+    copy
+}
+
+#[test]
+fn weights_saved_under_a_bert_prefix_give_the_same_embeddings() {
+    let prefixed = model_copy(|dir| {
+        let weights = dir.join("model.safetensors");
+        let tensors = candle_core::safetensors::load(&weights, &candle_core::Device::Cpu).unwrap();
+        let renamed: std::collections::HashMap<String, candle_core::Tensor> = tensors
+            .into_iter()
+            .map(|(name, tensor)| (format!("bert.{name}"), tensor))
+            .collect();
+        candle_core::safetensors::save(&renamed, &weights).unwrap();
+    });
+    let text = "where is my parcel";
+    let plain = Encoder::load(common::model_dir())
+        .unwrap()
+        .encode_one(text)
+        .unwrap();
+    let from_prefixed = Encoder::load(prefixed.path())
+        .unwrap()
+        .encode_one(text)
+        .unwrap();
+    assert_eq!(plain, from_prefixed);
+}
+
+#[test]
+fn an_unknown_activation_names_the_config_file() {
+    let odd = model_copy(|dir| {
+        let config = dir.join("config.json");
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(&config, text.replace("\"gelu\"", "\"swish\"")).unwrap();
+    });
+    let message = Encoder::load(odd.path())
+        .err()
+        .expect("swish is no BERT activation here")
+        .to_string();
+    assert!(message.contains("config.json"), "{message}");
+    assert!(message.contains("swish"), "{message}");
+}

@@ -103,7 +103,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn from_hex_vec(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.is_ascii() {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
         return None;
     }
     (0..text.len())
