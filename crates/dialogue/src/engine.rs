@@ -378,7 +378,7 @@ impl Engine {
                     confidence: knowledge.confidence,
                 });
                 out.push(EventKind::BotMessage {
-                    text: format!("{}\n\n{}", hit.text.trim(), text(Msg::WasThisUseful, &lang)),
+                    text: hit.text.trim().to_string(),
                     quick_replies: Vec::new(),
                     sources: vec![source],
                     intent: None,

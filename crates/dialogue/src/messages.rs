@@ -6,7 +6,6 @@ pub(crate) enum Msg {
     Rephrase,
     RephraseOrHuman,
     Disambiguate,
-    WasThisUseful,
     HandoffQueued,
     NoAgent,
     CallbackButton,
@@ -35,8 +34,6 @@ pub(crate) fn text(msg: Msg, lang: &str) -> &'static str {
         }
         Msg::Disambiguate if french => "Vouliez-vous dire :",
         Msg::Disambiguate => "Did you mean:",
-        Msg::WasThisUseful if french => "Cette réponse vous a-t-elle aidé ?",
-        Msg::WasThisUseful => "Was this useful?",
         Msg::HandoffQueued if french => {
             "Je vous mets en relation avec un conseiller, qui aura tout notre échange sous les yeux."
         }

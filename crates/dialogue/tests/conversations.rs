@@ -167,7 +167,7 @@ fn knowledge_answer_cites_its_source_and_asks_for_feedback() {
         confidence: 0.8
     }));
     assert!(events.contains(&EventKind::BotMessage {
-        text: "Furniture carries a two-year warranty.\n\nWas this useful?".into(),
+        text: "Furniture carries a two-year warranty.".into(),
         quick_replies: vec![],
         sources: vec![source],
         intent: None,

@@ -27,11 +27,12 @@ pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
     let bot = crate::assistant::load(settings)?;
     let mut conversation = bot.start("terminal", args.lang.clone(), BTreeMap::new(), now());
     println!(
-        "Relais is listening. Type a message; /1, /2 … press a suggested button; an empty line quits."
+        "Relais is listening. Type a message; /1, /2 … press a suggested button; /y or /n rates an answer; an empty line quits."
     );
     let stdin = std::io::stdin();
     let mut line = String::new();
     let mut buttons: Vec<String> = Vec::new();
+    let mut rateable: Option<u64> = None;
     for turn in 1.. {
         print!("> ");
         std::io::stdout().flush()?;
@@ -44,14 +45,25 @@ pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
             .strip_prefix('/')
             .and_then(|n| n.parse::<usize>().ok())
             .and_then(|n| buttons.get(n.wrapping_sub(1)).cloned());
-        let events = match button {
-            Some(payload) => bot.handle(
+        let rating = match (text, rateable) {
+            ("/y", Some(seq)) => Some((seq, true)),
+            ("/n", Some(seq)) => Some((seq, false)),
+            _ => None,
+        };
+        let events = match (button, rating) {
+            (Some(payload), _) => bot.handle(
                 &mut conversation,
                 EventKind::QuickReplyPressed { payload },
                 now(),
                 !args.no_agents,
             ),
-            None => bot.say(
+            (None, Some((seq, helpful))) => bot.handle(
+                &mut conversation,
+                EventKind::Feedback { seq, helpful },
+                now(),
+                !args.no_agents,
+            ),
+            (None, None) => bot.say(
                 &mut conversation,
                 &format!("terminal-{turn}"),
                 text,
@@ -60,8 +72,18 @@ pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
             )?,
         };
         buttons.clear();
-        for event in &events {
+        rateable = None;
+        // Events are numbered from 1 in the conversation's log.
+        let first_seq = conversation.events.len() - events.len() + 1;
+        for (seq, event) in (first_seq..).zip(&events) {
             show(event, args.debug, &mut buttons);
+            if let EventKind::BotMessage {
+                ask_feedback: true,
+                ..
+            } = event.kind
+            {
+                rateable = Some(seq as u64);
+            }
         }
     }
     Ok(())
@@ -73,11 +95,15 @@ fn show(event: &Event, debug: bool, buttons: &mut Vec<String>) {
             text,
             quick_replies,
             sources,
+            ask_feedback,
             ..
         } => {
             println!("bot: {text}");
             for source in sources {
                 println!("     source: {} <{}>", source.title, source.url);
+            }
+            if *ask_feedback {
+                println!("     Was this useful? /y yes, /n no");
             }
             for reply in quick_replies {
                 buttons.push(reply.payload.clone());

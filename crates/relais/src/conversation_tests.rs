@@ -19,7 +19,8 @@
 //! ```
 //!
 //! Other expectations: `quick_replies` (titles or payloads that must be offered),
-//! `sources` (a cited title contains it), `handoff_state` (queued, no_agent_available…),
+//! `sources` (a cited title contains it), `asks_feedback` (the widget shows "Was this
+//! useful?" under the answer), `handoff_state` (queued, no_agent_available…),
 //! `silent: true` (the bot says nothing). A file may set `dialogue:` thresholds for its
 //! tests, on top of the defaults.
 
@@ -76,6 +77,7 @@ struct Step {
     handoff_state: Option<String>,
     #[serde(default)]
     silent: bool,
+    asks_feedback: Option<bool>,
 }
 
 /// Outcome of a whole run.
@@ -271,6 +273,23 @@ fn check(step: &Step, events: &[Event], slots: &BTreeMap<String, String>) -> Vec
             .any(|t| t.to_lowercase().contains(&want.to_lowercase()))
     {
         problems.push(format!("bot_says: no bot message contains {want:?}"));
+    }
+    if let Some(want) = step.asks_feedback {
+        let asked = events.iter().any(|e| {
+            matches!(
+                e.kind,
+                EventKind::BotMessage {
+                    ask_feedback: true,
+                    ..
+                }
+            )
+        });
+        if asked != want {
+            problems.push(format!(
+                "asks_feedback: expected {want}, the bot {} for feedback",
+                if asked { "asked" } else { "did not ask" }
+            ));
+        }
     }
     for want in &step.quick_replies {
         let offered = events.iter().any(|e| match &e.kind {
