@@ -61,6 +61,7 @@
       cbCancel: "Cancel",
       cbNeed: "Please give an email address or a phone number.",
       cbSent: "Callback requested. We will contact you.",
+      cbInstead: "Rather not wait? Leave a callback request",
       tooLong: "That message is too long (2,000 characters at most).",
       rateLimited: "You are sending messages too quickly. Retrying in a moment.",
       failed: "Something went wrong on our side. Please try again.",
@@ -105,6 +106,7 @@
       cbCancel: "Annuler",
       cbNeed: "Indiquez une adresse e-mail ou un numéro de téléphone.",
       cbSent: "Demande de rappel envoyée. Nous vous recontacterons.",
+      cbInstead: "Pas le temps d'attendre ? Demandez à être rappelé",
       tooLong: "Ce message est trop long (2 000 caractères au plus).",
       rateLimited: "Vous envoyez des messages trop vite. Nouvel essai dans un instant.",
       failed: "Un problème est survenu de notre côté. Réessayez.",
@@ -153,6 +155,7 @@ a { color: #0b57d0; text-decoration: underline; }
 .typing { padding: 0 16px 6px; background: #f6f7f9; font-size: 12px; color: #555; font-style: italic; min-height: 0; }
 .cb { border-top: 1px solid #e3e5e8; padding: 12px 16px; background: #fff; display: grid; gap: 6px; max-height: 55%; overflow-y: auto; }
 .cb p { margin: 0 0 4px; font-weight: 600; }
+.wait-cb { margin: 6px 16px; font-size: 13px; text-align: left; }
 .cb label { display: grid; gap: 2px; font-size: 13px; color: #333; }
 .cb input, .cb textarea { border: 1px solid #c9ccd1; border-radius: 8px; padding: 6px 8px; background: #fff; width: 100%; }
 .cb-err { color: #b3261e; font-size: 13px; }
@@ -408,10 +411,11 @@ a { color: #0b57d0; text-decoration: underline; }
     ui.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0", "data-relais": "log" });
     ui.typing = h("div", { class: "typing", "data-relais": "typing", hidden: true });
     ui.cb = h("form", { class: "cb", "data-relais": "callback-form", hidden: true, novalidate: true });
+    ui.cbInstead = h("button", { type: "button", class: "btn plain wait-cb", "data-relais": "callback-instead", hidden: true });
     ui.input = h("textarea", { rows: "1", maxlength: String(MAX_LEN), "data-relais": "input" });
     ui.send = h("button", { class: "send", type: "submit", "data-relais": "send" }, icon("send"));
     ui.compose = h("form", { class: "compose" }, ui.input, ui.send);
-    return h("div", { class: "panel", id: "relais-panel", role: "dialog", "aria-labelledby": "relais-title", "data-relais": "panel", hidden: true }, head, ui.log, ui.typing, ui.cb, ui.compose);
+    return h("div", { class: "panel", id: "relais-panel", role: "dialog", "aria-labelledby": "relais-title", "data-relais": "panel", hidden: true }, head, ui.log, ui.typing, ui.cbInstead, ui.cb, ui.compose);
   }
 
   /** (Re)writes every UI label in the current language. */
@@ -426,6 +430,7 @@ a { color: #0b57d0; text-decoration: underline; }
     ui.input.placeholder = t("placeholder");
     ui.send.setAttribute("aria-label", t("send"));
     ui.send.title = t("send");
+    ui.cbInstead.textContent = t("cbInstead");
     updateLauncherLabel();
     renderStatus();
     if (!ui.cb.hidden) buildCallbackForm();
@@ -442,6 +447,7 @@ a { color: #0b57d0; text-decoration: underline; }
   function bindUi() {
     ui.launcher.addEventListener("click", () => (state.open ? closePanel() : openPanel(true)));
     ui.close.addEventListener("click", () => closePanel());
+    ui.cbInstead.addEventListener("click", () => showCallbackForm(true));
     ui.end.addEventListener("click", endConversation);
     ui.panel.addEventListener("keydown", (e) => {
       if (e.key === "Escape") {
@@ -528,6 +534,8 @@ a { color: #0b57d0; text-decoration: underline; }
     else if (state.handoff === "queued") text = state.position ? t("queuedAt", { n: state.position }) : t("queued");
     else if (state.handoff === "agent_joined") text = t("with", { name: state.agentName || t("agent") });
     ui.status.textContent = text;
+    // Waiting in the queue need not last: the visitor may leave a callback request instead.
+    ui.cbInstead.hidden = state.handoff !== "queued" || !ui.cb.hidden || state.entries.some((e) => e.kind === "callback_sent");
     ui.root.setAttribute("data-handoff", state.handoff || "none");
     ui.end.hidden = !state.conv.id;
   }
@@ -970,6 +978,7 @@ a { color: #0b57d0; text-decoration: underline; }
   function showCallbackForm(focus) {
     buildCallbackForm();
     ui.cb.hidden = false;
+    renderStatus();
     if (!state.open) openPanel(false);
     if (focus) ui.cb.querySelector("input").focus();
   }
@@ -977,6 +986,7 @@ a { color: #0b57d0; text-decoration: underline; }
   function hideCallbackForm() {
     ui.cb.hidden = true;
     ui.cb.textContent = "";
+    renderStatus();
   }
 
   function buildCallbackForm() {
@@ -1008,8 +1018,8 @@ a { color: #0b57d0; text-decoration: underline; }
       return;
     }
     sendWhenReady(frame);
-    hideCallbackForm();
     addEntry({ kind: "callback_sent", local: true }, false);
+    hideCallbackForm();
     ui.input.focus();
   }
 

@@ -166,6 +166,39 @@ test("a visitor asks for a person; the agent claims, sees the context, replies, 
   await closeAll(agent.context, context);
 });
 
+test("a queued visitor who would rather not wait leaves a callback request; the agent sees it", async () => {
+  const agent = await loginConsole(browser);
+  const { context, page } = await newPage(browser);
+  await page.goto(BASE + "/help.html");
+  const w = await openWidget(page);
+  const instead = page.locator(hook("callback-instead"));
+  assert.equal(await instead.isVisible(), false, "no callback offer before the queue");
+  await say(page, "I want to talk to a human");
+  await w.notice("queued").waitFor();
+  await instead.waitFor({ state: "visible" });
+
+  await instead.click();
+  await w.callbackForm.waitFor({ state: "visible" });
+  assert.equal(await instead.isVisible(), false, "the offer gives way to the form");
+  const email = `waiting.${Date.now()}@example.com`;
+  await page.locator(hook("callback-email")).fill(email);
+  await page.locator(hook("callback-note")).fill("Cannot wait, call me back");
+  await page.locator(hook("callback-submit")).click();
+  await w.callbackForm.waitFor({ state: "hidden" });
+  await page.locator(`${hook("notice")}[data-kind="callback_sent"]`).waitFor();
+  assert.equal(await instead.isVisible(), false, "one request is enough");
+
+  await agent.page.locator(chook("callbacks-refresh")).click();
+  await agent.page.locator(chook("callback")).filter({ hasText: email }).waitFor();
+  const id = await page.evaluate(() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith("relais:")))).conv.id);
+  const item = agent.page.locator(`${chook("queue-item")}[data-conversation-id="${id}"]`);
+  await item.locator(chook("claim")).click();
+  const callbacks = agent.page.locator(chook("context-callbacks"));
+  await eventually(async () => assert.match(await callbacks.textContent(), new RegExp(email.replace(".", "\\."))));
+  assert.deepEqual(page.pageErrors, []);
+  await closeAll(agent.context, context);
+});
+
 test("network drop and return: nothing lost, nothing doubled", async () => {
   const { agent, visitor, page } = await handoff();
   const w = widget(page);
