@@ -705,3 +705,41 @@ async fn outside_business_hours_no_agent_is_available() {
     let frames = client.recv_until(|f| f["kind"] == "handoff").await;
     assert_eq!(frames.last().unwrap()["state"], "no_agent_available");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn away_agents_are_not_offered_conversations() {
+    let (_dir, server) = Server::start(&[]);
+    server.add_agent("ann@example.com", "Ann");
+    let token = server.login("ann@example.com");
+    let request_agent = |mut client: Client| async move {
+        client.send(json!({"type": "request_agent"})).await;
+        let frames = client.recv_until(|f| f["kind"] == "handoff").await;
+        frames.last().unwrap()["state"].clone()
+    };
+
+    let (mut ann, _) = agent(&server, &token).await;
+    ann.send(json!({"type": "status", "available": false})).await;
+    let status = ann.recv_until(|f| f["type"] == "status").await;
+    assert_eq!(status.last().unwrap()["available"], false);
+    let (client, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    assert_eq!(request_agent(client).await, "no_agent_available");
+
+    ann.send(json!({"type": "status", "available": true})).await;
+    ann.recv_until(|f| f["type"] == "status").await;
+    let (client, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    assert_eq!(request_agent(client).await, "queued");
+
+    // Away from the first frame on: a console that reconnects keeps its status.
+    ann.send(json!({"type": "status", "available": false})).await;
+    ann.recv_until(|f| f["type"] == "status").await;
+    let mut away = Client::connect(&server.ws("/v1/agent/ws")).await;
+    away.send(json!({"type": "hello", "token": token, "available": false})).await;
+    let welcome = away.recv().await;
+    assert_eq!((&welcome["type"], &welcome["available"]), (&json!("welcome"), &json!(false)));
+    let (client, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    assert_eq!(request_agent(client).await, "no_agent_available");
+
+    away.send(json!({"type": "status", "available": "yes"})).await;
+    let refused = away.recv_until(|f| f["type"] == "error").await;
+    assert_eq!(refused.last().unwrap()["code"], "bad_frame");
+}

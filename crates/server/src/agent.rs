@@ -1,6 +1,6 @@
-//! The agent socket (`GET /v1/agent/ws`): `hello {token}` first, then the queue, the
-//! conversations the agent holds, and their events live; claims, messages, typing,
-//! notes, hand back and close.
+//! The agent socket (`GET /v1/agent/ws`): `hello {token, available?}` first, then the
+//! queue, the conversations the agent holds, and their events live; claims, messages,
+//! typing, notes, hand back, close, and `status {available}` (available or away).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use tokio::sync::broadcast;
 
 use crate::context::{conversation_frame, queue_frame};
 use crate::error::ClientError;
-use crate::hub::{AgentAct, AgentNotice, Hub, Update};
+use crate::hub::{AgentAct, AgentNotice, Hub, Presence, Update};
 use crate::limits::{RateLimiter, check_chars, check_frame};
 use crate::metrics::Metrics;
 use crate::visitor::{restart_close, send_all};
@@ -29,14 +29,15 @@ const HELD_LIMIT: u32 = 1000;
 pub async fn serve(hub: Arc<Hub>, mut socket: WebSocket) {
     let label = Metrics::label("endpoint", "agent");
     hub.metrics.connections.get_or_create(&label).inc();
-    if let Some((agent, token)) = authenticate(&hub, &mut socket).await {
-        run(&hub, socket, agent, token).await;
+    if let Some((agent, token, available)) = authenticate(&hub, &mut socket).await {
+        run(&hub, socket, agent, token, available).await;
     }
     hub.metrics.connections.get_or_create(&label).dec();
 }
 
-/// Waits for a valid `hello {token}`; tells the client `unauthorized` and closes otherwise.
-async fn authenticate(hub: &Hub, socket: &mut WebSocket) -> Option<(Agent, String)> {
+/// Waits for a valid `hello {token, available?}`; tells the client `unauthorized` and
+/// closes otherwise.
+async fn authenticate(hub: &Hub, socket: &mut WebSocket) -> Option<(Agent, String, bool)> {
     let refused = |message: &str| wire::error_frame(&ClientError::unauthorized(message));
     let frame = match tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await {
         Ok(Some(Ok(Message::Text(text)))) => wire::parse_agent(text.as_str()),
@@ -45,9 +46,9 @@ async fn authenticate(hub: &Hub, socket: &mut WebSocket) -> Option<(Agent, Strin
         Err(_) => Err(ClientError::unauthorized("no hello within 10 seconds")),
     };
     let result = match frame {
-        Ok(AgentFrame::Hello { token }) => {
+        Ok(AgentFrame::Hello { token, available }) => {
             match hub.store.agent_for_token(&token, crate::now_ms()).await {
-                Ok(Some(agent)) => return Some((agent, token)),
+                Ok(Some(agent)) => return Some((agent, token, available)),
                 Ok(None) => refused("the session token is unknown or expired; log in again"),
                 Err(error) => wire::error_frame(&error.into()),
             }
@@ -69,10 +70,10 @@ struct Session<'a> {
     token: String,
     held: HashSet<String>,
     limiter: RateLimiter,
+    presence: Presence,
 }
 
-async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String) {
-    let _online = hub.agent_online();
+async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String, available: bool) {
     let mut feed = hub.agent_feed();
     let mut shutdown = hub.shutdown_signal();
     let limits = &hub.config.limits;
@@ -82,6 +83,7 @@ async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String)
         token,
         held: HashSet::new(),
         limiter: RateLimiter::new(limits.frames_per_second * 4.0, limits.frames_burst * 4.0),
+        presence: hub.agent_online(available),
     };
     let greeting = match session.greeting().await {
         Ok(frames) => frames,
@@ -131,6 +133,7 @@ impl Session<'_> {
         let mut frames = vec![json!({
             "type": "welcome",
             "agent": {"id": agent.id, "name": agent.name, "role": agent.role.as_str()},
+            "available": self.presence.available(),
         })];
         frames.push(queue_frame(self.hub).await?);
         let held = self.hub.store.conversations(Some(Stage::Agent), HELD_LIMIT).await?;
@@ -160,6 +163,10 @@ impl Session<'_> {
         let agent = self.agent.clone();
         match frame {
             AgentFrame::Hello { .. } => Err(ClientError::bad_frame("hello was already accepted")),
+            AgentFrame::Status { available } => {
+                self.presence.set_available(available);
+                Ok(vec![json!({"type": "status", "available": available})])
+            }
             AgentFrame::Claim { conversation_id } => {
                 hub.claim(&conversation_id, &agent).await?;
                 self.held.insert(conversation_id.clone());

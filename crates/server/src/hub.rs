@@ -67,7 +67,8 @@ pub struct Hub {
     hours: BusinessHours,
     conversations: Mutex<HashMap<String, Arc<ConversationSlot>>>,
     agent_feed: broadcast::Sender<AgentNotice>,
-    agents_online: AtomicUsize,
+    /// Agents with a socket open who said they are available.
+    agents_available: AtomicUsize,
     shutdown: watch::Sender<bool>,
 }
 
@@ -98,7 +99,7 @@ impl Hub {
             hours,
             conversations: Mutex::new(HashMap::new()),
             agent_feed: broadcast::channel(AGENT_BUFFER).0,
-            agents_online: AtomicUsize::new(0),
+            agents_available: AtomicUsize::new(0),
             shutdown: watch::channel(false).0,
         }
     }
@@ -117,15 +118,20 @@ impl Hub {
         self.agent_feed.subscribe()
     }
 
-    /// An agent socket authenticated; the returned guard marks them offline when dropped.
-    pub fn agent_online(self: &Arc<Self>) -> OnlineGuard {
-        self.agents_online.fetch_add(1, Ordering::SeqCst);
-        OnlineGuard { hub: self.clone() }
+    /// An agent socket authenticated, available or away; the returned presence counts
+    /// them out when dropped.
+    pub fn agent_online(self: &Arc<Self>, available: bool) -> Presence {
+        let mut presence = Presence {
+            hub: self.clone(),
+            available: false,
+        };
+        presence.set_available(available);
+        presence
     }
 
-    /// An agent can take a conversation now: someone is online within business hours.
+    /// An agent can take a conversation now: someone available within business hours.
     pub fn agents_available(&self, at: i64) -> bool {
-        self.agents_online.load(Ordering::SeqCst) > 0 && self.hours.open_at(at)
+        self.agents_available.load(Ordering::SeqCst) > 0 && self.hours.open_at(at)
     }
 
     fn slot(&self, id: &str) -> Arc<ConversationSlot> {
@@ -557,13 +563,32 @@ pub enum AgentAct {
     Close { resolution: Option<String> },
 }
 
-/// Marks an agent offline when their socket ends.
-pub struct OnlineGuard {
+/// One agent socket's part in the count of available agents, taken back when the socket ends.
+pub struct Presence {
     hub: Arc<Hub>,
+    available: bool,
 }
 
-impl Drop for OnlineGuard {
+impl Presence {
+    /// Available agents get new conversations; away agents keep theirs but are not counted.
+    pub fn set_available(&mut self, available: bool) {
+        if available != self.available {
+            if available {
+                self.hub.agents_available.fetch_add(1, Ordering::SeqCst);
+            } else {
+                self.hub.agents_available.fetch_sub(1, Ordering::SeqCst);
+            }
+            self.available = available;
+        }
+    }
+
+    pub fn available(&self) -> bool {
+        self.available
+    }
+}
+
+impl Drop for Presence {
     fn drop(&mut self) {
-        self.hub.agents_online.fetch_sub(1, Ordering::SeqCst);
+        self.set_available(false);
     }
 }

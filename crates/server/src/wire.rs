@@ -97,6 +97,12 @@ const VISITOR_TYPES: &[&str] = &[
 pub enum AgentFrame {
     Hello {
         token: String,
+        /// Away agents are not offered new conversations; available by default.
+        #[serde(default = "available")]
+        available: bool,
+    },
+    Status {
+        available: bool,
     },
     Claim {
         conversation_id: String,
@@ -123,8 +129,13 @@ pub enum AgentFrame {
     },
 }
 
+fn available() -> bool {
+    true
+}
+
 const AGENT_TYPES: &[&str] = &[
     "hello",
+    "status",
     "claim",
     "message",
     "typing",

@@ -199,6 +199,29 @@ test("a queued visitor who would rather not wait leaves a callback request; the 
   await closeAll(agent.context, context);
 });
 
+test("an agent who steps away is not offered new conversations until available again", async () => {
+  const agent = await loginConsole(browser);
+  const available = agent.page.locator(chook("available"));
+  await agent.page.locator(`${chook("available")}[data-state="available"]`).waitFor();
+  await available.uncheck();
+  await agent.page.locator(`${chook("available")}[data-state="away"]`).waitFor();
+
+  const { context, page } = await newPage(browser);
+  await page.goto(BASE + "/help.html");
+  const w = await openWidget(page);
+  await say(page, "I want to talk to a human");
+  await w.notice("no_agent_available").waitFor();
+  await w.callbackForm.waitFor({ state: "visible" });
+  await page.locator(hook("callback-cancel")).click();
+
+  await available.check();
+  await agent.page.locator(`${chook("available")}[data-state="available"]`).waitFor();
+  await say(page, "I want to talk to a human");
+  await w.notice("queued").waitFor();
+  assert.deepEqual(page.pageErrors, []);
+  await closeAll(agent.context, context);
+});
+
 test("network drop and return: nothing lost, nothing doubled", async () => {
   const { agent, visitor, page } = await handoff();
   const w = widget(page);

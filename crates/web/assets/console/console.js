@@ -4,7 +4,7 @@
  *
  * Signs in with POST /v1/auth/login, then speaks the agent WebSocket protocol
  * (/v1/agent/ws, see PROTOCOL.md): live queue, claim, reply, typing, internal notes,
- * hand back, close with a resolution. Beside the conversation it shows the context the
+ * hand back, close with a resolution, available or away. Beside the conversation it shows the context the
  * server sends (visitor attributes, pages, intents, articles, escalation), searches the
  * knowledge base (GET /v1/knowledge/search) and lists callback requests (GET /v1/callbacks).
  * Everything a visitor typed is rendered as text, never as HTML.
@@ -13,6 +13,7 @@
   "use strict";
 
   const SESSION_KEY = "relais-console";
+  const AVAILABLE_KEY = "relais-console:available";
   const TYPING_SEND_MS = 3000;
   const TYPING_SHOW_MS = 5000;
   const CALLBACK_REFRESH_MS = 30000;
@@ -34,6 +35,7 @@
     lastTypingSent: 0,
     typingTimer: null,
     audio: null,
+    available: localStorage.getItem(AVAILABLE_KEY) !== "false",
   };
 
   const $ = (id) => document.getElementById(id);
@@ -159,7 +161,7 @@
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/v1/agent/ws");
     state.socket = socket;
-    socket.onopen = () => socket.send(JSON.stringify({ type: "hello", token: state.token }));
+    socket.onopen = () => socket.send(JSON.stringify({ type: "hello", token: state.token, available: state.available }));
     socket.onmessage = (m) => onFrame(m.data);
     socket.onclose = () => onClosed(socket);
   }
@@ -206,6 +208,7 @@
       conversation: onConversation,
       event: (f) => onEvent(f.conversation_id, f, true),
       ack: onAck,
+      status: renderAvailable,
       error: onError,
     }[frame.type];
     if (handler) handler(frame);
@@ -219,11 +222,26 @@
       renderAgent();
     }
     setConnection("online");
+    renderAvailable(frame);
     const outbox = state.outbox.splice(0);
     for (const f of outbox) send(f);
     for (const conv of state.conversations.values()) {
       for (const p of conv.pending.values()) trySend(p.frame);
     }
+  }
+
+  /** Away agents keep their conversations; the server offers new ones only to available agents. */
+  function setAvailable(event) {
+    state.available = event.target.checked;
+    localStorage.setItem(AVAILABLE_KEY, String(state.available));
+    trySend({ type: "status", available: state.available });
+  }
+
+  /** Shows the status the server confirmed (`data-state` available or away). */
+  function renderAvailable(frame) {
+    if (typeof frame.available !== "boolean") return;
+    $("available").checked = frame.available;
+    $("available").dataset.state = frame.available ? "available" : "away";
   }
 
   function onError(frame) {
@@ -744,6 +762,8 @@
     $("dismiss").addEventListener("click", dismiss);
     $("kb-form").addEventListener("submit", searchKnowledge);
     $("callbacks-refresh").addEventListener("click", loadCallbacks);
+    $("available").addEventListener("change", setAvailable);
+    $("available").checked = state.available;
     document.addEventListener("pointerdown", unlockAudio, { once: true });
     setInterval(tickWaits, 1000);
     setInterval(loadCallbacks, CALLBACK_REFRESH_MS);
