@@ -98,11 +98,8 @@ fn a_missing_or_incomplete_model_folder_names_make_models() {
     assert!(message.contains("make models"), "{message}");
     assert!(message.contains("model.safetensors"), "{message}");
 
-    let partial = tempfile::tempdir().unwrap();
-    for file in ["config.json", "tokenizer.json"] {
-        std::fs::copy(common::model_dir().join(file), partial.path().join(file)).unwrap();
-    }
-    std::fs::write(partial.path().join("model.safetensors"), b"not weights").unwrap();
+    let partial =
+        model_copy(|dir| std::fs::write(dir.join("model.safetensors"), b"not weights").unwrap());
     let message = Encoder::load(partial.path())
         .err()
         .expect("garbage weights")

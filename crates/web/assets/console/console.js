@@ -35,7 +35,6 @@
     lastTypingSent: 0,
     typingTimer: null,
     audio: null,
-    available: localStorage.getItem(AVAILABLE_KEY) !== "false",
   };
 
   const $ = (id) => document.getElementById(id);
@@ -161,7 +160,7 @@
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/v1/agent/ws");
     state.socket = socket;
-    socket.onopen = () => socket.send(JSON.stringify({ type: "hello", token: state.token, available: state.available }));
+    socket.onopen = () => socket.send(JSON.stringify({ type: "hello", token: state.token, available: $("available").checked }));
     socket.onmessage = (m) => onFrame(m.data);
     socket.onclose = () => onClosed(socket);
   }
@@ -232,9 +231,9 @@
 
   /** Away agents keep their conversations; the server offers new ones only to available agents. */
   function setAvailable(event) {
-    state.available = event.target.checked;
-    localStorage.setItem(AVAILABLE_KEY, String(state.available));
-    trySend({ type: "status", available: state.available });
+    const available = event.target.checked;
+    localStorage.setItem(AVAILABLE_KEY, String(available));
+    trySend({ type: "status", available });
   }
 
   /** Shows the status the server confirmed (`data-state` available or away). */
@@ -763,7 +762,7 @@
     $("kb-form").addEventListener("submit", searchKnowledge);
     $("callbacks-refresh").addEventListener("click", loadCallbacks);
     $("available").addEventListener("change", setAvailable);
-    $("available").checked = state.available;
+    $("available").checked = localStorage.getItem(AVAILABLE_KEY) !== "false";
     document.addEventListener("pointerdown", unlockAudio, { once: true });
     setInterval(tickWaits, 1000);
     setInterval(loadCallbacks, CALLBACK_REFRESH_MS);
