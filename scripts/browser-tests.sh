@@ -62,8 +62,19 @@ wait_for "the example action server" "${pids[-1]}" "$logs/actions.log" 'grep -qs
 
 port=$(free_port)
 url=http://127.0.0.1:$port
-RELAIS__SERVER__SITE_DIR=examples/website target/release/relais serve --bind "127.0.0.1:$port" --data-dir "$data" \
-  >"$logs/serve.log" 2>&1 &
+# The identity secret lets the tests sign a visitor's user id as a host site's backend would.
+identity_secret=browser-test-secret
+# ALLOWED_ORIGINS: the third-party-site tests embed the widget from another origin (a local
+# page on another port), which the server refuses unless allowed.
+# LIMITS: every test connects from 127.0.0.1, and one test queues 55 visitors at once; the
+# default limits per address (30 new conversations, 10 requests for a person a minute) are
+# for the open internet, not for one machine running all the tests against one server.
+RELAIS__SERVER__SITE_DIR=examples/website \
+  RELAIS__SERVER__ALLOWED_ORIGINS='*' \
+  RELAIS__SERVER__IDENTITY_SECRET=$identity_secret \
+  RELAIS__SERVER__LIMITS__CONVERSATIONS_PER_IP_PER_MINUTE=1000 \
+  RELAIS__SERVER__LIMITS__HANDOFFS_PER_IP_PER_MINUTE=1000 \
+  target/release/relais serve --bind "127.0.0.1:$port" --data-dir "$data" >"$logs/serve.log" 2>&1 &
 pids+=($!)
 wait_for "relais serve" "${pids[-1]}" "$logs/serve.log" 'healthy "$url/healthz"'
 
@@ -85,7 +96,8 @@ printf '%s' "$password" | target/release/relais agent add --data-dir "$data" --e
   --role agent --password-stdin >/dev/null
 
 status=0
-RELAIS_URL=$url RELAIS_AGENT_EMAIL=$email RELAIS_AGENT_PASSWORD=$password CHROMIUM=$chromium \
+RELAIS_URL=$url RELAIS_AGENT_EMAIL=$email RELAIS_AGENT_PASSWORD=$password RELAIS_IDENTITY_SECRET=$identity_secret \
+  CHROMIUM=$chromium \
   node --test --test-concurrency=1 "$root/$web/tests/" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- relais serve log (last 80 lines) ---" >&2

@@ -40,6 +40,7 @@
       left: "{name} left the conversation",
       returned: "You are back with the assistant",
       noAgent: "No one is available right now",
+      abandoned: "You left the queue.",
       ended: "This conversation has ended. Write again to start a new one.",
       agent: "Agent",
       assistant: "Assistant",
@@ -64,6 +65,7 @@
       cbInstead: "Rather not wait? Leave a callback request",
       tooLong: "That message is too long (2,000 characters at most).",
       rateLimited: "You are sending messages too quickly. Retrying in a moment.",
+      limitReached: "You have already asked to be called back several times in this conversation.",
       failed: "Something went wrong on our side. Please try again.",
     },
     fr: {
@@ -85,6 +87,7 @@
       left: "{name} a quitté la conversation",
       returned: "Vous êtes de retour avec l'assistant",
       noAgent: "Personne n'est disponible pour le moment",
+      abandoned: "Vous avez quitté la file d'attente.",
       ended: "Cette conversation est terminée. Écrivez pour en commencer une nouvelle.",
       agent: "Conseiller",
       assistant: "Assistant",
@@ -109,6 +112,7 @@
       cbInstead: "Pas le temps d'attendre ? Demandez à être rappelé",
       tooLong: "Ce message est trop long (2 000 caractères au plus).",
       rateLimited: "Vous envoyez des messages trop vite. Nouvel essai dans un instant.",
+      limitReached: "Vous avez déjà demandé plusieurs fois à être rappelé dans cette conversation.",
       failed: "Un problème est survenu de notre côté. Réessayez.",
     },
   };
@@ -586,6 +590,8 @@ a { color: #0b57d0; text-decoration: underline; }
         return t("returned");
       case "no_agent_available":
         return t("noAgent");
+      case "abandoned":
+        return t("abandoned");
       case "closed":
         return t("ended");
       case "callback_sent":
@@ -743,14 +749,20 @@ a { color: #0b57d0; text-decoration: underline; }
     renderStatus();
   }
 
+  /**
+   * The conversation is over: forget it. Queued frames (feedback, page views …) belong to it
+   * and are dropped; the visitor's unsent messages are kept and start a new conversation.
+   */
   function onClosedEvent(ev) {
     addEntry({ kind: "closed", seq: ev.seq, by: ev.by }, false);
     state.handoff = null;
+    state.outbox = [];
     hideCallbackForm();
     disconnect();
     state.conv = { id: null, token: null, lastSeq: 0 };
-    state.entries = [];
+    state.entries = state.entries.filter((e) => e.pending);
     setConnection("idle");
+    if (state.pending.length) connectIfNeeded(true);
   }
 
   function acknowledge(entry, seq) {
@@ -783,7 +795,7 @@ a { color: #0b57d0; text-decoration: underline; }
     state.socket = socket;
     socket.onopen = () => socket.send(JSON.stringify(helloFrame()));
     socket.onmessage = (m) => onFrame(m.data);
-    socket.onclose = () => onSocketClosed(socket);
+    socket.onclose = (e) => onSocketClosed(socket, e.code);
   }
 
   function helloFrame() {
@@ -800,7 +812,8 @@ a { color: #0b57d0; text-decoration: underline; }
     return hello;
   }
 
-  function onSocketClosed(socket) {
+  /** Any drop (idle 1001, no hello 1008, restart 1012, network) is retried with backoff. */
+  function onSocketClosed(socket, code) {
     if (state.socket !== socket) return;
     state.socket = null;
     state.ready = false;
@@ -808,6 +821,8 @@ a { color: #0b57d0; text-decoration: underline; }
       setConnection("idle");
       return;
     }
+    // A frame too big (1009) or not UTF-8 (1007) would be refused again at once: wait the longest.
+    if (code === 1009 || code === 1007) state.attempt = Math.max(state.attempt, 6);
     setConnection("reconnecting");
     scheduleReconnect();
   }
@@ -913,10 +928,17 @@ a { color: #0b57d0; text-decoration: underline; }
 
   function onError(frame) {
     const code = frame.code;
-    if ((code === "not_found" || code === "unauthorized") && !state.ready && state.conv.id) {
+    if (["not_found", "unauthorized", "closed"].includes(code) && !state.ready && state.conv.id) {
+      // The conversation cannot be resumed (gone, not ours, or closed too long ago): start afresh.
       startFresh();
       save();
       reconnectNow();
+    } else if (code === "closed") {
+      // Closed while our frames were on their way: end it here too, instead of re-sending them.
+      if (state.conv.id) onClosedEvent({});
+      save();
+    } else if (code === "limit_reached") {
+      addLocalNotice(t("limitReached"));
     } else if (code === "too_long") {
       state.pending = state.pending.filter((p) => !(p.text && p.text.length > MAX_LEN));
       addLocalNotice(t("tooLong"));

@@ -4,6 +4,7 @@
  * widget's and the console's test hooks, and polling assertions.
  */
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -16,6 +17,8 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 export const BASE = required("RELAIS_URL").replace(/\/+$/, "");
 export const AGENT = { email: required("RELAIS_AGENT_EMAIL"), password: required("RELAIS_AGENT_PASSWORD") };
+/** The server's identity_secret, to sign user ids as a host site's backend does. */
+export const IDENTITY_SECRET = required("RELAIS_IDENTITY_SECRET");
 
 const WAIT_MS = 20000;
 
@@ -149,6 +152,16 @@ export function exactly(text) {
 /* ---------- the console ---------- */
 
 export const chook = (name) => `[data-relais-console="${name}"]`;
+
+/** The signature of `userId` for `hello.identity`: hex HMAC-SHA256(identity_secret, user id). */
+export function signIdentity(userId) {
+  return createHmac("sha256", IDENTITY_SECRET).update(userId).digest("hex");
+}
+
+/** The console's session token (what /v1/auth/login returned), from its session storage. */
+export function consoleToken(page) {
+  return page.evaluate(() => JSON.parse(sessionStorage.getItem("relais-console")).token);
+}
 
 /** Signs the agent in to /console and waits until its socket is online. */
 export async function loginConsole(browser) {

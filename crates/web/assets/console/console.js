@@ -5,8 +5,11 @@
  * Signs in with POST /v1/auth/login, then speaks the agent WebSocket protocol
  * (/v1/agent/ws, see PROTOCOL.md): live queue, claim, reply, typing, internal notes,
  * hand back, close with a resolution, available or away. Beside the conversation it shows the context the
- * server sends (visitor attributes, pages, intents, articles, escalation), searches the
- * knowledge base (GET /v1/knowledge/search) and lists callback requests (GET /v1/callbacks).
+ * server sends (the verified user id apart from what the visitor claims, pages, intents,
+ * articles, escalation), searches the knowledge base (GET /v1/knowledge/search) and lists
+ * callback requests (GET /v1/callbacks). The queue frame carries the first 50 entries and
+ * the true total; the rest is read page by page (GET /v1/conversations?state=queued).
+ * Sign out revokes the session (POST /v1/auth/logout).
  * Everything a visitor typed is rendered as text, never as HTML.
  */
 (() => {
@@ -17,6 +20,14 @@
   const TYPING_SEND_MS = 3000;
   const TYPING_SHOW_MS = 5000;
   const CALLBACK_REFRESH_MS = 30000;
+  const QUEUE_PAGE = 50;
+  const QUEUE_REFRESH_MS = 1000;
+  const CALLBACK_PAGE = 200;
+  /** The most items the server returns in one page of a list. */
+  const MAX_PAGE_LIMIT = 500;
+  const LOGOUT_TIMEOUT_MS = 3000;
+  /** Longest wait between reconnections (also the wait after a close that would recur at once). */
+  const MAX_RETRY_MS = 30000;
   const TITLE = "Relais console";
 
   const state = {
@@ -29,6 +40,14 @@
     outbox: [],
     queue: [],
     queueIds: null,
+    queueTotal: null,
+    queueFrameTotal: null,
+    queueMore: [],
+    queueWanted: 0,
+    queueTimer: null,
+    queueLoads: 0,
+    callbacks: [],
+    callbacksWanted: CALLBACK_PAGE,
     conversations: new Map(),
     selected: null,
     claiming: null,
@@ -116,7 +135,7 @@
       });
       const body = await res.json().catch(() => ({}));
       if (!res.ok || !body.token) {
-        err.textContent = res.status === 401 ? "Wrong email or password." : (body.error && body.error.message) || "Sign-in failed (" + res.status + ").";
+        err.textContent = loginRefusal(res, body);
         return;
       }
       form.elements.password.value = "";
@@ -124,6 +143,16 @@
     } catch {
       err.textContent = "The server cannot be reached.";
     }
+  }
+
+  function loginRefusal(res, body) {
+    if (res.status === 401) return "Wrong email or password.";
+    if (res.status === 429) {
+      // Too many attempts from here or for this account: say how long the server asks to wait.
+      const wait = parseInt(res.headers.get("Retry-After") || "", 10);
+      return "Too many attempts; try again in " + (wait > 0 ? wait : 60) + " s.";
+    }
+    return (body.error && body.error.message) || "Sign-in failed (" + res.status + ").";
   }
 
   function startSession(token, agent) {
@@ -137,14 +166,28 @@
     loadCallbacks();
   }
 
-  function logout() {
-    sessionStorage.removeItem(SESSION_KEY);
+  /**
+   * Revokes the session on the server (a token kept by anyone stays useless), then shows the
+   * login screen. An unreachable server does not keep the agent signed in here.
+   */
+  async function logout() {
     const socket = state.socket;
     state.socket = null;
     if (socket) {
       socket.onclose = null;
+      socket.onmessage = null;
       socket.close();
     }
+    try {
+      await fetch("/v1/auth/logout", {
+        method: "POST",
+        headers: { Authorization: "Bearer " + state.token },
+        signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS),
+      });
+    } catch {
+      /* the server cannot be reached: the session ends here anyway */
+    }
+    sessionStorage.removeItem(SESSION_KEY);
     location.reload();
   }
 
@@ -162,15 +205,18 @@
     state.socket = socket;
     socket.onopen = () => socket.send(JSON.stringify({ type: "hello", token: state.token, available: $("available").checked }));
     socket.onmessage = (m) => onFrame(m.data);
-    socket.onclose = () => onClosed(socket);
+    socket.onclose = (e) => onClosed(socket, e.code);
   }
 
-  function onClosed(socket) {
+  /** Any drop (idle 1001, no hello 1008, restart 1012, network) is retried with backoff. */
+  function onClosed(socket, code) {
     if (state.socket !== socket) return;
     state.socket = null;
     state.ready = false;
     setConnection("reconnecting");
-    const delay = Math.min(30000, 500 * 2 ** state.attempt) * (0.75 + Math.random() / 2);
+    // A frame too big (1009) or not UTF-8 (1007) would be refused again at once: wait the longest.
+    const base = code === 1009 || code === 1007 ? MAX_RETRY_MS : Math.min(MAX_RETRY_MS, 500 * 2 ** state.attempt);
+    const delay = base * (0.75 + Math.random() / 2);
     state.attempt += 1;
     state.retryTimer = setTimeout(connect, delay);
   }
@@ -255,6 +301,7 @@
     const known = {
       already_claimed: "Another agent has already taken this conversation.",
       not_found: "That conversation no longer exists.",
+      closed: "That conversation is closed.",
       too_long: "That message is too long (2,000 characters at most).",
       rate_limited: "Too many messages at once; please wait a moment.",
     };
@@ -263,22 +310,85 @@
 
   /* ---------- queue ---------- */
 
+  /**
+   * The frame lists the oldest entries only (QUEUE_PAGE of them) and the true `total`; those
+   * beyond, read over HTTP after "Show more", are read again when the queue changes.
+   */
   function onQueue(frame) {
     state.queue = Array.isArray(frame.conversations) ? frame.conversations : [];
+    const total = typeof frame.total === "number" ? frame.total : state.queue.length;
     const ids = new Set(state.queue.map((c) => c.conversation_id));
-    const arrived = state.queueIds !== null && [...ids].some((id) => !state.queueIds.has(id));
+    // Newcomers join the end of the queue, often beyond the first page: a growing total counts too.
+    const arrived = state.queueIds !== null && (total > state.queueFrameTotal || [...ids].some((id) => !state.queueIds.has(id)));
     state.queueIds = ids;
+    state.queueFrameTotal = total;
+    state.queueTotal = total;
+    state.queueMore = state.queueMore.filter((c) => !ids.has(c.conversation_id));
     renderQueue();
+    if (state.queueWanted) scheduleQueueMore();
     if (arrived) alertNewConversation();
   }
 
+  function shownQueue() {
+    return [...state.queue, ...state.queueMore];
+  }
+
   function renderQueue() {
-    const list = $("queue");
-    list.replaceChildren(...state.queue.map(queueItem));
-    $("queue-count").textContent = String(state.queue.length);
-    $("queue-count").classList.toggle("waiting", state.queue.length > 0);
-    $("queue-empty").hidden = state.queue.length > 0;
-    document.title = state.queue.length ? "(" + state.queue.length + ") " + TITLE : TITLE;
+    const shown = shownQueue();
+    const total = Math.max(state.queueTotal || 0, shown.length);
+    $("queue").replaceChildren(...shown.map(queueItem));
+    $("queue-count").textContent = String(total);
+    $("queue-count").classList.toggle("waiting", total > 0);
+    $("queue-empty").hidden = total > 0;
+    $("queue-shown").hidden = shown.length >= total;
+    $("queue-shown").textContent = "Showing " + shown.length + " of " + total;
+    $("queue-more").hidden = shown.length >= total;
+    document.title = total ? "(" + total + ") " + TITLE : TITLE;
+  }
+
+  function showMoreQueue() {
+    state.queueWanted = state.queueMore.length + QUEUE_PAGE;
+    loadQueueMore();
+  }
+
+  /** Queue frames come up to a few times a second: read the extra pages at most once a second. */
+  function scheduleQueueMore() {
+    if (state.queueTimer) return;
+    state.queueTimer = setTimeout(() => {
+      state.queueTimer = null;
+      loadQueueMore();
+    }, QUEUE_REFRESH_MS);
+  }
+
+  /** Reads the queue after the frame's entries, as many as the agent asked to see. */
+  async function loadQueueMore() {
+    const run = ++state.queueLoads;
+    const offset = state.queue.length;
+    if (!state.queueWanted || offset < QUEUE_PAGE) {
+      state.queueMore = [];
+      renderQueue();
+      return;
+    }
+    const read = await readRange("/v1/conversations", { state: "queued" }, offset, state.queueWanted);
+    // A later read (or queue frame) may have overtaken this one: the newest read wins.
+    if (!read || run !== state.queueLoads) return;
+    const ids = new Set(state.queue.map((c) => c.conversation_id));
+    state.queueMore = read.items.map(fromListed).filter((c) => !ids.has(c.conversation_id) && !state.conversations.has(c.conversation_id));
+    renderQueue();
+  }
+
+  /** A conversation of GET /v1/conversations in the shape of a queue frame's entry (no preview). */
+  function fromListed(c) {
+    return { conversation_id: c.id, waiting_since: c.queued_at, reason: c.escalation_reason, lang: c.language, preview: null };
+  }
+
+  /** Takes a conversation out of the lists at once (claimed, or it left the queue). */
+  function leaveQueue(id) {
+    const before = state.queue.length + state.queueMore.length;
+    state.queue = state.queue.filter((c) => c.conversation_id !== id);
+    state.queueMore = state.queueMore.filter((c) => c.conversation_id !== id);
+    if (state.queue.length + state.queueMore.length < before) state.queueTotal = Math.max(0, state.queueTotal - 1);
+    renderQueue();
   }
 
   function queueItem(c) {
@@ -290,7 +400,9 @@
     return h(
       "li",
       { class: "item", "data-relais-console": "queue-item", "data-conversation-id": c.conversation_id },
-      h("div", { class: "preview", "data-relais-console": "preview" }, String(c.preview || "")),
+      c.preview
+        ? h("div", { class: "preview", "data-relais-console": "preview" }, String(c.preview))
+        : h("div", { class: "preview muted", "data-relais-console": "preview" }, "Conversation " + String(c.conversation_id)),
       h(
         "div",
         { class: "row" },
@@ -340,6 +452,7 @@
   }
 
   function onConversation(frame) {
+    leaveQueue(frame.conversation_id);
     const conv = conversation(frame.conversation_id);
     conv.context = frame.context || {};
     conv.ended = false;
@@ -362,7 +475,8 @@
     if (typeof ev.seq === "number") conv.seqs.add(ev.seq);
     if (adoptOwn(conv, ev)) return;
     insertEvent(conv, ev);
-    if (ev.kind === "closed" || (ev.kind === "handoff" && ["returned_to_bot", "agent_left"].includes(ev.state))) conv.ended = true;
+    if (ev.kind === "closed" || (ev.kind === "handoff" && ["returned_to_bot", "agent_left", "abandoned"].includes(ev.state))) conv.ended = true;
+    if (ev.kind === "handoff" && ev.state === "abandoned") leaveQueue(id);
     if (ev.kind === "handoff" && ev.state === "agent_joined") conv.ended = false;
     if (live && ev.kind === "message" && ev.from === "visitor") {
       hideVisitorTyping();
@@ -529,6 +643,7 @@
       agent_left: (ev.agent_name || "The agent") + " left",
       returned_to_bot: "Handed back to the bot",
       no_agent_available: "No agent was available" + (ev.reason ? " (" + ev.reason + ")" : ""),
+      abandoned: "Left the queue (visitor gone)",
     };
     return texts[ev.state] || "Handoff: " + ev.state;
   }
@@ -598,7 +713,8 @@
     const ctx = conv.context || {};
     box.replaceChildren(
       title,
-      section("Visitor", "context-visitor", visitorList(ctx)),
+      verifiedEl(ctx.verified_user_id),
+      section("Visitor (as they say)", "context-visitor", visitorList(ctx)),
       section("Escalation", "context-escalation", escalationEl(ctx.escalation)),
       section("Pages viewed", "context-pages", listOf(ctx.pages, pageItem)),
       section("Intents", "context-intents", listOf(ctx.intents, intentItem)),
@@ -609,6 +725,17 @@
 
   function section(title, hook, body) {
     return h("div", { "data-relais-console": hook }, h("h3", {}, title), body);
+  }
+
+  /**
+   * The user id the host site signed for, apart from the visitor's own attributes: those are
+   * claims anyone can make (a `user_id` among them proves nothing).
+   */
+  function verifiedEl(id) {
+    if (typeof id !== "string" || !id) {
+      return h("p", { class: "unverified", "data-relais-console": "context-unverified" }, "No verified identity: the details below are as the visitor gives them.");
+    }
+    return h("p", { class: "verified", "data-relais-console": "context-verified" }, "Verified user: ", h("strong", {}, id));
   }
 
   function visitorList(ctx) {
@@ -703,7 +830,8 @@
 
   /* ---------- callback requests ---------- */
 
-  async function api(path) {
+  /** GET with the session's token: the response, or null once the failure is shown. */
+  async function get(path) {
     try {
       const res = await fetch(path, { headers: { Authorization: "Bearer " + state.token } });
       if (res.status === 401) {
@@ -714,20 +842,72 @@
         showError("The server answered " + res.status + " for " + path.split("?")[0]);
         return null;
       }
-      return await res.json();
+      return res;
     } catch {
       showError("The server cannot be reached.");
       return null;
     }
   }
 
+  async function api(path) {
+    const res = await get(path);
+    return res && res.json().catch(() => null);
+  }
+
+  /** One page of a paged list: its items and the whole list's length (X-Total-Count). */
+  async function apiPage(path) {
+    const res = await get(path);
+    const items = res && (await res.json().catch(() => null));
+    if (!Array.isArray(items)) return null;
+    const total = parseInt(res.headers.get("X-Total-Count") || "", 10);
+    return { items, total: Number.isNaN(total) ? items.length : total };
+  }
+
+  /** `count` items of a paged list from `offset` on, in pages the server accepts, and its length. */
+  async function readRange(path, params, offset, count) {
+    const items = [];
+    let total = 0;
+    while (items.length < count) {
+      const limit = Math.min(MAX_PAGE_LIMIT, count - items.length);
+      const query = new URLSearchParams({ ...params, offset: String(offset + items.length), limit: String(limit) });
+      const page = await apiPage(path + "?" + query);
+      if (!page) return null;
+      items.push(...page.items);
+      total = page.total;
+      if (page.items.length < limit) break;
+    }
+    return { items, total };
+  }
+
+  /**
+   * The server lists callback requests oldest first; agents want the newest, shown first, so
+   * when there is more than a page the end of the list is read ("Show more" reads further back).
+   */
   async function loadCallbacks() {
     if (!state.token) return;
-    const list = await api("/v1/callbacks");
-    if (!Array.isArray(list)) return;
-    const items = [...list].sort((a, b) => (toDate(b.created_at) || 0) - (toDate(a.created_at) || 0)).map(callbackItem);
-    $("callbacks").replaceChildren(...items);
-    $("callbacks-empty").hidden = items.length > 0;
+    let read = await readRange("/v1/callbacks", {}, 0, CALLBACK_PAGE);
+    if (read && read.total > read.items.length) {
+      const want = Math.min(read.total, state.callbacksWanted);
+      read = await readRange("/v1/callbacks", {}, read.total - want, want);
+    }
+    if (!read) return;
+    state.callbacks = [...read.items].sort((a, b) => (toDate(b.created_at) || 0) - (toDate(a.created_at) || 0));
+    renderCallbacks(Math.max(read.total, state.callbacks.length));
+  }
+
+  function renderCallbacks(total) {
+    const shown = state.callbacks.length;
+    $("callbacks").replaceChildren(...state.callbacks.map(callbackItem));
+    $("callbacks-count").textContent = String(total);
+    $("callbacks-empty").hidden = total > 0;
+    $("callbacks-shown").hidden = shown >= total;
+    $("callbacks-shown").textContent = "Showing the newest " + shown + " of " + total;
+    $("callbacks-more").hidden = shown >= total;
+  }
+
+  function showMoreCallbacks() {
+    state.callbacksWanted = state.callbacks.length + CALLBACK_PAGE;
+    loadCallbacks();
   }
 
   function callbackItem(c) {
@@ -761,6 +941,8 @@
     $("dismiss").addEventListener("click", dismiss);
     $("kb-form").addEventListener("submit", searchKnowledge);
     $("callbacks-refresh").addEventListener("click", loadCallbacks);
+    $("callbacks-more").addEventListener("click", showMoreCallbacks);
+    $("queue-more").addEventListener("click", showMoreQueue);
     $("available").addEventListener("change", setAvailable);
     $("available").checked = localStorage.getItem(AVAILABLE_KEY) !== "false";
     document.addEventListener("pointerdown", unlockAudio, { once: true });
