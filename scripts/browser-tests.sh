@@ -56,7 +56,7 @@ if node -e 'require("net").connect(8099, "127.0.0.1").on("connect", () => proces
   echo "127.0.0.1:8099 is busy: the demo intents call their actions there; stop what listens on it (make run?)" >&2
   exit 1
 fi
-target/release/relais-example-actions --bind 127.0.0.1:8099 >"$logs/actions.log" 2>&1 &
+target/release/relais-example-actions --bind 127.0.0.1:8099 --today 2026-11-15 >"$logs/actions.log" 2>&1 &
 pids+=($!)
 wait_for "the example action server" "${pids[-1]}" "$logs/actions.log" 'grep -qs "listening on" "$logs/actions.log"'
 

@@ -47,6 +47,19 @@ impl Date {
         Self { year, month, day }
     }
 
+    /// A date written `YYYY-MM-DD`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.split('-');
+        let year = parts.next()?.parse().ok()?;
+        let month = parts.next()?.parse().ok()?;
+        let day = parts.next()?.parse().ok()?;
+        let date = Self { year, month, day };
+        let valid = parts.next().is_none()
+            && (1..=12).contains(&month)
+            && (1..=date.end_of_month().day).contains(&day);
+        valid.then_some(date)
+    }
+
     fn end_of_month(self) -> Self {
         let leap = self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
         let day = match self.month {
@@ -224,6 +237,16 @@ mod tests {
         let reply = handle("/actions/reset_password", &json!({"slots": {}}), TODAY);
         assert_eq!(reply, Reply::error(400, "slots.email is missing"));
         assert_eq!(handle("/actions/refund", &json!({}), TODAY).status, 404);
+    }
+
+    #[test]
+    fn dates_are_read_as_year_month_day() {
+        let date = |year, month, day| Date { year, month, day };
+        assert_eq!(Date::parse("2026-11-15"), Some(date(2026, 11, 15)));
+        assert_eq!(Date::parse("2024-02-29"), Some(date(2024, 2, 29)));
+        for bad in ["2026-02-29", "2026-13-01", "2026-11", "2026-11-15-1", "today", ""] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -30,6 +30,10 @@ struct Args {
     /// Address to listen on; port 0 picks a free one.
     #[arg(long, default_value = "127.0.0.1:8099")]
     bind: String,
+    /// Answer as if today were this date (YYYY-MM-DD) instead of reading the clock, so
+    /// conversation tests get the same answers on any day.
+    #[arg(long, value_parser = parse_date)]
+    today: Option<Date>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -39,14 +43,14 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     for request in server.incoming_requests() {
         let method = request.method().clone();
         let path = request.url().to_owned();
-        let reply = serve(request);
+        let reply = serve(request, args.today.unwrap_or_else(today));
         eprintln!("{method} {path} -> {}", reply.unwrap_or(0));
     }
     Ok(())
 }
 
 /// Answers one request; returns the status sent, or `None` if the client went away.
-fn serve(mut request: Request) -> Option<u16> {
+fn serve(mut request: Request, today: Date) -> Option<u16> {
     let reply = if *request.method() != Method::Post {
         Reply::error(405, "actions take a POST with a JSON body")
     } else {
@@ -58,7 +62,7 @@ fn serve(mut request: Request) -> Option<u16> {
             .ok()
             .and_then(|_| serde_json::from_str::<Value>(&body).ok())
         {
-            Some(payload) => brightwood::handle(request.url(), &payload, today()),
+            Some(payload) => brightwood::handle(request.url(), &payload, today),
             None => Reply::error(400, "the body must be JSON"),
         }
     };
@@ -70,6 +74,11 @@ fn serve(mut request: Request) -> Option<u16> {
     request.respond(response).ok().map(|()| status)
 }
 
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("{text:?} is not a date of the form 2026-11-15"))
+}
+
+/// Today's date from the system clock (UTC).
 fn today() -> Date {
     let seconds = SystemTime::now()
         .duration_since(UNIX_EPOCH)
