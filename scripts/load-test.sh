@@ -10,7 +10,10 @@ ulimit -n "$(ulimit -Hn)"
 idle_sockets=${IDLE_SOCKETS:-10000}
 data=$(mktemp -d)
 log=$(mktemp)
-export RELAIS__SERVER__LIMITS__SOCKETS_PER_IP=1000000 RELAIS__SERVER__LIMITS__FRAMES_BURST=1000 RELAIS_LOG=warn
+# One address plays every visitor: lift the per-address limits; /metrics needs its token.
+export RELAIS__SERVER__LIMITS__SOCKETS_PER_IP=1000000 RELAIS__SERVER__LIMITS__CONNECTIONS_PER_IP=1000000 \
+  RELAIS__SERVER__LIMITS__CONVERSATIONS_PER_IP_PER_MINUTE=1000000 RELAIS__SERVER__LIMITS__FRAMES_BURST=1000 \
+  RELAIS__SERVER__METRICS_TOKEN=load-test RELAIS_LOG=warn
 target/release/relais serve --bind 127.0.0.1:0 --data-dir "$data" >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data" "$log"' EXIT
@@ -35,4 +38,4 @@ sleep 2
 
 target/release/relais-loadgen --url "ws://$address/v1/ws" active \
   --conversations "${CONVERSATIONS:-1000}" --rate "${RATE:-150}" --seconds "${SECONDS_MEASURED:-30}"
-curl -s "http://$address/metrics" | grep -E '^relais_encoder_batch_size_(sum|count)' || true
+curl -s -H "Authorization: Bearer load-test" "http://$address/metrics" | grep -E '^relais_encoder_batch_size_(sum|count)' || true

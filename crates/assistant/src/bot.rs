@@ -92,11 +92,13 @@ impl Bot {
         conversation_id: &str,
         lang: Option<String>,
         visitor: BTreeMap<String, String>,
+        verified_user_id: Option<String>,
     ) -> EventKind {
         EventKind::Started {
             conversation_id: conversation_id.to_string(),
             lang,
             visitor,
+            verified_user_id,
         }
     }
 
@@ -116,7 +118,7 @@ impl Bot {
         let mut conversation = Conversation::default();
         let started = Event {
             at,
-            kind: Self::started(conversation_id, lang, visitor),
+            kind: Self::started(conversation_id, lang, visitor, None),
         };
         conversation.state.apply(&started);
         conversation.events.push(started);

@@ -71,6 +71,8 @@ pub enum HandoffState {
     AgentLeft,
     ReturnedToBot,
     NoAgentAvailable,
+    /// The visitor left the queue: no socket of theirs for `queue_abandon_after`.
+    Abandoned,
 }
 
 /// Which step of the fallback ladder a turn reached.
@@ -107,8 +109,13 @@ pub enum EventKind {
     Started {
         conversation_id: String,
         lang: Option<String>,
+        /// What the visitor (or the host page) says about them: claims, never trusted.
         #[serde(default)]
         visitor: BTreeMap<String, String>,
+        /// The user id the host site vouched for with a valid signature; set by the
+        /// server only, never taken from the visitor's attributes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verified_user_id: Option<String>,
     },
     /// The conversation's language was detected from the first message.
     LanguageSet {
@@ -211,9 +218,14 @@ pub enum EventKind {
         agent_id: i64,
         agent_name: String,
     },
-    /// The host site told who the visitor is (merged into the visitor attributes).
+    /// The host site told who the visitor is: claims merged into the visitor
+    /// attributes, and a signed user id when the signature was valid.
     VisitorIdentified {
         visitor: BTreeMap<String, String>,
+        /// Set by the server only, from a valid signature; `None` never clears an
+        /// identity verified earlier.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verified_user_id: Option<String>,
     },
     /// No agent was free: the visitor asked to be contacted.
     CallbackRequested {

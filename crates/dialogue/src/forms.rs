@@ -111,13 +111,15 @@ impl Engine {
         }
     }
 
-    /// Asks the caller to POST intent, slots, visitor attributes and language to the action.
+    /// Asks the caller to POST intent, slots, visitor attributes (claims), the verified
+    /// user id (or null) and language to the action.
     pub(crate) fn request_action(&self, out: &mut Out, intent: &Intent, action: &ActionSpec) {
         let payload = json!({
             "conversation_id": out.state.conversation_id,
             "intent": intent.name,
             "slots": out.state.slots,
             "visitor": out.state.visitor,
+            "verified_user_id": out.state.verified_user_id,
             "lang": self.lang(&out.state),
         });
         out.push(EventKind::ActionRequested {

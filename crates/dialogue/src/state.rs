@@ -40,8 +40,11 @@ pub struct ConversationState {
     pub conversation_id: String,
     pub started_at: Option<i64>,
     pub lang: Option<String>,
-    /// Visitor attributes from `hello` (name, plan …), used in placeholders.
+    /// Visitor attributes from `hello` (name, plan …), used in placeholders: what the
+    /// visitor claims, never a proof of identity.
     pub visitor: BTreeMap<String, String>,
+    /// The user id the host site signed for; only the server sets it.
+    pub verified_user_id: Option<String>,
     pub slots: BTreeMap<String, String>,
     pub form: Option<FormProgress>,
     pub pending_action: Option<PendingAction>,
@@ -80,10 +83,12 @@ impl ConversationState {
                 conversation_id,
                 lang,
                 visitor,
+                verified_user_id,
             } => {
                 self.conversation_id.clone_from(conversation_id);
                 self.lang.clone_from(lang);
                 self.visitor.clone_from(visitor);
+                self.verified_user_id.clone_from(verified_user_id);
                 self.started_at = Some(event.at);
                 self.last_resolution_at = event.at;
             }
@@ -144,7 +149,9 @@ impl ConversationState {
             EventKind::Handoff { state, .. } => match state {
                 HandoffState::Queued | HandoffState::AgentLeft => self.holder = Holder::Queued,
                 HandoffState::AgentJoined => self.holder = Holder::Agent,
-                HandoffState::ReturnedToBot | HandoffState::NoAgentAvailable => {
+                HandoffState::ReturnedToBot
+                | HandoffState::NoAgentAvailable
+                | HandoffState::Abandoned => {
                     self.holder = Holder::Bot;
                     self.fallback_streak = 0;
                     self.negative_feedback = 0;
@@ -157,9 +164,15 @@ impl ConversationState {
                 }
             }
             EventKind::Closed { .. } => self.closed = true,
-            EventKind::VisitorIdentified { visitor } => {
+            EventKind::VisitorIdentified {
+                visitor,
+                verified_user_id,
+            } => {
                 self.visitor
                     .extend(visitor.iter().map(|(k, v)| (k.clone(), v.clone())));
+                if verified_user_id.is_some() {
+                    self.verified_user_id.clone_from(verified_user_id);
+                }
             }
             EventKind::QuickReplyPressed { .. }
             | EventKind::AgentMessage { .. }
@@ -194,6 +207,7 @@ mod tests {
                     conversation_id: "c".into(),
                     lang: Some("fr".into()),
                     visitor: BTreeMap::new(),
+                    verified_user_id: None,
                 },
             ),
             ev(

@@ -37,6 +37,7 @@ impl Convo {
                 conversation_id: "c-1".into(),
                 lang: lang.map(str::to_owned),
                 visitor,
+                verified_user_id: None,
             },
         ));
         convo
@@ -417,6 +418,36 @@ fn complete_order_form(convo: &mut Convo) -> serde_json::Value {
         .expect("action requested")
 }
 
+/// Claims stay claims: only a server-set verified id reaches the action as verified, and
+/// an identification without one never replaces or clears it.
+#[test]
+fn actions_tell_the_verified_user_id_from_what_the_visitor_claims() {
+    let mut convo = Convo::new(Policy::default(), Some("en"));
+    let claims = BTreeMap::from([
+        ("user_id".to_string(), "ceo@brightwood.example".to_string()),
+        ("identity_verified".to_string(), "true".to_string()),
+    ]);
+    let identified = |visitor: BTreeMap<String, String>, verified: Option<&str>| EventKind::VisitorIdentified {
+        visitor,
+        verified_user_id: verified.map(str::to_owned),
+    };
+    let claimed = convo.input(identified(claims.clone(), None));
+    convo.turn(claimed);
+    let payload = complete_order_form(&mut convo);
+    assert_eq!(payload["verified_user_id"], json!(null));
+    assert_eq!(payload["visitor"]["user_id"], "ceo@brightwood.example");
+
+    let mut convo = Convo::new(Policy::default(), Some("en"));
+    let signed = convo.input(identified(BTreeMap::new(), Some("ada-17")));
+    convo.turn(signed);
+    let forged = convo.input(identified(claims, None));
+    convo.turn(forged);
+    assert_eq!(convo.state.verified_user_id.as_deref(), Some("ada-17"));
+    let payload = complete_order_form(&mut convo);
+    assert_eq!(payload["verified_user_id"], "ada-17");
+    assert_eq!(payload["visitor"]["user_id"], "ceo@brightwood.example");
+}
+
 #[test]
 fn form_validates_retries_and_action_success_replies_from_slots() {
     let mut convo = Convo::new(Policy::default(), Some("en"));
@@ -452,7 +483,8 @@ fn form_validates_retries_and_action_success_replies_from_slots() {
         payload,
         Some(
             json!({"conversation_id": "c-1", "intent": "order_status", "lang": "en",
-            "slots": {"email": "ada@example.com", "order_number": "BW-482913"}, "visitor": {"name": "Ada"}})
+            "slots": {"email": "ada@example.com", "order_number": "BW-482913"}, "visitor": {"name": "Ada"},
+            "verified_user_id": null})
         )
     );
     let result = convo.input(EventKind::ActionResult {

@@ -1,8 +1,10 @@
-//! `relais agent add`: creates a console account (the password read from stdin, never
-//! from the command line, where other users could see it).
+//! `relais agent add|list|disable`: console accounts. The password is read from stdin,
+//! never from the command line, where other users could see it. Disabling an agent
+//! ends their sessions in the database; a running server closes their sockets within
+//! seconds.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::Context;
@@ -29,17 +31,70 @@ pub enum AgentCommand {
         #[arg(long, default_value = "data")]
         data_dir: PathBuf,
     },
+    /// List the agents, disabled ones included.
+    List {
+        /// Where conversations and agents are kept.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+    },
+    /// Disable an agent: their sessions end and they can no longer log in.
+    Disable {
+        #[arg(long)]
+        email: String,
+        /// Where conversations and agents are kept.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+    },
 }
 
 pub fn run(command: AgentCommand) -> anyhow::Result<()> {
-    let AgentCommand::Add {
-        email,
-        name,
-        role,
-        password_stdin: _,
-        data_dir,
-    } = command;
-    let role = Role::from_str(&role)?;
+    match command {
+        AgentCommand::Add {
+            email,
+            name,
+            role,
+            password_stdin: _,
+            data_dir,
+        } => add(email, name, &role, &data_dir),
+        AgentCommand::List { data_dir } => {
+            let agents = with_store(&data_dir, |store| async move { Ok(store.agents().await?) })?;
+            for agent in agents {
+                let status = match agent.disabled_at {
+                    Some(at) => format!("disabled {}", relais_server::rfc3339(at)),
+                    None => "active".to_string(),
+                };
+                println!("{}\t{}\t{}\t{status}", agent.email, agent.name, agent.role);
+            }
+            Ok(())
+        }
+        AgentCommand::Disable { email, data_dir } => {
+            let agent = with_store(&data_dir, |store| async move {
+                Ok(store.disable_agent(&email, relais_server::now_ms()).await?)
+            })?;
+            println!("disabled {} <{}>: their sessions are ended", agent.name, agent.email);
+            Ok(())
+        }
+    }
+}
+
+/// Runs `work` on the store of `data_dir`, then closes it.
+fn with_store<T, F: Future<Output = anyhow::Result<T>>>(
+    data_dir: &Path,
+    work: impl FnOnce(relais_store::Store) -> F,
+) -> anyhow::Result<T> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let store = crate::serve::open_store(data_dir).await?;
+        let result = work(store.clone()).await;
+        store.close().await;
+        result
+    })
+}
+
+fn add(email: String, name: String, role: &str, data_dir: &Path) -> anyhow::Result<()> {
+    let role = Role::from_str(role)?;
     if !email.contains('@') || name.trim().is_empty() {
         anyhow::bail!("give an email address (--email) and a name (--name)");
     }
@@ -51,24 +106,14 @@ pub fn run(command: AgentCommand) -> anyhow::Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         anyhow::bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let agent = runtime.block_on(async {
-        let store = crate::serve::open_store(&data_dir).await?;
-        let agent = store
-            .add_agent(
-                NewAgent {
-                    email,
-                    name,
-                    role,
-                    password,
-                },
-                relais_server::now_ms(),
-            )
-            .await?;
-        store.close().await;
-        anyhow::Ok(agent)
+    let new = NewAgent {
+        email,
+        name,
+        role,
+        password,
+    };
+    let agent = with_store(data_dir, |store| async move {
+        Ok(store.add_agent(new, relais_server::now_ms()).await?)
     })?;
     println!(
         "added {} <{}> as {} (id {})",

@@ -99,6 +99,7 @@ impl Settings {
                     .list_separator(",")
                     .with_list_parse_key("server.allowed_origins")
                     .with_list_parse_key("server.business_hours")
+                    .with_list_parse_key("server.trusted_proxies")
                     .try_parsing(true),
             )
             .build()

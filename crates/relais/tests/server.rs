@@ -2,285 +2,22 @@
 //! (tokio-tungstenite), a real SQLite file. Each test starts its own server on a free
 //! port with its own data folder; the models and the knowledge index are the repository's.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
+
+mod support;
+
+use std::process::Command;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
+use support::*;
+use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async, connect_async_with_config};
-
-/// How long a test waits for a frame it expects.
-const FRAME_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long a test waits to be sure no frame comes.
-const QUIET: Duration = Duration::from_millis(700);
-const PASSWORD: &str = "correct horse battery";
-
-/// The first server start may build the models and the index: one at a time.
-static FIRST_START: Mutex<()> = Mutex::new(());
-
-fn root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
-/// A `relais serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    address: String,
-    data: PathBuf,
-    env: Vec<(String, String)>,
-}
-
-impl Server {
-    fn start(env: &[(&str, &str)]) -> (tempfile::TempDir, Server) {
-        let dir = tempfile::tempdir().unwrap();
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let server = Server::start_in(dir.path(), env, "127.0.0.1:0");
-        (dir, server)
-    }
-
-    fn start_in(data: &Path, env: Vec<(String, String)>, bind: &str) -> Server {
-        let _first = FIRST_START.lock().unwrap_or_else(|e| e.into_inner());
-        let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
-            .current_dir(root())
-            .env("RUST_BACKTRACE", "0")
-            .env("RELAIS_LOG", "warn")
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .args(["serve", "--bind", bind, "--data-dir"])
-            .arg(data)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("relais serve starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let address = loop {
-            let line = lines
-                .next()
-                .expect("relais serve printed its address before exiting")
-                .unwrap();
-            if let Some(rest) = line.strip_prefix("listening on http://") {
-                break rest.split_whitespace().next().unwrap().to_string();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Server {
-            child,
-            address,
-            data: data.to_path_buf(),
-            env,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
-    }
-
-    fn ws(&self, path: &str) -> String {
-        format!("ws://{}{path}", self.address)
-    }
-
-    /// Kills the process (SIGKILL: no chance to flush anything) and starts it again on
-    /// the same address and data folder.
-    fn kill_and_restart(mut self) -> Server {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-        let address = self.address.clone();
-        let env = std::mem::take(&mut self.env);
-        let data = self.data.clone();
-        drop(self);
-        Server::start_in(&data, env, &address)
-    }
-
-    fn add_agent(&self, email: &str, name: &str) {
-        add_agent(&self.data, email, name);
-    }
-
-    fn login(&self, email: &str) -> String {
-        let (status, body) = post_json(
-            &self.url("/v1/auth/login"),
-            json!({"email": email, "password": PASSWORD}),
-        );
-        assert_eq!(status, 200, "{body}");
-        body["token"].as_str().unwrap().to_string()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn add_agent(data: &Path, email: &str, name: &str) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
-        .current_dir(root())
-        .args(["agent", "add", "--email", email, "--name", name, "--password-stdin", "--data-dir"])
-        .arg(data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(child.wait().unwrap().success(), "relais agent add failed");
-}
-
-fn http() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-fn post_json(url: &str, body: Value) -> (u16, Value) {
-    let mut response = http().post(url).send_json(body).unwrap();
-    let status = response.status().as_u16();
-    (status, response.body_mut().read_json().unwrap_or(Value::Null))
-}
-
-fn get_json(url: &str, token: Option<&str>) -> (u16, Value) {
-    let mut request = http().get(url);
-    if let Some(token) = token {
-        request = request.header("Authorization", &format!("Bearer {token}"));
-    }
-    let mut response = request.call().unwrap();
-    let status = response.status().as_u16();
-    (status, response.body_mut().read_json().unwrap_or(Value::Null))
-}
-
-/// A WebSocket client (visitor or agent).
-struct Client {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-}
-
-impl Client {
-    async fn connect(url: &str) -> Client {
-        let (socket, _) = connect_async_with_config(url, None, true).await.expect("socket opens");
-        Client { socket }
-    }
-
-    async fn send(&mut self, frame: Value) {
-        self.socket
-            .send(Message::Text(frame.to_string().into()))
-            .await
-            .unwrap();
-    }
-
-    async fn send_raw(&mut self, text: String) {
-        self.socket.send(Message::Text(text.into())).await.unwrap();
-    }
-
-    /// The next JSON frame (pings skipped); panics on close or timeout.
-    async fn recv(&mut self) -> Value {
-        loop {
-            let message = tokio::time::timeout(FRAME_TIMEOUT, self.socket.next())
-                .await
-                .expect("a frame within the timeout")
-                .expect("the socket is open")
-                .expect("a valid frame");
-            match message {
-                Message::Text(text) => return serde_json::from_str(&text).unwrap(),
-                Message::Close(frame) => panic!("socket closed: {frame:?}"),
-                _ => continue,
-            }
-        }
-    }
-
-    /// Frames until one satisfies `done`; returns them all, that one last.
-    async fn recv_until(&mut self, done: impl Fn(&Value) -> bool) -> Vec<Value> {
-        let mut frames = Vec::new();
-        loop {
-            let frame = self.recv().await;
-            let stop = done(&frame);
-            frames.push(frame);
-            if stop {
-                return frames;
-            }
-        }
-    }
-
-    /// Frames that arrive within [`QUIET`].
-    async fn drain(&mut self) -> Vec<Value> {
-        let mut frames = Vec::new();
-        while let Ok(Some(Ok(message))) = tokio::time::timeout(QUIET, self.socket.next()).await {
-            if let Message::Text(text) = message {
-                frames.push(serde_json::from_str(&text).unwrap());
-            }
-        }
-        frames
-    }
-
-    /// Waits for the server to close the socket; returns the close code.
-    async fn closed(&mut self) -> Option<CloseCode> {
-        loop {
-            match tokio::time::timeout(FRAME_TIMEOUT, self.socket.next())
-                .await
-                .expect("the socket closes within the timeout")
-            {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
-                Some(Ok(_)) => continue,
-                None | Some(Err(_)) => return None,
-            }
-        }
-    }
-}
-
-/// A visitor who said hello; returns the socket and the `welcome` frame.
-async fn visitor(server: &Server, hello: Value) -> (Client, Value) {
-    let mut client = Client::connect(&server.ws("/v1/ws")).await;
-    client.send(hello).await;
-    let welcome = client.recv().await;
-    assert_eq!(welcome["type"], "welcome", "{welcome}");
-    (client, welcome)
-}
-
-/// An agent socket past `hello`; returns it with the first `queue` frame.
-async fn agent(server: &Server, token: &str) -> (Client, Value) {
-    let mut client = Client::connect(&server.ws("/v1/agent/ws")).await;
-    client.send(json!({"type": "hello", "token": token})).await;
-    let welcome = client.recv().await;
-    assert_eq!(welcome["type"], "welcome", "{welcome}");
-    let queue = client.recv().await;
-    assert_eq!(queue["type"], "queue", "{queue}");
-    (client, queue)
-}
-
-/// Sends a visitor message and returns the frames up to the `ack` and the bot's events
-/// that follow within the quiet time.
-async fn say(client: &mut Client, client_id: &str, text: &str) -> (u64, Vec<Value>) {
-    client
-        .send(json!({"type": "message", "client_id": client_id, "text": text}))
-        .await;
-    let mut frames = client
-        .recv_until(|f| f["type"] == "ack" || f["type"] == "error")
-        .await;
-    let ack = frames.pop().unwrap();
-    assert_eq!(ack["type"], "ack", "{ack}");
-    assert_eq!(ack["client_id"], client_id);
-    frames.extend(client.drain().await);
-    (ack["seq"].as_u64().unwrap(), frames)
-}
-
-fn bot_messages(frames: &[Value]) -> Vec<&Value> {
-    frames
-        .iter()
-        .filter(|f| f["kind"] == "message" && f["from"] == "bot")
-        .collect()
-}
-
-fn seqs(frames: &[Value]) -> Vec<u64> {
-    frames.iter().filter_map(|f| f["seq"].as_u64()).collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_conversation_with_a_sourced_answer() {
-    let (_dir, server) = Server::start(&[]);
+    let (_dir, server) = Server::start(&[("RELAIS__SERVER__METRICS_TOKEN", "scrape")]);
     let (mut client, welcome) = visitor(
         &server,
         json!({"type": "hello", "lang": "en", "page": {"url": "/products", "title": "Products"}}),
@@ -312,7 +49,11 @@ async fn a_full_conversation_with_a_sourced_answer() {
     assert_eq!(thanks["from"], "bot", "{thanks}");
 
     let (status, metrics) = {
-        let mut response = http().get(&server.url("/metrics")).call().unwrap();
+        let mut response = http()
+            .get(&server.url("/metrics"))
+            .header("Authorization", "Bearer scrape")
+            .call()
+            .unwrap();
         (response.status().as_u16(), response.body_mut().read_to_string().unwrap())
     };
     assert_eq!(status, 200);
@@ -553,6 +294,7 @@ async fn every_limit_and_error_code_answers_and_keeps_the_socket() {
     client.send(json!({"type": "message", "client_id": "ok", "text": "é".repeat(2000)})).await;
     let frames = client.recv_until(|f| f["type"] == "ack" || f["type"] == "error").await;
     assert_eq!(frames.last().unwrap()["type"], "ack", "2000 characters are allowed: {frames:?}");
+    client.drain().await; // the bot's answer follows the ack
     client.send(json!({"type": "page_view", "url": "x".repeat(5000)})).await;
     let frames = client.recv_until(|f| f["type"] == "error").await;
     assert_eq!(code(frames.last().unwrap().clone()), "too_long", "frame over 4096 bytes");
@@ -572,7 +314,7 @@ async fn every_limit_and_error_code_answers_and_keeps_the_socket() {
 
     // A frame over 4 times the limit closes the socket (the only limit that does).
     client.send_raw("x".repeat(20_000)).await;
-    client.closed().await;
+    assert_eq!(client.closed().await, Some(CloseCode::Size));
 
     // Sockets per IP: three open, the fourth is refused with 429.
     let mut open = Vec::new();
@@ -688,15 +430,16 @@ async fn with_no_agent_the_visitor_leaves_a_callback_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_business_hours_no_agent_is_available() {
-    let tomorrow = {
+    // Open only on the day after tomorrow (UTC): closed now, whenever the test runs.
+    let closed_today = {
         let days = ["thu", "fri", "sat", "sun", "mon", "tue", "wed"];
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        days[((now / 86_400 + 1) % 7) as usize]
+        days[((now / 86_400 + 2) % 7) as usize]
     };
-    let rule = format!("{tomorrow} 00:00-24:00");
+    let rule = format!("{closed_today} 00:00-24:00");
     let (_dir, server) = Server::start(&[("RELAIS__SERVER__BUSINESS_HOURS", rule.as_str())]);
     server.add_agent("ann@example.com", "Ann");
     let (_ann, _) = agent(&server, &server.login("ann@example.com")).await;

@@ -1,6 +1,9 @@
 //! The agent socket (`GET /v1/agent/ws`): `hello {token, available?}` first, then the
 //! queue, the conversations the agent holds, and their events live; claims, messages,
 //! typing, notes, hand back, close, and `status {available}` (available or away).
+//!
+//! The session behind the socket is checked every few seconds as well as on every
+//! frame: an agent who signs out elsewhere or is disabled loses the socket at once.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -8,42 +11,54 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
 use relais_dialogue::{EventKind, HandoffState};
-use relais_store::{Agent, ConversationState as Stage};
+use relais_store::{Agent, ConversationState as Stage, Page};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
 use crate::context::{conversation_frame, queue_frame};
 use crate::error::ClientError;
 use crate::hub::{AgentAct, AgentNotice, Hub, Presence, Update};
-use crate::limits::{RateLimiter, check_chars, check_frame};
+use crate::limits::{OpenPermit, RateLimiter, check_chars, check_frame};
 use crate::metrics::Metrics;
-use crate::visitor::{restart_close, send_all};
+use crate::socket::{Check, Liveness, close_for_read_error, restart_close, send_all};
 use crate::wire::{self, AgentFrame};
 
-/// How long a new agent socket may take to send `hello`.
-const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most conversations an agent can hold at once (listed on reconnect).
 const HELD_LIMIT: u32 = 1000;
+/// How often an open agent socket checks that its session still holds.
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(2);
 
 /// Serves one agent socket.
-pub async fn serve(hub: Arc<Hub>, mut socket: WebSocket) {
+pub async fn serve(hub: Arc<Hub>, mut socket: WebSocket, permit: OpenPermit) {
     let label = Metrics::label("endpoint", "agent");
     hub.metrics.connections.get_or_create(&label).inc();
     if let Some((agent, token, available)) = authenticate(&hub, &mut socket).await {
         run(&hub, socket, agent, token, available).await;
     }
     hub.metrics.connections.get_or_create(&label).dec();
+    drop(permit);
 }
 
 /// Waits for a valid `hello {token, available?}`; tells the client `unauthorized` and
 /// closes otherwise.
 async fn authenticate(hub: &Hub, socket: &mut WebSocket) -> Option<(Agent, String, bool)> {
     let refused = |message: &str| wire::error_frame(&ClientError::unauthorized(message));
-    let frame = match tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await {
+    let timeout = Duration::from_secs(hub.config.limits.hello_timeout_seconds);
+    let frame = match tokio::time::timeout(timeout, socket.recv()).await {
         Ok(Some(Ok(Message::Text(text)))) => wire::parse_agent(text.as_str()),
         Ok(Some(Ok(_))) => Err(ClientError::bad_frame("expected a hello text frame")),
-        Ok(None | Some(Err(_))) => return None,
-        Err(_) => Err(ClientError::unauthorized("no hello within 10 seconds")),
+        Ok(None) => return None,
+        Ok(Some(Err(error))) => {
+            let max_bytes = hub.config.limits.max_frame_bytes.saturating_mul(4);
+            if let Some(close) = close_for_read_error(error, max_bytes) {
+                let _ = socket.send(close).await;
+            }
+            return None;
+        }
+        Err(_) => Err(ClientError::unauthorized(format!(
+            "no hello within {} seconds",
+            timeout.as_secs()
+        ))),
     };
     let result = match frame {
         Ok(AgentFrame::Hello { token, available }) => {
@@ -92,27 +107,59 @@ async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String,
     if send_all(&mut socket, greeting).await.is_err() {
         return;
     }
+    let mut liveness = Liveness::new(limits);
+    let mut session_check = tokio::time::interval(SESSION_CHECK_EVERY);
     loop {
         let outgoing = tokio::select! {
             _ = crate::hub::stopping(&mut shutdown) => {
                 let _ = socket.send(restart_close()).await;
                 break;
             }
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => match session.on_frame(text.as_str()).await {
-                    Ok(frames) => frames,
-                    Err(error) if error.code == "unauthorized" => {
-                        let _ = send_all(&mut socket, vec![wire::error_frame(&error)]).await;
-                        let _ = socket.send(Message::Close(None)).await;
+            check = liveness.check() => match check {
+                Check::Ping => {
+                    if socket.send(Message::Ping(Default::default())).await.is_err() {
                         break;
                     }
-                    Err(error) => vec![session.error(&error)],
-                },
-                Some(Ok(Message::Binary(_))) => {
-                    vec![session.error(&ClientError::bad_frame("frames must be JSON text, not binary"))]
+                    continue;
                 }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                Some(Ok(_)) => Vec::new(),
+                Check::Idle(close) => {
+                    let _ = socket.send(close).await;
+                    break;
+                }
+            },
+            _ = session_check.tick() => match session.check_session().await {
+                Ok(()) => continue,
+                Err(error) if error.code == "unauthorized" => {
+                    let _ = send_all(&mut socket, vec![wire::error_frame(&error)]).await;
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
+                Err(error) => vec![session.error(&error)],
+            },
+            incoming = socket.recv() => {
+                liveness.heard();
+                match incoming {
+                    Some(Ok(Message::Text(text))) => match session.on_frame(text.as_str()).await {
+                        Ok(frames) => frames,
+                        Err(error) if error.code == "unauthorized" => {
+                            let _ = send_all(&mut socket, vec![wire::error_frame(&error)]).await;
+                            let _ = socket.send(Message::Close(None)).await;
+                            break;
+                        }
+                        Err(error) => vec![session.error(&error)],
+                    },
+                    Some(Ok(Message::Binary(_))) => {
+                        vec![session.error(&ClientError::bad_frame("frames must be JSON text, not binary"))]
+                    }
+                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Err(error)) => {
+                        if let Some(close) = close_for_read_error(error, limits.max_frame_bytes.saturating_mul(4)) {
+                            let _ = socket.send(close).await;
+                        }
+                        break;
+                    }
+                    Some(Ok(_)) => Vec::new(),
+                }
             },
             notice = feed.recv() => session.on_notice(notice).await,
         };
@@ -136,7 +183,11 @@ impl Session<'_> {
             "available": self.presence.available(),
         })];
         frames.push(queue_frame(self.hub).await?);
-        let held = self.hub.store.conversations(Some(Stage::Agent), HELD_LIMIT).await?;
+        let held = self
+            .hub
+            .store
+            .conversations(Some(Stage::Agent), Page::first(HELD_LIMIT))
+            .await?;
         for conversation in held
             .into_iter()
             .filter(|c| c.holder_agent_id == Some(agent.id))
@@ -147,18 +198,21 @@ impl Session<'_> {
         Ok(frames)
     }
 
+    /// Refuses with `unauthorized` once the session has expired, been signed out or
+    /// its agent disabled.
+    async fn check_session(&self) -> Result<(), ClientError> {
+        match self.hub.store.agent_for_token(&self.token, crate::now_ms()).await? {
+            Some(_) => Ok(()),
+            None => Err(ClientError::unauthorized(
+                "the session has ended (expired, signed out or disabled); log in again",
+            )),
+        }
+    }
+
     async fn on_frame(&mut self, text: &str) -> Result<Vec<Value>, ClientError> {
         check_frame(&mut self.limiter, text, &self.hub.config.limits)?;
         let frame = wire::parse_agent(text)?;
-        if self
-            .hub
-            .store
-            .agent_for_token(&self.token, crate::now_ms())
-            .await?
-            .is_none()
-        {
-            return Err(ClientError::unauthorized("the session has expired; log in again"));
-        }
+        self.check_session().await?;
         let hub = self.hub;
         let agent = self.agent.clone();
         match frame {

@@ -1,13 +1,14 @@
-//! What an agent sees on claiming a conversation: the `context` (visitor attributes,
-//! pages viewed, intents with confidence, articles shown, escalation reason, callback
-//! requests) and the queue list, both built from the event log.
+//! What an agent sees on claiming a conversation: the `context` (the verified user id
+//! apart from the visitor's own claims, pages viewed, intents with confidence, articles
+//! shown, escalation reason, callback requests) and the queue's first page with its
+//! true length, both built from the event log.
 
 use relais_dialogue::EventKind;
-use relais_store::{ConversationState as Stage, StoredEvent};
+use relais_store::{ConversationState as Stage, Page, StoredEvent};
 use serde_json::{Value, json};
 
 use crate::error::ClientError;
-use crate::hub::{Hub, QUEUE_LIMIT};
+use crate::hub::{Hub, QUEUE_PAGE};
 use crate::wire::{agent_event, reason_name, rfc3339};
 
 /// Longest queue preview, in characters.
@@ -16,6 +17,7 @@ const PREVIEW_CHARS: usize = 140;
 /// The `context` object of a `conversation` frame.
 pub fn context(events: &[StoredEvent]) -> Value {
     let mut visitor = serde_json::Map::new();
+    let mut verified_user_id = Value::Null;
     let mut lang = Value::Null;
     let mut started_at = Value::Null;
     let mut pages = Vec::new();
@@ -30,14 +32,22 @@ pub fn context(events: &[StoredEvent]) -> Value {
             EventKind::Started {
                 lang: started_lang,
                 visitor: attributes,
+                verified_user_id: verified,
                 ..
             } => {
                 started_at = at.into();
                 lang = json!(started_lang);
                 visitor.extend(attributes.iter().map(|(k, v)| (k.clone(), json!(v))));
+                verified_user_id = json!(verified);
             }
-            EventKind::VisitorIdentified { visitor: attributes } => {
+            EventKind::VisitorIdentified {
+                visitor: attributes,
+                verified_user_id: verified,
+            } => {
                 visitor.extend(attributes.iter().map(|(k, v)| (k.clone(), json!(v))));
+                if let Some(verified) = verified {
+                    verified_user_id = json!(verified);
+                }
             }
             EventKind::LanguageSet { lang: set } => lang = json!(set),
             EventKind::PageViewed { url, title } => {
@@ -75,7 +85,7 @@ pub fn context(events: &[StoredEvent]) -> Value {
         }
     }
     json!({
-        "visitor": visitor, "lang": lang, "started_at": started_at, "pages": pages,
+        "visitor": visitor, "verified_user_id": verified_user_id, "lang": lang, "started_at": started_at, "pages": pages,
         "intents": intents, "articles": articles, "escalation": escalation,
         "callback_requests": callbacks,
     })
@@ -94,9 +104,14 @@ pub async fn conversation_frame(hub: &Hub, id: &str) -> Result<Value, ClientErro
     }))
 }
 
-/// The `queue` frame: conversations waiting for an agent, oldest first.
+/// The `queue` frame: how many conversations wait for an agent (`total`), and the
+/// first [`QUEUE_PAGE`] of them, oldest first.
 pub async fn queue_frame(hub: &Hub) -> Result<Value, ClientError> {
-    let waiting = hub.store.conversations(Some(Stage::Queued), QUEUE_LIMIT).await?;
+    let total = hub.store.count_conversations(Some(Stage::Queued)).await?;
+    let waiting = hub
+        .store
+        .conversations(Some(Stage::Queued), Page::first(QUEUE_PAGE))
+        .await?;
     let mut conversations = Vec::with_capacity(waiting.len());
     for conversation in waiting {
         let preview = hub
@@ -112,5 +127,5 @@ pub async fn queue_frame(hub: &Hub) -> Result<Value, ClientError> {
             "preview": preview,
         }));
     }
-    Ok(json!({"type": "queue", "conversations": conversations}))
+    Ok(json!({"type": "queue", "total": total, "conversations": conversations}))
 }

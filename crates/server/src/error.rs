@@ -55,6 +55,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("trusted proxy {0:?} is not an address or a CIDR such as \"10.0.0.0/8\"")]
+    TrustedProxy(String),
     #[error("the signing key {path} is damaged (expected 64 hex digits); delete it to make a new one, which signs out every visitor")]
     BadSecret { path: PathBuf },
 }

@@ -1,51 +1,58 @@
-//! HTTP routes: the two sockets, login, the console's read endpoints, health, metrics,
-//! the widget and console files, and the site folder at `/`.
+//! HTTP routes: the two sockets, login and logout, the console's read endpoints (paged,
+//! with the true count in `X-Total-Count`), health, metrics (behind a token), the widget
+//! and console files, and the site folder at `/`. Every response carries the security
+//! headers; a request's client address is the peer's, or a trusted proxy's word for it.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State, WebSocketUpgrade};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use relais_knowledge::{Ranking, SearchOptions};
-use relais_store::{Agent, ConversationState as Stage};
+use relais_store::{Agent, ConversationState as Stage, Page};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use tower_http::services::ServeDir;
 
 use crate::error::ClientError;
 use crate::hub::Hub;
-use crate::limits::SocketsPerIp;
 
-/// Most conversations listed by `GET /v1/conversations`.
-const LIST_LIMIT: u32 = 200;
+/// Conversations or callback requests listed per page when the request does not say …
+const DEFAULT_PAGE: u32 = 200;
+/// … and at most.
+const MAX_PAGE: u32 = 500;
 /// Initial read buffer of a socket (grows for larger frames): visitors mostly send a few
 /// hundred bytes, and tungstenite's 128 KiB default costs 1.3 GB per 10,000 idle sockets.
 const SOCKET_READ_BUFFER: usize = 4096;
 /// Most hits of an agent's knowledge search.
 const MAX_SEARCH_HITS: usize = 10;
+/// Where pages of this server may load from and be framed: only itself. Inline styles
+/// are allowed (the widget styles its Shadow DOM), inline scripts are not.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 #[derive(Clone)]
 struct App {
     hub: Arc<Hub>,
-    sockets: Arc<SocketsPerIp>,
 }
 
 /// Every route of the server.
 pub fn router(hub: Arc<Hub>) -> Router {
     let site = hub.config.site_dir.clone();
-    let app = App {
-        hub,
-        sockets: Arc::new(SocketsPerIp::default()),
-    };
+    let app = App { hub };
     let router = Router::new()
         .route("/v1/ws", get(visitor_socket))
         .route("/v1/agent/ws", get(agent_socket))
         .route("/v1/auth/login", post(login))
+        .route("/v1/auth/logout", post(logout))
         .route("/v1/conversations", get(conversations))
         .route("/v1/conversations/{id}/events", get(events))
         .route("/v1/callbacks", get(callbacks))
@@ -61,7 +68,25 @@ pub fn router(hub: Arc<Hub>) -> Router {
         Some(dir) => router.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true)),
         None => router,
     };
-    router.with_state(app)
+    router
+        .with_state(app)
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// Headers every response carries: no framing, no content sniffing, no referrer sent
+/// to other sites, and the content security policy.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let set = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    for (name, value) in set {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 fn client_error(status: StatusCode, error: ClientError) -> Response {
@@ -69,52 +94,130 @@ fn client_error(status: StatusCode, error: ClientError) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// `429 rate_limited` with `Retry-After`.
+fn too_many(what: String, wait: Duration) -> Response {
+    let seconds = wait.as_secs().max(1);
+    let mut response = client_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        ClientError::new("rate_limited", format!("{what}; try again in {seconds} s")),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// The client's address: the peer's, or what a trusted proxy says it is.
+struct ClientAddress(IpAddr);
+
+impl FromRequestParts<App> for ClientAddress {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+        let ConnectInfo(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .copied()
+            .ok_or_else(|| client_error(StatusCode::INTERNAL_SERVER_ERROR, ClientError::internal("no peer address")))?;
+        Ok(Self(app.hub.proxies.client(peer, &parts.headers)))
+    }
+}
+
+/// The signed-in agent behind the request's `Authorization: Bearer` token.
+struct SignedIn {
+    agent: Agent,
+    token: String,
+}
+
+impl FromRequestParts<App> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+        let unauthorized = || {
+            client_error(
+                StatusCode::UNAUTHORIZED,
+                ClientError::unauthorized("send Authorization: Bearer <token from POST /v1/auth/login>"),
+            )
+        };
+        let token = bearer(&parts.headers).ok_or_else(unauthorized)?;
+        match app.hub.store.agent_for_token(token, crate::now_ms()).await {
+            Ok(Some(agent)) => Ok(Self {
+                agent,
+                token: token.to_owned(),
+            }),
+            Ok(None) => Err(unauthorized()),
+            Err(error) => Err(client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into())),
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+}
+
 async fn visitor_socket(
     State(app): State<App>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let config = &app.hub.config;
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-    if !config.origin_allowed(origin) {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if !config.origin_allowed(origin, host) {
         return client_error(
             StatusCode::FORBIDDEN,
             ClientError::new(
                 "forbidden_origin",
-                format!("origin {} is not in [server] allowed_origins", origin.unwrap_or("")),
+                format!("origin {} is not this server's own nor in [server] allowed_origins", origin.unwrap_or("")),
             ),
         );
     }
-    let Some(permit) = app.sockets.acquire(peer.ip(), config.limits.sockets_per_ip) else {
-        return client_error(
+    let permit = match socket_permit(&app, client) {
+        Ok(permit) => permit,
+        Err(response) => return response,
+    };
+    let hub = app.hub.clone();
+    socket_limits(upgrade, config.limits.max_frame_bytes)
+        .on_upgrade(move |socket| crate::visitor::serve(hub, socket, client, permit))
+}
+
+async fn agent_socket(State(app): State<App>, ClientAddress(client): ClientAddress, upgrade: WebSocketUpgrade) -> Response {
+    let permit = match socket_permit(&app, client) {
+        Ok(permit) => permit,
+        Err(response) => return response,
+    };
+    socket_limits(upgrade, app.hub.config.limits.max_frame_bytes)
+        .on_upgrade(move |socket| crate::agent::serve(app.hub, socket, permit))
+}
+
+/// A place among the sockets `client`'s address may hold, or `429 too_many_sockets`.
+fn socket_permit(app: &App, client: IpAddr) -> Result<crate::limits::OpenPermit, Response> {
+    let max = app.hub.config.limits.sockets_per_ip;
+    app.hub.limits.sockets.acquire(client, max).ok_or_else(|| {
+        app.hub
+            .limit_log
+            .bite("sockets_per_ip", || format!("{client} already has {max} sockets open"));
+        client_error(
             StatusCode::TOO_MANY_REQUESTS,
             ClientError::new(
                 "too_many_sockets",
-                format!(
-                    "{} already has {} sockets open, the limit per address",
-                    peer.ip(),
-                    config.limits.sockets_per_ip
-                ),
+                format!("{client} already has {max} sockets open, the limit per address"),
             ),
-        );
-    };
-    let hard_limit = config.limits.max_frame_bytes.saturating_mul(4);
-    let hub = app.hub.clone();
-    upgrade
-        .read_buffer_size(SOCKET_READ_BUFFER)
-        .max_message_size(hard_limit)
-        .max_frame_size(hard_limit)
-        .on_upgrade(move |socket| crate::visitor::serve(hub, socket, permit))
+        )
+    })
 }
 
-async fn agent_socket(State(app): State<App>, upgrade: WebSocketUpgrade) -> Response {
-    let hard_limit = app.hub.config.limits.max_frame_bytes.saturating_mul(4);
+/// Frames over 4 times `max_frame_bytes` end the socket (close 1009).
+fn socket_limits(upgrade: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocketUpgrade {
+    let hard_limit = max_frame_bytes.saturating_mul(4);
     upgrade
         .read_buffer_size(SOCKET_READ_BUFFER)
         .max_message_size(hard_limit)
         .max_frame_size(hard_limit)
-        .on_upgrade(move |socket| crate::agent::serve(app.hub, socket))
 }
 
 #[derive(Deserialize)]
@@ -123,15 +226,25 @@ struct Login {
     password: String,
 }
 
-async fn login(State(app): State<App>, body: Result<Json<Login>, axum::extract::rejection::JsonRejection>) -> Response {
+async fn login(
+    State(app): State<App>,
+    ClientAddress(client): ClientAddress,
+    body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
+) -> Response {
     let Ok(Json(login)) = body else {
         return client_error(
             StatusCode::BAD_REQUEST,
             ClientError::bad_frame("send JSON {\"email\": …, \"password\": …}"),
         );
     };
-    let store = &app.hub.store;
-    let agent = match store.verify_password(&login.email, &login.password).await {
+    let hub = &app.hub;
+    let address = crate::limits::address_key(client);
+    if let Err(wait) = hub.limits.login.admit(address, &login.email) {
+        hub.limit_log
+            .bite("logins", || format!("login for {:?} from {client}", login.email));
+        return too_many("too many login attempts for this account or from this address".into(), wait);
+    }
+    let agent = match hub.store.verify_password(&login.email, &login.password).await {
         Ok(Some(agent)) => agent,
         Ok(None) => {
             return client_error(
@@ -141,9 +254,10 @@ async fn login(State(app): State<App>, body: Result<Json<Login>, axum::extract::
         }
         Err(error) => return client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into()),
     };
-    let ttl = Duration::from_secs(app.hub.config.session_hours.saturating_mul(3600));
+    hub.limits.login.succeeded(address, &login.email);
+    let ttl = Duration::from_secs(hub.config.session_hours.saturating_mul(3600));
     let now = crate::now_ms();
-    match store.create_session(agent.id, ttl, now).await {
+    match hub.store.create_session(agent.id, ttl, now).await {
         Ok(token) => Json(json!({
             "token": token,
             "expires_at": crate::wire::rfc3339(now + ttl.as_millis() as i64),
@@ -154,26 +268,41 @@ async fn login(State(app): State<App>, body: Result<Json<Login>, axum::extract::
     }
 }
 
-/// The agent behind the request's `Authorization: Bearer` token.
-async fn signed_in(app: &App, headers: &HeaderMap) -> Result<Agent, Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
-    let unauthorized = || {
-        client_error(
-            StatusCode::UNAUTHORIZED,
-            ClientError::unauthorized("send Authorization: Bearer <token from POST /v1/auth/login>"),
-        )
-    };
-    let Some(token) = token else {
-        return Err(unauthorized());
-    };
-    match app.hub.store.agent_for_token(token, crate::now_ms()).await {
-        Ok(Some(agent)) => Ok(agent),
-        Ok(None) => Err(unauthorized()),
-        Err(error) => Err(client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into())),
+/// Ends the caller's session; its sockets close within seconds.
+async fn logout(State(app): State<App>, signed_in: SignedIn) -> Response {
+    match app.hub.store.revoke_session(&signed_in.token).await {
+        Ok(()) => {
+            tracing::info!("agent {} signed out", signed_in.agent.email);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(error) => client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into()),
     }
+}
+
+/// `?offset=&limit=` of a paged list.
+#[derive(Deserialize)]
+struct PageQuery {
+    #[serde(default)]
+    offset: u64,
+    limit: Option<u32>,
+}
+
+impl PageQuery {
+    fn page(&self) -> Page {
+        Page {
+            offset: self.offset,
+            limit: self.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
+        }
+    }
+}
+
+/// A page of a list as JSON, with the whole list's length in `X-Total-Count`.
+fn paged(items: Vec<Value>, total: u64) -> Response {
+    let mut response = Json(items).into_response();
+    response
+        .headers_mut()
+        .insert(HeaderName::from_static("x-total-count"), HeaderValue::from(total));
+    response
 }
 
 #[derive(Deserialize)]
@@ -181,10 +310,13 @@ struct ListQuery {
     state: Option<String>,
 }
 
-async fn conversations(State(app): State<App>, headers: HeaderMap, Query(query): Query<ListQuery>) -> Response {
-    if let Err(response) = signed_in(&app, &headers).await {
-        return response;
-    }
+/// A page of the conversations (the queue oldest first, others newest first).
+async fn conversations(
+    State(app): State<App>,
+    _: SignedIn,
+    Query(query): Query<ListQuery>,
+    Query(page): Query<PageQuery>,
+) -> Response {
     let state = match query.state.as_deref() {
         None => None,
         Some("open") => Some(Stage::Open),
@@ -198,8 +330,13 @@ async fn conversations(State(app): State<App>, headers: HeaderMap, Query(query):
             );
         }
     };
-    match app.hub.store.conversations(state, LIST_LIMIT).await {
-        Ok(list) => {
+    let store = &app.hub.store;
+    let listed = async {
+        let total = store.count_conversations(state).await?;
+        Ok::<_, relais_store::Error>((store.conversations(state, page.page()).await?, total))
+    };
+    match listed.await {
+        Ok((list, total)) => {
             let list: Vec<Value> = list
                 .into_iter()
                 .map(|c| {
@@ -211,16 +348,13 @@ async fn conversations(State(app): State<App>, headers: HeaderMap, Query(query):
                     })
                 })
                 .collect();
-            Json(list).into_response()
+            paged(list, total)
         }
         Err(error) => client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into()),
     }
 }
 
-async fn events(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(response) = signed_in(&app, &headers).await {
-        return response;
-    }
+async fn events(State(app): State<App>, _: SignedIn, Path(id): Path<String>) -> Response {
     match app.hub.store.events_after(&id, 0).await {
         Ok(events) if events.is_empty() => client_error(
             StatusCode::NOT_FOUND,
@@ -241,12 +375,15 @@ async fn events(State(app): State<App>, headers: HeaderMap, Path(id): Path<Strin
     }
 }
 
-async fn callbacks(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Err(response) = signed_in(&app, &headers).await {
-        return response;
-    }
-    match app.hub.store.callback_requests().await {
-        Ok(requests) => {
+/// A page of the callback requests, oldest first.
+async fn callbacks(State(app): State<App>, _: SignedIn, Query(page): Query<PageQuery>) -> Response {
+    let store = &app.hub.store;
+    let listed = async {
+        let total = store.count_callback_requests(None).await?;
+        Ok::<_, relais_store::Error>((store.callback_requests(page.page()).await?, total))
+    };
+    match listed.await {
+        Ok((requests, total)) => {
             let list: Vec<Value> = requests
                 .into_iter()
                 .map(|stored| {
@@ -258,7 +395,7 @@ async fn callbacks(State(app): State<App>, headers: HeaderMap) -> Response {
                     })
                 })
                 .collect();
-            Json(list).into_response()
+            paged(list, total)
         }
         Err(error) => client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into()),
     }
@@ -271,10 +408,7 @@ struct SearchQuery {
     k: Option<usize>,
 }
 
-async fn knowledge_search(State(app): State<App>, headers: HeaderMap, Query(query): Query<SearchQuery>) -> Response {
-    if let Err(response) = signed_in(&app, &headers).await {
-        return response;
-    }
+async fn knowledge_search(State(app): State<App>, _: SignedIn, Query(query): Query<SearchQuery>) -> Response {
     if query.q.chars().count() > app.hub.config.limits.max_message_chars {
         return client_error(
             StatusCode::BAD_REQUEST,
@@ -317,7 +451,22 @@ async fn widget_config(State(app): State<App>) -> Response {
     response
 }
 
-async fn metrics(State(app): State<App>) -> Response {
+/// The metrics, for a request with `Authorization: Bearer <[server] metrics_token>`.
+async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
+    let Some(expected) = app.hub.config.metrics_token.as_deref() else {
+        return client_error(
+            StatusCode::NOT_FOUND,
+            ClientError::not_found("metrics are off; set [server] metrics_token and send it as Authorization: Bearer <token>"),
+        );
+    };
+    // Compared as digests, so the time taken tells nothing about the token.
+    let matches = bearer(&headers).is_some_and(|given| Sha256::digest(given) == Sha256::digest(expected));
+    if !matches {
+        return client_error(
+            StatusCode::UNAUTHORIZED,
+            ClientError::unauthorized("send Authorization: Bearer <[server] metrics_token>"),
+        );
+    }
     let mut response = app.hub.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

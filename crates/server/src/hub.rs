@@ -5,20 +5,29 @@
 //! appends them to the store, and only then publishes them: to the conversation's
 //! sockets and to the agents' feed. A client that reconnects reads what it missed from
 //! the store, so nothing acknowledged is lost.
+//!
+//! Two background tasks run beside: one sends agents the queue's first page and true
+//! length, at most a few times a second however often it changes, and one takes out of
+//! the queue the visitors who have gone (`abandoned`).
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use relais_assistant::Bot;
 use relais_dialogue::{ConversationState, Event, EventKind, HandoffState, Holder};
-use relais_store::{Agent, ConversationState as Stage, Store, StoredEvent, VisitorAppend};
-use tokio::sync::{broadcast, watch};
+use relais_store::{Agent, ConversationState as Stage, Page, Store, StoredEvent, VisitorAppend};
+use tokio::sync::{Notify, broadcast, watch};
 
+use crate::address::TrustedProxies;
 use crate::batcher::EncoderBatcher;
 use crate::config::ServerConfig;
 use crate::error::ClientError;
 use crate::hours::BusinessHours;
+use crate::limits::{KeyedRate, LimitLog, OpenPerAddress};
+use crate::login::LoginGuard;
 use crate::metrics::Metrics;
 use crate::token::Signer;
 use crate::now_ms;
@@ -27,8 +36,12 @@ use crate::now_ms;
 const CONVERSATION_BUFFER: usize = 64;
 /// Notices buffered for agent sockets.
 const AGENT_BUFFER: usize = 1024;
-/// Most conversations listed in the queue.
-pub(crate) const QUEUE_LIMIT: u32 = 500;
+/// Conversations in a `queue` frame; agents page through the rest over HTTP.
+pub(crate) const QUEUE_PAGE: u32 = 50;
+/// Least time between two `queue` frames: changes in between are sent together.
+const QUEUE_FRAME_EVERY: Duration = Duration::from_millis(250);
+/// Most often the queue is checked for visitors who have gone.
+const ABANDON_SWEEP_EVERY: Duration = Duration::from_secs(30);
 
 /// Something that happened in a conversation, as its sockets learn it.
 #[derive(Debug, Clone)]
@@ -63,19 +76,41 @@ pub struct Hub {
     pub bot: Arc<Bot>,
     pub metrics: Arc<Metrics>,
     pub signer: Signer,
+    pub proxies: TrustedProxies,
+    /// Per-address and per-conversation limits, and their warnings.
+    pub limits: HubLimits,
+    pub limit_log: Arc<LimitLog>,
     encoder: EncoderBatcher,
     hours: BusinessHours,
     conversations: Mutex<HashMap<String, Arc<ConversationSlot>>>,
     agent_feed: broadcast::Sender<AgentNotice>,
     /// Agents with a socket open who said they are available.
     agents_available: AtomicUsize,
+    /// Set when the queue changed and agents have not been sent its new frame yet.
+    queue_changed: Notify,
+    /// When the last visitor socket of a conversation closed.
+    visitor_gone: Mutex<HashMap<String, Instant>>,
+    started: Instant,
     shutdown: watch::Sender<bool>,
+}
+
+/// What clients may open or do per address and per conversation.
+pub struct HubLimits {
+    /// Open WebSockets, visitor and agent, per address.
+    pub sockets: Arc<OpenPerAddress>,
+    pub conversation_starts: KeyedRate<IpAddr>,
+    pub handoffs_per_address: KeyedRate<IpAddr>,
+    pub handoffs_per_conversation: KeyedRate<String>,
+    pub login: LoginGuard,
 }
 
 /// What a new conversation starts with.
 pub struct Start {
     pub lang: Option<String>,
+    /// What the visitor claims about themself.
     pub visitor: BTreeMap<String, String>,
+    /// The user id of a valid identity signature.
+    pub verified_user_id: Option<String>,
     pub page: Option<(String, Option<String>)>,
 }
 
@@ -86,22 +121,120 @@ impl Hub {
         bot: Arc<Bot>,
         signer: Signer,
         hours: BusinessHours,
+        proxies: TrustedProxies,
     ) -> Self {
         let metrics = Arc::new(Metrics::new());
         let encoder = EncoderBatcher::start(bot.clone(), config.encoder_batch, metrics.clone());
+        let limits = &config.limits;
+        let limits = HubLimits {
+            sockets: Arc::new(OpenPerAddress::default()),
+            conversation_starts: KeyedRate::per_minute(limits.conversations_per_ip_per_minute),
+            handoffs_per_address: KeyedRate::per_minute(limits.handoffs_per_ip_per_minute),
+            handoffs_per_conversation: KeyedRate::per_minute(limits.handoffs_per_conversation_per_minute),
+            login: LoginGuard::new(limits),
+        };
         Self {
             config,
             store,
             bot,
             metrics,
             signer,
+            proxies,
+            limits,
+            limit_log: Arc::new(LimitLog::default()),
             encoder,
             hours,
             conversations: Mutex::new(HashMap::new()),
             agent_feed: broadcast::channel(AGENT_BUFFER).0,
             agents_available: AtomicUsize::new(0),
+            queue_changed: Notify::new(),
+            visitor_gone: Mutex::new(HashMap::new()),
+            started: Instant::now(),
             shutdown: watch::channel(false).0,
         }
+    }
+
+    /// Starts the queue publisher and the sweeper of abandoned queue places; abort the
+    /// handle to stop them.
+    pub fn start_background_tasks(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let hub = self.clone();
+        tokio::spawn(async move {
+            tokio::join!(hub.publish_queue(), hub.sweep_abandoned());
+        })
+    }
+
+    /// Sends agents the queue's frame after each change, at most every
+    /// [`QUEUE_FRAME_EVERY`]: a burst of changes costs each agent one frame.
+    async fn publish_queue(&self) {
+        loop {
+            self.queue_changed.notified().await;
+            if self.agent_feed.receiver_count() > 0 {
+                match crate::context::queue_frame(self).await {
+                    Ok(frame) => {
+                        let _ = self.agent_feed.send(AgentNotice::Queue(Arc::new(frame)));
+                    }
+                    Err(error) => tracing::warn!("the queue could not be listed: {}", error.message),
+                }
+            }
+            tokio::time::sleep(QUEUE_FRAME_EVERY).await;
+        }
+    }
+
+    /// Takes out of the queue every visitor who has had no socket open for
+    /// `queue_abandon_after_seconds` (counted from the server's start for those who
+    /// left before it).
+    async fn sweep_abandoned(&self) {
+        let after = Duration::from_secs(self.config.queue_abandon_after_seconds);
+        let mut every = tokio::time::interval(ABANDON_SWEEP_EVERY.min(after / 2).max(Duration::from_millis(100)));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(error) = self.abandon_gone_visitors(after).await {
+                tracing::warn!("the queue could not be swept: {}", error.message);
+            }
+        }
+    }
+
+    async fn abandon_gone_visitors(&self, after: Duration) -> Result<(), ClientError> {
+        let total = self.store.count_conversations(Some(Stage::Queued)).await?;
+        let queued = self
+            .store
+            .conversations(Some(Stage::Queued), Page::first(u32::try_from(total).unwrap_or(u32::MAX)))
+            .await?;
+        // Only queued conversations need to remember when their visitor went.
+        let ids: std::collections::HashSet<&str> = queued.iter().map(|c| c.id.as_str()).collect();
+        self.visitor_gone
+            .lock()
+            .expect("hub lock")
+            .retain(|id, _| ids.contains(id.as_str()));
+        for conversation in &queued {
+            if self.visitor_connected(&conversation.id) {
+                continue;
+            }
+            let gone_since = self
+                .visitor_gone
+                .lock()
+                .expect("hub lock")
+                .get(&conversation.id)
+                .copied()
+                .unwrap_or(self.started);
+            if gone_since.elapsed() < after {
+                continue;
+            }
+            let abandoned = EventKind::handoff(HandoffState::Abandoned, None);
+            self.bot_turn(&conversation.id, abandoned, Guard::StillQueued).await?;
+            self.visitor_gone.lock().expect("hub lock").remove(&conversation.id);
+        }
+        Ok(())
+    }
+
+    /// Whether a visitor socket listens to conversation `id` now.
+    fn visitor_connected(&self, id: &str) -> bool {
+        self.conversations
+            .lock()
+            .expect("hub lock")
+            .get(id)
+            .is_some_and(|slot| slot.updates.receiver_count() > 0)
     }
 
     /// Tells every socket to close (sent once, on SIGTERM or Ctrl-C).
@@ -152,13 +285,22 @@ impl Hub {
         self.slot(id).updates.subscribe()
     }
 
-    /// Forgets a conversation's in-memory state when no socket listens to it any more.
+    /// A visitor socket stopped listening to conversation `id`: notes when the last one
+    /// went (for the queue's sweeper), and forgets the conversation's in-memory state
+    /// when nothing uses it any more.
     pub fn release(&self, id: &str) {
         let mut conversations = self.conversations.lock().expect("hub lock");
-        if let Some(slot) = conversations.get(id)
-            && Arc::strong_count(slot) == 1
-            && slot.updates.receiver_count() == 0
-        {
+        let Some(slot) = conversations.get(id) else {
+            return;
+        };
+        if slot.updates.receiver_count() > 0 {
+            return;
+        }
+        self.visitor_gone
+            .lock()
+            .expect("hub lock")
+            .insert(id.to_owned(), Instant::now());
+        if Arc::strong_count(slot) == 1 {
             conversations.remove(id);
         }
     }
@@ -172,7 +314,7 @@ impl Hub {
         let mut state = ConversationState::default();
         let mut events = vec![Event {
             at,
-            kind: Bot::started(&id, start.lang, start.visitor),
+            kind: Bot::started(&id, start.lang, start.visitor, start.verified_user_id),
         }];
         if let Some((url, title)) = start.page {
             events.push(Event {
@@ -195,26 +337,34 @@ impl Hub {
             .messages
             .get_or_create(&Metrics::label("from", "bot"))
             .inc();
-        self.publish(&id, &slot, &stored).await;
+        self.publish(&id, &slot, &stored);
         Ok((id, stored))
     }
 
-    /// The conversation's stored events after `last_seq`, if the token is its own.
+    /// The conversation's stored events after `last_seq`, if the token is its own and,
+    /// for a closed conversation, its transcript is still readable.
     pub async fn resume(
         &self,
         id: &str,
         token: &str,
         last_seq: u64,
     ) -> Result<Vec<StoredEvent>, ClientError> {
-        if self.store.conversation(id).await?.is_none() {
+        let Some(conversation) = self.store.conversation(id).await? else {
             return Err(ClientError::not_found(format!(
                 "no conversation {id}; start a new one with a hello without conversation_id"
             )));
-        }
+        };
         if !self.signer.verify(id, token) {
             return Err(ClientError::unauthorized(
                 "this token does not belong to that conversation; start a new one with a hello without conversation_id",
             ));
+        }
+        let readable_for = i64::try_from(self.config.closed_transcript_hours.saturating_mul(3_600_000)).unwrap_or(i64::MAX);
+        if let Some(closed_at) = conversation.closed_at
+            && conversation.state == Stage::Closed
+            && now_ms().saturating_sub(closed_at) > readable_for
+        {
+            return Err(closed_error());
         }
         Ok(self.store.events_after(id, last_seq).await?)
     }
@@ -237,10 +387,7 @@ impl Hub {
         }
         let mut state = self.state(id, &mut turn).await?;
         if state.closed {
-            return Err(ClientError::new(
-                "closed",
-                "this conversation is closed; start a new one with a hello without conversation_id",
-            ));
+            return Err(closed_error());
         }
         let at = now_ms();
         let agents_available = self.agents_available(at);
@@ -296,21 +443,29 @@ impl Hub {
                 .reply_seconds
                 .observe(arrived.elapsed().as_secs_f64());
         }
-        self.publish(id, &slot, &stored).await;
+        self.publish(id, &slot, &stored);
         Ok(stored.first().map_or(0, |first| first.seq))
     }
 
     /// Any other visitor input (feedback, page view, request for a person, callback
-    /// request, identification, close): stored with whatever the bot does about it.
+    /// request, identification, close): stored with whatever the bot does about it;
+    /// refused with `closed` once the conversation is closed.
     pub async fn visitor_input(&self, id: &str, input: EventKind) -> Result<(), ClientError> {
-        self.bot_turn(id, input).await.map(|_| ())
+        self.bot_turn(id, input, Guard::Open).await.map(|_| ())
     }
 
-    /// An input the engine reacts to, in a conversation's turn; returns the stored events.
-    async fn bot_turn(&self, id: &str, input: EventKind) -> Result<Vec<StoredEvent>, ClientError> {
+    /// An input the engine reacts to, in a conversation's turn, if `guard` holds under
+    /// the conversation's lock; returns the stored events.
+    async fn bot_turn(&self, id: &str, input: EventKind, guard: Guard<'_>) -> Result<Vec<StoredEvent>, ClientError> {
         let slot = self.slot(id);
         let mut turn = slot.turn.lock().await;
         let mut state = self.state(id, &mut turn).await?;
+        match guard {
+            Guard::Open if state.closed => return Err(closed_error()),
+            Guard::Holder(agent) => self.check_holder(id, agent).await?,
+            Guard::StillQueued if state.closed || state.holder != Holder::Queued => return Ok(Vec::new()),
+            _ => {}
+        }
         let at = now_ms();
         let agents_available = self.agents_available(at);
         let bot = self.bot.clone();
@@ -325,7 +480,7 @@ impl Hub {
         *turn = Some(state);
         drop(turn);
         self.count(&stored);
-        self.publish(id, &slot, &stored).await;
+        self.publish(id, &slot, &stored);
         Ok(stored)
     }
 
@@ -380,17 +535,13 @@ impl Hub {
         }
         *turn = Some(state);
         drop(turn);
-        self.publish(id, &slot, &stored).await;
+        self.publish(id, &slot, &stored);
         Ok(())
     }
 
-    /// An agent's own action in a conversation they hold: message, note, hand back, close.
-    pub async fn agent_acts(
-        &self,
-        id: &str,
-        agent: &Agent,
-        act: AgentAct,
-    ) -> Result<Option<u64>, ClientError> {
+    /// Refuses with `not_holder` unless `agent` holds conversation `id` now; called
+    /// under the conversation's lock, so no other turn can change that meanwhile.
+    async fn check_holder(&self, id: &str, agent: &Agent) -> Result<(), ClientError> {
         let conversation = self
             .store
             .conversation(id)
@@ -402,11 +553,23 @@ impl Hub {
                 format!("you do not hold conversation {id}; claim it from the queue first"),
             ));
         }
-        let at = now_ms();
+        Ok(())
+    }
+
+    /// An agent's own action in a conversation they hold: message, note, hand back, close.
+    pub async fn agent_acts(
+        &self,
+        id: &str,
+        agent: &Agent,
+        act: AgentAct,
+    ) -> Result<Option<u64>, ClientError> {
+        let holder = Guard::Holder(agent);
         match act {
             AgentAct::Message { client_id, text } => {
                 let slot = self.slot(id);
                 let turn = slot.turn.lock().await;
+                self.check_holder(id, agent).await?;
+                let at = now_ms();
                 let stored_id = format!("agent-{}:{client_id}", agent.id);
                 let message = Event {
                     at,
@@ -427,7 +590,7 @@ impl Hub {
                 };
                 drop(turn);
                 self.count(&stored);
-                self.publish(id, &slot, &stored).await;
+                self.publish(id, &slot, &stored);
                 Ok(stored.first().map(|s| s.seq))
             }
             AgentAct::Note { text } => {
@@ -436,7 +599,7 @@ impl Hub {
                     agent_id: agent.id,
                     agent_name: agent.name.clone(),
                 };
-                self.bot_turn(id, note).await?;
+                self.bot_turn(id, note, holder).await?;
                 Ok(None)
             }
             AgentAct::HandBack => {
@@ -446,7 +609,7 @@ impl Hub {
                     agent_name: Some(agent.name.clone()),
                     position: None,
                 };
-                self.bot_turn(id, back).await?;
+                self.bot_turn(id, back, holder).await?;
                 Ok(None)
             }
             AgentAct::Close { resolution } => {
@@ -454,7 +617,7 @@ impl Hub {
                     by: "agent".into(),
                     resolution,
                 };
-                self.bot_turn(id, closed).await?;
+                self.bot_turn(id, closed, holder).await?;
                 Ok(None)
             }
         }
@@ -487,7 +650,7 @@ impl Hub {
                 ..
             } = &mut event.kind
             {
-                let waiting = self.store.count_conversations(Stage::Queued).await?;
+                let waiting = self.store.count_conversations(Some(Stage::Queued)).await?;
                 *position = Some(u32::try_from(waiting).unwrap_or(u32::MAX).saturating_add(1));
             }
         }
@@ -523,8 +686,9 @@ impl Hub {
         }
     }
 
-    /// Sends stored events to the conversation's sockets and to the agents.
-    async fn publish(&self, id: &str, slot: &ConversationSlot, stored: &[StoredEvent]) {
+    /// Sends stored events to the conversation's sockets and to the agents, and has
+    /// the queue's frame sent if it changed.
+    fn publish(&self, id: &str, slot: &ConversationSlot, stored: &[StoredEvent]) {
         let conversation_id: Arc<str> = id.into();
         let mut queue_changed = false;
         for event in stored {
@@ -539,15 +703,29 @@ impl Hub {
                 update,
             });
         }
-        if queue_changed && self.agent_feed.receiver_count() > 0 {
-            match crate::context::queue_frame(self).await {
-                Ok(frame) => {
-                    let _ = self.agent_feed.send(AgentNotice::Queue(Arc::new(frame)));
-                }
-                Err(error) => tracing::error!("the queue could not be listed: {}", error.message),
-            }
+        if queue_changed {
+            self.queue_changed.notify_one();
         }
     }
+}
+
+/// What must hold, under the conversation's lock, for a turn to go ahead.
+#[derive(Clone, Copy)]
+enum Guard<'a> {
+    /// The conversation is not closed (`closed` otherwise).
+    Open,
+    /// This agent holds it (`not_holder` otherwise).
+    Holder(&'a Agent),
+    /// It is still in the queue (nothing happens otherwise).
+    StillQueued,
+}
+
+/// The refusal of anything but reading a closed conversation.
+fn closed_error() -> ClientError {
+    ClientError::new(
+        "closed",
+        "this conversation is closed; start a new one with a hello without conversation_id",
+    )
 }
 
 /// Resolves once the server begins shutting down.

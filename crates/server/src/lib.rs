@@ -6,6 +6,7 @@
 //! client that reconnects with the last `seq` it saw gets every later event once, in
 //! order, even after a restart.
 
+mod address;
 mod agent;
 mod batcher;
 mod config;
@@ -15,24 +16,28 @@ mod hours;
 mod http;
 mod hub;
 mod limits;
+mod listen;
+mod login;
 mod metrics;
+mod socket;
 mod token;
 mod visitor;
 mod wire;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use relais_assistant::Bot;
 use relais_store::Store;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
+
+use crate::listen::ConnectionLimits;
 
 pub use config::{Limits, ProactiveRule, ServerConfig};
 pub use error::ConfigError;
 pub use hours::BusinessHours;
 pub use token::Signer;
+pub use wire::rfc3339;
 
 /// How long sockets get to finish their writes after being told to reconnect.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -55,26 +60,23 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let hours = BusinessHours::parse(&config.business_hours, config.utc_offset_minutes)?;
-    let hub = Arc::new(hub::Hub::new(config, store.clone(), bot, signer, hours));
+    let proxies = address::TrustedProxies::parse(&config.trusted_proxies)?;
+    let limits = ConnectionLimits {
+        per_address: config.limits.connections_per_ip,
+        total: ConnectionLimits::total_for(raise_descriptor_limit()),
+        header_read_timeout: Duration::from_secs(config.limits.header_read_timeout_seconds),
+        proxies: proxies.clone(),
+    };
+    let hub = Arc::new(hub::Hub::new(config, store.clone(), bot, signer, hours, proxies));
+    let background = hub.start_background_tasks();
     let app = http::router(hub.clone());
     let stopping = hub.clone();
-    // Small frames go out at once: without this, Nagle's algorithm holds a reply behind
-    // the client's delayed ACK of the previous frame (40 ms on Linux).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {error}");
-        }
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    listen::serve(listener, app, limits, hub.limit_log.clone(), async move {
         shutdown.await;
         stopping.begin_shutdown();
     })
-    .await
-    .map_err(ServeError::Io)?;
+    .await;
+    background.abort();
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
         while Arc::strong_count(&hub) > 1 {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -88,11 +90,50 @@ pub async fn serve(
     Ok(())
 }
 
+/// Raises the soft limit on open file descriptors to the hard one (each connection
+/// takes one) and returns the soft limit in force.
+fn raise_descriptor_limit() -> u64 {
+    let (soft, hard) = match rlimit::getrlimit(rlimit::Resource::NOFILE) {
+        Ok(limits) => limits,
+        Err(error) => {
+            tracing::warn!("cannot read the file descriptor limit: {error}");
+            return 1024;
+        }
+    };
+    match rlimit::increase_nofile_limit(hard) {
+        Ok(raised) => {
+            tracing::info!("file descriptors: soft limit {soft} raised to {raised} (hard limit {hard})");
+            raised
+        }
+        Err(error) => {
+            tracing::warn!("file descriptors: soft limit {soft}, hard limit {hard}; cannot raise it: {error}");
+            soft
+        }
+    }
+}
+
 /// Why serving stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("the listener failed: {0}")]
-    Io(std::io::Error),
+}
+
+/// Entry points for the fuzz targets in `fuzz/`, not an API: they run the private frame
+/// parsers on any text and give back the `error` frame's code of a refusal.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Parses a frame as a visitor's.
+    pub fn parse_visitor(text: &str) -> Result<(), &'static str> {
+        crate::wire::parse_visitor(text)
+            .map(drop)
+            .map_err(|e| e.code)
+    }
+
+    /// Parses a frame as an agent's.
+    pub fn parse_agent(text: &str) -> Result<(), &'static str> {
+        crate::wire::parse_agent(text)
+            .map(drop)
+            .map_err(|e| e.code)
+    }
 }

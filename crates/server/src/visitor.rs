@@ -1,11 +1,17 @@
 //! The visitor socket (`GET /v1/ws`): `hello` starts or resumes a conversation, then
 //! frames become events, and the conversation's new events are forwarded once each, in
 //! order, from the `seq` the visitor last saw.
+//!
+//! What the visitor sends is data, never a claim the server acts on: visitor attributes
+//! are stored as the visitor's claims, and only a valid identity signature sets the
+//! verified user id, in a field of its own.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use axum::extract::ws::{Message, WebSocket};
 use relais_dialogue::EventKind;
 use relais_store::StoredEvent;
 use serde_json::{Map, Value, json};
@@ -13,8 +19,9 @@ use tokio::sync::broadcast;
 
 use crate::error::ClientError;
 use crate::hub::{Hub, Start, Update};
-use crate::limits::{RateLimiter, SocketPermit, check_chars, check_frame};
+use crate::limits::{OpenPermit, RateLimiter, address_key, check_chars, check_frame};
 use crate::metrics::Metrics;
+use crate::socket::{Check, Liveness, close_for_read_error, hello_timeout_close, restart_close, send_all};
 use crate::token::identity_is_signed;
 use crate::wire::{self, Hello, Identity, VisitorFrame};
 
@@ -22,10 +29,15 @@ use crate::wire::{self, Hello, Identity, VisitorFrame};
 const MAX_ATTRIBUTES: usize = 50;
 /// Longest `client_id`.
 const MAX_CLIENT_ID: usize = 100;
+/// Attribute names only the server may set: a visitor sending them is refused, so no
+/// reader of the attributes can take a claim for a verified identity.
+const RESERVED_ATTRIBUTES: &[&str] = &["identity_verified", "verified_user_id"];
 
 /// One visitor socket's session.
 struct Session {
     hub: Arc<Hub>,
+    /// The client's address, as limits count it.
+    address: IpAddr,
     conversation: Option<String>,
     updates: Option<broadcast::Receiver<Arc<Update>>>,
     /// Highest stored `seq` sent (or known to the visitor).
@@ -34,13 +46,18 @@ struct Session {
 }
 
 /// Serves one visitor socket until it closes or the server shuts down.
-pub async fn serve(hub: Arc<Hub>, mut socket: WebSocket, permit: SocketPermit) {
+pub async fn serve(hub: Arc<Hub>, mut socket: WebSocket, client: IpAddr, permit: OpenPermit) {
     let label = Metrics::label("endpoint", "visitor");
     hub.metrics.connections.get_or_create(&label).inc();
     let limits = &hub.config.limits;
+    let hello_timeout = Duration::from_secs(limits.hello_timeout_seconds);
+    let hello_deadline = tokio::time::sleep(hello_timeout);
+    tokio::pin!(hello_deadline);
+    let mut liveness = Liveness::new(limits);
     let mut session = Session {
         limiter: RateLimiter::new(limits.frames_per_second, limits.frames_burst),
         hub: hub.clone(),
+        address: address_key(client),
         conversation: None,
         updates: None,
         last_seq: 0,
@@ -58,13 +75,38 @@ pub async fn serve(hub: Arc<Hub>, mut socket: WebSocket, permit: SocketPermit) {
                 let _ = socket.send(restart_close()).await;
                 break;
             }
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => session.on_frame(text.as_str()).await,
-                Some(Ok(Message::Binary(_))) => {
-                    vec![session.error(&ClientError::bad_frame("frames must be JSON text, not binary"))]
+            () = &mut hello_deadline, if session.conversation.is_none() => {
+                let _ = socket.send(hello_timeout_close(hello_timeout)).await;
+                break;
+            }
+            check = liveness.check() => match check {
+                Check::Ping => {
+                    if socket.send(Message::Ping(Default::default())).await.is_err() {
+                        break;
+                    }
+                    continue;
                 }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                Some(Ok(_)) => Vec::new(),
+                Check::Idle(close) => {
+                    let _ = socket.send(close).await;
+                    break;
+                }
+            },
+            incoming = socket.recv() => {
+                liveness.heard();
+                match incoming {
+                    Some(Ok(Message::Text(text))) => session.on_frame(text.as_str()).await,
+                    Some(Ok(Message::Binary(_))) => {
+                        vec![session.error(&ClientError::bad_frame("frames must be JSON text, not binary"))]
+                    }
+                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Err(error)) => {
+                        if let Some(close) = close_for_read_error(error, limits.max_frame_bytes.saturating_mul(4)) {
+                            let _ = socket.send(close).await;
+                        }
+                        break;
+                    }
+                    Some(Ok(_)) => Vec::new(),
+                }
             },
             update = update => session.on_update(update).await,
         };
@@ -78,21 +120,6 @@ pub async fn serve(hub: Arc<Hub>, mut socket: WebSocket, permit: SocketPermit) {
     }
     hub.metrics.connections.get_or_create(&label).dec();
     drop(permit);
-}
-
-/// Close frame telling clients the server restarts: reconnect and resume.
-pub fn restart_close() -> Message {
-    Message::Close(Some(CloseFrame {
-        code: close_code::RESTART,
-        reason: "server restarting; reconnect and resume".into(),
-    }))
-}
-
-pub async fn send_all(socket: &mut WebSocket, frames: Vec<Value>) -> Result<(), axum::Error> {
-    for frame in frames {
-        socket.send(Message::Text(frame.to_string().into())).await?;
-    }
-    Ok(())
 }
 
 impl Session {
@@ -135,6 +162,11 @@ impl Session {
                 Ok(vec![json!({"type": "ack", "client_id": client_id, "seq": seq})])
             }
             VisitorFrame::Feedback { seq, helpful } => {
+                if seq == 0 || seq > self.last_seq {
+                    return Err(ClientError::bad_frame(format!(
+                        "feedback.seq {seq} is not an event of this conversation you have seen"
+                    )));
+                }
                 hub.visitor_input(&id, EventKind::Feedback { seq, helpful })
                     .await?;
                 Ok(Vec::new())
@@ -148,6 +180,15 @@ impl Session {
             }
             VisitorFrame::RequestAgent { reason } => {
                 self.check_optional("reason", &reason)?;
+                let limits = &hub.limits;
+                limits
+                    .handoffs_per_address
+                    .take(&self.address)
+                    .and_then(|()| limits.handoffs_per_conversation.take(&id))
+                    .map_err(|wait| {
+                        self.hub.limit_log.bite("handoffs", || format!("request_agent from {} in {id}", self.address));
+                        rate_limited("requests for a person", wait)
+                    })?;
                 hub.visitor_input(&id, EventKind::RequestAgent { reason })
                     .await?;
                 Ok(Vec::new())
@@ -174,6 +215,13 @@ impl Session {
                         "a callback request needs an email or a phone number",
                     ));
                 }
+                let most = hub.config.limits.callbacks_per_conversation;
+                if hub.store.count_callback_requests(Some(&id)).await? >= u64::from(most) {
+                    return Err(ClientError::new(
+                        "limit_reached",
+                        format!("this conversation already has {most} callback requests, the most it may have"),
+                    ));
+                }
                 let request = EventKind::CallbackRequested {
                     name,
                     email,
@@ -185,9 +233,12 @@ impl Session {
                 Ok(Vec::new())
             }
             VisitorFrame::Identify { visitor, identity } => {
-                let attributes = self.attributes(visitor, identity)?;
-                hub.visitor_input(&id, EventKind::VisitorIdentified { visitor: attributes })
-                    .await?;
+                let (visitor, verified_user_id) = self.attributes(visitor, identity)?;
+                let identified = EventKind::VisitorIdentified {
+                    visitor,
+                    verified_user_id,
+                };
+                hub.visitor_input(&id, identified).await?;
                 Ok(Vec::new())
             }
             VisitorFrame::Typing => {
@@ -247,10 +298,19 @@ impl Session {
                     self.check_text("page.url", &page.url)?;
                     self.check_optional("page.title", &page.title)?;
                 }
-                let attributes = self.attributes(visitor, identity)?;
+                let (visitor, verified_user_id) = self.attributes(visitor, identity)?;
+                self.hub
+                    .limits
+                    .conversation_starts
+                    .take(&self.address)
+                    .map_err(|wait| {
+                        self.hub.limit_log.bite("conversations", || format!("new conversation from {}", self.address));
+                        rate_limited("new conversations", wait)
+                    })?;
                 let start = Start {
                     lang,
-                    visitor: attributes,
+                    visitor,
+                    verified_user_id,
                     page: page.map(|page| (page.url, page.title)),
                 };
                 let (id, events) = self.hub.start(start).await?;
@@ -328,13 +388,14 @@ impl Session {
             .map_or(Ok(()), |text| self.check_text(field, text))
     }
 
-    /// Visitor attributes from `hello`/`identify`, with a signed identity's user id.
+    /// Visitor attributes from `hello`/`identify` (the visitor's claims), and the user
+    /// id of a signed identity, apart.
     fn attributes(
         &self,
         visitor: Option<Map<String, Value>>,
         identity: Option<Identity>,
-    ) -> Result<BTreeMap<String, String>, ClientError> {
-        let mut attributes = visitor.as_ref().map(wire::attributes).unwrap_or_default();
+    ) -> Result<(BTreeMap<String, String>, Option<String>), ClientError> {
+        let attributes = visitor.as_ref().map(wire::attributes).unwrap_or_default();
         if attributes.len() > MAX_ATTRIBUTES {
             return Err(ClientError::bad_frame(format!(
                 "{} visitor attributes; the limit is {MAX_ATTRIBUTES}",
@@ -342,6 +403,11 @@ impl Session {
             )));
         }
         for (key, value) in &attributes {
+            if RESERVED_ATTRIBUTES.contains(&key.as_str()) {
+                return Err(ClientError::bad_frame(format!(
+                    "visitor.{key} is set by the server, never by the client; to identify a visitor, send identity {{user_id, signature}}"
+                )));
+            }
             self.check_text(key, value)?;
         }
         if let Some(identity) = identity {
@@ -353,11 +419,19 @@ impl Session {
                     "the identity signature does not match its user_id (HMAC-SHA256 with the server's identity_secret)",
                 ));
             }
-            attributes.insert("user_id".into(), identity.user_id);
-            attributes.insert("identity_verified".into(), "true".into());
+            self.check_text("identity.user_id", &identity.user_id)?;
+            return Ok((attributes, Some(identity.user_id)));
         }
-        Ok(attributes)
+        Ok((attributes, None))
     }
+}
+
+/// The refusal of an action over its per-minute limit.
+fn rate_limited(what: &str, wait: Duration) -> ClientError {
+    ClientError::new(
+        "rate_limited",
+        format!("too many {what} from here; try again in {} s", wait.as_secs().max(1)),
+    )
 }
 
 fn is_language_code(lang: &str) -> bool {

@@ -1,13 +1,11 @@
-//! Agents (argon2-hashed passwords) and their login sessions (random tokens, stored
-//! only as SHA-256 hashes, with an expiry).
+//! Agents (argon2-hashed passwords, see `passwords`) and their login sessions (random
+//! tokens, stored only as SHA-256 hashes, with an expiry). A disabled agent keeps their
+//! record (their name stays on past conversations) but has no session and cannot log in.
 
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -58,6 +56,8 @@ pub struct Agent {
     pub name: String,
     pub role: Role,
     pub created_at: i64,
+    /// When the agent was disabled (ms since the epoch), if they are.
+    pub disabled_at: Option<i64>,
 }
 
 /// What [`Store::add_agent`] needs.
@@ -83,20 +83,24 @@ impl Agent {
                 .parse()
                 .map_err(|_| Error::corrupt("agents.role", role))?,
             created_at: row.try_get("created_at")?,
+            disabled_at: row.try_get("disabled_at")?,
         })
     }
 }
+
+const AGENT_COLUMNS: &str = "id, email, name, role, created_at, disabled_at";
 
 impl Store {
     /// Adds an agent, hashing the password with argon2id. The email is trimmed and
     /// lower-cased; an email already used gives [`Error::DuplicateEmail`].
     pub async fn add_agent(&self, agent: NewAgent, now: i64) -> Result<Agent> {
         let email = normalise_email(&agent.email);
-        let hash = hash_password(agent.password).await?;
-        let row = sqlx::query(
+        let hash = self.passwords.hash(agent.password).await?;
+        let sql = sqlx::AssertSqlSafe(format!(
             "INSERT INTO agents (email, name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id, email, name, role, created_at",
-        )
+             VALUES ($1, $2, $3, $4, $5) RETURNING {AGENT_COLUMNS}"
+        ));
+        let row = sqlx::query(sql)
         .bind(&email)
         .bind(&agent.name)
         .bind(agent.role.as_str())
@@ -113,24 +117,56 @@ impl Store {
         Agent::from_row(&row)
     }
 
-    /// The agent with this email if `password` is theirs; `None` for an unknown email
-    /// or a wrong password (the caller should not say which).
+    /// The agent with this email if `password` is theirs; `None` for an unknown email,
+    /// a disabled agent or a wrong password, each after the same work (the caller
+    /// should not say which).
     pub async fn verify_password(&self, email: &str, password: &str) -> Result<Option<Agent>> {
-        let row = sqlx::query(
-            "SELECT id, email, name, role, created_at, password_hash FROM agents WHERE email = $1",
-        )
-        .bind(normalise_email(email))
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let hash: String = row.try_get("password_hash")?;
-        if check_password(password.to_owned(), hash).await? {
-            Agent::from_row(&row).map(Some)
-        } else {
-            Ok(None)
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {AGENT_COLUMNS}, password_hash FROM agents WHERE email = $1 AND disabled_at IS NULL"
+        ));
+        let row = sqlx::query(sql)
+            .bind(normalise_email(email))
+            .fetch_optional(&self.pool)
+            .await?;
+        let hash = row
+            .as_ref()
+            .map(|row| row.try_get::<String, _>("password_hash"))
+            .transpose()?;
+        let matches = self.passwords.check(password.to_owned(), hash).await?;
+        match row {
+            Some(row) if matches => Agent::from_row(&row).map(Some),
+            _ => Ok(None),
         }
+    }
+
+    /// Every agent, disabled ones included, by email.
+    pub async fn agents(&self) -> Result<Vec<Agent>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {AGENT_COLUMNS} FROM agents ORDER BY email"));
+        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
+        rows.iter().map(Agent::from_row).collect()
+    }
+
+    /// Disables the agent with this email at `now` and ends every session of theirs;
+    /// they can no longer log in. Disabling them again changes nothing.
+    pub async fn disable_agent(&self, email: &str, now: i64) -> Result<Agent> {
+        let email = normalise_email(email);
+        let mut tx = self.pool.begin().await?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE agents SET disabled_at = COALESCE(disabled_at, $2) WHERE email = $1 RETURNING {AGENT_COLUMNS}"
+        ));
+        let row = sqlx::query(sql)
+            .bind(&email)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| Error::AgentNotFound(email.clone()))?;
+        let agent = Agent::from_row(&row)?;
+        sqlx::query("DELETE FROM sessions WHERE agent_id = $1")
+            .bind(agent.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(agent)
     }
 
     /// Starts a login session for `agent_id` valid for `ttl` from `now` (ms since the
@@ -155,8 +191,9 @@ impl Store {
     /// The agent whose session `token` is still valid at `now`, or `None`.
     pub async fn agent_for_token(&self, token: &str, now: i64) -> Result<Option<Agent>> {
         let row = sqlx::query(
-            "SELECT a.id, a.email, a.name, a.role, a.created_at FROM sessions s \
-             JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+            "SELECT a.id, a.email, a.name, a.role, a.created_at, a.disabled_at FROM sessions s \
+             JOIN agents a ON a.id = s.agent_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL",
         )
         .bind(token_hash(token))
         .bind(now)
@@ -185,28 +222,4 @@ fn token_hash(token: &str) -> String {
 
 fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// Hashes on a blocking thread: argon2 takes tens of milliseconds on purpose.
-async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|e| Error::PasswordHash(e.to_string()))
-    })
-    .await
-    .map_err(|e| Error::PasswordHash(e.to_string()))?
-}
-
-async fn check_password(password: String, hash: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
-        let parsed =
-            PasswordHash::new(&hash).map_err(|e| Error::corrupt("agents.password_hash", e))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(|e| Error::PasswordHash(e.to_string()))?
 }

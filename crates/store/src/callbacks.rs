@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::{Result, Store};
+use crate::{Page, Result, Store, to_u64};
 
 /// What the visitor left; every contact field is optional, as in the protocol.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,12 +26,14 @@ pub struct StoredCallbackRequest {
 }
 
 impl Store {
-    /// The callback requests, oldest first.
-    pub async fn callback_requests(&self) -> Result<Vec<StoredCallbackRequest>> {
+    /// One page of the callback requests, oldest first.
+    pub async fn callback_requests(&self, page: Page) -> Result<Vec<StoredCallbackRequest>> {
         let rows = sqlx::query(
             "SELECT id, conversation_id, name, email, phone, preferred_time, note, created_at \
-             FROM callback_requests ORDER BY created_at, id",
+             FROM callback_requests ORDER BY created_at, id LIMIT $1 OFFSET $2",
         )
+        .bind(i64::from(page.limit))
+        .bind(page.offset_i64())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -50,5 +52,23 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// How many callback requests there are, in all (`None`) or for one conversation.
+    pub async fn count_callback_requests(&self, conversation_id: Option<&str>) -> Result<u64> {
+        let count: i64 = match conversation_id {
+            Some(id) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM callback_requests WHERE conversation_id = $1")
+                    .bind(id)
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM callback_requests")
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+        };
+        to_u64(count, "the callback request count")
     }
 }

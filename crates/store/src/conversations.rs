@@ -11,7 +11,7 @@ use relais_dialogue::{Event, EventKind, HandoffState};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use crate::{Error, Result, Store, to_u64};
+use crate::{Error, Page, Result, Store, to_u64};
 
 /// Who has the conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -129,7 +129,8 @@ impl Conversation {
                 HandoffState::AgentJoined => self.state = ConversationState::Agent,
                 HandoffState::AgentLeft
                 | HandoffState::ReturnedToBot
-                | HandoffState::NoAgentAvailable => {
+                | HandoffState::NoAgentAvailable
+                | HandoffState::Abandoned => {
                     self.state = ConversationState::Open;
                     self.holder_agent_id = None;
                 }
@@ -160,12 +161,12 @@ impl Store {
         row.as_ref().map(Conversation::from_row).transpose()
     }
 
-    /// Conversations in `state` (all when `None`): the queue oldest first, otherwise
-    /// the most recently updated first; at most `limit`.
+    /// One page of the conversations in `state` (all when `None`): the queue oldest
+    /// first, otherwise the most recently updated first.
     pub async fn conversations(
         &self,
         state: Option<ConversationState>,
-        limit: u32,
+        page: Page,
     ) -> Result<Vec<Conversation>> {
         let rows = match state {
             Some(state) => {
@@ -174,20 +175,22 @@ impl Store {
                     _ => "updated_at DESC, id ASC",
                 };
                 let sql = sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM conversations WHERE state = $1 ORDER BY {order} LIMIT $2"
+                    "SELECT {COLUMNS} FROM conversations WHERE state = $1 ORDER BY {order} LIMIT $2 OFFSET $3"
                 ));
                 sqlx::query(sql)
                     .bind(state.as_str())
-                    .bind(i64::from(limit))
+                    .bind(i64::from(page.limit))
+                    .bind(page.offset_i64())
                     .fetch_all(&self.pool)
                     .await?
             }
             None => {
                 let sql = sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM conversations ORDER BY updated_at DESC, id ASC LIMIT $1"
+                    "SELECT {COLUMNS} FROM conversations ORDER BY updated_at DESC, id ASC LIMIT $1 OFFSET $2"
                 ));
                 sqlx::query(sql)
-                    .bind(i64::from(limit))
+                    .bind(i64::from(page.limit))
+                    .bind(page.offset_i64())
                     .fetch_all(&self.pool)
                     .await?
             }
@@ -195,12 +198,22 @@ impl Store {
         rows.iter().map(Conversation::from_row).collect()
     }
 
-    /// How many conversations are in `state` (the queue's length, for a newcomer's place).
-    pub async fn count_conversations(&self, state: ConversationState) -> Result<u64> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE state = $1")
-            .bind(state.as_str())
-            .fetch_one(&self.pool)
-            .await?;
+    /// How many conversations are in `state` (all when `None`): the queue's length, for
+    /// a newcomer's place and the true count agents see.
+    pub async fn count_conversations(&self, state: Option<ConversationState>) -> Result<u64> {
+        let count: i64 = match state {
+            Some(state) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE state = $1")
+                    .bind(state.as_str())
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM conversations")
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+        };
         to_u64(count, "the conversation count")
     }
 

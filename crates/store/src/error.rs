@@ -14,6 +14,11 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot create the database file {path}: {source}; check --data-dir and its permissions")]
+    CreateFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "cannot open the database {path}: {source}; check --data-dir and that the file is writable"
     )]
@@ -42,6 +47,8 @@ pub enum Error {
         id: String,
         state: ConversationState,
     },
+    #[error("no agent has the email {0}; `relais agent list` shows them")]
+    AgentNotFound(String),
     #[error("an agent with the email {0} already exists; choose another email")]
     DuplicateEmail(String),
     #[error("unknown role {0:?}; use \"agent\" or \"admin\"")]

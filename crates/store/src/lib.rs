@@ -17,11 +17,13 @@ mod callbacks;
 mod conversations;
 mod error;
 mod events;
+mod passwords;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use passwords::PasswordChecks;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use agents::{Agent, NewAgent, Role};
@@ -44,11 +46,32 @@ const MAX_CONNECTIONS: u32 = 8;
 pub struct Store {
     pool: sqlx::Pool<Db>,
     path: PathBuf,
+    passwords: PasswordChecks,
+}
+
+/// A slice of a list: `limit` items after the first `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u32,
+}
+
+impl Page {
+    /// The first `limit` items.
+    pub fn first(limit: u32) -> Self {
+        Self { offset: 0, limit }
+    }
+
+    fn offset_i64(self) -> i64 {
+        i64::try_from(self.offset).unwrap_or(i64::MAX)
+    }
 }
 
 impl Store {
     /// Opens (creating it and its directory if needed) the SQLite database at `path`,
-    /// e.g. `data/relais.db`, and applies pending migrations.
+    /// e.g. `data/relais.db`, and applies pending migrations. A new database file is
+    /// readable by its owner only, and so are its journal files, which SQLite creates
+    /// with the database's permissions.
     pub async fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
@@ -57,6 +80,10 @@ impl Store {
                 source,
             })?;
         }
+        create_private(&path).map_err(|source| Error::CreateFile {
+            path: path.clone(),
+            source,
+        })?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(|source| Error::Open {
                 path: path.clone(),
@@ -83,7 +110,11 @@ impl Store {
                 path: path.clone(),
                 source,
             })?;
-        Ok(Store { pool, path })
+        Ok(Store {
+            pool,
+            path,
+            passwords: PasswordChecks::sized_to_cores(),
+        })
     }
 
     /// The database file this store was opened on.
@@ -100,6 +131,19 @@ impl Store {
     /// statement, so two writers never read the same `last_seq`.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Db>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// Creates an empty file at `path` readable by its owner only, if there is none.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
     }
 }
 

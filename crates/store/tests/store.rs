@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use relais_dialogue::{Event, EventKind, HandoffState, ReasonCode};
 use relais_store::{
-    CallbackRequest, ConversationState, Error, NewAgent, Role, Store, StoredEvent, VisitorAppend,
+    CallbackRequest, ConversationState, Error, NewAgent, Page, Role, Store, StoredEvent, VisitorAppend,
 };
 
 fn started(at: i64, id: &str) -> Event {
@@ -15,6 +15,7 @@ fn started(at: i64, id: &str) -> Event {
             conversation_id: id.into(),
             lang: Some("en".into()),
             visitor: BTreeMap::from([("plan".into(), "pro".into())]),
+            verified_user_id: None,
         },
     }
 }
@@ -382,6 +383,46 @@ async fn sessions_expire_and_can_be_revoked() {
 }
 
 #[tokio::test]
+async fn disabled_agents_lose_their_sessions_and_cannot_log_in() {
+    let (_dir, store) = open_temp().await;
+    let ada = store.add_agent(new_agent("ada@example.com", "pw-ada-1"), 0).await.unwrap();
+    let bob = store.add_agent(new_agent("bob@example.com", "pw-bob-1"), 0).await.unwrap();
+    let token = store.create_session(ada.id, Duration::from_secs(60), 1_000).await.unwrap();
+    let kept = store.create_session(bob.id, Duration::from_secs(60), 1_000).await.unwrap();
+
+    let disabled = store.disable_agent(" ADA@example.com", 2_000).await.unwrap();
+    assert_eq!(disabled.disabled_at, Some(2_000));
+    assert_eq!(store.agent_for_token(&token, 2_001).await.unwrap(), None);
+    assert_eq!(store.verify_password("ada@example.com", "pw-ada-1").await.unwrap(), None);
+    assert!(store.agent_for_token(&kept, 2_001).await.unwrap().is_some());
+    // Disabling again keeps the first time; an unknown email is an error that says so.
+    assert_eq!(store.disable_agent("ada@example.com", 3_000).await.unwrap().disabled_at, Some(2_000));
+    let unknown = store.disable_agent("nobody@example.com", 3_000).await.unwrap_err();
+    assert!(matches!(unknown, Error::AgentNotFound(_)), "{unknown}");
+
+    let listed: Vec<(String, Option<i64>)> = store
+        .agents()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.email, a.disabled_at))
+        .collect();
+    assert_eq!(listed, [("ada@example.com".into(), Some(2_000)), ("bob@example.com".into(), None)]);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_database_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, _store) = open_temp().await;
+    for entry in std::fs::read_dir(dir.path().join("data")).unwrap() {
+        let entry = entry.unwrap();
+        let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{:?}", entry.file_name());
+    }
+}
+
+#[tokio::test]
 async fn callback_requests_are_listed_oldest_first() {
     let (_dir, store) = open_temp().await;
     store.append("c1", &[started(1, "c1")]).await.unwrap();
@@ -415,13 +456,19 @@ async fn callback_requests_are_listed_oldest_first() {
         store.append(&request.conversation_id, &[event]).await.unwrap();
     }
     let listed: Vec<CallbackRequest> = store
-        .callback_requests()
+        .callback_requests(Page::first(100))
         .await
         .unwrap()
         .into_iter()
         .map(|stored| stored.request)
         .collect();
-    assert_eq!(listed, [earlier, later]);
+    assert_eq!(listed, [earlier.clone(), later]);
+    let second = store.callback_requests(Page { offset: 1, limit: 1 }).await.unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].request.conversation_id, "c2");
+    assert_eq!(store.count_callback_requests(None).await.unwrap(), 2);
+    assert_eq!(store.count_callback_requests(Some("c1")).await.unwrap(), 1);
+    assert_eq!(store.count_callback_requests(Some("c3")).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -465,7 +512,7 @@ async fn projections_follow_the_handoff_lifecycle() {
     assert_eq!(c.escalation_reason.as_deref(), Some("explicit_request"));
     assert_eq!(c.queued_at, Some(121));
     let queue = store
-        .conversations(Some(ConversationState::Queued), 10)
+        .conversations(Some(ConversationState::Queued), Page::first(10))
         .await
         .unwrap();
     assert_eq!(
@@ -488,7 +535,7 @@ async fn projections_follow_the_handoff_lifecycle() {
     );
     assert!(
         store
-            .conversations(Some(ConversationState::Queued), 10)
+            .conversations(Some(ConversationState::Queued), Page::first(10))
             .await
             .unwrap()
             .is_empty()
@@ -522,7 +569,7 @@ async fn projections_follow_the_handoff_lifecycle() {
         (c.state, c.closed_at, c.updated_at, c.last_seq),
         (ConversationState::Closed, Some(150), 150, 7)
     );
-    assert_eq!(store.conversations(None, 10).await.unwrap(), [c]);
+    assert_eq!(store.conversations(None, Page::first(10)).await.unwrap(), [c]);
     let err = store.claim("c", ada.id, &[]).await.unwrap_err();
     assert!(
         matches!(

@@ -1,0 +1,98 @@
+//! What visitor and agent sockets share below the protocol: sending frames, the
+//! liveness check (a ping every `ping_interval_seconds`; a socket silent for
+//! `idle_timeout_seconds`, pongs included, is closed), and the close frames that say why
+//! the server ends a socket (restart, idle, oversized frame, invalid UTF-8).
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use serde_json::Value;
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+
+use crate::config::Limits;
+
+pub async fn send_all(socket: &mut WebSocket, frames: Vec<Value>) -> Result<(), axum::Error> {
+    for frame in frames {
+        socket.send(Message::Text(frame.to_string().into())).await?;
+    }
+    Ok(())
+}
+
+/// Close frame telling clients the server restarts: reconnect and resume.
+pub fn restart_close() -> Message {
+    close(close_code::RESTART, "server restarting; reconnect and resume")
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+/// The close frame for a socket that failed to read a frame, when the client is to
+/// blame: 1009 for a frame over the size limit, 1007 for text that is not UTF-8. Other
+/// errors (the connection dropped) get none.
+pub fn close_for_read_error(error: axum::Error, max_bytes: usize) -> Option<Message> {
+    let error = error.into_inner();
+    match error.downcast_ref::<tungstenite::Error>()? {
+        tungstenite::Error::Capacity(_) => Some(close(
+            close_code::SIZE,
+            &format!("frame over {max_bytes} bytes"),
+        )),
+        tungstenite::Error::Utf8(_) => Some(close(close_code::INVALID, "text frame is not valid UTF-8")),
+        _ => None,
+    }
+}
+
+/// Pings a socket and tells when it has been silent too long.
+pub struct Liveness {
+    ping: Interval,
+    idle: Duration,
+    last_heard: Instant,
+}
+
+/// What the liveness check asks for.
+pub enum Check {
+    /// Send a ping.
+    Ping,
+    /// Close: nothing heard for the idle timeout.
+    Idle(Message),
+}
+
+impl Liveness {
+    pub fn new(limits: &Limits) -> Self {
+        let every = Duration::from_secs(limits.ping_interval_seconds.max(1));
+        let mut ping = tokio::time::interval_at(Instant::now() + every, every);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Self {
+            ping,
+            idle: Duration::from_secs(limits.idle_timeout_seconds.max(1)),
+            last_heard: Instant::now(),
+        }
+    }
+
+    /// The client sent something (a pong counts).
+    pub fn heard(&mut self) {
+        self.last_heard = Instant::now();
+    }
+
+    /// Resolves at the next ping time.
+    pub async fn check(&mut self) -> Check {
+        self.ping.tick().await;
+        if self.last_heard.elapsed() >= self.idle {
+            let reason = format!("nothing received for {} s", self.idle.as_secs());
+            Check::Idle(close(close_code::AWAY, &reason))
+        } else {
+            Check::Ping
+        }
+    }
+}
+
+/// The close frame for a socket that did not say `hello` in time.
+pub fn hello_timeout_close(after: Duration) -> Message {
+    close(
+        close_code::POLICY,
+        &format!("no hello within {} s", after.as_secs()),
+    )
+}

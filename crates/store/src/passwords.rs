@@ -1,0 +1,145 @@
+//! Password hashing and checking (argon2id, 19 MiB and tens of milliseconds each, on
+//! purpose) on threads of their own, a few at a time.
+//!
+//! A semaphore sized to the cores (one fewer, at least one) bounds how many run at
+//! once, so a login flood costs at most that many hashes' memory and cores, and the
+//! work runs on its own short-lived threads, never on the runtime's blocking pool
+//! where the bot's turns run. Unknown emails are checked against a dummy hash, so they
+//! cost the same time as known ones.
+
+use std::sync::{Arc, OnceLock};
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use tokio::sync::{Semaphore, oneshot};
+
+use crate::{Error, Result};
+
+/// The gate and threads for password work; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct PasswordChecks {
+    permits: Arc<Semaphore>,
+}
+
+impl PasswordChecks {
+    /// At most `concurrent` hashes at once.
+    pub fn new(concurrent: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(concurrent.max(1))),
+        }
+    }
+
+    /// One fewer than the machine's cores, at least one: the rest stays for visitors.
+    pub fn sized_to_cores() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self::new(cores.saturating_sub(1))
+    }
+
+    /// Hashes `password` for storing.
+    pub async fn hash(&self, password: String) -> Result<String> {
+        self.run(move || {
+            Argon2::default()
+                .hash_password(password.as_bytes())
+                .map(|hash| hash.to_string())
+                .map_err(|e| Error::PasswordHash(e.to_string()))
+        })
+        .await
+    }
+
+    /// Whether `password` matches `hash`; with no hash (unknown or disabled account),
+    /// checks against a dummy one and answers `false`, in the same time.
+    pub async fn check(&self, password: String, hash: Option<String>) -> Result<bool> {
+        self.run(move || {
+            let known = hash.is_some();
+            let hash = match hash {
+                Some(hash) => hash,
+                None => dummy_hash()?.to_owned(),
+            };
+            let parsed = PasswordHash::new(&hash).map_err(|e| Error::corrupt("agents.password_hash", e))?;
+            let matches = Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok();
+            Ok(known && matches)
+        })
+        .await
+    }
+
+    /// Runs `work` on a thread of its own once a permit is free.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Error::PasswordHash(e.to_string()))?;
+        let (done, result) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("relais-password".into())
+            .spawn(move || {
+                let _ = done.send(work());
+                drop(permit);
+            })
+            .map_err(|e| Error::PasswordHash(format!("cannot start a thread: {e}")))?;
+        result
+            .await
+            .map_err(|_| Error::PasswordHash("the password thread panicked".into()))?
+    }
+}
+
+/// A hash of a random password, made once, for checking unknown emails.
+fn dummy_hash() -> Result<&'static str> {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    if let Some(hash) = DUMMY.get() {
+        return Ok(hash);
+    }
+    let mut secret = [0u8; 16];
+    getrandom::fill(&mut secret).map_err(Error::Random)?;
+    let hash = Argon2::default()
+        .hash_password(&secret)
+        .map_err(|e| Error::PasswordHash(e.to_string()))?
+        .to_string();
+    Ok(DUMMY.get_or_init(|| hash))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_check_and_unknown_accounts_never_match() {
+        let checks = PasswordChecks::new(1);
+        let hash = checks.hash("right".into()).await.unwrap();
+        assert!(checks.check("right".into(), Some(hash.clone())).await.unwrap());
+        assert!(!checks.check("wrong".into(), Some(hash)).await.unwrap());
+        assert!(!checks.check("right".into(), None).await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_than_the_permits_run_at_once() {
+        let checks = PasswordChecks::new(2);
+        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let (checks, running, most) = (checks.clone(), running.clone(), most.clone());
+                tokio::spawn(async move {
+                    checks
+                        .run(move || {
+                            use std::sync::atomic::Ordering::SeqCst;
+                            let now = running.fetch_add(1, SeqCst) + 1;
+                            most.fetch_max(now, SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            running.fetch_sub(1, SeqCst);
+                            Ok(())
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+}
