@@ -20,6 +20,19 @@ use tokio_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
 
 const SECRET: &str = "host-site-secret";
 
+/// Tests that measure time or hold a thousand connections run alone; the others share.
+static MACHINE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Run alone.
+fn alone() -> std::sync::RwLockWriteGuard<'static, ()> {
+    MACHINE.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Run beside other tests, but not beside one that runs alone.
+fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    MACHINE.read().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Hex HMAC-SHA256 of `user_id` with the identity secret, as a host site's backend signs
 /// it: computed by Python's standard library, an implementation apart from the server's.
 fn sign(user_id: &str) -> String {
@@ -82,6 +95,7 @@ async fn bot_reply(client: &mut Client) -> Value {
 /// which agents and webhooks see apart, and which an unsigned identify never replaces.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_cannot_claim_a_verified_identity() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[("RELAIS__SERVER__IDENTITY_SECRET", SECRET)]);
 
     // The server's own key names are refused outright.
@@ -92,6 +106,10 @@ async fn a_visitor_cannot_claim_a_verified_identity() {
         .await;
     let refused = forger.recv().await;
     assert_eq!(refused["code"], "bad_frame", "{refused}");
+    forger
+        .send(json!({"type": "hello", "visitor": {" Verified_User_ID": "ceo@brightwood.example"}}))
+        .await;
+    assert_eq!(forger.recv().await["code"], "bad_frame", "names are compared trimmed and lower-cased");
 
     // A claimed user id reaches the webhook as a claim, with no verified id.
     let webhook = capture_one_webhook();
@@ -141,20 +159,25 @@ async fn a_visitor_cannot_claim_a_verified_identity() {
 /// server answering `/healthz` and a normal visitor from another.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_connections_do_not_take_the_server_down() {
+    let _alone = alone();
     rlimit::increase_nofile_limit(4096).unwrap();
     let (_dir, server) = Server::start_limited(&[("RELAIS_LOG", "info")], Some(1024));
     let address: SocketAddr = server.address.parse().unwrap();
-    let attacker = tokio::task::spawn_blocking(move || {
-        (0..1100)
-            .filter_map(|_| {
-                let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).ok()?;
-                socket.bind(&"127.0.0.2:0".parse::<SocketAddr>().unwrap().into()).ok()?;
-                socket.connect(&address.into()).ok()?;
-                Some(TcpStream::from(socket))
-            })
-            .collect::<Vec<_>>()
-    });
-    let held = attacker.await.unwrap();
+    // `count` silent connections, from 127.0.0.2 on or spread over `hosts` addresses.
+    let silent = |count: usize, hosts: usize| {
+        tokio::task::spawn_blocking(move || {
+            (0..count)
+                .filter_map(|i| {
+                    let from = SocketAddr::from(([127, 0, 0, 2 + (i % hosts) as u8], 0));
+                    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).ok()?;
+                    socket.bind(&from.into()).ok()?;
+                    socket.connect(&address.into()).ok()?;
+                    Some(TcpStream::from(socket))
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let held = silent(1100, 1).await.unwrap();
     assert_eq!(held.len(), 1100, "the attacker's connections were all accepted by the kernel");
 
     let started = Instant::now();
@@ -173,12 +196,42 @@ async fn silent_connections_do_not_take_the_server_down() {
     bot_reply(&mut client).await;
     assert!(server.log().contains("limit connections_per_ip"), "the limit is logged: {}", server.log());
     assert!(server.log().contains("soft limit 1024"), "the descriptor limits are logged: {}", server.log());
+    drop((held, client));
+
+    // From 11 hosts at 100 each, no address is over its limit but the process would be
+    // out of descriptors: the total cap closes the excess, and the header deadline (10 s)
+    // frees the rest.
+    let held = silent(1100, 11).await.unwrap();
+    assert_eq!(held.len(), 1100);
+    let started = Instant::now();
+    let capped = tokio::time::timeout(Duration::from_secs(10), async {
+        while !server.log().contains("limit connections refused") {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    assert!(capped.await.is_ok(), "the total cap bit and is logged: {}", server.log());
+    let healthz = loop {
+        let answer = http()
+            .get(&server.url("/healthz"))
+            .config()
+            .timeout_global(Some(Duration::from_secs(2)))
+            .build()
+            .call();
+        match answer {
+            Ok(response) => break response.status().as_u16(),
+            Err(_) if started.elapsed() < Duration::from_secs(30) => continue,
+            Err(error) => panic!("/healthz never answered again: {error}"),
+        }
+    };
+    assert_eq!(healthz, 200);
+    eprintln!("1,100 silent connections from 11 hosts: /healthz answered after {:?}", started.elapsed());
     drop(held);
 }
 
 /// Item 2: deadlines for headers, for hello, and for a socket that stops answering pings.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_and_silent_clients_are_cut_off() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[
         ("RELAIS__SERVER__LIMITS__HEADER_READ_TIMEOUT_SECONDS", "1"),
         ("RELAIS__SERVER__LIMITS__HELLO_TIMEOUT_SECONDS", "1"),
@@ -221,6 +274,7 @@ async fn slow_and_silent_clients_are_cut_off() {
 /// Retry-After, and so does the right one while the account is locked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_wrong_passwords_lock_the_account() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[]);
     server.add_agent("ann@example.com", "Ann");
     let login = |password: &str| {
@@ -245,6 +299,7 @@ async fn repeated_wrong_passwords_lock_the_account() {
 /// memory growth under 300 MB and a normal visitor's replies under 200 ms at p95.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_flood_leaves_memory_and_visitors_alone() {
+    let _alone = alone();
     let (_dir, server) = Server::start(&[("RELAIS__SERVER__TRUSTED_PROXIES", "127.0.0.1")]);
     server.add_agent("ann@example.com", "Ann");
     let (mut client, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
@@ -312,6 +367,7 @@ async fn a_login_flood_leaves_memory_and_visitors_alone() {
 /// per conversation.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conversations_and_handoffs_are_limited() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[
         ("RELAIS__SERVER__LIMITS__CONVERSATIONS_PER_IP_PER_MINUTE", "3"),
         ("RELAIS__SERVER__LIMITS__HANDOFFS_PER_CONVERSATION_PER_MINUTE", "2"),
@@ -339,6 +395,7 @@ async fn conversations_and_handoffs_are_limited() {
 /// queue frames are coalesced; a visitor who has gone leaves the queue as `abandoned`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agents_see_the_whole_queue_and_gone_visitors_leave_it() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[
         ("RELAIS__SERVER__LIMITS__CONVERSATIONS_PER_IP_PER_MINUTE", "1000"),
         ("RELAIS__SERVER__LIMITS__HANDOFFS_PER_IP_PER_MINUTE", "1000"),
@@ -411,6 +468,7 @@ async fn agents_see_the_whole_queue_and_gone_visitors_leave_it() {
 /// Item 6: a closed conversation only lets its token read the transcript, for a while.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_conversation_refuses_everything_but_reading() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[]);
     let (mut client, welcome) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
     client.send(json!({"type": "close"})).await;
@@ -421,6 +479,7 @@ async fn a_closed_conversation_refuses_everything_but_reading() {
         json!({"type": "page_view", "url": "/x"}),
         json!({"type": "request_agent"}),
         json!({"type": "feedback", "seq": 1, "helpful": true}),
+        json!({"type": "typing"}),
         json!({"type": "close"}),
         json!({"type": "message", "client_id": "late", "text": "hello?"}),
     ];
@@ -453,6 +512,7 @@ async fn a_closed_conversation_refuses_everything_but_reading() {
 /// store the message after `closed` (100 trials).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_cannot_write_after_closing_even_at_once() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[
         ("RELAIS__SERVER__LIMITS__CONVERSATIONS_PER_IP_PER_MINUTE", "1000"),
         ("RELAIS__SERVER__LIMITS__HANDOFFS_PER_IP_PER_MINUTE", "1000"),
@@ -487,6 +547,7 @@ async fn an_agent_cannot_write_after_closing_even_at_once() {
 /// Item 8: by default only the server's own origin opens the visitor socket.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_own_origin_is_allowed_by_default() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[]);
     let status = |origin: String| {
         let url = server.ws("/v1/ws");
@@ -509,6 +570,7 @@ async fn only_the_own_origin_is_allowed_by_default() {
 /// sockets at once; `relais agent list` shows who is disabled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agent_sessions_can_be_revoked() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[]);
     server.add_agent("ann@example.com", "Ann");
     server.add_agent("bob@example.com", "Bob");
@@ -559,8 +621,9 @@ async fn agent_sessions_can_be_revoked() {
 /// a feedback `seq` the conversation never had is a `bad_frame`, not an ERROR in the log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stored_data_is_bounded_and_bad_input_raises_no_alarm() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[("RELAIS__SERVER__LIMITS__CALLBACKS_PER_CONVERSATION", "2")]);
-    let (mut client, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    let (mut client, welcome) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
     for i in 0..2 {
         client
             .send(json!({"type": "callback_request", "email": format!("c{i}@example.com")}))
@@ -576,6 +639,20 @@ async fn stored_data_is_bounded_and_bad_input_raises_no_alarm() {
     assert_eq!(client.recv().await["code"], "bad_frame");
     client.send(json!({"type": "feedback", "seq": 9999, "helpful": false})).await;
     assert_eq!(client.recv().await["code"], "bad_frame");
+    // A resuming visitor cannot claim to have seen more than there is.
+    let mut resumed = Client::connect(&server.ws("/v1/ws")).await;
+    resumed
+        .send_raw(format!(
+            r#"{{"type": "hello", "conversation_id": "{}", "token": "{}", "last_seq": 18446744073709551615}}"#,
+            welcome["conversation_id"].as_str().unwrap(),
+            welcome["token"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(resumed.recv().await["type"], "welcome");
+    resumed
+        .send_raw(r#"{"type": "feedback", "seq": 18446744073709551615, "helpful": false}"#.into())
+        .await;
+    assert_eq!(resumed.recv().await["code"], "bad_frame");
 
     server.add_agent("ann@example.com", "Ann");
     let token = server.login("ann@example.com");
@@ -595,6 +672,7 @@ async fn stored_data_is_bounded_and_bad_input_raises_no_alarm() {
 /// for oversized frames (1009) and invalid UTF-8 (1007).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_headers_metrics_and_close_codes() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[
         ("RELAIS__SERVER__METRICS_TOKEN", "scrape-me"),
         ("RELAIS__SERVER__SITE_DIR", "examples/website"),
@@ -638,6 +716,7 @@ async fn files_headers_metrics_and_close_codes() {
 /// Item 5: agent sockets count toward the sockets an address may hold.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agent_sockets_count_toward_the_address_limit() {
+    let _shared = shared();
     let (_dir, server) = Server::start(&[("RELAIS__SERVER__LIMITS__SOCKETS_PER_IP", "2")]);
     let _one = Client::connect(&server.ws("/v1/agent/ws")).await;
     let _two = Client::connect(&server.ws("/v1/agent/ws")).await;

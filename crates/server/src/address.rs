@@ -1,7 +1,9 @@
 //! Who the client is, by address: the TCP peer, or — only when the peer is one of
-//! `[server] trusted_proxies` — the address the proxies name in `Forwarded` or
-//! `X-Forwarded-For`. Anyone can send those headers, so from any other peer they are
-//! ignored; every per-address limit counts the address this module returns.
+//! `[server] trusted_proxies` — the address the proxies name in the one header they
+//! write (`[server] forwarded_header`: `X-Forwarded-For` or `Forwarded`). Anyone can send
+//! those headers, so from any other peer they are ignored, and the other header is
+//! ignored always (a proxy passes on what the client wrote in it); every per-address
+//! limit counts the address this module returns.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -10,15 +12,22 @@ use ipnet::IpNet;
 
 use crate::error::ConfigError;
 
-/// The proxies whose forwarding headers are believed.
+/// The proxies whose forwarding header is believed, and which header that is.
 #[derive(Debug, Clone, Default)]
 pub struct TrustedProxies {
     nets: Vec<IpNet>,
+    forwarded: bool,
 }
 
 impl TrustedProxies {
-    /// Parses CIDRs ("10.0.0.0/8") or single addresses ("127.0.0.1").
-    pub fn parse(entries: &[String]) -> Result<Self, ConfigError> {
+    /// Parses CIDRs ("10.0.0.0/8") or single addresses ("127.0.0.1"), and the name of
+    /// the header the proxies write (`x-forwarded-for` or `forwarded`).
+    pub fn parse(entries: &[String], header: &str) -> Result<Self, ConfigError> {
+        let forwarded = match header.to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => false,
+            "forwarded" => true,
+            _ => return Err(ConfigError::ForwardedHeader(header.to_owned())),
+        };
         let nets = entries
             .iter()
             .map(|entry| {
@@ -29,7 +38,7 @@ impl TrustedProxies {
                     .map_err(|_| ConfigError::TrustedProxy(entry.to_owned()))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self { nets })
+        Ok(Self { nets, forwarded })
     }
 
     /// Whether `ip` is one of the trusted proxies.
@@ -45,7 +54,7 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return peer;
         }
-        let chain = forwarded_for(headers);
+        let chain = forwarded_for(headers, self.forwarded);
         let mut client = peer;
         for hop in chain.iter().rev() {
             match hop {
@@ -60,9 +69,9 @@ impl TrustedProxies {
     }
 }
 
-/// The `for` addresses of `Forwarded` (RFC 7239), or else of `X-Forwarded-For`, nearest
-/// the client first; `None` for an entry that is not an address.
-fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+/// The `for` addresses of `Forwarded` (RFC 7239) or of `X-Forwarded-For`, nearest the
+/// client first; `None` for an entry that is not an address.
+fn forwarded_for(headers: &HeaderMap, forwarded: bool) -> Vec<Option<IpAddr>> {
     let values = |name: &str| -> Vec<String> {
         headers
             .get_all(name)
@@ -72,9 +81,8 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
             .map(|entry| entry.trim().to_owned())
             .collect()
     };
-    let forwarded = values("forwarded");
-    if !forwarded.is_empty() {
-        return forwarded
+    if forwarded {
+        return values("forwarded")
             .iter()
             .map(|element| {
                 element
@@ -123,24 +131,33 @@ mod tests {
 
     #[test]
     fn forwarding_headers_count_only_from_trusted_proxies() {
-        let proxies = TrustedProxies::parse(&["10.0.0.0/8".into(), "192.0.2.9".into()]).unwrap();
+        let trusted = ["10.0.0.0/8".to_string(), "192.0.2.9".to_string()];
+        let proxies = TrustedProxies::parse(&trusted, "X-Forwarded-For").unwrap();
         let forged = headers(&[("x-forwarded-for", "203.0.113.5")]);
         assert_eq!(proxies.client(peer("198.51.100.1"), &forged), "198.51.100.1".parse::<IpAddr>().unwrap());
         assert_eq!(proxies.client(peer("10.1.2.3"), &forged), "203.0.113.5".parse::<IpAddr>().unwrap());
         // A client may prepend anything; the nearest untrusted hop is the client.
         let chain = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.5, 10.9.9.9")]);
         assert_eq!(proxies.client(peer("192.0.2.9"), &chain), "203.0.113.5".parse::<IpAddr>().unwrap());
-        let forwarded = headers(&[
+        // Only the header the proxy writes counts: a client's own `Forwarded` passed
+        // through an X-Forwarded-For proxy is ignored, and the other way round.
+        let both = headers(&[
             ("forwarded", r#"for=198.51.100.7;proto=https, for="[2001:db8:cafe::17]:4711""#),
             ("x-forwarded-for", "203.0.113.5"),
         ]);
-        assert_eq!(proxies.client(peer("10.0.0.1"), &forwarded), "2001:db8:cafe::17".parse::<IpAddr>().unwrap());
+        assert_eq!(proxies.client(peer("10.0.0.1"), &both), "203.0.113.5".parse::<IpAddr>().unwrap());
+        let rfc = TrustedProxies::parse(&trusted, "forwarded").unwrap();
+        assert_eq!(rfc.client(peer("10.0.0.1"), &both), "2001:db8:cafe::17".parse::<IpAddr>().unwrap());
         let hidden = headers(&[("forwarded", "for=unknown")]);
-        assert_eq!(proxies.client(peer("10.0.0.1"), &hidden), "10.0.0.1".parse::<IpAddr>().unwrap());
+        assert_eq!(rfc.client(peer("10.0.0.1"), &hidden), "10.0.0.1".parse::<IpAddr>().unwrap());
         assert_eq!(proxies.client(peer("10.0.0.1"), &HeaderMap::new()), "10.0.0.1".parse::<IpAddr>().unwrap());
         assert!(matches!(
-            TrustedProxies::parse(&["10.0.0.0/33".into()]),
+            TrustedProxies::parse(&["10.0.0.0/33".into()], "x-forwarded-for"),
             Err(ConfigError::TrustedProxy(_))
+        ));
+        assert!(matches!(
+            TrustedProxies::parse(&trusted, "x-real-ip"),
+            Err(ConfigError::ForwardedHeader(_))
         ));
     }
 }

@@ -20,7 +20,7 @@ use crate::error::ClientError;
 use crate::hub::{AgentAct, AgentNotice, Hub, Presence, Update};
 use crate::limits::{OpenPermit, RateLimiter, check_chars, check_frame};
 use crate::metrics::Metrics;
-use crate::socket::{Check, Liveness, close_for_read_error, restart_close, send_all};
+use crate::socket::{Liveness, close_after_read_error, keep_alive, restart_close, send_all};
 use crate::wire::{self, AgentFrame};
 
 /// Most conversations an agent can hold at once (listed on reconnect).
@@ -49,10 +49,7 @@ async fn authenticate(hub: &Hub, socket: &mut WebSocket) -> Option<(Agent, Strin
         Ok(Some(Ok(_))) => Err(ClientError::bad_frame("expected a hello text frame")),
         Ok(None) => return None,
         Ok(Some(Err(error))) => {
-            let max_bytes = hub.config.limits.max_frame_bytes.saturating_mul(4);
-            if let Some(close) = close_for_read_error(error, max_bytes) {
-                let _ = socket.send(close).await;
-            }
+            close_after_read_error(socket, error, &hub.config.limits).await;
             return None;
         }
         Err(_) => Err(ClientError::unauthorized(format!(
@@ -115,18 +112,12 @@ async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String,
                 let _ = socket.send(restart_close()).await;
                 break;
             }
-            check = liveness.check() => match check {
-                Check::Ping => {
-                    if socket.send(Message::Ping(Default::default())).await.is_err() {
-                        break;
-                    }
+            check = liveness.check() => {
+                if keep_alive(&mut socket, check).await {
                     continue;
                 }
-                Check::Idle(close) => {
-                    let _ = socket.send(close).await;
-                    break;
-                }
-            },
+                break;
+            }
             _ = session_check.tick() => match session.check_session().await {
                 Ok(()) => continue,
                 Err(error) if error.code == "unauthorized" => {
@@ -153,9 +144,7 @@ async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String,
                     }
                     Some(Ok(Message::Close(_))) | None => break,
                     Some(Err(error)) => {
-                        if let Some(close) = close_for_read_error(error, limits.max_frame_bytes.saturating_mul(4)) {
-                            let _ = socket.send(close).await;
-                        }
+                        close_after_read_error(&mut socket, error, limits).await;
                         break;
                     }
                     Some(Ok(_)) => Vec::new(),

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::ConfigError;
+
 /// Server settings; every field has a default suited to one machine.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -21,6 +23,9 @@ pub struct ServerConfig {
     /// Proxies (CIDRs, "10.0.0.0/8") whose `Forwarded` / `X-Forwarded-For` header names
     /// the client; from any other peer those headers are ignored.
     pub trusted_proxies: Vec<String>,
+    /// The header those proxies write: `x-forwarded-for` or `forwarded`; the other is
+    /// ignored.
+    pub forwarded_header: String,
     pub limits: Limits,
     /// When agents work, e.g. `["mon-fri 09:00-18:00", "sat 10:00-13:00"]`; empty means always.
     pub business_hours: Vec<String>,
@@ -50,6 +55,7 @@ impl Default for ServerConfig {
             site_dir: None,
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            forwarded_header: "x-forwarded-for".into(),
             limits: Limits::default(),
             business_hours: Vec::new(),
             utc_offset_minutes: 0,
@@ -144,6 +150,41 @@ pub struct ProactiveRule {
     pub lang: Option<String>,
 }
 
+impl Limits {
+    /// Frames over this many bytes end the socket (close 1009): 4 × `max_frame_bytes`.
+    pub fn hard_frame_bytes(&self) -> usize {
+        self.max_frame_bytes.saturating_mul(4)
+    }
+
+    /// Refuses limits that would let nothing through (a rate or count of 0).
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let counts = [
+            ("max_message_chars", self.max_message_chars),
+            ("max_frame_bytes", self.max_frame_bytes),
+            ("sockets_per_ip", self.sockets_per_ip),
+            ("connections_per_ip", self.connections_per_ip),
+        ];
+        let per_minute = [
+            ("conversations_per_ip_per_minute", self.conversations_per_ip_per_minute),
+            ("handoffs_per_ip_per_minute", self.handoffs_per_ip_per_minute),
+            ("handoffs_per_conversation_per_minute", self.handoffs_per_conversation_per_minute),
+            ("logins_per_ip_per_minute", self.logins_per_ip_per_minute),
+            ("login_attempts_per_account", self.login_attempts_per_account),
+        ];
+        let too_low = counts
+            .iter()
+            .find(|(_, value)| *value == 0)
+            .map(|(name, _)| *name)
+            .or_else(|| per_minute.iter().find(|(_, value)| *value == 0).map(|(name, _)| *name))
+            .or_else(|| (self.frames_per_second <= 0.0).then_some("frames_per_second"))
+            .or_else(|| (self.frames_burst < 1.0).then_some("frames_burst"));
+        match too_low {
+            Some(name) => Err(ConfigError::Limit(name)),
+            None => Ok(()),
+        }
+    }
+}
+
 impl ServerConfig {
     /// Whether a visitor socket from `origin` (the `Origin` header, if sent) is allowed:
     /// the server's own origin (its `Host`), any listed origin, or any but `null` with
@@ -166,6 +207,21 @@ impl ServerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_that_let_nothing_through_are_refused() {
+        assert!(Limits::default().check().is_ok());
+        let zero = Limits {
+            handoffs_per_ip_per_minute: 0,
+            ..Limits::default()
+        };
+        assert!(matches!(zero.check(), Err(ConfigError::Limit("handoffs_per_ip_per_minute"))));
+        let still = Limits {
+            frames_per_second: 0.0,
+            ..Limits::default()
+        };
+        assert!(matches!(still.check(), Err(ConfigError::Limit("frames_per_second"))));
+    }
 
     #[test]
     fn only_the_own_origin_by_default_and_null_only_when_listed() {

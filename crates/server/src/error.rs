@@ -55,8 +55,12 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("[server.limits] {0} must be above 0: at 0 nothing would get through")]
+    Limit(&'static str),
     #[error("trusted proxy {0:?} is not an address or a CIDR such as \"10.0.0.0/8\"")]
     TrustedProxy(String),
+    #[error("forwarded_header {0:?} is neither \"x-forwarded-for\" nor \"forwarded\"; name the header your proxy writes")]
+    ForwardedHeader(String),
     #[error("the signing key {path} is damaged (expected 64 hex digits); delete it to make a new one, which signs out every visitor")]
     BadSecret { path: PathBuf },
 }

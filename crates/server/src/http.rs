@@ -23,6 +23,7 @@ use tower_http::services::ServeDir;
 
 use crate::error::ClientError;
 use crate::hub::Hub;
+use crate::login::Refused;
 
 /// Conversations or callback requests listed per page when the request does not say …
 const DEFAULT_PAGE: u32 = 200;
@@ -31,6 +32,9 @@ const MAX_PAGE: u32 = 500;
 /// Initial read buffer of a socket (grows for larger frames): visitors mostly send a few
 /// hundred bytes, and tungstenite's 128 KiB default costs 1.3 GB per 10,000 idle sockets.
 const SOCKET_READ_BUFFER: usize = 4096;
+/// Longest email and password a login may send (an email is at most 254 characters).
+const MAX_EMAIL_BYTES: usize = 254;
+const MAX_PASSWORD_BYTES: usize = 1024;
 /// Most hits of an agent's knowledge search.
 const MAX_SEARCH_HITS: usize = 10;
 /// Where pages of this server may load from and be framed: only itself. Inline styles
@@ -181,7 +185,7 @@ async fn visitor_socket(
         Err(response) => return response,
     };
     let hub = app.hub.clone();
-    socket_limits(upgrade, config.limits.max_frame_bytes)
+    socket_limits(upgrade, &config.limits)
         .on_upgrade(move |socket| crate::visitor::serve(hub, socket, client, permit))
 }
 
@@ -190,14 +194,14 @@ async fn agent_socket(State(app): State<App>, ClientAddress(client): ClientAddre
         Ok(permit) => permit,
         Err(response) => return response,
     };
-    socket_limits(upgrade, app.hub.config.limits.max_frame_bytes)
+    socket_limits(upgrade, &app.hub.config.limits)
         .on_upgrade(move |socket| crate::agent::serve(app.hub, socket, permit))
 }
 
 /// A place among the sockets `client`'s address may hold, or `429 too_many_sockets`.
 fn socket_permit(app: &App, client: IpAddr) -> Result<crate::limits::OpenPermit, Response> {
     let max = app.hub.config.limits.sockets_per_ip;
-    app.hub.limits.sockets.acquire(client, max).ok_or_else(|| {
+    app.hub.quotas.sockets.acquire(client, max).ok_or_else(|| {
         app.hub
             .limit_log
             .bite("sockets_per_ip", || format!("{client} already has {max} sockets open"));
@@ -212,8 +216,8 @@ fn socket_permit(app: &App, client: IpAddr) -> Result<crate::limits::OpenPermit,
 }
 
 /// Frames over 4 times `max_frame_bytes` end the socket (close 1009).
-fn socket_limits(upgrade: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocketUpgrade {
-    let hard_limit = max_frame_bytes.saturating_mul(4);
+fn socket_limits(upgrade: WebSocketUpgrade, limits: &crate::config::Limits) -> WebSocketUpgrade {
+    let hard_limit = limits.hard_frame_bytes();
     upgrade
         .read_buffer_size(SOCKET_READ_BUFFER)
         .max_message_size(hard_limit)
@@ -237,12 +241,32 @@ async fn login(
             ClientError::bad_frame("send JSON {\"email\": …, \"password\": …}"),
         );
     };
+    if login.email.len() > MAX_EMAIL_BYTES || login.password.len() > MAX_PASSWORD_BYTES {
+        return client_error(
+            StatusCode::BAD_REQUEST,
+            ClientError::new(
+                "too_long",
+                format!("the email is at most {MAX_EMAIL_BYTES} bytes and the password {MAX_PASSWORD_BYTES}"),
+            ),
+        );
+    }
     let hub = &app.hub;
     let address = crate::limits::address_key(client);
-    if let Err(wait) = hub.limits.login.admit(address, &login.email) {
-        hub.limit_log
-            .bite("logins", || format!("login for {:?} from {client}", login.email));
-        return too_many("too many login attempts for this account or from this address".into(), wait);
+    if let Err(refused) = hub.quotas.login.admit(address, &login.email) {
+        let email = login.email.chars().take(80).collect::<String>();
+        match &refused {
+            Refused::Address(_) => hub
+                .limit_log
+                .bite("logins_per_ip", || format!("login attempt from {client}")),
+            Refused::Account { locked_now: Some(lock), .. } => hub.limit_log.bite("login_lock", || {
+                format!("account {email:?} locked for {} s after repeated failed logins", lock.as_secs())
+            }),
+            Refused::Account { locked_now: None, .. } => {}
+        }
+        return too_many(
+            "too many login attempts for this account or from this address".into(),
+            refused.wait(),
+        );
     }
     let agent = match hub.store.verify_password(&login.email, &login.password).await {
         Ok(Some(agent)) => agent,
@@ -254,7 +278,7 @@ async fn login(
         }
         Err(error) => return client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into()),
     };
-    hub.limits.login.succeeded(address, &login.email);
+    hub.quotas.login.succeeded(address, &login.email);
     let ttl = Duration::from_secs(hub.config.session_hours.saturating_mul(3600));
     let now = crate::now_ms();
     match hub.store.create_session(agent.id, ttl, now).await {

@@ -77,8 +77,8 @@ pub struct Hub {
     pub metrics: Arc<Metrics>,
     pub signer: Signer,
     pub proxies: TrustedProxies,
-    /// Per-address and per-conversation limits, and their warnings.
-    pub limits: HubLimits,
+    /// Per-address and per-conversation quotas; `limit_log` warns when they bite.
+    pub quotas: Quotas,
     pub limit_log: Arc<LimitLog>,
     encoder: EncoderBatcher,
     hours: BusinessHours,
@@ -95,7 +95,7 @@ pub struct Hub {
 }
 
 /// What clients may open or do per address and per conversation.
-pub struct HubLimits {
+pub struct Quotas {
     /// Open WebSockets, visitor and agent, per address.
     pub sockets: Arc<OpenPerAddress>,
     pub conversation_starts: KeyedRate<IpAddr>,
@@ -126,7 +126,7 @@ impl Hub {
         let metrics = Arc::new(Metrics::new());
         let encoder = EncoderBatcher::start(bot.clone(), config.encoder_batch, metrics.clone());
         let limits = &config.limits;
-        let limits = HubLimits {
+        let quotas = Quotas {
             sockets: Arc::new(OpenPerAddress::default()),
             conversation_starts: KeyedRate::per_minute(limits.conversations_per_ip_per_minute),
             handoffs_per_address: KeyedRate::per_minute(limits.handoffs_per_ip_per_minute),
@@ -140,7 +140,7 @@ impl Hub {
             metrics,
             signer,
             proxies,
-            limits,
+            quotas,
             limit_log: Arc::new(LimitLog::default()),
             encoder,
             hours,
@@ -341,14 +341,9 @@ impl Hub {
         Ok((id, stored))
     }
 
-    /// The conversation's stored events after `last_seq`, if the token is its own and,
-    /// for a closed conversation, its transcript is still readable.
-    pub async fn resume(
-        &self,
-        id: &str,
-        token: &str,
-        last_seq: u64,
-    ) -> Result<Vec<StoredEvent>, ClientError> {
+    /// The conversation a resuming visitor asks for, if it exists, the token is its own
+    /// and, once closed, its transcript is still readable.
+    pub async fn check_resume(&self, id: &str, token: &str) -> Result<relais_store::Conversation, ClientError> {
         let Some(conversation) = self.store.conversation(id).await? else {
             return Err(ClientError::not_found(format!(
                 "no conversation {id}; start a new one with a hello without conversation_id"
@@ -366,7 +361,7 @@ impl Hub {
         {
             return Err(closed_error());
         }
-        Ok(self.store.events_after(id, last_seq).await?)
+        Ok(conversation)
     }
 
     /// The visitor says `text` (or presses a quick reply, when `quick_reply`): stores it
@@ -463,7 +458,10 @@ impl Hub {
         match guard {
             Guard::Open if state.closed => return Err(closed_error()),
             Guard::Holder(agent) => self.check_holder(id, agent).await?,
-            Guard::StillQueued if state.closed || state.holder != Holder::Queued => return Ok(Vec::new()),
+            // The visitor may have come back since the sweep looked.
+            Guard::StillQueued if state.closed || state.holder != Holder::Queued || self.visitor_connected(id) => {
+                return Ok(Vec::new());
+            }
             _ => {}
         }
         let at = now_ms();
@@ -484,9 +482,10 @@ impl Hub {
         Ok(stored)
     }
 
-    /// Relays "someone is typing" to the other side.
+    /// Relays "someone is typing" to the other side, unless the conversation is closed.
     pub async fn typing(&self, id: &str, from: &'static str) -> Result<(), ClientError> {
         let last_seq = match self.store.conversation(id).await? {
+            Some(conversation) if conversation.state == Stage::Closed => return Err(closed_error()),
             Some(conversation) => conversation.last_seq,
             None => return Err(ClientError::not_found(format!("no conversation {id}"))),
         };

@@ -60,7 +60,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let hours = BusinessHours::parse(&config.business_hours, config.utc_offset_minutes)?;
-    let proxies = address::TrustedProxies::parse(&config.trusted_proxies)?;
+    config.limits.check()?;
+    if config.allowed_origins.is_empty() {
+        tracing::info!(
+            "visitor sockets are accepted from this server's own origin only; list the sites that embed the widget in [server] allowed_origins"
+        );
+    }
+    let proxies = address::TrustedProxies::parse(&config.trusted_proxies, &config.forwarded_header)?;
     let limits = ConnectionLimits {
         per_address: config.limits.connections_per_ip,
         total: ConnectionLimits::total_for(raise_descriptor_limit()),
@@ -71,11 +77,11 @@ pub async fn serve(
     let background = hub.start_background_tasks();
     let app = http::router(hub.clone());
     let stopping = hub.clone();
-    listen::serve(listener, app, limits, hub.limit_log.clone(), async move {
+    let shutdown = async move {
         shutdown.await;
         stopping.begin_shutdown();
-    })
-    .await;
+    };
+    listen::serve(listener, app, limits, hub.limit_log.clone(), shutdown, DRAIN_TIMEOUT).await;
     background.abort();
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
         while Arc::strong_count(&hub) > 1 {

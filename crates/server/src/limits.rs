@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -42,7 +43,8 @@ impl RateLimiter {
             self.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - self.tokens) / self.rate))
+            let wait = (1.0 - self.tokens) / self.rate;
+            Err(Duration::try_from_secs_f64(wait).unwrap_or(Duration::MAX))
         }
     }
 
@@ -156,6 +158,7 @@ impl<K: Hash + Eq + Clone> KeyedRate<K> {
 #[derive(Default)]
 pub struct OpenPerAddress {
     open: Mutex<HashMap<IpAddr, usize>>,
+    total: AtomicUsize,
 }
 
 /// One open thing, counted until dropped.
@@ -174,6 +177,7 @@ impl OpenPerAddress {
             return None;
         }
         *count += 1;
+        self.total.fetch_add(1, Ordering::Relaxed);
         Some(OpenPermit {
             key,
             counter: self.clone(),
@@ -182,13 +186,14 @@ impl OpenPerAddress {
 
     /// Everything open, all addresses together.
     pub fn total(&self) -> usize {
-        self.open.lock().expect("open count lock").values().sum()
+        self.total.load(Ordering::Relaxed)
     }
 }
 
 impl Drop for OpenPermit {
     fn drop(&mut self) {
         let mut open = self.counter.open.lock().expect("open count lock");
+        self.counter.total.fetch_sub(1, Ordering::Relaxed);
         if let Some(count) = open.get_mut(&self.key) {
             *count -= 1;
             if *count == 0 {
@@ -235,6 +240,13 @@ mod tests {
     fn bucket_allows_a_burst_then_refuses() {
         let mut limiter = RateLimiter::new(0.001, 3.0);
         assert!((0..3).all(|_| limiter.allow()));
+        assert!(!limiter.allow());
+    }
+
+    #[test]
+    fn a_zero_rate_refuses_without_panicking() {
+        let mut limiter = RateLimiter::new(0.0, 1.0);
+        assert!(limiter.allow());
         assert!(!limiter.allow());
     }
 

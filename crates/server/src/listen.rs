@@ -50,14 +50,15 @@ impl ConnectionLimits {
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then stops accepting, lets
-/// each connection finish its request in flight and returns once all have closed
-/// (upgraded sockets close on their own, told by the hub).
+/// each connection finish its request in flight and returns once all have closed or
+/// `drain` has passed (upgraded sockets close on their own, told by the hub).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
     log: Arc<LimitLog>,
     shutdown: impl Future<Output = ()>,
+    drain: Duration,
 ) {
     let open = Arc::new(OpenPerAddress::default());
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -114,7 +115,9 @@ pub async fn serve(
     drop(listener);
     stop_tx.send_replace(true);
     drop(closed_rx);
-    closed_tx.closed().await;
+    if tokio::time::timeout(drain, closed_tx.closed()).await.is_err() {
+        tracing::warn!("some connections were still open {} s after shutdown began", drain.as_secs());
+    }
 }
 
 async fn serve_connection(

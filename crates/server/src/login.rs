@@ -18,8 +18,10 @@ const WINDOW: Duration = Duration::from_secs(60);
 const FIRST_LOCK: Duration = Duration::from_secs(60);
 /// … up to this.
 const LONGEST_LOCK: Duration = Duration::from_secs(3600);
-/// Accounts tracked before those with nothing to remember are swept out.
+/// Accounts tracked before those with nothing to remember are swept out …
 const SWEEP_ABOVE: usize = 10_000;
+/// … at most this often.
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
 
 /// Recent attempts on one account.
 #[derive(Default)]
@@ -36,7 +38,30 @@ struct Account {
 pub struct LoginGuard {
     per_address: KeyedRate<IpAddr>,
     attempts_per_account: u32,
-    accounts: Mutex<HashMap<String, Account>>,
+    accounts: Mutex<Accounts>,
+}
+
+/// The accounts with recent attempts, and when stale ones were last swept out.
+#[derive(Default)]
+struct Accounts {
+    by_email: HashMap<String, Account>,
+    swept: Option<Instant>,
+}
+
+/// Why an attempt was refused, and for how long.
+pub enum Refused {
+    /// The address has had its attempts for now.
+    Address(Duration),
+    /// The account is locked; `Some(lock)` when this attempt locked it.
+    Account { wait: Duration, locked_now: Option<Duration> },
+}
+
+impl Refused {
+    pub fn wait(&self) -> Duration {
+        match self {
+            Refused::Address(wait) | Refused::Account { wait, .. } => *wait,
+        }
+    }
 }
 
 impl LoginGuard {
@@ -44,7 +69,7 @@ impl LoginGuard {
         Self {
             per_address: KeyedRate::per_minute(limits.logins_per_ip_per_minute),
             attempts_per_account: limits.login_attempts_per_account.max(1),
-            accounts: Mutex::new(HashMap::new()),
+            accounts: Mutex::new(Accounts::default()),
         }
     }
 
@@ -52,18 +77,26 @@ impl LoginGuard {
     /// Attempts are counted when let in, not when they fail, so a burst of concurrent
     /// guesses gets no more tries than slow ones: once an account has had its
     /// attempts within a minute without a success, the next one locks it.
-    pub fn admit(&self, address: IpAddr, email: &str) -> Result<(), Duration> {
+    /// The address is checked first, so only admitted attempts leave a record.
+    pub fn admit(&self, address: IpAddr, email: &str) -> Result<(), Refused> {
+        self.per_address.take(&address).map_err(Refused::Address)?;
         let now = Instant::now();
         let mut accounts = self.accounts.lock().expect("login lock");
-        if accounts.len() > SWEEP_ABOVE {
-            accounts.retain(|_, account| {
+        if accounts.by_email.len() > SWEEP_ABOVE
+            && accounts.swept.is_none_or(|swept| now.duration_since(swept) >= SWEEP_EVERY)
+        {
+            accounts.by_email.retain(|_, account| {
                 account.locked_until.is_some_and(|until| until > now)
                     || account.window_start.is_some_and(|start| now.duration_since(start) < WINDOW)
             });
+            accounts.swept = Some(now);
         }
-        let account = accounts.entry(account_key(email)).or_default();
+        let account = accounts.by_email.entry(account_key(email)).or_default();
         if let Some(until) = account.locked_until.filter(|until| *until > now) {
-            return Err(until - now);
+            return Err(Refused::Account {
+                wait: until - now,
+                locked_now: None,
+            });
         }
         if account.window_start.is_none_or(|start| now.duration_since(start) >= WINDOW) {
             account.window_start = Some(now);
@@ -77,10 +110,11 @@ impl LoginGuard {
             account.locks += 1;
             account.attempts = 0;
             account.window_start = None;
-            tracing::warn!("login: account {email:?} locked for {} s after repeated wrong passwords", lock.as_secs());
-            return Err(lock);
+            return Err(Refused::Account {
+                wait: lock,
+                locked_now: Some(lock),
+            });
         }
-        self.per_address.take(&address)?;
         account.attempts += 1;
         Ok(())
     }
@@ -88,7 +122,11 @@ impl LoginGuard {
     /// The password was right: the attempt is given back and the account's record wiped.
     pub fn succeeded(&self, address: IpAddr, email: &str) {
         self.per_address.give_back(&address);
-        self.accounts.lock().expect("login lock").remove(&account_key(email));
+        self.accounts
+            .lock()
+            .expect("login lock")
+            .by_email
+            .remove(&account_key(email));
     }
 }
 
@@ -116,18 +154,18 @@ mod tests {
         for _ in 0..3 {
             assert!(guard.admit(ip, "Ann@example.com").is_ok());
         }
-        let wait = guard.admit(ip, "ann@example.com ").unwrap_err();
+        let wait = guard.admit(ip, "ann@example.com ").unwrap_err().wait();
         assert!(wait > Duration::from_secs(55) && wait <= FIRST_LOCK, "{wait:?}");
-        assert!(guard.admit(ip, "ann@example.com").unwrap_err() <= FIRST_LOCK);
+        assert!(guard.admit(ip, "ann@example.com").unwrap_err().wait() <= FIRST_LOCK);
         assert!(guard.admit(ip, "bob@example.com").is_ok());
         // Once the lock has passed, the next one is twice as long.
-        guard.accounts.lock().unwrap().get_mut("ann@example.com").unwrap().locked_until = None;
+        guard.accounts.lock().unwrap().by_email.get_mut("ann@example.com").unwrap().locked_until = None;
         for _ in 0..3 {
             assert!(guard.admit(ip, "ann@example.com").is_ok());
         }
-        let wait = guard.admit(ip, "ann@example.com").unwrap_err();
+        let wait = guard.admit(ip, "ann@example.com").unwrap_err().wait();
         assert!(wait > Duration::from_secs(115), "{wait:?}");
-        guard.accounts.lock().unwrap().get_mut("ann@example.com").unwrap().locked_until = None;
+        guard.accounts.lock().unwrap().by_email.get_mut("ann@example.com").unwrap().locked_until = None;
         assert!(guard.admit(ip, "ann@example.com").is_ok());
         guard.succeeded(ip, "ann@example.com");
         for _ in 0..3 {

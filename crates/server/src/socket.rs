@@ -30,18 +30,34 @@ fn close(code: u16, reason: &str) -> Message {
     }))
 }
 
-/// The close frame for a socket that failed to read a frame, when the client is to
-/// blame: 1009 for a frame over the size limit, 1007 for text that is not UTF-8. Other
-/// errors (the connection dropped) get none.
-pub fn close_for_read_error(error: axum::Error, max_bytes: usize) -> Option<Message> {
+/// Ends a socket that failed to read a frame with a close frame saying why, when the
+/// client is to blame: 1009 for a frame over 4 × `max_frame_bytes`, 1007 for text that
+/// is not UTF-8. Other errors (the connection dropped) get none.
+pub async fn close_after_read_error(socket: &mut WebSocket, error: axum::Error, limits: &Limits) {
     let error = error.into_inner();
-    match error.downcast_ref::<tungstenite::Error>()? {
-        tungstenite::Error::Capacity(_) => Some(close(
+    // axum wraps its tungstenite's errors: the `tungstenite` dependency must stay on
+    // axum's version, or this downcast never matches and no close code is sent (the
+    // hardening tests would fail).
+    let close = match error.downcast_ref::<tungstenite::Error>() {
+        Some(tungstenite::Error::Capacity(_)) => close(
             close_code::SIZE,
-            &format!("frame over {max_bytes} bytes"),
-        )),
-        tungstenite::Error::Utf8(_) => Some(close(close_code::INVALID, "text frame is not valid UTF-8")),
-        _ => None,
+            &format!("frame over {} bytes", limits.hard_frame_bytes()),
+        ),
+        Some(tungstenite::Error::Utf8(_)) => close(close_code::INVALID, "text frame is not valid UTF-8"),
+        _ => return,
+    };
+    let _ = socket.send(close).await;
+}
+
+/// Acts on a liveness check: pings, or closes a silent socket. `false` when the
+/// socket is done.
+pub async fn keep_alive(socket: &mut WebSocket, check: Check) -> bool {
+    match check {
+        Check::Ping => socket.send(Message::Ping(Default::default())).await.is_ok(),
+        Check::Idle(close) => {
+            let _ = socket.send(close).await;
+            false
+        }
     }
 }
 

@@ -22,8 +22,8 @@ pub struct Signer {
 }
 
 impl Signer {
-    /// Reads the key at `path`, or creates it (readable by its owner only) on first start,
-    /// so tokens stay valid across restarts.
+    /// Reads the key at `path`, or creates it on first start, so tokens stay valid
+    /// across restarts; either way it is left readable by its owner only.
     pub fn load_or_create(path: &Path) -> Result<Self, ConfigError> {
         let secret_error = |source| ConfigError::Secret {
             path: path.to_path_buf(),
@@ -34,6 +34,12 @@ impl Signer {
                 let key = from_hex(text.trim()).ok_or_else(|| ConfigError::BadSecret {
                     path: PathBuf::from(path),
                 })?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let private = std::fs::Permissions::from_mode(0o600);
+                    std::fs::set_permissions(path, private).map_err(secret_error)?;
+                }
                 Ok(Self { key })
             }
             Err(error) if error.kind() == ErrorKind::NotFound => {
@@ -149,6 +155,15 @@ mod tests {
         assert!(!signer.verify("c2", &token));
         assert!(!signer.verify("c1", "zz"));
         assert!(!signer.verify("c1", &token[..10]));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            Signer::load_or_create(&path).unwrap();
+            assert_eq!(mode(&path), 0o600, "a key left readable by others is tightened");
+        }
         let reloaded = Signer::load_or_create(&path).unwrap();
         assert!(reloaded.verify("c1", &token));
         assert!(!Signer::ephemeral().unwrap().verify("c1", &token));

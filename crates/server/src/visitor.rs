@@ -21,7 +21,7 @@ use crate::error::ClientError;
 use crate::hub::{Hub, Start, Update};
 use crate::limits::{OpenPermit, RateLimiter, address_key, check_chars, check_frame};
 use crate::metrics::Metrics;
-use crate::socket::{Check, Liveness, close_for_read_error, hello_timeout_close, restart_close, send_all};
+use crate::socket::{Liveness, close_after_read_error, hello_timeout_close, keep_alive, restart_close, send_all};
 use crate::token::identity_is_signed;
 use crate::wire::{self, Hello, Identity, VisitorFrame};
 
@@ -29,6 +29,10 @@ use crate::wire::{self, Hello, Identity, VisitorFrame};
 const MAX_ATTRIBUTES: usize = 50;
 /// Longest `client_id`.
 const MAX_CLIENT_ID: usize = 100;
+/// Longest `conversation_id` and `token` in a resuming `hello` (the server's own are
+/// 32 and 64 hex digits).
+const MAX_CONVERSATION_ID: usize = 64;
+const MAX_TOKEN: usize = 128;
 /// Attribute names only the server may set: a visitor sending them is refused, so no
 /// reader of the attributes can take a claim for a verified identity.
 const RESERVED_ATTRIBUTES: &[&str] = &["identity_verified", "verified_user_id"];
@@ -79,18 +83,12 @@ pub async fn serve(hub: Arc<Hub>, mut socket: WebSocket, client: IpAddr, permit:
                 let _ = socket.send(hello_timeout_close(hello_timeout)).await;
                 break;
             }
-            check = liveness.check() => match check {
-                Check::Ping => {
-                    if socket.send(Message::Ping(Default::default())).await.is_err() {
-                        break;
-                    }
+            check = liveness.check() => {
+                if keep_alive(&mut socket, check).await {
                     continue;
                 }
-                Check::Idle(close) => {
-                    let _ = socket.send(close).await;
-                    break;
-                }
-            },
+                break;
+            }
             incoming = socket.recv() => {
                 liveness.heard();
                 match incoming {
@@ -100,9 +98,7 @@ pub async fn serve(hub: Arc<Hub>, mut socket: WebSocket, client: IpAddr, permit:
                     }
                     Some(Ok(Message::Close(_))) | None => break,
                     Some(Err(error)) => {
-                        if let Some(close) = close_for_read_error(error, limits.max_frame_bytes.saturating_mul(4)) {
-                            let _ = socket.send(close).await;
-                        }
+                        close_after_read_error(&mut socket, error, limits).await;
                         break;
                     }
                     Some(Ok(_)) => Vec::new(),
@@ -180,11 +176,11 @@ impl Session {
             }
             VisitorFrame::RequestAgent { reason } => {
                 self.check_optional("reason", &reason)?;
-                let limits = &hub.limits;
-                limits
+                let quotas = &hub.quotas;
+                quotas
                     .handoffs_per_address
                     .take(&self.address)
-                    .and_then(|()| limits.handoffs_per_conversation.take(&id))
+                    .and_then(|()| quotas.handoffs_per_conversation.take(&id))
                     .map_err(|wait| {
                         self.hub.limit_log.bite("handoffs", || format!("request_agent from {} in {id}", self.address));
                         rate_limited("requests for a person", wait)
@@ -273,13 +269,22 @@ impl Session {
         }
         let (id, token, resumed, events) = match (conversation_id, token, last_seq) {
             (Some(id), Some(token), Some(last_seq)) => {
+                if id.len() > MAX_CONVERSATION_ID || token.len() > MAX_TOKEN {
+                    return Err(ClientError::bad_frame(format!(
+                        "conversation_id and token are at most {MAX_CONVERSATION_ID} and {MAX_TOKEN} bytes"
+                    )));
+                }
+                // Checked before subscribing: only a real conversation gets a slot.
+                let conversation = self.hub.check_resume(&id, &token).await?;
+                // The visitor cannot have seen more than there is.
+                let last_seq = last_seq.min(conversation.last_seq);
                 let updates = self.hub.subscribe(&id);
-                let events = match self.hub.resume(&id, &token, last_seq).await {
+                let events = match self.hub.store.events_after(&id, last_seq).await {
                     Ok(events) => events,
                     Err(error) => {
                         drop(updates);
                         self.hub.release(&id);
-                        return Err(error);
+                        return Err(error.into());
                     }
                 };
                 self.updates = Some(updates);
@@ -300,7 +305,7 @@ impl Session {
                 }
                 let (visitor, verified_user_id) = self.attributes(visitor, identity)?;
                 self.hub
-                    .limits
+                    .quotas
                     .conversation_starts
                     .take(&self.address)
                     .map_err(|wait| {
@@ -403,7 +408,7 @@ impl Session {
             )));
         }
         for (key, value) in &attributes {
-            if RESERVED_ATTRIBUTES.contains(&key.as_str()) {
+            if RESERVED_ATTRIBUTES.contains(&key.trim().to_lowercase().as_str()) {
                 return Err(ClientError::bad_frame(format!(
                     "visitor.{key} is set by the server, never by the client; to identify a visitor, send identity {{user_id, signature}}"
                 )));

@@ -69,9 +69,9 @@ impl Page {
 
 impl Store {
     /// Opens (creating it and its directory if needed) the SQLite database at `path`,
-    /// e.g. `data/relais.db`, and applies pending migrations. A new database file is
-    /// readable by its owner only, and so are its journal files, which SQLite creates
-    /// with the database's permissions.
+    /// e.g. `data/relais.db`, and applies pending migrations. The database file and its
+    /// journal files are made readable by their owner only (an older install's looser
+    /// mode is tightened); SQLite creates journal files with the database's mode.
     pub async fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
@@ -80,7 +80,7 @@ impl Store {
                 source,
             })?;
         }
-        create_private(&path).map_err(|source| Error::CreateFile {
+        make_private(&path).map_err(|source| Error::CreateFile {
             path: path.clone(),
             source,
         })?;
@@ -134,15 +134,29 @@ impl Store {
     }
 }
 
-/// Creates an empty file at `path` readable by its owner only, if there is none.
-fn create_private(path: &Path) -> std::io::Result<()> {
+/// Creates an empty database file at `path` readable by its owner only if there is
+/// none, and takes every other permission off it and its journal files if there is.
+fn make_private(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     match options.open(path) {
         Ok(_) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            for suffix in ["", "-wal", "-shm"] {
+                use std::os::unix::fs::PermissionsExt;
+                let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                match std::fs::metadata(&file) {
+                    Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
         Err(error) => Err(error),
     }
 }

@@ -412,14 +412,29 @@ async fn disabled_agents_lose_their_sessions_and_cannot_log_in() {
 
 #[cfg(unix)]
 #[tokio::test]
-async fn a_new_database_is_readable_by_its_owner_only() {
+async fn the_database_is_readable_by_its_owner_only() {
     use std::os::unix::fs::PermissionsExt;
-    let (dir, _store) = open_temp().await;
-    for entry in std::fs::read_dir(dir.path().join("data")).unwrap() {
-        let entry = entry.unwrap();
-        let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "{:?}", entry.file_name());
+    let (dir, store) = open_temp().await;
+    let data = dir.path().join("data");
+    let modes = || -> Vec<(String, u32)> {
+        let mut modes: Vec<_> = std::fs::read_dir(&data)
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                (entry.file_name().to_string_lossy().into_owned(), entry.metadata().unwrap().permissions().mode() & 0o777)
+            })
+            .collect();
+        modes.sort();
+        modes
+    };
+    assert!(modes().iter().all(|(_, mode)| *mode == 0o600), "{:?}", modes());
+    // An older install's world-readable database is tightened when opened.
+    store.close().await;
+    for (file, _) in modes() {
+        std::fs::set_permissions(data.join(file), std::fs::Permissions::from_mode(0o644)).unwrap();
     }
+    let _reopened = Store::open(data.join("relais.db")).await.unwrap();
+    assert!(modes().iter().all(|(_, mode)| *mode == 0o600), "{:?}", modes());
 }
 
 #[tokio::test]
