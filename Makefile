@@ -4,7 +4,7 @@ MODEL_DIR := models/all-MiniLM-L6-v2
 MODEL_SHA256 := 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 RELAIS := target/release/relais
 
-.PHONY: run test bench models build eval
+.PHONY: run test bench models build eval fuzz
 
 run: models build
 	scripts/run-demo.sh
@@ -29,6 +29,10 @@ eval: models build
 	for mode in bm25 dense hybrid; do \
 	  $(RELAIS) knowledge eval --faqs ../shared/datasets/stackfaq/faqs.jsonl --queries ../shared/datasets/stackfaq/queries.jsonl --mode $$mode --json; \
 	done
+
+# Coverage-guided fuzzing of the parsers of untrusted text, FUZZ_SECONDS (60) per target.
+fuzz:
+	scripts/fuzz.sh
 
 models: $(MODEL_DIR)/model.safetensors
 

@@ -80,14 +80,18 @@ pub fn load_training_data(path: &Path) -> Result<TrainingData, NluError> {
 
 /// Loads a JSONL file of `{"text", "intent"}` objects, one per line.
 pub fn load_jsonl(path: &Path) -> Result<Vec<Example>, NluError> {
-    let text = read_text(path)?;
+    parse_jsonl(&read_text(path)?, path)
+}
+
+/// Parses JSONL text of `{"text", "intent"}` objects; errors name `source` and the line.
+pub fn parse_jsonl(text: &str, source: &Path) -> Result<Vec<Example>, NluError> {
     let mut examples = Vec::new();
     for (number, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         let example: Example = serde_json::from_str(line)
-            .map_err(|source| NluError::data(path, format!("line {}: {source}", number + 1)))?;
+            .map_err(|error| NluError::data(source, format!("line {}: {error}", number + 1)))?;
         examples.push(example);
     }
     Ok(examples)
@@ -135,9 +139,14 @@ fn load_file(path: &Path) -> Result<Vec<Example>, NluError> {
 }
 
 fn load_yaml(path: &Path) -> Result<Vec<Example>, NluError> {
-    let text = read_text(path)?;
-    let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text)
-        .map_err(|source| NluError::data(path, source.to_string()))?;
+    parse_yaml(&read_text(path)?, path)
+}
+
+/// Parses the text of a YAML intent file, Relais (`intents:`) or Rasa (`nlu:`); errors
+/// name `path` and, for YAML errors, the line.
+pub fn parse_yaml(text: &str, path: &Path) -> Result<Vec<Example>, NluError> {
+    let value: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(text).map_err(|source| NluError::data(path, source.to_string()))?;
     let is_rasa = value.get("nlu").is_some();
     if !is_rasa && value.get("intents").is_none() {
         return Err(NluError::data(
@@ -147,7 +156,7 @@ fn load_yaml(path: &Path) -> Result<Vec<Example>, NluError> {
     }
     // Parse the text again (not the value) so that errors keep their line numbers.
     let examples = if is_rasa {
-        let file: RasaFile = serde_yaml_ng::from_str(&text)
+        let file: RasaFile = serde_yaml_ng::from_str(text)
             .map_err(|source| NluError::data(path, source.to_string()))?;
         file.nlu
             .into_iter()
@@ -164,7 +173,7 @@ fn load_yaml(path: &Path) -> Result<Vec<Example>, NluError> {
             })
             .collect()
     } else {
-        let file: IntentFile = serde_yaml_ng::from_str(&text)
+        let file: IntentFile = serde_yaml_ng::from_str(text)
             .map_err(|source| NluError::data(path, source.to_string()))?;
         file.intents
             .into_iter()

@@ -18,7 +18,7 @@ mod model;
 mod threads;
 
 pub use cache::EmbeddingCache;
-pub use data::{Example, TrainingData, load_jsonl, load_training_data};
+pub use data::{Example, TrainingData, load_jsonl, load_training_data, parse_jsonl, parse_yaml};
 pub use encoder::{Encoder, MAX_TOKENS};
 pub use error::NluError;
 pub use eval::{Evaluation, evaluate};
