@@ -172,11 +172,15 @@ async fn visitor_socket(
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     if !config.origin_allowed(origin, host) {
+        let origin = origin.unwrap_or("").chars().take(100).collect::<String>();
+        app.hub
+            .limit_log
+            .bite("allowed_origins", || format!("visitor socket from origin {origin:?} ({client})"));
         return client_error(
             StatusCode::FORBIDDEN,
             ClientError::new(
                 "forbidden_origin",
-                format!("origin {} is not this server's own nor in [server] allowed_origins", origin.unwrap_or("")),
+                format!("origin {origin} is not this server's own nor in [server] allowed_origins"),
             ),
         );
     }
