@@ -1,12 +1,14 @@
 //! [`Bot`]: one visitor turn from text to events, actions included.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use relais_dialogue::{
     ConversationState, Engine, Event, EventKind, IntentScore, KnowledgeAnswer, KnowledgeHit,
     Policy, Turn, Understanding, detect_language,
 };
-use relais_knowledge::{KnowledgeBase, KnowledgeError, Ranking, SearchOptions};
+use relais_knowledge::{KnowledgeBase, KnowledgeError, KnowledgeWatcher, Ranking, Reload, SearchOptions, SearchResults};
 use relais_nlu::{Encoder, IntentModel, NluError};
 
 use crate::actions::ActionClient;
@@ -23,13 +25,16 @@ pub enum Error {
     Knowledge(#[from] KnowledgeError),
     #[error("there is no intent model for language {0:?} nor for the default language")]
     NoIntentModel(String),
+    #[error("the knowledge base is unusable: a reload panicked; restart relais")]
+    KnowledgeLock,
 }
 
-/// Everything needed to answer a visitor.
+/// Everything needed to answer a visitor. The knowledge base sits behind a lock so that
+/// [`Bot::watch_knowledge`] can swap in a re-indexed one while turns go on.
 pub struct Bot {
-    encoder: Encoder,
+    encoder: Arc<Encoder>,
     models: BTreeMap<String, IntentModel>,
-    knowledge: KnowledgeBase,
+    knowledge: Arc<RwLock<KnowledgeBase>>,
     engine: Engine,
     actions: ActionClient,
 }
@@ -51,9 +56,9 @@ impl Bot {
         actions: ActionClient,
     ) -> Self {
         Self {
-            encoder,
+            encoder: Arc::new(encoder),
             models,
-            knowledge,
+            knowledge: Arc::new(RwLock::new(knowledge)),
             engine,
             actions,
         }
@@ -63,8 +68,24 @@ impl Bot {
         &self.encoder
     }
 
-    pub fn knowledge(&self) -> &KnowledgeBase {
-        &self.knowledge
+    /// Searches the knowledge base (an agent looking for an article to send).
+    pub fn search_knowledge(&self, query: &str, options: &SearchOptions) -> Result<SearchResults, Error> {
+        Ok(self.knowledge_base()?.search(&self.encoder, query, options)?)
+    }
+
+    /// Follows edits of the knowledge folder: `debounce` after the last change to an
+    /// article, the knowledge base is re-indexed (incrementally) and swapped in, and
+    /// `on_reload` hears how it went. Watching stops when the watcher is dropped.
+    pub fn watch_knowledge(
+        &self,
+        debounce: Duration,
+        on_reload: impl FnMut(Reload) + Send + 'static,
+    ) -> Result<KnowledgeWatcher, KnowledgeError> {
+        KnowledgeBase::watch(self.knowledge.clone(), self.encoder.clone(), debounce, on_reload)
+    }
+
+    fn knowledge_base(&self) -> Result<std::sync::RwLockReadGuard<'_, KnowledgeBase>, Error> {
+        self.knowledge.read().map_err(|_| Error::KnowledgeLock)
     }
 
     /// Whether some language's intent model knows `intent` (`oos` included).
@@ -207,7 +228,7 @@ impl Bot {
             ranking: Ranking::Hybrid,
         };
         let found = self
-            .knowledge
+            .knowledge_base()?
             .search_embedded(text, Some(embedding), &options)?;
         let knowledge = KnowledgeAnswer {
             confidence: found.confidence,

@@ -358,21 +358,6 @@ impl IntentModel {
         self.predict_embedded(text, &embedding)
     }
 
-    /// Predicts the intents of many texts, embedding them together.
-    pub fn predict_batch<S: AsRef<str> + Sync>(
-        &self,
-        encoder: &Encoder,
-        texts: &[S],
-    ) -> Result<Vec<Prediction>, NluError> {
-        self.check_encoder(encoder)?;
-        let embeddings = encoder.encode(texts)?;
-        texts
-            .iter()
-            .zip(&embeddings)
-            .map(|(text, embedding)| self.predict_embedded(text.as_ref(), embedding))
-            .collect()
-    }
-
     /// Predicts from a text and its embedding, for callers that batch the encoder themselves.
     pub fn predict_embedded(&self, text: &str, embedding: &[f32]) -> Result<Prediction, NluError> {
         let logits = self

@@ -1,9 +1,10 @@
 //! `relais serve`: loads the assistant, opens the event store and serves the widget,
-//! the console and protocol v1 until SIGTERM or Ctrl-C.
+//! the console and protocol v1 until SIGTERM or Ctrl-C, re-indexing the knowledge base
+//! when an article is edited on disk.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use relais_server::Signer;
@@ -11,6 +12,10 @@ use relais_store::Store;
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
+
+/// How long after the last edit of an article the knowledge base is re-indexed (an
+/// editor's save often writes a file several times).
+const KNOWLEDGE_DEBOUNCE: Duration = Duration::from_millis(500);
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -60,6 +65,17 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
         config.bind = bind;
     }
     let bot = Arc::new(crate::assistant::load(settings)?);
+    let _watcher = bot
+        .watch_knowledge(KNOWLEDGE_DEBOUNCE, |reload| match reload {
+            Ok(warnings) => {
+                tracing::info!("knowledge base re-indexed after an edit");
+                for warning in warnings {
+                    tracing::warn!("{warning}");
+                }
+            }
+            Err(error) => tracing::warn!("{error}; the knowledge base in use stays as it was"),
+        })
+        .context("watching the knowledge folder for edited articles")?;
     runtime.block_on(async move {
         let store = open_store(&args.data_dir).await?;
         let signer = Signer::load_or_create(&args.data_dir.join("secret.key"))?;

@@ -486,3 +486,36 @@ async fn away_agents_are_not_offered_conversations() {
     let refused = away.recv_until(|f| f["type"] == "error").await;
     assert_eq!(refused.last().unwrap()["code"], "bad_frame");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_article_edited_on_disk_is_answered_without_a_restart() {
+    let knowledge = tempfile::tempdir().unwrap();
+    let index = tempfile::tempdir().unwrap();
+    std::fs::create_dir(knowledge.path().join("en")).unwrap();
+    for article in ["assemble-atlas-bookshelf.md", "assembly-service.md"] {
+        std::fs::copy(root().join("knowledge/en").join(article), knowledge.path().join("en").join(article)).unwrap();
+    }
+    let (_dir, server) = Server::start(&[
+        ("RELAIS__KNOWLEDGE__DIR", knowledge.path().to_str().unwrap()),
+        ("RELAIS__KNOWLEDGE__INDEX_DIR", index.path().to_str().unwrap()),
+    ]);
+    server.add_agent("ann@example.com", "Ann");
+    let token = server.login("ann@example.com");
+    let search = || {
+        let (status, found) = get_json(&server.url("/v1/knowledge/search?q=gift%20wrapping%20ribbons&lang=en"), Some(&token));
+        assert_eq!(status, 200, "{found}");
+        found["hits"][0]["title"].as_str().unwrap_or("").to_string()
+    };
+    assert_ne!(search(), "Gift wrapping");
+    std::fs::write(
+        knowledge.path().join("en/gift-wrapping.md"),
+        "---\nid: gift-wrapping\ntitle: Gift wrapping\nlang: en\nurl: https://brightwood.example/help/gift-wrapping\n---\n\
+         Any order can be gift wrapped in recycled paper with cotton ribbons for 4 euros; choose it at checkout.\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    while search() != "Gift wrapping" {
+        assert!(started.elapsed() < Duration::from_secs(30), "the new article was not indexed within 30 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -450,7 +450,7 @@ async fn knowledge_search(State(app): State<App>, _: SignedIn, Query(query): Que
         ranking: Ranking::Hybrid,
     };
     let found = tokio::task::spawn_blocking(move || {
-        bot.knowledge().search(bot.encoder(), &query.q, &options)
+        bot.search_knowledge(&query.q, &options)
     })
     .await;
     match found {
