@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
 use crate::context::{conversation_frame, queue_frame};
-use crate::error::ClientError;
+use crate::error::{ClientError, ErrorCode};
 use crate::hub::{AgentAct, AgentNotice, Hub, Presence, Update};
 use crate::limits::{OpenPermit, RateLimiter, check_chars, check_frame};
 use crate::metrics::Metrics;
@@ -66,7 +66,7 @@ async fn authenticate(hub: &Hub, socket: &mut WebSocket) -> Option<(Agent, Strin
             }
         }
         Ok(_) => refused("send hello {token} first; get a token from POST /v1/auth/login"),
-        Err(error) if error.code == "unknown_type" || error.code == "bad_frame" => {
+        Err(error) if error.code == ErrorCode::UnknownType || error.code == ErrorCode::BadFrame => {
             refused(&format!("send hello {{token}} first ({})", error.message))
         }
         Err(error) => wire::error_frame(&error),
@@ -120,7 +120,7 @@ async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String,
             }
             _ = session_check.tick() => match session.check_session().await {
                 Ok(()) => continue,
-                Err(error) if error.code == "unauthorized" => {
+                Err(error) if error.code == ErrorCode::Unauthorized => {
                     let _ = send_all(&mut socket, vec![wire::error_frame(&error)]).await;
                     let _ = socket.send(Message::Close(None)).await;
                     break;
@@ -132,7 +132,7 @@ async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String,
                 match incoming {
                     Some(Ok(Message::Text(text))) => match session.on_frame(text.as_str()).await {
                         Ok(frames) => frames,
-                        Err(error) if error.code == "unauthorized" => {
+                        Err(error) if error.code == ErrorCode::Unauthorized => {
                             let _ = send_all(&mut socket, vec![wire::error_frame(&error)]).await;
                             let _ = socket.send(Message::Close(None)).await;
                             break;

@@ -1,17 +1,76 @@
-//! Errors: what a client is told (`error {code, message}` frames and HTTP bodies), and
+//! Errors: what a client is told — one [`ErrorCode`] per kind of refusal, with its wire
+//! name and HTTP status, in `error {code, message}` frames and HTTP bodies alike — and
 //! what stops the server from starting.
 
 use std::path::PathBuf;
 
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Every error code of the protocol (docs/protocol.md), on sockets and over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    BadFrame,
+    UnknownType,
+    TooLong,
+    RateLimited,
+    Unauthorized,
+    NotFound,
+    AlreadyClaimed,
+    NotHolder,
+    Closed,
+    LimitReached,
+    ForbiddenOrigin,
+    TooManySockets,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadFrame => "bad_frame",
+            ErrorCode::UnknownType => "unknown_type",
+            ErrorCode::TooLong => "too_long",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::AlreadyClaimed => "already_claimed",
+            ErrorCode::NotHolder => "not_holder",
+            ErrorCode::Closed => "closed",
+            ErrorCode::LimitReached => "limit_reached",
+            ErrorCode::ForbiddenOrigin => "forbidden_origin",
+            ErrorCode::TooManySockets => "too_many_sockets",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The status of an HTTP answer with this code.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::BadFrame | ErrorCode::UnknownType | ErrorCode::TooLong => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::ForbiddenOrigin | ErrorCode::NotHolder => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::AlreadyClaimed | ErrorCode::Closed => StatusCode::CONFLICT,
+            ErrorCode::RateLimited | ErrorCode::LimitReached | ErrorCode::TooManySockets => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 /// A refusal or failure reported to one client; the socket stays open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientError {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl ClientError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -19,21 +78,29 @@ impl ClientError {
     }
 
     pub fn bad_frame(message: impl Into<String>) -> Self {
-        Self::new("bad_frame", message)
+        Self::new(ErrorCode::BadFrame, message)
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new("unauthorized", message)
+        Self::new(ErrorCode::Unauthorized, message)
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new("not_found", message)
+        Self::new(ErrorCode::NotFound, message)
     }
 
     /// A failure on our side; the details go to the log, not to the client.
     pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!("{error}");
-        Self::new("internal", "the server could not complete this request; try again")
+        Self::new(ErrorCode::Internal, "the server could not complete this request; try again")
+    }
+}
+
+/// `{"error": {"code", "message"}}` with the code's status.
+impl IntoResponse for ClientError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"error": {"code": self.code.as_str(), "message": self.message}});
+        (self.code.status(), Json(body)).into_response()
     }
 }
 

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tower_http::services::ServeDir;
 
-use crate::error::ClientError;
+use crate::error::{ClientError, ErrorCode};
 use crate::hub::Hub;
 use crate::login::Refused;
 
@@ -93,36 +93,25 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-fn client_error(status: StatusCode, error: ClientError) -> Response {
-    let body = json!({"error": {"code": error.code, "message": error.message}});
-    (status, Json(body)).into_response()
-}
-
 /// `429 rate_limited` with `Retry-After`.
-fn too_many(what: String, wait: Duration) -> Response {
+fn too_many(what: &str, wait: Duration) -> Response {
     let seconds = wait.as_secs().max(1);
-    let mut response = client_error(
-        StatusCode::TOO_MANY_REQUESTS,
-        ClientError::new("rate_limited", format!("{what}; try again in {seconds} s")),
-    );
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    response
+    let refusal = ClientError::new(ErrorCode::RateLimited, format!("{what}; try again in {seconds} s"));
+    ([(header::RETRY_AFTER, HeaderValue::from(seconds))], refusal).into_response()
 }
 
 /// The client's address: the peer's, or what a trusted proxy says it is.
 struct ClientAddress(IpAddr);
 
 impl FromRequestParts<App> for ClientAddress {
-    type Rejection = Response;
+    type Rejection = ClientError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ClientError> {
         let ConnectInfo(peer) = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .copied()
-            .ok_or_else(|| client_error(StatusCode::INTERNAL_SERVER_ERROR, ClientError::internal("no peer address")))?;
+            .ok_or_else(|| ClientError::internal("no peer address"))?;
         Ok(Self(app.hub.proxies.client(peer, &parts.headers)))
     }
 }
@@ -134,24 +123,22 @@ struct SignedIn {
 }
 
 impl FromRequestParts<App> for SignedIn {
-    type Rejection = Response;
+    type Rejection = ClientError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
-        let unauthorized = || {
-            client_error(
-                StatusCode::UNAUTHORIZED,
-                ClientError::unauthorized("send Authorization: Bearer <token from POST /v1/auth/login>"),
-            )
-        };
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ClientError> {
+        let unauthorized =
+            || ClientError::unauthorized("send Authorization: Bearer <token from POST /v1/auth/login>");
         let token = bearer(&parts.headers).ok_or_else(unauthorized)?;
-        match app.hub.store.agent_for_token(token, crate::now_ms()).await {
-            Ok(Some(agent)) => Ok(Self {
-                agent,
-                token: token.to_owned(),
-            }),
-            Ok(None) => Err(unauthorized()),
-            Err(error) => Err(client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into())),
-        }
+        let agent = app
+            .hub
+            .store
+            .agent_for_token(token, crate::now_ms())
+            .await?
+            .ok_or_else(unauthorized)?;
+        Ok(Self {
+            agent,
+            token: token.to_owned(),
+        })
     }
 }
 
@@ -167,7 +154,7 @@ async fn visitor_socket(
     ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
-) -> Response {
+) -> Result<Response, ClientError> {
     let config = &app.hub.config;
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
@@ -176,45 +163,37 @@ async fn visitor_socket(
         app.hub
             .limit_log
             .bite("allowed_origins", || format!("visitor socket from origin {origin:?} ({client})"));
-        return client_error(
-            StatusCode::FORBIDDEN,
-            ClientError::new(
-                "forbidden_origin",
-                format!("origin {origin} is not this server's own nor in [server] allowed_origins"),
-            ),
-        );
+        return Err(ClientError::new(
+            ErrorCode::ForbiddenOrigin,
+            format!("origin {origin} is not this server's own nor in [server] allowed_origins"),
+        ));
     }
-    let permit = match socket_permit(&app, client) {
-        Ok(permit) => permit,
-        Err(response) => return response,
-    };
+    let permit = socket_permit(&app, client)?;
     let hub = app.hub.clone();
-    socket_limits(upgrade, &config.limits)
-        .on_upgrade(move |socket| crate::visitor::serve(hub, socket, client, permit))
+    Ok(socket_limits(upgrade, &config.limits)
+        .on_upgrade(move |socket| crate::visitor::serve(hub, socket, client, permit)))
 }
 
-async fn agent_socket(State(app): State<App>, ClientAddress(client): ClientAddress, upgrade: WebSocketUpgrade) -> Response {
-    let permit = match socket_permit(&app, client) {
-        Ok(permit) => permit,
-        Err(response) => return response,
-    };
-    socket_limits(upgrade, &app.hub.config.limits)
-        .on_upgrade(move |socket| crate::agent::serve(app.hub, socket, permit))
+async fn agent_socket(
+    State(app): State<App>,
+    ClientAddress(client): ClientAddress,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ClientError> {
+    let permit = socket_permit(&app, client)?;
+    Ok(socket_limits(upgrade, &app.hub.config.limits)
+        .on_upgrade(move |socket| crate::agent::serve(app.hub, socket, permit)))
 }
 
 /// A place among the sockets `client`'s address may hold, or `429 too_many_sockets`.
-fn socket_permit(app: &App, client: IpAddr) -> Result<crate::limits::OpenPermit, Response> {
+fn socket_permit(app: &App, client: IpAddr) -> Result<crate::limits::OpenPermit, ClientError> {
     let max = app.hub.config.limits.sockets_per_ip;
     app.hub.quotas.sockets.acquire(client, max).ok_or_else(|| {
         app.hub
             .limit_log
             .bite("sockets_per_ip", || format!("{client} already has {max} sockets open"));
-        client_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            ClientError::new(
-                "too_many_sockets",
-                format!("{client} already has {max} sockets open, the limit per address"),
-            ),
+        ClientError::new(
+            ErrorCode::TooManySockets,
+            format!("{client} already has {max} sockets open, the limit per address"),
         )
     })
 }
@@ -238,21 +217,15 @@ async fn login(
     State(app): State<App>,
     ClientAddress(client): ClientAddress,
     body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
-) -> Response {
+) -> Result<Response, ClientError> {
     let Ok(Json(login)) = body else {
-        return client_error(
-            StatusCode::BAD_REQUEST,
-            ClientError::bad_frame("send JSON {\"email\": …, \"password\": …}"),
-        );
+        return Err(ClientError::bad_frame("send JSON {\"email\": …, \"password\": …}"));
     };
     if login.email.len() > MAX_EMAIL_BYTES || login.password.len() > MAX_PASSWORD_BYTES {
-        return client_error(
-            StatusCode::BAD_REQUEST,
-            ClientError::new(
-                "too_long",
-                format!("the email is at most {MAX_EMAIL_BYTES} bytes and the password {MAX_PASSWORD_BYTES}"),
-            ),
-        );
+        return Err(ClientError::new(
+            ErrorCode::TooLong,
+            format!("the email is at most {MAX_EMAIL_BYTES} bytes and the password {MAX_PASSWORD_BYTES}"),
+        ));
     }
     let hub = &app.hub;
     let address = crate::limits::address_key(client);
@@ -267,44 +240,33 @@ async fn login(
             }),
             Refused::Account { locked_now: None, .. } => {}
         }
-        return too_many(
-            "too many login attempts for this account or from this address".into(),
+        return Ok(too_many(
+            "too many login attempts for this account or from this address",
             refused.wait(),
-        );
+        ));
     }
-    let agent = match hub.store.verify_password(&login.email, &login.password).await {
-        Ok(Some(agent)) => agent,
-        Ok(None) => {
-            return client_error(
-                StatusCode::UNAUTHORIZED,
-                ClientError::unauthorized("wrong email or password"),
-            );
-        }
-        Err(error) => return client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into()),
-    };
+    let agent = hub
+        .store
+        .verify_password(&login.email, &login.password)
+        .await?
+        .ok_or_else(|| ClientError::unauthorized("wrong email or password"))?;
     hub.quotas.login.succeeded(address, &login.email);
     let ttl = Duration::from_secs(hub.config.session_hours.saturating_mul(3600));
     let now = crate::now_ms();
-    match hub.store.create_session(agent.id, ttl, now).await {
-        Ok(token) => Json(json!({
-            "token": token,
-            "expires_at": crate::wire::rfc3339(now + ttl.as_millis() as i64),
-            "agent": {"id": agent.id, "name": agent.name, "role": agent.role.as_str()},
-        }))
-        .into_response(),
-        Err(error) => client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into()),
-    }
+    let token = hub.store.create_session(agent.id, ttl, now).await?;
+    Ok(Json(json!({
+        "token": token,
+        "expires_at": crate::wire::rfc3339(now + ttl.as_millis() as i64),
+        "agent": {"id": agent.id, "name": agent.name, "role": agent.role.as_str()},
+    }))
+    .into_response())
 }
 
 /// Ends the caller's session; its sockets close within seconds.
-async fn logout(State(app): State<App>, signed_in: SignedIn) -> Response {
-    match app.hub.store.revoke_session(&signed_in.token).await {
-        Ok(()) => {
-            tracing::info!("agent {} signed out", signed_in.agent.email);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(error) => client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into()),
-    }
+async fn logout(State(app): State<App>, signed_in: SignedIn) -> Result<StatusCode, ClientError> {
+    app.hub.store.revoke_session(&signed_in.token).await?;
+    tracing::info!("agent {} signed out", signed_in.agent.email);
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `?offset=&limit=` of a paged list.
@@ -344,7 +306,7 @@ async fn conversations(
     _: SignedIn,
     Query(query): Query<ListQuery>,
     Query(page): Query<PageQuery>,
-) -> Response {
+) -> Result<Response, ClientError> {
     let state = match query.state.as_deref() {
         None => None,
         Some("open") => Some(Stage::Open),
@@ -352,81 +314,63 @@ async fn conversations(
         Some("agent") => Some(Stage::Agent),
         Some("closed") => Some(Stage::Closed),
         Some(other) => {
-            return client_error(
-                StatusCode::BAD_REQUEST,
-                ClientError::bad_frame(format!("state {other:?} is not one of open, queued, agent, closed")),
-            );
+            return Err(ClientError::bad_frame(format!(
+                "state {other:?} is not one of open, queued, agent, closed"
+            )));
         }
     };
     let store = &app.hub.store;
-    let listed = async {
-        let total = store.count_conversations(state).await?;
-        Ok::<_, relais_store::Error>((store.conversations(state, page.page()).await?, total))
-    };
-    match listed.await {
-        Ok((list, total)) => {
-            let list: Vec<Value> = list
-                .into_iter()
-                .map(|c| {
-                    json!({
-                        "id": c.id, "created_at": c.created_at, "updated_at": c.updated_at,
-                        "state": c.state.as_str(), "language": c.language,
-                        "holder_agent_id": c.holder_agent_id, "escalation_reason": c.escalation_reason,
-                        "queued_at": c.queued_at, "closed_at": c.closed_at, "last_seq": c.last_seq,
-                    })
-                })
-                .collect();
-            paged(list, total)
-        }
-        Err(error) => client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into()),
-    }
+    let total = store.count_conversations(state).await?;
+    let list: Vec<Value> = store
+        .conversations(state, page.page())
+        .await?
+        .into_iter()
+        .map(|c| {
+            json!({
+                "id": c.id, "created_at": c.created_at, "updated_at": c.updated_at,
+                "state": c.state.as_str(), "language": c.language,
+                "holder_agent_id": c.holder_agent_id, "escalation_reason": c.escalation_reason,
+                "queued_at": c.queued_at, "closed_at": c.closed_at, "last_seq": c.last_seq,
+            })
+        })
+        .collect();
+    Ok(paged(list, total))
 }
 
-async fn events(State(app): State<App>, _: SignedIn, Path(id): Path<String>) -> Response {
-    match app.hub.store.events_after(&id, 0).await {
-        Ok(events) if events.is_empty() => client_error(
-            StatusCode::NOT_FOUND,
-            ClientError::not_found(format!("no conversation {id}")),
-        ),
-        Ok(events) => {
-            let list: Vec<Value> = events
-                .into_iter()
-                .map(|stored| {
-                    let mut value = serde_json::to_value(&stored.event).unwrap_or(Value::Null);
-                    value["seq"] = stored.seq.into();
-                    value
-                })
-                .collect();
-            Json(list).into_response()
-        }
-        Err(error) => client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into()),
+async fn events(State(app): State<App>, _: SignedIn, Path(id): Path<String>) -> Result<Json<Vec<Value>>, ClientError> {
+    let events = app.hub.store.events_after(&id, 0).await?;
+    if events.is_empty() {
+        return Err(ClientError::not_found(format!("no conversation {id}")));
     }
+    let list = events
+        .into_iter()
+        .map(|stored| {
+            let mut value = serde_json::to_value(&stored.event).unwrap_or(Value::Null);
+            value["seq"] = stored.seq.into();
+            value
+        })
+        .collect();
+    Ok(Json(list))
 }
 
 /// A page of the callback requests, oldest first.
-async fn callbacks(State(app): State<App>, _: SignedIn, Query(page): Query<PageQuery>) -> Response {
+async fn callbacks(State(app): State<App>, _: SignedIn, Query(page): Query<PageQuery>) -> Result<Response, ClientError> {
     let store = &app.hub.store;
-    let listed = async {
-        let total = store.count_callback_requests(None).await?;
-        Ok::<_, relais_store::Error>((store.callback_requests(page.page()).await?, total))
-    };
-    match listed.await {
-        Ok((requests, total)) => {
-            let list: Vec<Value> = requests
-                .into_iter()
-                .map(|stored| {
-                    let r = stored.request;
-                    json!({
-                        "id": stored.id, "conversation_id": r.conversation_id, "name": r.name,
-                        "email": r.email, "phone": r.phone, "preferred_time": r.preferred_time,
-                        "note": r.note, "created_at": r.created_at,
-                    })
-                })
-                .collect();
-            paged(list, total)
-        }
-        Err(error) => client_error(StatusCode::INTERNAL_SERVER_ERROR, error.into()),
-    }
+    let total = store.count_callback_requests(None).await?;
+    let list: Vec<Value> = store
+        .callback_requests(page.page())
+        .await?
+        .into_iter()
+        .map(|stored| {
+            let r = stored.request;
+            json!({
+                "id": stored.id, "conversation_id": r.conversation_id, "name": r.name,
+                "email": r.email, "phone": r.phone, "preferred_time": r.preferred_time,
+                "note": r.note, "created_at": r.created_at,
+            })
+        })
+        .collect();
+    Ok(paged(list, total))
 }
 
 #[derive(Deserialize)]
@@ -436,12 +380,13 @@ struct SearchQuery {
     k: Option<usize>,
 }
 
-async fn knowledge_search(State(app): State<App>, _: SignedIn, Query(query): Query<SearchQuery>) -> Response {
+async fn knowledge_search(
+    State(app): State<App>,
+    _: SignedIn,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<Value>, ClientError> {
     if query.q.chars().count() > app.hub.config.limits.max_message_chars {
-        return client_error(
-            StatusCode::BAD_REQUEST,
-            ClientError::new("too_long", "the query is longer than a message may be"),
-        );
+        return Err(ClientError::new(ErrorCode::TooLong, "the query is longer than a message may be"));
     }
     let bot = app.hub.bot.clone();
     let options = SearchOptions {
@@ -449,25 +394,19 @@ async fn knowledge_search(State(app): State<App>, _: SignedIn, Query(query): Que
         k: query.k.unwrap_or(5).clamp(1, MAX_SEARCH_HITS),
         ranking: Ranking::Hybrid,
     };
-    let found = tokio::task::spawn_blocking(move || {
-        bot.search_knowledge(&query.q, &options)
-    })
-    .await;
-    match found {
-        Ok(Ok(results)) => {
-            let hits: Vec<Value> = results
-                .hits
-                .into_iter()
-                .map(|hit| {
-                    json!({"title": hit.title, "heading": hit.heading, "url": hit.url,
-                           "text": hit.text, "snippet": hit.snippet})
-                })
-                .collect();
-            Json(json!({"hits": hits, "confidence": results.confidence})).into_response()
-        }
-        Ok(Err(error)) => client_error(StatusCode::INTERNAL_SERVER_ERROR, ClientError::internal(error)),
-        Err(error) => client_error(StatusCode::INTERNAL_SERVER_ERROR, ClientError::internal(error)),
-    }
+    let results = tokio::task::spawn_blocking(move || bot.search_knowledge(&query.q, &options))
+        .await
+        .map_err(ClientError::internal)?
+        .map_err(ClientError::internal)?;
+    let hits: Vec<Value> = results
+        .hits
+        .into_iter()
+        .map(|hit| {
+            json!({"title": hit.title, "heading": hit.heading, "url": hit.url,
+                   "text": hit.text, "snippet": hit.snippet})
+        })
+        .collect();
+    Ok(Json(json!({"hits": hits, "confidence": results.confidence})))
 }
 
 async fn widget_config(State(app): State<App>) -> Response {
@@ -480,41 +419,27 @@ async fn widget_config(State(app): State<App>) -> Response {
 }
 
 /// The metrics, for a request with `Authorization: Bearer <[server] metrics_token>`.
-async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
+async fn metrics(State(app): State<App>, headers: HeaderMap) -> Result<Response, ClientError> {
     let Some(expected) = app.hub.config.metrics_token.as_deref() else {
-        return client_error(
-            StatusCode::NOT_FOUND,
-            ClientError::not_found("metrics are off; set [server] metrics_token and send it as Authorization: Bearer <token>"),
-        );
+        return Err(ClientError::not_found(
+            "metrics are off; set [server] metrics_token and send it as Authorization: Bearer <token>",
+        ));
     };
     // Compared as digests, so the time taken tells nothing about the token.
     let matches = bearer(&headers).is_some_and(|given| Sha256::digest(given) == Sha256::digest(expected));
     if !matches {
-        return client_error(
-            StatusCode::UNAUTHORIZED,
-            ClientError::unauthorized("send Authorization: Bearer <[server] metrics_token>"),
-        );
+        return Err(ClientError::unauthorized("send Authorization: Bearer <[server] metrics_token>"));
     }
-    let mut response = app.hub.metrics.render().into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    response
+    let content_type = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
+    Ok(([(header::CONTENT_TYPE, content_type)], app.hub.metrics.render()).into_response())
 }
 
-async fn asset(uri: axum::http::Uri) -> Response {
-    match relais_web::asset(uri.path()) {
-        Some(asset) => {
-            let mut response = asset.body.into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-            response
-        }
-        None => client_error(
-            StatusCode::NOT_FOUND,
-            ClientError::not_found(format!("no file {}", uri.path())),
-        ),
-    }
+async fn asset(uri: axum::http::Uri) -> Result<Response, ClientError> {
+    let asset = relais_web::asset(uri.path())
+        .ok_or_else(|| ClientError::not_found(format!("no file {}", uri.path())))?;
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+    ];
+    Ok((headers, asset.body).into_response())
 }

@@ -24,7 +24,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use crate::address::TrustedProxies;
 use crate::batcher::EncoderBatcher;
 use crate::config::ServerConfig;
-use crate::error::ClientError;
+use crate::error::{ClientError, ErrorCode};
 use crate::hours::BusinessHours;
 use crate::limits::{KeyedRate, LimitLog, OpenPerAddress};
 use crate::login::LoginGuard;
@@ -517,7 +517,7 @@ impl Hub {
             Ok(stored) => stored,
             Err(relais_store::Error::NotQueued { state, .. }) => {
                 return Err(ClientError::new(
-                    "already_claimed",
+                    ErrorCode::AlreadyClaimed,
                     format!(
                         "conversation {id} is not waiting in the queue (it is {})",
                         state.as_str()
@@ -548,7 +548,7 @@ impl Hub {
             .ok_or_else(|| ClientError::not_found(format!("no conversation {id}")))?;
         if conversation.state != Stage::Agent || conversation.holder_agent_id != Some(agent.id) {
             return Err(ClientError::new(
-                "not_holder",
+                ErrorCode::NotHolder,
                 format!("you do not hold conversation {id}; claim it from the queue first"),
             ));
         }
@@ -722,7 +722,7 @@ enum Guard<'a> {
 /// The refusal of anything but reading a closed conversation.
 fn closed_error() -> ClientError {
     ClientError::new(
-        "closed",
+        ErrorCode::Closed,
         "this conversation is closed; start a new one with a hello without conversation_id",
     )
 }

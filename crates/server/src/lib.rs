@@ -133,13 +133,13 @@ pub mod fuzzing {
     pub fn parse_visitor(text: &str) -> Result<(), &'static str> {
         crate::wire::parse_visitor(text)
             .map(drop)
-            .map_err(|e| e.code)
+            .map_err(|e| e.code.as_str())
     }
 
     /// Parses a frame as an agent's.
     pub fn parse_agent(text: &str) -> Result<(), &'static str> {
         crate::wire::parse_agent(text)
             .map(drop)
-            .map_err(|e| e.code)
+            .map_err(|e| e.code.as_str())
     }
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::config::Limits;
-use crate::error::ClientError;
+use crate::error::{ClientError, ErrorCode};
 
 /// Frames a socket may send: `rate` per second on average, `burst` at once.
 pub struct RateLimiter {
@@ -69,13 +69,13 @@ impl RateLimiter {
 pub fn check_frame(limiter: &mut RateLimiter, text: &str, limits: &Limits) -> Result<(), ClientError> {
     if !limiter.allow() {
         return Err(ClientError::new(
-            "rate_limited",
+            ErrorCode::RateLimited,
             "too many frames per second; this frame was dropped, send it again in a moment",
         ));
     }
     if text.len() > limits.max_frame_bytes {
         return Err(ClientError::new(
-            "too_long",
+            ErrorCode::TooLong,
             format!(
                 "a frame of {} bytes is over the limit of {} bytes",
                 text.len(),
@@ -92,7 +92,7 @@ pub fn check_chars(field: &str, text: &str, limits: &Limits) -> Result<(), Clien
     let chars = text.chars().count();
     if chars > max {
         return Err(ClientError::new(
-            "too_long",
+            ErrorCode::TooLong,
             format!("{field} has {chars} characters; the limit is {max}"),
         ));
     }

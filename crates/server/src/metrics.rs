@@ -72,7 +72,7 @@ impl Metrics {
     /// The `error` frame for `error`, counted by code.
     pub fn error_frame(&self, error: &crate::error::ClientError) -> serde_json::Value {
         self.errors
-            .get_or_create(&Metrics::label("code", error.code))
+            .get_or_create(&Metrics::label("code", error.code.as_str()))
             .inc();
         crate::wire::error_frame(error)
     }

@@ -17,7 +17,7 @@ use relais_store::StoredEvent;
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
-use crate::error::ClientError;
+use crate::error::{ClientError, ErrorCode};
 use crate::hub::{Hub, Start, Update};
 use crate::limits::{OpenPermit, RateLimiter, address_key, check_chars, check_frame};
 use crate::metrics::Metrics;
@@ -214,7 +214,7 @@ impl Session {
                 let most = hub.config.limits.callbacks_per_conversation;
                 if hub.store.count_callback_requests(Some(&id)).await? >= u64::from(most) {
                     return Err(ClientError::new(
-                        "limit_reached",
+                        ErrorCode::LimitReached,
                         format!("this conversation already has {most} callback requests, the most it may have"),
                     ));
                 }
@@ -434,7 +434,7 @@ impl Session {
 /// The refusal of an action over its per-minute limit.
 fn rate_limited(what: &str, wait: Duration) -> ClientError {
     ClientError::new(
-        "rate_limited",
+        ErrorCode::RateLimited,
         format!("too many {what} from here; try again in {} s", wait.as_secs().max(1)),
     )
 }

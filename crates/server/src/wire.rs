@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::error::ClientError;
+use crate::error::{ClientError, ErrorCode};
 
 /// Where the visitor is.
 #[derive(Debug, Clone, Deserialize)]
@@ -164,7 +164,7 @@ fn parse<T: DeserializeOwned>(text: &str, known: &[&str]) -> Result<T, ClientErr
     };
     if !known.contains(&kind) {
         return Err(ClientError::new(
-            "unknown_type",
+            ErrorCode::UnknownType,
             format!("unknown frame type {kind:?}; expected one of {}", known.join(", ")),
         ));
     }
@@ -299,7 +299,7 @@ pub fn reason_name(reason: &ReasonCode) -> String {
 
 /// An `error` frame.
 pub fn error_frame(error: &ClientError) -> Value {
-    json!({"type": "error", "code": error.code, "message": error.message})
+    json!({"type": "error", "code": error.code.as_str(), "message": error.message})
 }
 
 #[cfg(test)]

@@ -113,7 +113,7 @@ impl Store {
         Ok(Store {
             pool,
             path,
-            passwords: PasswordChecks::sized_to_cores(),
+            passwords: PasswordChecks::sized_to_cores()?,
         })
     }
 
