@@ -308,15 +308,15 @@ mod tests {
 
     #[test]
     fn bad_frames_and_unknown_types_are_told_apart() {
-        assert_eq!(parse_visitor("{").unwrap_err().code, "bad_frame");
-        assert_eq!(parse_visitor("[1]").unwrap_err().code, "bad_frame");
-        assert_eq!(parse_visitor(r#"{"type": 3}"#).unwrap_err().code, "bad_frame");
+        assert_eq!(parse_visitor("{").unwrap_err().code, ErrorCode::BadFrame);
+        assert_eq!(parse_visitor("[1]").unwrap_err().code, ErrorCode::BadFrame);
+        assert_eq!(parse_visitor(r#"{"type": 3}"#).unwrap_err().code, ErrorCode::BadFrame);
         assert_eq!(
             parse_visitor(r#"{"type": "dance"}"#).unwrap_err().code,
-            "unknown_type"
+            ErrorCode::UnknownType
         );
         let missing = parse_visitor(r#"{"type": "message", "text": "hi"}"#).unwrap_err();
-        assert_eq!(missing.code, "bad_frame");
+        assert_eq!(missing.code, ErrorCode::BadFrame);
         assert!(missing.message.contains("client_id"), "{}", missing.message);
         assert!(matches!(
             parse_visitor(r#"{"type": "message", "client_id": "1", "text": "hi", "extra": 1}"#),
