@@ -1,0 +1,97 @@
+//! What handlers take from a request: the client's address (behind trusted proxies),
+//! the signed-in agent (so a handler cannot forget auth), and a page of a list.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::Json;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use relais_store::{Agent, Page};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::ClientError;
+use super::App;
+
+/// Conversations or callback requests listed per page when the request does not say …
+pub(super) const DEFAULT_PAGE: u32 = 200;
+
+/// … and at most.
+pub(super) const MAX_PAGE: u32 = 500;
+
+/// The client's address: the peer's, or what a trusted proxy says it is.
+pub(super) struct ClientAddress(pub(super) IpAddr);
+
+impl FromRequestParts<App> for ClientAddress {
+    type Rejection = ClientError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ClientError> {
+        let ConnectInfo(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .copied()
+            .ok_or_else(|| ClientError::internal("no peer address"))?;
+        Ok(Self(app.hub.proxies.client(peer, &parts.headers)))
+    }
+}
+
+/// The signed-in agent behind the request's `Authorization: Bearer` token.
+pub(super) struct SignedIn {
+    pub(super) agent: Agent,
+    pub(super) token: String,
+}
+
+impl FromRequestParts<App> for SignedIn {
+    type Rejection = ClientError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ClientError> {
+        let unauthorized =
+            || ClientError::unauthorized("send Authorization: Bearer <token from POST /v1/auth/login>");
+        let token = bearer(&parts.headers).ok_or_else(unauthorized)?;
+        let agent = app
+            .hub
+            .store
+            .agent_for_token(token, crate::now_ms())
+            .await?
+            .ok_or_else(unauthorized)?;
+        Ok(Self {
+            agent,
+            token: token.to_owned(),
+        })
+    }
+}
+
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+}
+
+/// `?offset=&limit=` of a paged list.
+#[derive(Deserialize)]
+pub(super) struct PageQuery {
+    #[serde(default)]
+    offset: u64,
+    limit: Option<u32>,
+}
+
+impl PageQuery {
+    pub(super) fn page(&self) -> Page {
+        Page {
+            offset: self.offset,
+            limit: self.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
+        }
+    }
+}
+
+/// A page of a list as JSON, with the whole list's length in `X-Total-Count`.
+pub(super) fn paged(items: Vec<Value>, total: u64) -> Response {
+    let mut response = Json(items).into_response();
+    response
+        .headers_mut()
+        .insert(HeaderName::from_static("x-total-count"), HeaderValue::from(total));
+    response
+}

@@ -1,0 +1,81 @@
+//! HTTP routes, one file per resource: the two sockets, login and logout, the
+//! console's read endpoints (paged, with the true count in `X-Total-Count`), health,
+//! metrics (behind a token), the widget and console files, and the site folder at `/`.
+//! Handlers take what they need through extractors (`extract`: the signed-in agent,
+//! the client's address, a page) and answer errors as `ClientError`s, whose code sets
+//! the status. Every response carries the security headers.
+
+mod assets;
+mod auth;
+mod callbacks;
+mod conversations;
+mod extract;
+mod knowledge;
+mod sockets;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use tower_http::services::ServeDir;
+
+use crate::hub::Hub;
+
+/// Where pages of this server may load from and be framed: only itself. Inline styles
+/// are allowed (the widget styles its Shadow DOM), inline scripts are not.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub(crate) struct App {
+    pub(crate) hub: Arc<Hub>,
+}
+
+/// Every route of the server.
+pub fn router(hub: Arc<Hub>) -> Router {
+    let site = hub.config.site_dir.clone();
+    let app = App { hub };
+    let router = Router::new()
+        .route("/v1/ws", get(sockets::visitor_socket))
+        .route("/v1/agent/ws", get(sockets::agent_socket))
+        .route("/v1/auth/login", post(auth::login))
+        .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/conversations", get(conversations::conversations))
+        .route("/v1/conversations/{id}/events", get(conversations::events))
+        .route("/v1/callbacks", get(callbacks::callbacks))
+        .route("/v1/knowledge/search", get(knowledge::knowledge_search))
+        .route("/v1/widget/config", get(assets::widget_config))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(assets::metrics))
+        .route("/widget.js", get(assets::asset))
+        .route("/console", get(assets::asset))
+        .route("/console/", get(assets::asset))
+        .route("/console/{*file}", get(assets::asset));
+    let router = match site {
+        Some(dir) => router.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true)),
+        None => router,
+    };
+    router
+        .with_state(app)
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// Headers every response carries: no framing, no content sniffing, no referrer sent
+/// to other sites, and the content security policy.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let set = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    for (name, value) in set {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
