@@ -20,7 +20,7 @@ use crate::error::{ClientError, ErrorCode};
 use crate::hub::{AgentAct, AgentNotice, Hub, Presence, Update};
 use crate::limits::{OpenPermit, RateLimiter, check_chars, check_frame};
 use crate::metrics::Metrics;
-use crate::socket::{Liveness, close_after_read_error, keep_alive, restart_close, send_all};
+use crate::socket::{Liveness, Read, close_after_read_error, keep_alive, read, restart_close, send_all};
 use crate::wire::{self, AgentFrame};
 
 /// Most conversations an agent can hold at once (listed on reconnect).
@@ -129,8 +129,8 @@ async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String,
             },
             incoming = socket.recv() => {
                 liveness.heard();
-                match incoming {
-                    Some(Ok(Message::Text(text))) => match session.on_frame(text.as_str()).await {
+                match read(&mut socket, incoming, limits).await {
+                    Read::Text(text) => match session.on_frame(text.as_str()).await {
                         Ok(frames) => frames,
                         Err(error) if error.code == ErrorCode::Unauthorized => {
                             let _ = send_all(&mut socket, vec![wire::error_frame(&error)]).await;
@@ -139,15 +139,9 @@ async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String,
                         }
                         Err(error) => vec![session.error(&error)],
                     },
-                    Some(Ok(Message::Binary(_))) => {
-                        vec![session.error(&ClientError::bad_frame("frames must be JSON text, not binary"))]
-                    }
-                    Some(Ok(Message::Close(_))) | None => break,
-                    Some(Err(error)) => {
-                        close_after_read_error(&mut socket, error, limits).await;
-                        break;
-                    }
-                    Some(Ok(_)) => Vec::new(),
+                    Read::Refuse(error) => vec![session.error(&error)],
+                    Read::Skip => Vec::new(),
+                    Read::End => break,
                 }
             },
             notice = feed.recv() => session.on_notice(notice).await,

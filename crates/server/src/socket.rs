@@ -5,11 +5,12 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use serde_json::Value;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::config::Limits;
+use crate::error::ClientError;
 
 pub async fn send_all(socket: &mut WebSocket, frames: Vec<Value>) -> Result<(), axum::Error> {
     for frame in frames {
@@ -28,6 +29,33 @@ fn close(code: u16, reason: &str) -> Message {
         code,
         reason: reason.into(),
     }))
+}
+
+/// What a socket loop does with what it read.
+pub enum Read {
+    /// A text frame to handle.
+    Text(Utf8Bytes),
+    /// A frame to refuse with an `error` frame; the socket stays open.
+    Refuse(ClientError),
+    /// Nothing to do (a ping or pong).
+    Skip,
+    /// The socket is done (closed by the client, dropped, or ended here).
+    End,
+}
+
+/// Sorts what `socket.recv()` gave; a read error the client is to blame for ends the
+/// socket with a close frame saying why.
+pub async fn read(socket: &mut WebSocket, incoming: Option<Result<Message, axum::Error>>, limits: &Limits) -> Read {
+    match incoming {
+        Some(Ok(Message::Text(text))) => Read::Text(text),
+        Some(Ok(Message::Binary(_))) => Read::Refuse(ClientError::bad_frame("frames must be JSON text, not binary")),
+        Some(Ok(Message::Close(_))) | None => Read::End,
+        Some(Err(error)) => {
+            close_after_read_error(socket, error, limits).await;
+            Read::End
+        }
+        Some(Ok(_)) => Read::Skip,
+    }
 }
 
 /// Ends a socket that failed to read a frame with a close frame saying why, when the

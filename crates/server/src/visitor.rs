@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::WebSocket;
 use relais_dialogue::EventKind;
 use relais_store::StoredEvent;
 use serde_json::{Map, Value, json};
@@ -21,7 +21,7 @@ use crate::error::{ClientError, ErrorCode};
 use crate::hub::{Hub, Start, Update};
 use crate::limits::{OpenPermit, RateLimiter, address_key, check_chars, check_frame};
 use crate::metrics::Metrics;
-use crate::socket::{Liveness, close_after_read_error, hello_timeout_close, keep_alive, restart_close, send_all};
+use crate::socket::{Liveness, Read, hello_timeout_close, keep_alive, read, restart_close, send_all};
 use crate::token::identity_is_signed;
 use crate::wire::{self, Hello, Identity, VisitorFrame};
 
@@ -91,17 +91,11 @@ pub async fn serve(hub: Arc<Hub>, mut socket: WebSocket, client: IpAddr, permit:
             }
             incoming = socket.recv() => {
                 liveness.heard();
-                match incoming {
-                    Some(Ok(Message::Text(text))) => session.on_frame(text.as_str()).await,
-                    Some(Ok(Message::Binary(_))) => {
-                        vec![session.error(&ClientError::bad_frame("frames must be JSON text, not binary"))]
-                    }
-                    Some(Ok(Message::Close(_))) | None => break,
-                    Some(Err(error)) => {
-                        close_after_read_error(&mut socket, error, limits).await;
-                        break;
-                    }
-                    Some(Ok(_)) => Vec::new(),
+                match read(&mut socket, incoming, limits).await {
+                    Read::Text(text) => session.on_frame(text.as_str()).await,
+                    Read::Refuse(error) => vec![session.error(&error)],
+                    Read::Skip => Vec::new(),
+                    Read::End => break,
                 }
             },
             update = update => session.on_update(update).await,
