@@ -3,10 +3,10 @@
 //! Deserialised from the `[dialogue]` section of `relais.toml`; a missing key takes its
 //! default, an unknown key is an error (so a typo does not silently keep a default).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Dialogue thresholds. Each field says what raising or lowering it trades.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
     /// Minimum intent confidence to answer from an intent. Higher: fewer wrong answers,

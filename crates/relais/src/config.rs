@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Everything the binary reads from configuration.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct Settings {
     /// Worker threads for the encoder; unset means one per CPU.
     #[serde(default)]
@@ -26,7 +26,7 @@ pub struct Settings {
     pub server: relais_server::ServerConfig,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct KnowledgeSettings {
     /// Folder of markdown articles, one sub-folder per language.
@@ -44,7 +44,7 @@ impl Default for KnowledgeSettings {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ActionSettings {
     /// How long an action's HTTP call may take before it counts as failed (it is tried twice).
@@ -63,7 +63,7 @@ impl ActionSettings {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct NluSettings {
     /// Folder of the sentence-transformer (config.json, tokenizer.json, model.safetensors).
@@ -105,5 +105,59 @@ impl Settings {
             .build()
             .and_then(config::Config::try_deserialize)
             .with_context(|| format!("reading the configuration {}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::*;
+
+    /// Dotted paths of every setting (`server.limits.sockets_per_ip`); lists are leaves.
+    fn paths(prefix: &str, value: &Value, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(fields) => {
+                for (key, value) in fields {
+                    let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                    paths(&path, value, out);
+                }
+            }
+            _ => {
+                out.insert(prefix.to_owned());
+            }
+        }
+    }
+
+    /// Dotted paths of the keys `relais.toml` shows, set or commented out
+    /// (`# identity_secret = …`), and of its `[[tables]]`.
+    fn documented(text: &str) -> BTreeSet<String> {
+        let mut section = String::new();
+        let mut keys = BTreeSet::new();
+        for line in text.lines().map(str::trim) {
+            if let Some(name) = line.strip_prefix("[[").and_then(|l| l.strip_suffix("]]")) {
+                keys.insert(name.to_owned());
+                section = name.to_owned();
+            } else if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name.to_owned();
+            } else if let Some((key, _)) = line.trim_start_matches("# ").split_once(" = ") {
+                let path = if section.is_empty() { key.to_owned() } else { format!("{section}.{key}") };
+                keys.insert(path);
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn relais_toml_shows_every_setting() {
+        let defaults: Settings = serde_json::from_str("{}").unwrap();
+        let mut settings = BTreeSet::new();
+        paths("", &serde_json::to_value(&defaults).unwrap(), &mut settings);
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../relais.toml")).unwrap();
+        let shown = documented(&text);
+        let missing: Vec<&String> = settings.difference(&shown).collect();
+        assert!(missing.is_empty(), "relais.toml does not show these settings: {missing:?}");
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConfigError;
 
 /// Server settings; every field has a default suited to one machine.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     /// Address to listen on.
@@ -73,7 +73,7 @@ impl Default for ServerConfig {
 /// What one client may send and hold. A breach on an open socket gets an `error` frame
 /// and the socket stays open; a breach at the door is refused (HTTP 429 or a closed
 /// connection). "Per address" means per IPv4 address or per IPv6 /64.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Longest visitor or agent message, in characters (`too_long`).
