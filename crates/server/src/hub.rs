@@ -196,34 +196,28 @@ impl Hub {
     }
 
     async fn abandon_gone_visitors(&self, after: Duration) -> Result<(), ClientError> {
-        let total = self.store.count_conversations(Some(Stage::Queued)).await?;
         let queued = self
             .store
-            .conversations(Some(Stage::Queued), Page::first(u32::try_from(total).unwrap_or(u32::MAX)))
+            .conversations(Some(Stage::Queued), Page::first(u32::MAX))
             .await?;
         // Only queued conversations need to remember when their visitor went.
-        let ids: std::collections::HashSet<&str> = queued.iter().map(|c| c.id.as_str()).collect();
-        self.visitor_gone
-            .lock()
-            .expect("hub lock")
-            .retain(|id, _| ids.contains(id.as_str()));
-        for conversation in &queued {
-            if self.visitor_connected(&conversation.id) {
-                continue;
-            }
-            let gone_since = self
-                .visitor_gone
-                .lock()
-                .expect("hub lock")
-                .get(&conversation.id)
-                .copied()
-                .unwrap_or(self.started);
-            if gone_since.elapsed() < after {
+        let gone: Vec<String> = {
+            let mut gone_since = self.visitor_gone.lock().expect("hub lock");
+            let ids: std::collections::HashSet<&str> = queued.iter().map(|c| c.id.as_str()).collect();
+            gone_since.retain(|id, _| ids.contains(id.as_str()));
+            queued
+                .into_iter()
+                .filter(|c| gone_since.get(&c.id).copied().unwrap_or(self.started).elapsed() >= after)
+                .map(|c| c.id)
+                .collect()
+        };
+        for id in gone {
+            if self.visitor_connected(&id) {
                 continue;
             }
             let abandoned = EventKind::handoff(HandoffState::Abandoned, None);
-            self.bot_turn(&conversation.id, abandoned, Guard::StillQueued).await?;
-            self.visitor_gone.lock().expect("hub lock").remove(&conversation.id);
+            self.bot_turn(&id, abandoned, Guard::StillQueued).await?;
+            self.visitor_gone.lock().expect("hub lock").remove(&id);
         }
         Ok(())
     }

@@ -114,28 +114,48 @@ pub fn address_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Keys tracked before stale buckets are swept out.
+/// Records tracked per client (buckets, accounts) before stale ones are swept out …
 const SWEEP_ABOVE: usize = 10_000;
+/// … at most this often: a flood of new keys costs one sweep per 10 s, not one per call.
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
+
+/// When a map of per-client records is due for sweeping out its stale entries.
+#[derive(Default)]
+pub struct Sweep {
+    last: Option<Instant>,
+}
+
+impl Sweep {
+    /// Whether a map of `len` records should be swept at `now`; if so, counts it as done.
+    pub fn due(&mut self, len: usize, now: Instant) -> bool {
+        let due = len > SWEEP_ABOVE && self.last.is_none_or(|last| now.duration_since(last) >= SWEEP_EVERY);
+        if due {
+            self.last = Some(now);
+        }
+        due
+    }
+}
 
 /// A token bucket per key: `per_minute` actions a minute, all of them at once at most.
 pub struct KeyedRate<K> {
     per_minute: u32,
-    buckets: Mutex<HashMap<K, RateLimiter>>,
+    buckets: Mutex<(HashMap<K, RateLimiter>, Sweep)>,
 }
 
 impl<K: Hash + Eq + Clone> KeyedRate<K> {
     pub fn per_minute(per_minute: u32) -> Self {
         Self {
             per_minute,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new((HashMap::new(), Sweep::default())),
         }
     }
 
     /// Takes one action for `key`, or tells how long until `key` may act again.
     pub fn take(&self, key: &K) -> Result<(), Duration> {
         let now = Instant::now();
-        let mut buckets = self.buckets.lock().expect("rate lock");
-        if buckets.len() > SWEEP_ABOVE {
+        let mut guard = self.buckets.lock().expect("rate lock");
+        let (buckets, sweep) = &mut *guard;
+        if sweep.due(buckets.len(), now) {
             buckets.retain(|_, bucket| !bucket.full(now));
         }
         let rate = f64::from(self.per_minute) / 60.0;
@@ -148,7 +168,7 @@ impl<K: Hash + Eq + Clone> KeyedRate<K> {
 
     /// Gives `key` back the action it took.
     pub fn give_back(&self, key: &K) {
-        if let Some(bucket) = self.buckets.lock().expect("rate lock").get_mut(key) {
+        if let Some(bucket) = self.buckets.lock().expect("rate lock").0.get_mut(key) {
             bucket.give_back();
         }
     }
@@ -259,6 +279,16 @@ mod tests {
         assert!(rate.take(&"b").is_ok());
         rate.give_back(&"a");
         assert!(rate.take(&"a").is_ok());
+    }
+
+    #[test]
+    fn big_maps_are_swept_at_most_every_ten_seconds() {
+        let mut sweep = Sweep::default();
+        let now = Instant::now();
+        assert!(!sweep.due(SWEEP_ABOVE, now));
+        assert!(sweep.due(SWEEP_ABOVE + 1, now));
+        assert!(!sweep.due(SWEEP_ABOVE + 1, now + Duration::from_secs(9)));
+        assert!(sweep.due(SWEEP_ABOVE + 1, now + SWEEP_EVERY));
     }
 
     #[test]

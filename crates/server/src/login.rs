@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::config::Limits;
-use crate::limits::KeyedRate;
+use crate::limits::{KeyedRate, Sweep};
 
 /// Window in which an account's attempts are counted.
 const WINDOW: Duration = Duration::from_secs(60);
@@ -18,10 +18,6 @@ const WINDOW: Duration = Duration::from_secs(60);
 const FIRST_LOCK: Duration = Duration::from_secs(60);
 /// … up to this.
 const LONGEST_LOCK: Duration = Duration::from_secs(3600);
-/// Accounts tracked before those with nothing to remember are swept out …
-const SWEEP_ABOVE: usize = 10_000;
-/// … at most this often.
-const SWEEP_EVERY: Duration = Duration::from_secs(10);
 
 /// Recent attempts on one account.
 #[derive(Default)]
@@ -45,7 +41,7 @@ pub struct LoginGuard {
 #[derive(Default)]
 struct Accounts {
     by_email: HashMap<String, Account>,
-    swept: Option<Instant>,
+    sweep: Sweep,
 }
 
 /// Why an attempt was refused, and for how long.
@@ -82,14 +78,12 @@ impl LoginGuard {
         self.per_address.take(&address).map_err(Refused::Address)?;
         let now = Instant::now();
         let mut accounts = self.accounts.lock().expect("login lock");
-        if accounts.by_email.len() > SWEEP_ABOVE
-            && accounts.swept.is_none_or(|swept| now.duration_since(swept) >= SWEEP_EVERY)
-        {
+        let len = accounts.by_email.len();
+        if accounts.sweep.due(len, now) {
             accounts.by_email.retain(|_, account| {
                 account.locked_until.is_some_and(|until| until > now)
                     || account.window_start.is_some_and(|start| now.duration_since(start) < WINDOW)
             });
-            accounts.swept = Some(now);
         }
         let account = accounts.by_email.entry(account_key(email)).or_default();
         if let Some(until) = account.locked_until.filter(|until| *until > now) {
