@@ -4,7 +4,7 @@ MODEL_DIR := models/all-MiniLM-L6-v2
 MODEL_SHA256 := 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 RELAIS := target/release/relais
 
-.PHONY: run test bench models build eval fuzz
+.PHONY: run test bench models build eval fuzz js
 
 run: models build
 	scripts/run-demo.sh
@@ -13,10 +13,16 @@ build:
 	cargo build --release --locked
 
 test: models
+	scripts/check-js.sh
+	node --test crates/web/js/unit/*.test.mjs
 	cargo build --release --locked
 	cargo test --release --locked --workspace
 	scripts/conversation-tests.sh
 	scripts/browser-tests.sh
+
+# The served widget.js and console.js, built from the modules in crates/web/js (commit them).
+js:
+	scripts/build-js.sh
 
 bench: models build
 	cargo bench --locked --workspace

@@ -1,26 +1,465 @@
-/**
- * Relais chat widget: the visitor's side of a Relais conversation, embedded in any site
- * with one <script> tag. Plain JavaScript, no build step, rendered in an open Shadow DOM.
- *
- * It speaks the visitor WebSocket protocol (/v1/ws, see PROTOCOL.md): the conversation id,
- * token, last seq, transcript and unacknowledged messages live in localStorage, so the
- * conversation survives reloads, navigation and dropped connections without losing or
- * doubling a message. Everything received is rendered as text, never as HTML.
- *
- * Public API on window.Relais: open(), close(), identify(attributes, signature?),
- * setLang(lang), on(event, handler) with events message, handoff, open, close.
- */
+/* Relais chat widget, built from crates/web/js/widget by scripts/build-js.sh (make js): edit the modules, not this file. */
+"use strict";
 (() => {
-  "use strict";
-  if (window.Relais && window.Relais.version) return;
+  // js/shared/connection.js
+  var FIRST_RETRY_MS = 500;
+  var MAX_RETRY_MS = 3e4;
+  var LONGEST_ATTEMPT = 6;
+  var REFUSED_FRAME_CODES = [1009, 1007];
+  function retryDelay(attempt, random) {
+    return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt) * (0.75 + random / 2);
+  }
+  function newClientId(prefix) {
+    return prefix + (crypto.randomUUID ? crypto.randomUUID() : Math.random().toString(36).slice(2) + Date.now().toString(36));
+  }
+  var browserClock = {
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (timer) => clearTimeout(timer),
+    random: () => Math.random()
+  };
+  var Connection = class {
+    /**
+     * open: a transport (transport.js webSocket(url), or a test's fake);
+     * hello(): the frame sent when a socket opens;
+     * onFrame(frame): every frame received, a welcome after the connection became ready;
+     * onState(state): "connecting", "online", "reconnecting" or "idle";
+     * wanted(): whether a dropped socket is worth reopening (else the connection goes idle);
+     * clock: setTimeout, clearTimeout and random.
+     */
+    constructor({ open, hello, onFrame, onState, wanted = () => true, clock = browserClock }) {
+      Object.assign(this, { open, hello, onFrame, onState, wanted, clock });
+      this.socket = null;
+      this.ready = false;
+      this.state = "idle";
+      this.attempt = 0;
+      this.retryTimer = null;
+      this.outbox = [];
+      this.messages = /* @__PURE__ */ new Map();
+    }
+    setState(state2) {
+      this.state = state2;
+      this.onState(state2);
+    }
+    /** Opens a socket unless one is open or opening. */
+    connect() {
+      if (this.socket) return;
+      this.clock.clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.setState(this.attempt ? "reconnecting" : "connecting");
+      const handle = {};
+      try {
+        this.socket = this.open({
+          open: () => handle.socket === this.socket && this.socket.send(this.hello()),
+          frame: (frame) => handle.socket === this.socket && this.received(frame),
+          close: (code) => handle.socket === this.socket && this.dropped(code)
+        });
+      } catch (err) {
+        console.error("Relais: cannot open a socket", err);
+        return;
+      }
+      handle.socket = this.socket;
+    }
+    received(frame) {
+      if (frame.type === "welcome") {
+        this.ready = true;
+        this.attempt = 0;
+        this.setState("online");
+      }
+      this.onFrame(frame);
+    }
+    /** The socket closed without being asked to (idle 1001, no hello 1008, restart 1012, network …). */
+    dropped(code) {
+      this.socket = null;
+      this.ready = false;
+      if (!this.wanted()) {
+        this.setState("idle");
+        return;
+      }
+      if (REFUSED_FRAME_CODES.includes(code)) this.attempt = Math.max(this.attempt, LONGEST_ATTEMPT);
+      this.setState("reconnecting");
+      this.scheduleRetry();
+    }
+    scheduleRetry() {
+      if (this.retryTimer) return;
+      const delay = retryDelay(this.attempt, this.clock.random());
+      this.attempt += 1;
+      this.retryTimer = this.clock.setTimeout(() => {
+        this.retryTimer = null;
+        this.connect();
+      }, delay);
+    }
+    /** Closes the socket on purpose: no reconnection follows. */
+    disconnect() {
+      const socket = this.socket;
+      this.socket = null;
+      this.ready = false;
+      if (socket) socket.close();
+    }
+    /** Closes the socket on purpose and rests until connect() is called. */
+    stop() {
+      this.disconnect();
+      this.setState("idle");
+    }
+    /** Closes the socket (the network went away) and retries with backoff. */
+    interrupt() {
+      if (!this.socket) return;
+      this.disconnect();
+      this.setState("reconnecting");
+      this.scheduleRetry();
+    }
+    /** A new socket now, without waiting for a scheduled retry. */
+    reconnectNow() {
+      this.disconnect();
+      this.clock.clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.connect();
+    }
+    /** Sends now if the server has welcomed this socket; says whether it did. */
+    send(frame) {
+      if (!this.ready || !this.socket || !this.socket.isOpen()) return false;
+      this.socket.send(frame);
+      return true;
+    }
+    /** Sends now, or once after the next welcome. */
+    queue(frame) {
+      if (!this.send(frame)) this.outbox.push(frame);
+    }
+    /** Keeps a frame with a client_id until acknowledge(client_id), sending it now and after every welcome; says whether it went now. */
+    sendMessage(frame) {
+      this.messages.set(frame.client_id, frame);
+      return this.send(frame);
+    }
+    /** The server stored the message `clientId`: it is not sent again. Says whether it was waiting. */
+    acknowledge(clientId) {
+      return this.messages.delete(clientId);
+    }
+    /** Forgets the waiting messages for which `test(frame)` holds. */
+    dropMessages(test) {
+      for (const [id, frame] of this.messages) if (test(frame)) this.messages.delete(id);
+    }
+    /** After a welcome: the held frames once, then every message not yet acknowledged. */
+    flush() {
+      for (const frame of this.outbox.splice(0)) this.send(frame);
+      for (const frame of this.messages.values()) this.send(frame);
+    }
+  };
 
-  const MAX_LEN = 2000;
-  const MAX_ENTRIES = 200;
-  const TYPING_MS = 5000;
-  const TYPING_SEND_MS = 3000;
-  const DEFAULT_COLOR = "#2f6b4f";
+  // js/shared/dom.js
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v !== void 0 && v !== null && v !== false) el.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children) {
+      if (c !== null && c !== void 0) el.append(typeof c === "string" ? document.createTextNode(c) : c);
+    }
+    return el;
+  }
+  function safeUrl(url) {
+    try {
+      const u = new URL(String(url), location.href);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+    } catch {
+      return null;
+    }
+  }
+  function link(url, label, attrs) {
+    const href = safeUrl(url);
+    const text2 = String(label || url || "");
+    return href ? h("a", { href, target: "_blank", rel: "noopener noreferrer", ...attrs }, text2) : document.createTextNode(text2);
+  }
 
-  const STRINGS = {
+  // js/shared/transport.js
+  function webSocket(url) {
+    return (on2) => {
+      const socket = new WebSocket(url);
+      socket.onopen = () => on2.open();
+      socket.onmessage = (m) => {
+        let frame;
+        try {
+          frame = JSON.parse(m.data);
+        } catch {
+          return;
+        }
+        if (frame && typeof frame === "object") on2.frame(frame);
+      };
+      socket.onclose = (e) => on2.close(e.code);
+      return {
+        isOpen: () => socket.readyState === WebSocket.OPEN,
+        send: (frame) => socket.send(JSON.stringify(frame)),
+        close() {
+          socket.onopen = null;
+          socket.onmessage = null;
+          socket.onclose = null;
+          socket.close();
+        }
+      };
+    };
+  }
+
+  // js/widget/invitations.js
+  function globMatch(pattern, path) {
+    const re = String(pattern).split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+    return new RegExp("^" + re + "$").test(path);
+  }
+  function ruleKey(rule) {
+    return rule.url_pattern + "|" + rule.text;
+  }
+  function matchingRule(rules, lang, path, shown) {
+    return rules.find((r) => r && r.text && (!r.lang || r.lang === lang) && globMatch(r.url_pattern || "", path) && !shown.includes(ruleKey(r)));
+  }
+
+  // js/widget/session.js
+  var MAX_LEN = 2e3;
+  var RATE_LIMIT_RETRY_MS = 3e3;
+  var NOT_RESUMABLE = ["not_found", "unauthorized", "closed"];
+  var NOTICES = { limit_reached: "limitReached", too_long: "tooLong", rate_limited: "rateLimited", internal: "failed" };
+  function noConversation() {
+    return { id: null, token: null, lastSeq: 0 };
+  }
+  var Session = class {
+    /**
+     * open, clock: as for Connection (shared/connection.js);
+     * page(): the page shown now, { url, title };
+     * handlers: connection(state), event(ev, live) for each new event but typing and closed,
+     * typing(ev), ack(clientId, seq), fresh() when the conversation is forgotten, closed(ev)
+     * when it ended, notice(key) for an error to show, changed() when what is stored changed.
+     */
+    constructor({ open, clock, page, handlers }) {
+      this.page = page;
+      this.handlers = handlers;
+      this.lang = "en";
+      this.conv = noConversation();
+      this.visitor = null;
+      this.identity = null;
+      this.pageSentOnLoad = false;
+      this.pageNeedsSend = false;
+      this.connection = new Connection({
+        open,
+        clock,
+        hello: () => this.hello(),
+        onFrame: (frame) => this.onFrame(frame),
+        onState: (state2) => handlers.connection(state2),
+        wanted: () => this.wanted()
+      });
+      this.clock = this.connection.clock;
+    }
+    /** Takes up a stored conversation and its unacknowledged messages. */
+    restore(conv, messages) {
+      this.conv = conv;
+      for (const frame of messages) this.connection.messages.set(frame.client_id, frame);
+    }
+    /** The visitor's messages not yet acknowledged, in the order written. */
+    get pending() {
+      return [...this.connection.messages.values()];
+    }
+    /** Whether frames go out now: the server welcomed this socket into a conversation. */
+    get live() {
+      return this.connection.ready && !!this.conv.id;
+    }
+    /** A socket is worth keeping while there is a conversation or something to send. */
+    wanted() {
+      return !!this.conv.id || this.connection.messages.size > 0;
+    }
+    /** Opens the socket unless one is open or opening; `force` also starts a new conversation. */
+    connectIfNeeded(force) {
+      if (force || this.wanted()) this.connection.connect();
+    }
+    hello() {
+      const hello = { type: "hello", lang: this.lang };
+      if (this.conv.id && this.conv.token) {
+        hello.conversation_id = this.conv.id;
+        hello.token = this.conv.token;
+        hello.last_seq = this.conv.lastSeq || 0;
+      } else {
+        hello.page = this.page();
+      }
+      if (this.visitor) hello.visitor = this.visitor;
+      if (this.identity) hello.identity = this.identity;
+      return hello;
+    }
+    /** Sends now if the conversation is live; says whether it did. */
+    send(frame) {
+      return this.connection.send(frame);
+    }
+    /** Sends now if the conversation is live, otherwise after the next welcome. */
+    sendWhenReady(frame) {
+      this.connection.queue(frame);
+      this.connection.connect();
+    }
+    /** A message or quick reply of the visitor: sent until the server acknowledges its client_id. */
+    sendMessage(frame) {
+      this.connection.sendMessage(frame);
+      this.connection.connect();
+    }
+    /** The visitor ends the conversation. */
+    close() {
+      if (this.conv.id) this.sendWhenReady({ type: "close" });
+    }
+    /** The visitor moved to another page of the site. */
+    viewPage() {
+      if (this.conv.id) this.sendWhenReady({ type: "page_view", ...this.page() });
+    }
+    /**
+     * The host site tells who the visitor is: attributes (strings; objects as JSON) and, with a
+     * signature of its backend, the verified user id.
+     */
+    identify(attributes, signature) {
+      const visitor = {};
+      for (const [k, v] of Object.entries(attributes || {})) {
+        if (v !== void 0 && v !== null) visitor[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
+      }
+      this.visitor = Object.assign(this.visitor || {}, visitor);
+      const userId = visitor.user_id || visitor.id || visitor.email;
+      if (signature && userId) this.identity = { user_id: userId, signature: String(signature) };
+      if (this.conv.id) {
+        const frame = { type: "identify", visitor };
+        if (this.identity) frame.identity = this.identity;
+        this.sendWhenReady(frame);
+      }
+    }
+    /** The browser is back online: reconnect now rather than at the next retry. */
+    online() {
+      if (!this.connection.socket && this.wanted()) this.connection.reconnectNow();
+    }
+    /** The browser went offline: drop the socket and retry with backoff. */
+    offline() {
+      this.connection.interrupt();
+    }
+    onFrame(frame) {
+      if (frame.type === "welcome") this.onWelcome(frame);
+      else if (frame.type === "event") this.onEvent(frame, true);
+      else if (frame.type === "ack") this.onAck(frame);
+      else if (frame.type === "error") this.onError(frame);
+    }
+    onWelcome(frame) {
+      const sameConversation = frame.resumed && frame.conversation_id === this.conv.id;
+      if (!sameConversation) this.forget();
+      this.conv.id = frame.conversation_id;
+      this.conv.token = frame.token;
+      for (const ev of Array.isArray(frame.events) ? frame.events : []) this.onEvent(ev, true);
+      if (sameConversation && !this.pageSentOnLoad) this.pageNeedsSend = true;
+      this.pageSentOnLoad = true;
+      this.flush();
+      this.handlers.changed();
+    }
+    /** Applies one event (live or replayed in welcome); events already seen are ignored by seq. */
+    onEvent(ev, live) {
+      if (!ev || typeof ev !== "object") return;
+      if (ev.kind === "typing") {
+        if (ev.from !== "visitor") this.handlers.typing(ev);
+        return;
+      }
+      const seq = Number(ev.seq);
+      if (Number.isFinite(seq) && seq > 0) {
+        if (seq <= this.conv.lastSeq) return;
+        this.conv.lastSeq = seq;
+      }
+      if (ev.kind === "closed") {
+        this.end(ev);
+      } else {
+        if (ev.kind === "message" && ev.from === "visitor" && ev.client_id) this.connection.acknowledge(ev.client_id);
+        this.handlers.event(ev, live);
+      }
+      this.handlers.changed();
+    }
+    onAck(frame) {
+      this.connection.acknowledge(frame.client_id);
+      this.handlers.ack(frame.client_id, frame.seq);
+      this.handlers.changed();
+    }
+    onError(frame) {
+      const code = frame.code;
+      if (NOT_RESUMABLE.includes(code) && !this.connection.ready && this.conv.id) {
+        this.forget();
+        this.handlers.changed();
+        this.connection.reconnectNow();
+        return;
+      }
+      if (code === "closed") {
+        if (this.conv.id) this.end({});
+        this.handlers.changed();
+        return;
+      }
+      if (code === "too_long") this.connection.dropMessages((frame2) => frame2.text && frame2.text.length > MAX_LEN);
+      if (code === "rate_limited") this.clock.setTimeout(() => this.flush(), RATE_LIMIT_RETRY_MS);
+      if (NOTICES[code]) this.handlers.notice(NOTICES[code]);
+    }
+    /** Forgets a conversation the server no longer has (the widget keeps unsent messages and local notes). */
+    forget() {
+      this.conv = noConversation();
+      this.handlers.fresh();
+    }
+    /**
+     * The conversation is over: forget it. Held frames (feedback, page views …) belong to it and
+     * are dropped; the visitor's unsent messages are kept and start a new conversation.
+     */
+    end(ev) {
+      this.handlers.closed(ev);
+      this.connection.outbox = [];
+      this.conv = noConversation();
+      this.connection.stop();
+      if (this.connection.messages.size) this.connection.connect();
+    }
+    /** Sends what waited for the conversation: the page view, held frames, unacknowledged messages. */
+    flush() {
+      if (this.pageNeedsSend) {
+        this.pageNeedsSend = false;
+        this.send({ type: "page_view", ...this.page() });
+      }
+      this.connection.flush();
+    }
+  };
+
+  // js/widget/storage.js
+  var MAX_ENTRIES = 200;
+  function storage(httpUrl) {
+    const storeKey = "relais:" + httpUrl;
+    const sessionKey = storeKey + ":session";
+    return {
+      /** The stored { conv, entries, pending }, or null. */
+      load() {
+        try {
+          const saved = JSON.parse(localStorage.getItem(storeKey) || "null");
+          if (!saved || !saved.conv) return null;
+          return {
+            conv: saved.conv,
+            entries: Array.isArray(saved.entries) ? saved.entries : [],
+            pending: Array.isArray(saved.pending) ? saved.pending : []
+          };
+        } catch {
+          return null;
+        }
+      },
+      /** Keeps the conversation, the transcript (local notes left out) and the unacknowledged messages. */
+      save(conv, entries, pending) {
+        try {
+          const kept = entries.filter((e) => !e.local).slice(-MAX_ENTRIES);
+          localStorage.setItem(storeKey, JSON.stringify({ conv, entries: kept, pending }));
+        } catch {
+        }
+      },
+      /** This tab's value `key`. */
+      sessionGet(key) {
+        try {
+          return JSON.parse(sessionStorage.getItem(sessionKey) || "{}")[key];
+        } catch {
+          return void 0;
+        }
+      },
+      sessionSet(key, value) {
+        try {
+          const all = JSON.parse(sessionStorage.getItem(sessionKey) || "{}");
+          all[key] = value;
+          sessionStorage.setItem(sessionKey, JSON.stringify(all));
+        } catch {
+        }
+      }
+    };
+  }
+
+  // js/widget/strings.js
+  var STRINGS = {
     en: {
       title: "Chat with us",
       open: "Open chat",
@@ -66,7 +505,7 @@
       tooLong: "That message is too long (2,000 characters at most).",
       rateLimited: "You are sending messages too quickly. Retrying in a moment.",
       limitReached: "You have already asked to be called back several times in this conversation.",
-      failed: "Something went wrong on our side. Please try again.",
+      failed: "Something went wrong on our side. Please try again."
     },
     fr: {
       title: "Discutons",
@@ -113,11 +552,24 @@
       tooLong: "Ce message est trop long (2 000 caractères au plus).",
       rateLimited: "Vous envoyez des messages trop vite. Nouvel essai dans un instant.",
       limitReached: "Vous avez déjà demandé plusieurs fois à être rappelé dans cette conversation.",
-      failed: "Un problème est survenu de notre côté. Réessayez.",
-    },
+      failed: "Un problème est survenu de notre côté. Réessayez."
+    }
   };
+  function pickLang(candidates) {
+    for (const c of candidates) {
+      const code = String(c || "").slice(0, 2).toLowerCase();
+      if (STRINGS[code]) return code;
+    }
+    return "en";
+  }
+  function text(lang, key, values = {}) {
+    const template = (STRINGS[lang] || STRINGS.en)[key];
+    return template.replace(/\{(\w+)\}/g, (_, k) => values[k] == null ? "" : String(values[k]));
+  }
 
-  const STYLE = `
+  // js/widget/style.js
+  var DEFAULT_COLOR = "#2f6b4f";
+  var STYLE = `
 :host { all: initial !important; }
 .root { all: initial; --accent: ${DEFAULT_COLOR}; --on-accent: #fff; font: 400 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1d1d1f; }
 .root * { box-sizing: border-box; font: inherit; color: inherit; letter-spacing: normal; text-transform: none; }
@@ -178,31 +630,14 @@ a { color: #0b57d0; text-decoration: underline; }
 @media (prefers-reduced-motion: no-preference) { .panel { animation: pop .16s ease-out; } }
 @keyframes pop { from { opacity: 0; transform: translateY(8px); } to { opacity: 1; transform: none; } }
 `;
-
-  const ICONS = {
+  var ICONS = {
     chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z",
     close: "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z",
     end: "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm-4 8h8v2H8z",
     send: "M3 20.5 21 12 3 3.5v6.6l12 1.9-12 1.9z",
     up: "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z",
-    down: "M15 3H6c-.83 0-1.54.5-1.84 1.22l-3.02 7.05c-.09.23-.14.47-.14.73v2c0 1.1.9 2 2 2h6.31l-.95 4.57-.03.32c0 .41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z",
+    down: "M15 3H6c-.83 0-1.54.5-1.84 1.22l-3.02 7.05c-.09.23-.14.47-.14.73v2c0 1.1.9 2 2 2h6.31l-.95 4.57-.03.32c0 .41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z"
   };
-
-  /* ---------- small helpers ---------- */
-
-  /** Creates an element; attributes are set with setAttribute, string children become text nodes. */
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v !== undefined && v !== null && v !== false) el.setAttribute(k, v === true ? "" : String(v));
-    }
-    for (const c of children) {
-      if (c !== null && c !== undefined) el.append(typeof c === "string" ? document.createTextNode(c) : c);
-    }
-    return el;
-  }
-
-  /** An inline SVG icon from one path. */
   function icon(name) {
     const ns = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(ns, "svg");
@@ -214,76 +649,6 @@ a { color: #0b57d0; text-decoration: underline; }
     svg.append(path);
     return svg;
   }
-
-  /** The URL as a string when it is http(s), otherwise null: nothing else becomes a link. */
-  function safeUrl(url) {
-    try {
-      const u = new URL(String(url), location.href);
-      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** Appends `text` to `el` as text nodes, with http(s) URLs as links. */
-  function appendText(el, text) {
-    const str = String(text == null ? "" : text);
-    const re = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
-    let last = 0;
-    for (const m of str.matchAll(re)) {
-      const href = safeUrl(m[0]);
-      if (!href) continue;
-      el.append(document.createTextNode(str.slice(last, m.index)));
-      el.append(h("a", { href, target: "_blank", rel: "noopener noreferrer" }, m[0]));
-      last = m.index + m[0].length;
-    }
-    el.append(document.createTextNode(str.slice(last)));
-  }
-
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, (_, k) => (values[k] == null ? "" : String(values[k])));
-  }
-
-  function newId() {
-    const rnd = crypto.randomUUID ? crypto.randomUUID() : Math.random().toString(36).slice(2) + Date.now().toString(36);
-    return "c-" + rnd;
-  }
-
-  function globMatch(pattern, path) {
-    const re = String(pattern).split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
-    return new RegExp("^" + re + "$").test(path);
-  }
-
-  /* ---------- settings ---------- */
-
-  /** Reads the data-* attributes of the script tag. */
-  function readSettings(el) {
-    const data = (el && el.dataset) || {};
-    const src = new URL((el && el.src) || location.href, location.href);
-    const base = new URL(data.relaisUrl || src.origin, location.href);
-    const secure = base.protocol === "https:" || base.protocol === "wss:";
-    const root = base.host + base.pathname.replace(/\/+$/, "");
-    return {
-      wsUrl: (secure ? "wss://" : "ws://") + root + "/v1/ws",
-      httpUrl: (secure ? "https://" : "http://") + root,
-      title: data.title || "",
-      color: data.color && window.CSS && CSS.supports("color", data.color) ? data.color : DEFAULT_COLOR,
-      position: data.position === "left" ? "left" : "right",
-      lang: data.lang || "",
-    };
-  }
-
-  /** The first supported UI language among the wanted one, the page's and the browser's. */
-  function pickLang(wanted) {
-    const candidates = [wanted, document.documentElement.lang, ...(navigator.languages || []), navigator.language];
-    for (const c of candidates) {
-      const code = String(c || "").slice(0, 2).toLowerCase();
-      if (STRINGS[code]) return code;
-    }
-    return "en";
-  }
-
-  /** Black or white text, whichever reads better on the accent colour. */
   function textOn(color) {
     const probe = document.createElement("canvas").getContext("2d");
     if (!probe) return "#fff";
@@ -295,25 +660,165 @@ a { color: #0b57d0; text-decoration: underline; }
     return lum > 0.6 ? "#111" : "#fff";
   }
 
-  /* ---------- state and storage ---------- */
+  // js/widget/view.js
+  function skeleton(position) {
+    const ui2 = {};
+    ui2.root = h("div", { class: "root " + position, "data-relais": "root", "data-connection": "idle" });
+    ui2.launcher = h("button", { class: "launcher", type: "button", "data-relais": "launcher", "aria-expanded": "false", "aria-controls": "relais-panel" }, icon("chat"));
+    ui2.badge = h("span", { class: "badge", "data-relais": "unread", "aria-hidden": "true", hidden: true });
+    ui2.launcher.append(ui2.badge);
+    ui2.title = h("h2", { class: "title", id: "relais-title" });
+    ui2.status = h("div", { class: "status", role: "status", "data-relais": "status" });
+    ui2.end = h("button", { class: "icon-btn", type: "button", "data-relais": "end", hidden: true }, icon("end"));
+    ui2.close = h("button", { class: "icon-btn", type: "button", "data-relais": "close" }, icon("close"));
+    const head = h("div", { class: "head" }, h("div", { class: "head-text" }, ui2.title, ui2.status), ui2.end, ui2.close);
+    ui2.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0", "data-relais": "log" });
+    ui2.typing = h("div", { class: "typing", "data-relais": "typing", hidden: true });
+    ui2.cb = h("form", { class: "cb", "data-relais": "callback-form", hidden: true, novalidate: true });
+    ui2.cbInstead = h("button", { type: "button", class: "btn plain wait-cb", "data-relais": "callback-instead", hidden: true });
+    ui2.input = h("textarea", { rows: "1", maxlength: String(MAX_LEN), "data-relais": "input" });
+    ui2.send = h("button", { class: "send", type: "submit", "data-relais": "send" }, icon("send"));
+    ui2.compose = h("form", { class: "compose" }, ui2.input, ui2.send);
+    ui2.panel = h("div", { class: "panel", id: "relais-panel", role: "dialog", "aria-labelledby": "relais-title", "data-relais": "panel", hidden: true }, head, ui2.log, ui2.typing, ui2.cbInstead, ui2.cb, ui2.compose);
+    ui2.root.append(ui2.panel, ui2.launcher);
+    return ui2;
+  }
+  function callbackFields(t2, onCancel) {
+    const field = (name, label, type, auto) => h("label", {}, label, h(type === "textarea" ? "textarea" : "input", { name, type: type === "textarea" ? null : type, autocomplete: auto, rows: type === "textarea" ? "2" : null, maxlength: "500", "data-relais": "callback-" + name }));
+    const cancel = h("button", { type: "button", class: "btn plain", "data-relais": "callback-cancel" }, t2("cbCancel"));
+    cancel.addEventListener("click", onCancel);
+    return [
+      h("p", {}, t2("cbTitle")),
+      field("name", t2("cbName"), "text", "name"),
+      field("email", t2("cbEmail"), "email", "email"),
+      field("phone", t2("cbPhone"), "tel", "tel"),
+      field("preferred_time", t2("cbTime"), "text", "off"),
+      field("note", t2("cbNote"), "textarea", "off"),
+      h("div", { class: "cb-err", role: "alert", "data-relais": "callback-error" }),
+      h("div", { class: "row" }, cancel, h("button", { type: "submit", class: "btn", "data-relais": "callback-submit" }, t2("cbSubmit")))
+    ];
+  }
+  function noticeEl(entry, t2) {
+    return h("div", { class: "notice", "data-relais": "notice", "data-kind": entry.kind, "data-state": entry.state || null }, noticeText(entry, t2));
+  }
+  function noticeText(entry, t2) {
+    const name = entry.agent_name || t2("agent");
+    switch (entry.state || entry.kind) {
+      case "queued":
+        return entry.position ? t2("queuedAt", { n: entry.position }) : t2("queued");
+      case "agent_joined":
+        return t2("joined", { name });
+      case "agent_left":
+        return t2("left", { name });
+      case "returned_to_bot":
+        return t2("returned");
+      case "no_agent_available":
+        return t2("noAgent");
+      case "abandoned":
+        return t2("abandoned");
+      case "closed":
+        return t2("ended");
+      case "callback_sent":
+        return t2("cbSent");
+      default:
+        return entry.text || "";
+    }
+  }
+  function messageEl(entry, ctx) {
+    const { t: t2 } = ctx;
+    const from = ["visitor", "agent", "bot"].includes(entry.from) ? entry.from : "bot";
+    const el = h("div", { class: "msg " + from, "data-relais": "message", "data-from": from, "data-seq": entry.seq || null });
+    const who = from === "visitor" ? t2("you") : from === "agent" ? entry.agent_name || t2("agent") : t2("assistant");
+    el.append(h("div", { class: from === "visitor" ? "sr" : "who" }, who));
+    const bubble = h("div", { class: "bubble", "data-relais": "text" });
+    appendText(bubble, entry.text);
+    if (entry.at) bubble.title = new Date(entry.at).toLocaleString(ctx.lang);
+    el.append(bubble);
+    appendSources(el, entry.sources, t2);
+    appendFeedback(el, entry, ctx);
+    appendQuickReplies(el, entry.quick_replies, ctx.quickReply);
+    markPending(el, entry, t2);
+    return el;
+  }
+  function markPending(el, entry, t2) {
+    el.classList.toggle("pending", !!entry.pending);
+    el.setAttribute("data-state", entry.pending ? "pending" : "sent");
+    const meta = el.querySelector(".meta");
+    if (entry.pending && !meta) el.append(h("div", { class: "meta", "aria-hidden": "true" }, t2("sending")));
+    if (!entry.pending && meta) meta.remove();
+  }
+  function appendText(el, text2) {
+    const str = String(text2 == null ? "" : text2);
+    const re = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+    let last = 0;
+    for (const m of str.matchAll(re)) {
+      if (!safeUrl(m[0])) continue;
+      el.append(document.createTextNode(str.slice(last, m.index)), link(m[0], m[0]));
+      last = m.index + m[0].length;
+    }
+    el.append(document.createTextNode(str.slice(last)));
+  }
+  function appendSources(el, sources, t2) {
+    const links = (Array.isArray(sources) ? sources : []).map((s) => [safeUrl(s && s.url), s]).filter(([href]) => href);
+    if (!links.length) return;
+    el.append(h("div", { class: "sources-label" }, t2("sources")));
+    el.append(h("ul", { class: "sources" }, ...links.map(([href, s]) => h("li", {}, link(href, String(s.title || href), { "data-relais": "source" })))));
+  }
+  function appendFeedback(el, entry, { t: t2, feedback }) {
+    if (!entry.ask_feedback || !entry.seq) return;
+    const box = h("div", { class: "feedback", "data-relais": "feedback" });
+    if (entry.feedback !== void 0) {
+      box.append(t2("thanks"));
+    } else {
+      const yes = h("button", { type: "button", "data-relais": "feedback-yes", "aria-label": t2("useful"), title: t2("useful") }, icon("up"));
+      const no = h("button", { type: "button", "data-relais": "feedback-no", "aria-label": t2("notUseful"), title: t2("notUseful") }, icon("down"));
+      yes.addEventListener("click", () => feedback(entry, true));
+      no.addEventListener("click", () => feedback(entry, false));
+      box.append(h("span", { class: "sr" }, t2("askUseful")), yes, no);
+    }
+    el.append(box);
+  }
+  function appendQuickReplies(el, replies, onPress) {
+    const list = Array.isArray(replies) ? replies.filter((q) => q && q.title) : [];
+    if (!list.length) return;
+    const box = h("div", { class: "quick", "data-relais": "quick-replies" });
+    for (const q of list) {
+      const b = h("button", { type: "button", "data-relais": "quick-reply", "data-payload": q.payload }, String(q.title));
+      b.addEventListener("click", () => onPress(q));
+      box.append(b);
+    }
+    el.append(box);
+  }
 
-  const settings = readSettings(document.currentScript || document.querySelector('script[src*="widget.js"]'));
-  const storeKey = "relais:" + settings.httpUrl;
-  const sessionKey = storeKey + ":session";
-
-  const state = {
-    lang: pickLang(settings.lang),
-    conv: { id: null, token: null, lastSeq: 0 },
+  // js/widget/main.js
+  var TYPING_MS = 5e3;
+  var TYPING_SEND_MS = 3e3;
+  function readSettings(el) {
+    const data = el && el.dataset || {};
+    const src = new URL(el && el.src || location.href, location.href);
+    const base = new URL(data.relaisUrl || src.origin, location.href);
+    const secure = base.protocol === "https:" || base.protocol === "wss:";
+    const root = base.host + base.pathname.replace(/\/+$/, "");
+    return {
+      wsUrl: (secure ? "wss://" : "ws://") + root + "/v1/ws",
+      httpUrl: (secure ? "https://" : "http://") + root,
+      title: data.title || "",
+      color: data.color && window.CSS && CSS.supports("color", data.color) ? data.color : DEFAULT_COLOR,
+      position: data.position === "left" ? "left" : "right",
+      lang: data.lang || ""
+    };
+  }
+  function chooseLang(wanted) {
+    return pickLang([wanted, document.documentElement.lang, ...navigator.languages || [], navigator.language]);
+  }
+  var currentPage = () => ({ url: location.href, title: document.title });
+  var settings;
+  var store;
+  var session;
+  var ui;
+  var state = {
     entries: [],
-    pending: [],
-    socket: null,
-    ready: false,
     connection: "idle",
-    attempt: 0,
-    retryTimer: null,
-    outbox: [],
-    visitor: null,
-    identity: null,
     open: false,
     unread: 0,
     handoff: null,
@@ -322,58 +827,16 @@ a { color: #0b57d0; text-decoration: underline; }
     typingTimer: null,
     lastTypingSent: 0,
     lastPage: location.href,
-    pageSentOnLoad: false,
-    pageNeedsSend: false,
     rules: [],
     proactiveTimer: null,
-    listeners: {},
+    listeners: {}
   };
-
-  function loadStored() {
-    try {
-      const saved = JSON.parse(localStorage.getItem(storeKey) || "null");
-      if (saved && saved.conv) {
-        state.conv = saved.conv;
-        state.entries = Array.isArray(saved.entries) ? saved.entries : [];
-        state.pending = Array.isArray(saved.pending) ? saved.pending : [];
-      }
-    } catch {
-      /* storage unavailable or corrupt: start afresh */
-    }
-  }
-
-  function save() {
-    try {
-      const entries = state.entries.filter((e) => !e.local).slice(-MAX_ENTRIES);
-      localStorage.setItem(storeKey, JSON.stringify({ conv: state.conv, entries, pending: state.pending }));
-    } catch {
-      /* storage full or unavailable: the conversation still works for this page */
-    }
-  }
-
-  /** This browser tab's session values (panel open, invitations shown). */
-  function sessionGet(key) {
-    try {
-      return JSON.parse(sessionStorage.getItem(sessionKey) || "{}")[key];
-    } catch {
-      return undefined;
-    }
-  }
-
-  function sessionSet(key, value) {
-    try {
-      const all = JSON.parse(sessionStorage.getItem(sessionKey) || "{}");
-      all[key] = value;
-      sessionStorage.setItem(sessionKey, JSON.stringify(all));
-    } catch {
-      /* session storage unavailable: nothing is remembered across pages */
-    }
-  }
-
   function t(key, values) {
-    return fill((STRINGS[state.lang] || STRINGS.en)[key], values || {});
+    return text(session.lang, key, values);
   }
-
+  function save() {
+    store.save(session.conv, state.entries, session.pending);
+  }
   function emit(name, detail) {
     for (const fn of state.listeners[name] || []) {
       try {
@@ -383,48 +846,20 @@ a { color: #0b57d0; text-decoration: underline; }
       }
     }
   }
-
-  /* ---------- DOM skeleton ---------- */
-
-  const ui = {};
-  const elements = new WeakMap();
-
+  var elements = /* @__PURE__ */ new WeakMap();
   function build() {
     const host = h("div", { id: "relais-widget" });
     const shadow = host.attachShadow({ mode: "open" });
     shadow.append(h("style", {}, STYLE));
-    ui.root = h("div", { class: "root " + settings.position, "data-relais": "root", "data-connection": "idle" });
+    ui = skeleton(settings.position);
     ui.root.style.setProperty("--accent", settings.color);
     ui.root.style.setProperty("--on-accent", textOn(settings.color));
-    ui.launcher = h("button", { class: "launcher", type: "button", "data-relais": "launcher", "aria-expanded": "false", "aria-controls": "relais-panel" }, icon("chat"));
-    ui.badge = h("span", { class: "badge", "data-relais": "unread", "aria-hidden": "true", hidden: true });
-    ui.launcher.append(ui.badge);
-    ui.panel = buildPanel();
-    ui.root.append(ui.panel, ui.launcher);
     shadow.append(ui.root);
     document.body.append(host);
     bindUi();
   }
-
-  function buildPanel() {
-    ui.title = h("h2", { class: "title", id: "relais-title" });
-    ui.status = h("div", { class: "status", role: "status", "data-relais": "status" });
-    ui.end = h("button", { class: "icon-btn", type: "button", "data-relais": "end", hidden: true }, icon("end"));
-    ui.close = h("button", { class: "icon-btn", type: "button", "data-relais": "close" }, icon("close"));
-    const head = h("div", { class: "head" }, h("div", { class: "head-text" }, ui.title, ui.status), ui.end, ui.close);
-    ui.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0", "data-relais": "log" });
-    ui.typing = h("div", { class: "typing", "data-relais": "typing", hidden: true });
-    ui.cb = h("form", { class: "cb", "data-relais": "callback-form", hidden: true, novalidate: true });
-    ui.cbInstead = h("button", { type: "button", class: "btn plain wait-cb", "data-relais": "callback-instead", hidden: true });
-    ui.input = h("textarea", { rows: "1", maxlength: String(MAX_LEN), "data-relais": "input" });
-    ui.send = h("button", { class: "send", type: "submit", "data-relais": "send" }, icon("send"));
-    ui.compose = h("form", { class: "compose" }, ui.input, ui.send);
-    return h("div", { class: "panel", id: "relais-panel", role: "dialog", "aria-labelledby": "relais-title", "data-relais": "panel", hidden: true }, head, ui.log, ui.typing, ui.cbInstead, ui.cb, ui.compose);
-  }
-
-  /** (Re)writes every UI label in the current language. */
   function applyLang() {
-    ui.root.setAttribute("lang", state.lang);
+    ui.root.setAttribute("lang", session.lang);
     ui.title.textContent = settings.title || t("title");
     ui.close.setAttribute("aria-label", t("close"));
     ui.close.title = t("close");
@@ -437,9 +872,8 @@ a { color: #0b57d0; text-decoration: underline; }
     ui.cbInstead.textContent = t("cbInstead");
     updateLauncherLabel();
     renderStatus();
-    if (!ui.cb.hidden) buildCallbackForm();
+    if (!ui.cb.hidden) ui.cb.replaceChildren(...callbackFields(t, hideCallbackForm));
   }
-
   function updateLauncherLabel() {
     const label = state.open ? t("close") : state.unread ? t("openUnread", { n: state.unread }) : t("open");
     ui.launcher.setAttribute("aria-label", label);
@@ -447,12 +881,11 @@ a { color: #0b57d0; text-decoration: underline; }
     ui.badge.textContent = String(state.unread);
     ui.badge.hidden = state.open || !state.unread;
   }
-
   function bindUi() {
-    ui.launcher.addEventListener("click", () => (state.open ? closePanel() : openPanel(true)));
+    ui.launcher.addEventListener("click", () => state.open ? closePanel() : openPanel(true));
     ui.close.addEventListener("click", () => closePanel());
     ui.cbInstead.addEventListener("click", () => showCallbackForm(true));
-    ui.end.addEventListener("click", endConversation);
+    ui.end.addEventListener("click", () => session.close());
     ui.panel.addEventListener("keydown", (e) => {
       if (e.key === "Escape") {
         e.stopPropagation();
@@ -475,9 +908,6 @@ a { color: #0b57d0; text-decoration: underline; }
       submitCallback();
     });
   }
-
-  /* ---------- panel ---------- */
-
   function openPanel(byUser) {
     if (state.open) return;
     state.open = true;
@@ -487,14 +917,13 @@ a { color: #0b57d0; text-decoration: underline; }
     ui.launcher.setAttribute("aria-expanded", "true");
     updateLauncherLabel();
     scrollDown(true);
-    sessionSet("open", true);
+    store.sessionSet("open", true);
     if (byUser) {
       ui.input.focus();
-      connectIfNeeded(true);
+      session.connectIfNeeded(true);
     }
     emit("open", {});
   }
-
   function closePanel() {
     if (!state.open) return;
     const hadFocus = ui.root.getRootNode().activeElement !== null;
@@ -503,54 +932,42 @@ a { color: #0b57d0; text-decoration: underline; }
     ui.root.classList.remove("open");
     ui.launcher.setAttribute("aria-expanded", "false");
     updateLauncherLabel();
-    sessionSet("open", false);
+    store.sessionSet("open", false);
     if (hadFocus) ui.launcher.focus();
     emit("close", {});
   }
-
   function scrollDown(force) {
     const log = ui.log;
     if (force || log.scrollHeight - log.scrollTop - log.clientHeight < 120) log.scrollTop = log.scrollHeight;
   }
-
   function onInput() {
     ui.input.style.height = "auto";
     ui.input.style.height = Math.min(ui.input.scrollHeight, 120) + "px";
     const now = Date.now();
-    if (state.ready && state.conv.id && ui.input.value && now - state.lastTypingSent > TYPING_SEND_MS) {
+    if (session.live && ui.input.value && now - state.lastTypingSent > TYPING_SEND_MS) {
       state.lastTypingSent = now;
-      send({ type: "typing" });
+      session.send({ type: "typing" });
     }
   }
-
-  /* ---------- status line ---------- */
-
   function setConnection(value) {
     state.connection = value;
     ui.root.setAttribute("data-connection", value);
     renderStatus();
   }
-
   function renderStatus() {
-    let text = "";
-    if (state.connection === "reconnecting") text = navigator.onLine === false ? t("offline") : t("reconnecting");
-    else if (state.connection === "connecting") text = t("connecting");
-    else if (state.handoff === "queued") text = state.position ? t("queuedAt", { n: state.position }) : t("queued");
-    else if (state.handoff === "agent_joined") text = t("with", { name: state.agentName || t("agent") });
-    ui.status.textContent = text;
-    // Waiting in the queue need not last: the visitor may leave a callback request instead.
+    let status = "";
+    if (state.connection === "reconnecting") status = navigator.onLine === false ? t("offline") : t("reconnecting");
+    else if (state.connection === "connecting") status = t("connecting");
+    else if (state.handoff === "queued") status = state.position ? t("queuedAt", { n: state.position }) : t("queued");
+    else if (state.handoff === "agent_joined") status = t("with", { name: state.agentName || t("agent") });
+    ui.status.textContent = status;
     ui.cbInstead.hidden = state.handoff !== "queued" || !ui.cb.hidden || state.entries.some((e) => e.kind === "callback_sent");
     ui.root.setAttribute("data-handoff", state.handoff || "none");
-    ui.end.hidden = !state.conv.id;
+    ui.end.hidden = !session.conv.id;
   }
-
-  /* ---------- transcript ---------- */
-
   function findEntry(clientId) {
-    return clientId ? state.entries.find((e) => e.client_id === clientId) : undefined;
+    return clientId ? state.entries.find((e) => e.client_id === clientId) : void 0;
   }
-
-  /** Adds an entry to the transcript and the log; `live` entries count as unread and notify listeners. */
   function addEntry(entry, live) {
     state.entries.push(entry);
     if (state.entries.length > MAX_ENTRIES) state.entries.shift();
@@ -563,110 +980,18 @@ a { color: #0b57d0; text-decoration: underline; }
       }
     }
   }
-
   function render(entry) {
     let el;
     if (entry.kind === "message") {
-      clearQuickReplies();
-      el = messageEl(entry);
+      for (const box of ui.log.querySelectorAll(".quick")) box.remove();
+      el = messageEl(entry, { t, lang: session.lang, feedback: giveFeedback, quickReply: pressQuickReply });
     } else {
-      el = h("div", { class: "notice", "data-relais": "notice", "data-kind": entry.kind, "data-state": entry.state || null }, noticeText(entry));
+      el = noticeEl(entry, t);
     }
     elements.set(entry, el);
     ui.log.append(el);
     scrollDown(entry.from === "visitor");
   }
-
-  function noticeText(entry) {
-    const name = entry.agent_name || t("agent");
-    switch (entry.state || entry.kind) {
-      case "queued":
-        return entry.position ? t("queuedAt", { n: entry.position }) : t("queued");
-      case "agent_joined":
-        return t("joined", { name });
-      case "agent_left":
-        return t("left", { name });
-      case "returned_to_bot":
-        return t("returned");
-      case "no_agent_available":
-        return t("noAgent");
-      case "abandoned":
-        return t("abandoned");
-      case "closed":
-        return t("ended");
-      case "callback_sent":
-        return t("cbSent");
-      default:
-        return entry.text || "";
-    }
-  }
-
-  function messageEl(entry) {
-    const from = ["visitor", "agent", "bot"].includes(entry.from) ? entry.from : "bot";
-    const el = h("div", { class: "msg " + from, "data-relais": "message", "data-from": from, "data-seq": entry.seq || null });
-    const who = from === "visitor" ? t("you") : from === "agent" ? entry.agent_name || t("agent") : t("assistant");
-    el.append(h("div", { class: from === "visitor" ? "sr" : "who" }, who));
-    const bubble = h("div", { class: "bubble", "data-relais": "text" });
-    appendText(bubble, entry.text);
-    if (entry.at) bubble.title = new Date(entry.at).toLocaleString(state.lang);
-    el.append(bubble);
-    appendSources(el, entry.sources);
-    appendFeedback(el, entry);
-    appendQuickReplies(el, entry.quick_replies);
-    markPending(el, entry);
-    return el;
-  }
-
-  function markPending(el, entry) {
-    el.classList.toggle("pending", !!entry.pending);
-    el.setAttribute("data-state", entry.pending ? "pending" : "sent");
-    const meta = el.querySelector(".meta");
-    if (entry.pending && !meta) el.append(h("div", { class: "meta", "aria-hidden": "true" }, t("sending")));
-    if (!entry.pending && meta) meta.remove();
-  }
-
-  function appendSources(el, sources) {
-    const links = (Array.isArray(sources) ? sources : []).map((s) => [safeUrl(s && s.url), s]).filter(([href]) => href);
-    if (!links.length) return;
-    el.append(h("div", { class: "sources-label" }, t("sources")));
-    const list = h("ul", { class: "sources" });
-    for (const [href, s] of links) {
-      list.append(h("li", {}, h("a", { href, target: "_blank", rel: "noopener noreferrer", "data-relais": "source" }, String(s.title || href))));
-    }
-    el.append(list);
-  }
-
-  function appendFeedback(el, entry) {
-    if (!entry.ask_feedback || !entry.seq) return;
-    const box = h("div", { class: "feedback", "data-relais": "feedback" });
-    if (entry.feedback !== undefined) {
-      box.append(t("thanks"));
-    } else {
-      const yes = h("button", { type: "button", "data-relais": "feedback-yes", "aria-label": t("useful"), title: t("useful") }, icon("up"));
-      const no = h("button", { type: "button", "data-relais": "feedback-no", "aria-label": t("notUseful"), title: t("notUseful") }, icon("down"));
-      yes.addEventListener("click", () => giveFeedback(entry, true));
-      no.addEventListener("click", () => giveFeedback(entry, false));
-      box.append(h("span", { class: "sr" }, t("askUseful")), yes, no);
-    }
-    el.append(box);
-  }
-
-  function appendQuickReplies(el, replies) {
-    const list = Array.isArray(replies) ? replies.filter((q) => q && q.title) : [];
-    if (!list.length) return;
-    const box = h("div", { class: "quick", "data-relais": "quick-replies" });
-    for (const q of list) {
-      const b = h("button", { type: "button", "data-relais": "quick-reply", "data-payload": q.payload }, String(q.title));
-      b.addEventListener("click", () => pressQuickReply(q));
-      box.append(b);
-    }
-    el.append(box);
-  }
-
-  function clearQuickReplies() {
-    for (const box of ui.log.querySelectorAll(".quick")) box.remove();
-  }
-
   function renderAll() {
     ui.log.textContent = "";
     for (const e of state.entries) render(e);
@@ -677,7 +1002,6 @@ a { color: #0b57d0; text-decoration: underline; }
       }
     }
   }
-
   function showTyping(ev) {
     const name = ev.from === "agent" ? state.agentName || t("agent") : t("assistant");
     ui.typing.textContent = t("typing", { name });
@@ -685,34 +1009,16 @@ a { color: #0b57d0; text-decoration: underline; }
     clearTimeout(state.typingTimer);
     state.typingTimer = setTimeout(hideTyping, TYPING_MS);
   }
-
   function hideTyping() {
     clearTimeout(state.typingTimer);
     ui.typing.hidden = true;
   }
-
-  /* ---------- events from the server ---------- */
-
-  /** Applies one event (live or replayed in welcome); events already seen are ignored by seq. */
   function onEvent(ev, live) {
-    if (!ev || typeof ev !== "object") return;
-    if (ev.kind === "typing") {
-      if (ev.from !== "visitor") showTyping(ev);
-      return;
-    }
-    const seq = Number(ev.seq);
-    if (Number.isFinite(seq) && seq > 0) {
-      if (seq <= state.conv.lastSeq) return;
-      state.conv.lastSeq = seq;
-    }
     if (ev.kind === "message") onMessageEvent(ev, live);
     else if (ev.kind === "handoff") onHandoffEvent(ev, live);
-    else if (ev.kind === "closed") onClosedEvent(ev);
-    save();
   }
-
   function onMessageEvent(ev, live) {
-    const own = ev.from === "visitor" ? findEntry(ev.client_id) : undefined;
+    const own = ev.from === "visitor" ? findEntry(ev.client_id) : void 0;
     if (own) {
       acknowledge(own, ev.seq);
       return;
@@ -727,13 +1033,12 @@ a { color: #0b57d0; text-decoration: underline; }
       quick_replies: ev.quick_replies,
       sources: ev.sources,
       ask_feedback: !!ev.ask_feedback,
-      client_id: ev.client_id,
+      client_id: ev.client_id
     };
     if (ev.from === "agent" && ev.agent_name) state.agentName = ev.agent_name;
     addEntry(entry, live);
     if (live) emit("message", { seq: ev.seq, from: ev.from, text: ev.text, agent_name: ev.agent_name, at: ev.at });
   }
-
   function onHandoffEvent(ev, live) {
     const entry = { kind: "handoff", seq: ev.seq, state: ev.state, position: ev.position, agent_name: ev.agent_name, reason: ev.reason };
     addEntry(entry, live);
@@ -741,293 +1046,81 @@ a { color: #0b57d0; text-decoration: underline; }
     if (ev.state === "no_agent_available" && live) showCallbackForm(false);
     if (live) emit("handoff", { state: ev.state, position: ev.position, agent_name: ev.agent_name, reason: ev.reason });
   }
-
   function applyHandoff(entry) {
     state.handoff = entry.state === "queued" || entry.state === "agent_joined" ? entry.state : null;
     state.position = entry.position;
     if (entry.agent_name) state.agentName = entry.agent_name;
     renderStatus();
   }
-
-  /**
-   * The conversation is over: forget it. Queued frames (feedback, page views …) belong to it
-   * and are dropped; the visitor's unsent messages are kept and start a new conversation.
-   */
-  function onClosedEvent(ev) {
-    addEntry({ kind: "closed", seq: ev.seq, by: ev.by }, false);
-    state.handoff = null;
-    state.outbox = [];
-    hideCallbackForm();
-    disconnect();
-    state.conv = { id: null, token: null, lastSeq: 0 };
-    state.entries = state.entries.filter((e) => e.pending);
-    setConnection("idle");
-    if (state.pending.length) connectIfNeeded(true);
+  function onAck(clientId, seq) {
+    const entry = findEntry(clientId);
+    if (entry) acknowledge(entry, seq);
   }
-
   function acknowledge(entry, seq) {
     entry.pending = false;
     if (seq) entry.seq = seq;
-    state.pending = state.pending.filter((p) => p.client_id !== entry.client_id);
     const el = elements.get(entry);
     if (el) {
-      markPending(el, entry);
+      markPending(el, entry, t);
       if (seq) el.setAttribute("data-seq", String(seq));
     }
-    save();
   }
-
-  /* ---------- socket ---------- */
-
-  /** Opens the socket unless one is open or opening; `force` also starts a new conversation. */
-  function connectIfNeeded(force) {
-    if (state.socket || (!force && !state.conv.id && !state.pending.length)) return;
-    clearTimeout(state.retryTimer);
-    state.retryTimer = null;
-    setConnection(state.attempt ? "reconnecting" : "connecting");
-    let socket;
-    try {
-      socket = new WebSocket(settings.wsUrl);
-    } catch (err) {
-      console.error("Relais: cannot open " + settings.wsUrl, err);
-      return;
-    }
-    state.socket = socket;
-    socket.onopen = () => socket.send(JSON.stringify(helloFrame()));
-    socket.onmessage = (m) => onFrame(m.data);
-    socket.onclose = (e) => onSocketClosed(socket, e.code);
-  }
-
-  function helloFrame() {
-    const hello = { type: "hello", lang: state.lang };
-    if (state.conv.id && state.conv.token) {
-      hello.conversation_id = state.conv.id;
-      hello.token = state.conv.token;
-      hello.last_seq = state.conv.lastSeq || 0;
-    } else {
-      hello.page = { url: location.href, title: document.title };
-    }
-    if (state.visitor) hello.visitor = state.visitor;
-    if (state.identity) hello.identity = state.identity;
-    return hello;
-  }
-
-  /** Any drop (idle 1001, no hello 1008, restart 1012, network) is retried with backoff. */
-  function onSocketClosed(socket, code) {
-    if (state.socket !== socket) return;
-    state.socket = null;
-    state.ready = false;
-    if (!state.conv.id && !state.pending.length) {
-      setConnection("idle");
-      return;
-    }
-    // A frame too big (1009) or not UTF-8 (1007) would be refused again at once: wait the longest.
-    if (code === 1009 || code === 1007) state.attempt = Math.max(state.attempt, 6);
-    setConnection("reconnecting");
-    scheduleReconnect();
-  }
-
-  function scheduleReconnect() {
-    if (state.retryTimer) return;
-    const base = Math.min(30000, 500 * 2 ** state.attempt);
-    state.attempt += 1;
-    const delay = base * (0.75 + Math.random() / 2);
-    state.retryTimer = setTimeout(() => {
-      state.retryTimer = null;
-      connectIfNeeded(true);
-    }, delay);
-  }
-
-  /** Closes the socket on purpose (no reconnection follows). */
-  function disconnect() {
-    const socket = state.socket;
-    state.socket = null;
-    state.ready = false;
-    if (socket) {
-      socket.onclose = null;
-      socket.onmessage = null;
-      socket.close();
-    }
-  }
-
-  function reconnectNow() {
-    disconnect();
-    clearTimeout(state.retryTimer);
-    state.retryTimer = null;
-    connectIfNeeded(true);
-  }
-
-  function send(frame) {
-    if (!state.ready || !state.socket || state.socket.readyState !== WebSocket.OPEN) return false;
-    state.socket.send(JSON.stringify(frame));
-    return true;
-  }
-
-  /** Sends now if the conversation is live, otherwise after the next welcome. */
-  function sendWhenReady(frame) {
-    if (!send(frame)) {
-      state.outbox.push(frame);
-      connectIfNeeded(true);
-    }
-  }
-
-  function onFrame(data) {
-    let frame;
-    try {
-      frame = JSON.parse(data);
-    } catch {
-      return;
-    }
-    if (frame.type === "welcome") onWelcome(frame);
-    else if (frame.type === "event") onEvent(frame, true);
-    else if (frame.type === "ack") onAck(frame);
-    else if (frame.type === "error") onError(frame);
-  }
-
-  function onWelcome(frame) {
-    const sameConversation = frame.resumed && frame.conversation_id === state.conv.id;
-    if (!sameConversation) startFresh();
-    state.conv.id = frame.conversation_id;
-    state.conv.token = frame.token;
-    state.ready = true;
-    state.attempt = 0;
-    setConnection("online");
-    for (const ev of Array.isArray(frame.events) ? frame.events : []) onEvent(ev, true);
-    if (sameConversation && !state.pageSentOnLoad) state.pageNeedsSend = true;
-    state.pageSentOnLoad = true;
-    flush();
-    save();
-  }
-
-  /** Forgets a conversation the server no longer has, keeping unsent messages and local notes. */
-  function startFresh() {
+  function onFresh() {
     const kept = (e) => e.pending || e.local;
-    for (const e of state.entries.filter((e) => !kept(e))) elements.get(e)?.remove();
+    for (const e of state.entries.filter((e2) => !kept(e2))) elements.get(e)?.remove();
     state.entries = state.entries.filter(kept);
-    state.conv = { id: null, token: null, lastSeq: 0 };
     state.handoff = null;
     renderStatus();
   }
-
-  /** Sends what waited for the conversation: the page view, queued frames, unacknowledged messages. */
-  function flush() {
-    if (state.pageNeedsSend) {
-      state.pageNeedsSend = false;
-      send({ type: "page_view", url: location.href, title: document.title });
-    }
-    const outbox = state.outbox.splice(0);
-    for (const frame of outbox) send(frame);
-    for (const p of state.pending) send(p);
+  function onClosed(ev) {
+    addEntry({ kind: "closed", seq: ev.seq, by: ev.by }, false);
+    state.handoff = null;
+    hideCallbackForm();
+    state.entries = state.entries.filter((e) => e.pending);
   }
-
-  function onAck(frame) {
-    const entry = findEntry(frame.client_id);
-    if (entry) acknowledge(entry, frame.seq);
-    else state.pending = state.pending.filter((p) => p.client_id !== frame.client_id);
+  function addLocalNotice(notice) {
+    addEntry({ kind: "notice", text: notice, local: true }, false);
   }
-
-  function onError(frame) {
-    const code = frame.code;
-    if (["not_found", "unauthorized", "closed"].includes(code) && !state.ready && state.conv.id) {
-      // The conversation cannot be resumed (gone, not ours, or closed too long ago): start afresh.
-      startFresh();
-      save();
-      reconnectNow();
-    } else if (code === "closed") {
-      // Closed while our frames were on their way: end it here too, instead of re-sending them.
-      if (state.conv.id) onClosedEvent({});
-      save();
-    } else if (code === "limit_reached") {
-      addLocalNotice(t("limitReached"));
-    } else if (code === "too_long") {
-      state.pending = state.pending.filter((p) => !(p.text && p.text.length > MAX_LEN));
-      addLocalNotice(t("tooLong"));
-    } else if (code === "rate_limited") {
-      addLocalNotice(t("rateLimited"));
-      setTimeout(flush, 3000);
-    } else if (code === "internal") {
-      addLocalNotice(t("failed"));
-    }
-  }
-
-  function addLocalNotice(text) {
-    addEntry({ kind: "notice", text, local: true }, false);
-  }
-
-  /* ---------- what the visitor does ---------- */
-
   function submitInput() {
-    const text = ui.input.value.trim();
-    if (!text) return;
+    const value = ui.input.value.trim();
+    if (!value) return;
     ui.input.value = "";
     ui.input.style.height = "auto";
     state.lastTypingSent = 0;
-    sendVisitor({ type: "message", client_id: newId(), text: text.slice(0, MAX_LEN) }, text.slice(0, MAX_LEN));
+    sendVisitor({ type: "message", client_id: newClientId("c-"), text: value.slice(0, MAX_LEN) }, value.slice(0, MAX_LEN));
   }
-
   function pressQuickReply(q) {
     if (q.payload === "/callback_request") {
       showCallbackForm(true);
       return;
     }
-    sendVisitor({ type: "quick_reply", client_id: newId(), payload: String(q.payload) }, String(q.title));
+    sendVisitor({ type: "quick_reply", client_id: newClientId("c-"), payload: String(q.payload) }, String(q.title));
   }
-
-  /** Shows the visitor's message at once (pending) and sends it until the server acknowledges it. */
-  function sendVisitor(frame, text) {
-    const entry = { kind: "message", from: "visitor", text, client_id: frame.client_id, pending: true, at: new Date().toISOString() };
-    state.pending.push(frame);
-    addEntry(entry, false);
+  function sendVisitor(frame, shown) {
+    addEntry({ kind: "message", from: "visitor", text: shown, client_id: frame.client_id, pending: true, at: (/* @__PURE__ */ new Date()).toISOString() }, false);
+    session.sendMessage(frame);
     save();
-    if (!send(frame)) connectIfNeeded(true);
   }
-
   function giveFeedback(entry, helpful) {
     entry.feedback = helpful;
-    sendWhenReady({ type: "feedback", seq: entry.seq, helpful });
+    session.sendWhenReady({ type: "feedback", seq: entry.seq, helpful });
     const el = elements.get(entry);
     const box = el && el.querySelector(".feedback");
     if (box) box.replaceChildren(t("thanks"));
     save();
   }
-
-  function endConversation() {
-    if (state.conv.id) sendWhenReady({ type: "close" });
-  }
-
-  /* ---------- callback form ---------- */
-
   function showCallbackForm(focus) {
-    buildCallbackForm();
+    ui.cb.replaceChildren(...callbackFields(t, hideCallbackForm));
     ui.cb.hidden = false;
     renderStatus();
     if (!state.open) openPanel(false);
     if (focus) ui.cb.querySelector("input").focus();
   }
-
   function hideCallbackForm() {
     ui.cb.hidden = true;
     ui.cb.textContent = "";
     renderStatus();
   }
-
-  function buildCallbackForm() {
-    const field = (name, label, type, auto) =>
-      h("label", {}, label, h(type === "textarea" ? "textarea" : "input", { name, type: type === "textarea" ? null : type, autocomplete: auto, rows: type === "textarea" ? "2" : null, maxlength: "500", "data-relais": "callback-" + name }));
-    const cancel = h("button", { type: "button", class: "btn plain", "data-relais": "callback-cancel" }, t("cbCancel"));
-    cancel.addEventListener("click", hideCallbackForm);
-    ui.cb.replaceChildren(
-      h("p", {}, t("cbTitle")),
-      field("name", t("cbName"), "text", "name"),
-      field("email", t("cbEmail"), "email", "email"),
-      field("phone", t("cbPhone"), "tel", "tel"),
-      field("preferred_time", t("cbTime"), "text", "off"),
-      field("note", t("cbNote"), "textarea", "off"),
-      h("div", { class: "cb-err", role: "alert", "data-relais": "callback-error" }),
-      h("div", { class: "row" }, cancel, h("button", { type: "submit", class: "btn", "data-relais": "callback-submit" }, t("cbSubmit"))),
-    );
-  }
-
   function submitCallback() {
     const value = (name) => ui.cb.elements[name].value.trim();
     const frame = { type: "callback_request" };
@@ -1039,25 +1132,21 @@ a { color: #0b57d0; text-decoration: underline; }
       ui.cb.elements.email.focus();
       return;
     }
-    sendWhenReady(frame);
+    session.sendWhenReady(frame);
     addEntry({ kind: "callback_sent", local: true }, false);
     hideCallbackForm();
     ui.input.focus();
   }
-
-  /* ---------- page views and proactive invitations ---------- */
-
   function onNavigate() {
     if (location.href === state.lastPage) return;
     state.lastPage = location.href;
-    if (state.conv.id) sendWhenReady({ type: "page_view", url: location.href, title: document.title });
+    session.viewPage();
     scheduleProactive();
   }
-
   function watchNavigation() {
     for (const name of ["pushState", "replaceState"]) {
       const original = history[name];
-      history[name] = function (...args) {
+      history[name] = function(...args) {
         const result = original.apply(this, args);
         setTimeout(onNavigate, 0);
         return result;
@@ -1066,7 +1155,6 @@ a { color: #0b57d0; text-decoration: underline; }
     window.addEventListener("popstate", onNavigate);
     window.addEventListener("hashchange", onNavigate);
   }
-
   async function loadRules() {
     try {
       const res = await fetch(settings.httpUrl + "/v1/widget/config", { credentials: "omit" });
@@ -1077,90 +1165,78 @@ a { color: #0b57d0; text-decoration: underline; }
       state.rules = [];
     }
   }
-
   function scheduleProactive() {
     clearTimeout(state.proactiveTimer);
-    const shown = sessionGet("proactive") || [];
-    const rule = state.rules.find(
-      (r) => r && r.text && (!r.lang || r.lang === state.lang) && globMatch(r.url_pattern || "", location.pathname) && !shown.includes(r.url_pattern + "|" + r.text),
-    );
+    const rule = matchingRule(state.rules, session.lang, location.pathname, store.sessionGet("proactive") || []);
     if (!rule) return;
-    const wait = Math.max(0, Number(rule.after_seconds) || 0) * 1000;
+    const wait = Math.max(0, Number(rule.after_seconds) || 0) * 1e3;
     state.proactiveTimer = setTimeout(() => showProactive(rule), wait);
   }
-
   function showProactive(rule) {
     if (state.open) return;
-    sessionSet("proactive", [...(sessionGet("proactive") || []), rule.url_pattern + "|" + rule.text]);
+    store.sessionSet("proactive", [...store.sessionGet("proactive") || [], ruleKey(rule)]);
     addEntry({ kind: "message", from: "bot", text: String(rule.text), local: true, proactive: true }, true);
     openPanel(false);
   }
-
-  /* ---------- public API ---------- */
-
-  function identify(attributes, signature) {
-    const visitor = {};
-    for (const [k, v] of Object.entries(attributes || {})) {
-      if (v !== undefined && v !== null) visitor[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
-    }
-    state.visitor = Object.assign(state.visitor || {}, visitor);
-    const userId = visitor.user_id || visitor.id || visitor.email;
-    if (signature && userId) state.identity = { user_id: userId, signature: String(signature) };
-    if (state.conv.id) {
-      const frame = { type: "identify", visitor };
-      if (state.identity) frame.identity = state.identity;
-      sendWhenReady(frame);
-    }
-  }
-
   function setLang(lang) {
-    state.lang = pickLang(lang);
+    session.lang = chooseLang(lang);
     applyLang();
     for (const e of state.entries) {
-      if (e.kind !== "message" && elements.has(e)) elements.get(e).textContent = noticeText(e);
+      if (e.kind !== "message" && elements.has(e)) elements.get(e).textContent = noticeText(e, t);
     }
   }
-
   function on(event, handler) {
-    if (typeof handler !== "function") return () => {};
+    if (typeof handler !== "function") return () => {
+    };
     (state.listeners[event] = state.listeners[event] || []).push(handler);
     return () => {
       state.listeners[event] = state.listeners[event].filter((f) => f !== handler);
     };
   }
-
-  /* ---------- start ---------- */
-
   function start() {
-    loadStored();
+    const saved = store.load();
+    if (saved) {
+      session.restore(saved.conv, saved.pending);
+      state.entries = saved.entries;
+    }
     build();
     applyLang();
     renderAll();
-    if (state.conv.id || state.pending.length) connectIfNeeded(false);
-    if (sessionGet("open")) openPanel(false);
+    session.connectIfNeeded(false);
+    if (store.sessionGet("open")) openPanel(false);
     watchNavigation();
-    window.addEventListener("online", () => {
-      if (!state.socket && (state.conv.id || state.pending.length)) reconnectNow();
-    });
-    window.addEventListener("offline", () => {
-      if (state.socket) {
-        disconnect();
-        setConnection("reconnecting");
-        scheduleReconnect();
-      }
-    });
+    window.addEventListener("online", () => session.online());
+    window.addEventListener("offline", () => session.offline());
     loadRules();
   }
-
-  window.Relais = {
-    version: "1",
-    open: () => openPanel(true),
-    close: closePanel,
-    identify,
-    setLang,
-    on,
-  };
-
-  if (document.body) start();
-  else document.addEventListener("DOMContentLoaded", start, { once: true });
+  function install(script) {
+    settings = readSettings(script);
+    store = storage(settings.httpUrl);
+    session = new Session({
+      open: webSocket(settings.wsUrl),
+      page: currentPage,
+      handlers: {
+        connection: setConnection,
+        event: onEvent,
+        typing: showTyping,
+        ack: onAck,
+        fresh: onFresh,
+        closed: onClosed,
+        notice: (key) => addLocalNotice(t(key)),
+        changed: save
+      }
+    });
+    session.lang = chooseLang(settings.lang);
+    window.Relais = {
+      version: "1",
+      open: () => openPanel(true),
+      close: closePanel,
+      identify: (attributes, signature) => session.identify(attributes, signature),
+      setLang,
+      on
+    };
+    if (document.body) start();
+    else document.addEventListener("DOMContentLoaded", start, { once: true });
+  }
+  if (!(window.Relais && window.Relais.version)) install(document.currentScript || document.querySelector('script[src*="widget.js"]'));
 })();

@@ -1,0 +1,59 @@
+/**
+ * What the widget keeps in the browser. localStorage, per server: the conversation (id, token,
+ * last seq), the transcript and the unacknowledged messages, so a conversation survives
+ * reloads and navigation. sessionStorage, per tab: whether the panel is open and which
+ * invitations were shown. Storage that is missing, full or corrupt is never an error.
+ */
+
+/** The transcript keeps this many entries at most. */
+export const MAX_ENTRIES = 200;
+
+export function storage(httpUrl) {
+  const storeKey = "relais:" + httpUrl;
+  const sessionKey = storeKey + ":session";
+  return {
+    /** The stored { conv, entries, pending }, or null. */
+    load() {
+      try {
+        const saved = JSON.parse(localStorage.getItem(storeKey) || "null");
+        if (!saved || !saved.conv) return null;
+        return {
+          conv: saved.conv,
+          entries: Array.isArray(saved.entries) ? saved.entries : [],
+          pending: Array.isArray(saved.pending) ? saved.pending : [],
+        };
+      } catch {
+        return null; // storage unavailable or corrupt: start afresh
+      }
+    },
+
+    /** Keeps the conversation, the transcript (local notes left out) and the unacknowledged messages. */
+    save(conv, entries, pending) {
+      try {
+        const kept = entries.filter((e) => !e.local).slice(-MAX_ENTRIES);
+        localStorage.setItem(storeKey, JSON.stringify({ conv, entries: kept, pending }));
+      } catch {
+        /* storage full or unavailable: the conversation still works for this page */
+      }
+    },
+
+    /** This tab's value `key`. */
+    sessionGet(key) {
+      try {
+        return JSON.parse(sessionStorage.getItem(sessionKey) || "{}")[key];
+      } catch {
+        return undefined;
+      }
+    },
+
+    sessionSet(key, value) {
+      try {
+        const all = JSON.parse(sessionStorage.getItem(sessionKey) || "{}");
+        all[key] = value;
+        sessionStorage.setItem(sessionKey, JSON.stringify(all));
+      } catch {
+        /* session storage unavailable: nothing is remembered across pages */
+      }
+    },
+  };
+}
