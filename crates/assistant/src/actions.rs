@@ -11,7 +11,7 @@
 use std::io::ErrorKind;
 use std::time::Duration;
 
-use relais_dialogue::EventKind;
+use relais_dialogue::Input;
 use serde_json::Value;
 
 /// Largest reply body read from an action server.
@@ -50,7 +50,7 @@ impl ActionClient {
     }
 
     /// POSTs `payload` to `url` and returns the `ActionResult` for `action`.
-    pub fn perform(&self, action: &str, url: &str, payload: &Value) -> EventKind {
+    pub fn perform(&self, action: &str, url: &str, payload: &Value) -> Input {
         let outcome = match self.attempt(url, payload) {
             Attempt::Done(outcome) => outcome,
             Attempt::Retry(_) => match self.attempt(url, payload) {
@@ -62,7 +62,7 @@ impl ActionClient {
             Ok(reply) => (true, reply, None),
             Err(error) => (false, None, Some(error)),
         };
-        EventKind::ActionResult {
+        Input::ActionResult {
             action: action.to_owned(),
             ok,
             reply,
@@ -224,9 +224,9 @@ mod tests {
             "slots": {"order_number": "BW-482913"}, "visitor": {}})
     }
 
-    fn error_of(result: &EventKind) -> &str {
+    fn error_of(result: &Input) -> &str {
         match result {
-            EventKind::ActionResult {
+            Input::ActionResult {
                 ok: false,
                 reply: None,
                 error: Some(error),
@@ -243,7 +243,7 @@ mod tests {
         let result = client().perform("order_status", &url, &payload());
         assert_eq!(
             result,
-            EventKind::ActionResult {
+            Input::ActionResult {
                 action: "order_status".into(),
                 ok: true,
                 reply: Some(serde_json::from_str(reply).unwrap()),
@@ -260,7 +260,7 @@ mod tests {
         let result = client().perform("order_status", &url, &payload());
         assert!(matches!(
             result,
-            EventKind::ActionResult {
+            Input::ActionResult {
                 ok: true,
                 reply: None,
                 error: None,
@@ -290,7 +290,7 @@ mod tests {
         ]);
         let result = client().perform("order_status", &url, &payload());
         assert!(
-            matches!(result, EventKind::ActionResult { ok: true, .. }),
+            matches!(result, Input::ActionResult { ok: true, .. }),
             "{result:?}"
         );
         assert_eq!(requests.iter().count(), 2);

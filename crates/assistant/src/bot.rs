@@ -1,12 +1,13 @@
-//! [`Bot`]: one visitor turn from text to events, actions included.
+//! [`Bot`]: one turn of a conversation, from an input to its events, understanding,
+//! knowledge search and actions included.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use relais_dialogue::{
-    ConversationState, Engine, Event, EventKind, IntentScore, KnowledgeAnswer, KnowledgeHit,
-    Policy, Turn, Understanding, detect_language,
+    ConversationState, Engine, Event, EventKind, Input, IntentScore, KnowledgeAnswer,
+    KnowledgeHit, Outcome, Policy, Stage, Turn, Understanding,
 };
 use relais_knowledge::{KnowledgeBase, KnowledgeError, KnowledgeWatcher, Ranking, Reload, SearchOptions, SearchResults};
 use relais_nlu::{Encoder, IntentModel, NluError};
@@ -107,101 +108,66 @@ impl Bot {
         self.engine = Engine::new(self.engine.assistant().clone(), policy);
     }
 
-    /// The `started` event of a conversation; `lang` is the visitor's, or detected
-    /// from the first message.
-    pub fn started(
-        conversation_id: &str,
-        lang: Option<String>,
-        visitor: BTreeMap<String, String>,
-        verified_user_id: Option<String>,
-    ) -> EventKind {
-        EventKind::Started {
-            conversation_id: conversation_id.to_string(),
-            lang,
-            visitor,
-            verified_user_id,
+    /// The text a turn on `input` reads with the intent model and the knowledge base: a
+    /// visitor's message, or a typed quick reply, while the bot holds the conversation.
+    /// Callers that batch embeddings embed this text and pass it to [`Bot::turn`].
+    pub fn reads<'a>(&self, state: &ConversationState, input: &'a Input) -> Option<&'a str> {
+        if state.stage != Stage::Bot {
+            return None;
+        }
+        match input {
+            Input::Message { text, .. } => Some(text),
+            Input::QuickReply { payload } if !payload.starts_with('/') => Some(payload),
+            _ => None,
         }
     }
 
-    /// The bot's first message in a conversation whose state is `state`.
-    pub fn greeting(&self, state: &ConversationState) -> EventKind {
-        self.engine.greeting(state)
+    /// The one way a conversation moves: reads the text of the turn if there is one
+    /// ([`Bot::reads`]; `embedding` is its embedding by this bot's encoder, computed here
+    /// when `None`), lets the engine decide, and runs every action it asks for, feeding
+    /// each result back. Returns the turn's events, the input's first, and the state
+    /// after them.
+    pub fn turn(
+        &self,
+        state: &ConversationState,
+        mut turn: Turn,
+        embedding: Option<Vec<f32>>,
+    ) -> Result<Outcome, Error> {
+        if let Some(text) = self.reads(state, &turn.input) {
+            let text = text.to_owned();
+            let embedding = match embedding {
+                Some(embedding) => embedding,
+                None => self.encoder.encode_one(&text)?,
+            };
+            let (understanding, knowledge) = self.read(state, &text, &embedding)?;
+            turn = turn.with_understanding(understanding).with_knowledge(knowledge);
+        }
+        let (at, agents_available) = (turn.at, turn.agents_available);
+        let mut outcome = self.engine.handle(state, turn);
+        let mut pending = requested_actions(&outcome.events);
+        while let Some((action, url, payload)) = pending.pop() {
+            let result = self.actions.perform(&action, &url, &payload);
+            let next = self.engine.handle(
+                &outcome.state,
+                Turn::new(at, result).with_agents_available(agents_available),
+            );
+            pending.extend(requested_actions(&next.events));
+            outcome.events.extend(next.events);
+            outcome.state = next.state;
+        }
+        Ok(outcome)
     }
 
-    /// Starts an in-memory conversation.
-    pub fn start(
+    /// What the intent model and the knowledge base make of `text`, in the language
+    /// chosen for it once here.
+    fn read(
         &self,
-        conversation_id: &str,
-        lang: Option<String>,
-        visitor: BTreeMap<String, String>,
-        at: i64,
-    ) -> Conversation {
-        let mut conversation = Conversation::default();
-        let started = Event {
-            at,
-            kind: Self::started(conversation_id, lang, visitor, None),
-        };
-        conversation.state.apply(&started);
-        conversation.events.push(started);
-        conversation
-    }
-
-    /// The visitor says `text` in an in-memory conversation; returns the new events.
-    pub fn say(
-        &self,
-        conversation: &mut Conversation,
-        client_id: &str,
-        text: &str,
-        at: i64,
-        agents_available: bool,
-    ) -> Result<Vec<Event>, Error> {
-        let embedding = self.encoder.encode_one(text)?;
-        let events = self.reply(
-            &mut conversation.state,
-            client_id,
-            text,
-            &embedding,
-            at,
-            agents_available,
-        )?;
-        conversation.events.extend_from_slice(&events);
-        Ok(events)
-    }
-
-    /// Any other input (quick reply, feedback, handoff change …) in an in-memory conversation.
-    pub fn handle(
-        &self,
-        conversation: &mut Conversation,
-        input: EventKind,
-        at: i64,
-        agents_available: bool,
-    ) -> Vec<Event> {
-        let events = self.take_turn(
-            &mut conversation.state,
-            Turn::new(at, input).with_agents_available(agents_available),
-        );
-        conversation.events.extend_from_slice(&events);
-        events
-    }
-
-    /// The visitor says `text`, already embedded by this bot's encoder: understand it,
-    /// look it up, let the engine decide and run the actions it asks for. Returns the
-    /// new events (the visitor's message first), already folded into `state`.
-    pub fn reply(
-        &self,
-        state: &mut ConversationState,
-        client_id: &str,
+        state: &ConversationState,
         text: &str,
         embedding: &[f32],
-        at: i64,
-        agents_available: bool,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<(Understanding, KnowledgeAnswer), Error> {
+        let lang = self.engine.language(state, text);
         let default_lang = &self.engine.policy().default_language;
-        let lang = state
-            .lang
-            .clone()
-            .or_else(|| detect_language(text).map(str::to_string))
-            .unwrap_or_else(|| default_lang.clone());
         let model = self
             .models
             .get(&lang)
@@ -209,6 +175,7 @@ impl Bot {
             .ok_or_else(|| Error::NoIntentModel(lang.clone()))?;
         let prediction = model.predict_embedded(text, embedding)?;
         let understanding = Understanding {
+            lang: lang.clone(),
             intent: prediction.intent.clone(),
             confidence: prediction.confidence,
             ranking: prediction
@@ -242,56 +209,18 @@ impl Bot {
                 })
                 .collect(),
         };
-        let input = EventKind::VisitorMessage {
-            text: text.to_string(),
-            client_id: client_id.to_string(),
-        };
-        let turn = Turn::new(at, input)
-            .with_understanding(understanding)
-            .with_knowledge(knowledge)
-            .with_agents_available(agents_available);
-        Ok(self.take_turn(state, turn))
-    }
-
-    /// Any input other than a visitor message; returns the new events (the input
-    /// first), already folded into `state`.
-    pub fn handle_input(
-        &self,
-        state: &mut ConversationState,
-        input: EventKind,
-        at: i64,
-        agents_available: bool,
-    ) -> Vec<Event> {
-        self.take_turn(
-            state,
-            Turn::new(at, input).with_agents_available(agents_available),
-        )
-    }
-
-    /// Runs the engine, then every action it requests, feeding each result back.
-    fn take_turn(&self, state: &mut ConversationState, turn: Turn) -> Vec<Event> {
-        let agents_available = turn.agents_available;
-        let at = turn.at;
-        let mut new = self.engine.handle(state, turn);
-        fold(state, &new);
-        let mut pending = requested_actions(&new);
-        while let Some((action, url, payload)) = pending.pop() {
-            let result = self.actions.perform(&action, &url, &payload);
-            let events = self.engine.handle(
-                state,
-                Turn::new(at, result).with_agents_available(agents_available),
-            );
-            fold(state, &events);
-            pending.extend(requested_actions(&events));
-            new.extend(events);
-        }
-        new
+        Ok((understanding, knowledge))
     }
 }
 
-fn fold(state: &mut ConversationState, events: &[Event]) {
-    for event in events {
-        state.apply(event);
+impl Conversation {
+    /// Takes one turn of this in-memory conversation with `bot`; returns its events.
+    pub fn take(&mut self, bot: &Bot, turn: Turn) -> Result<&[Event], Error> {
+        let outcome = bot.turn(&self.state, turn, None)?;
+        let from = self.events.len();
+        self.events.extend(outcome.events);
+        self.state = outcome.state;
+        Ok(&self.events[from..])
     }
 }
 

@@ -2,9 +2,10 @@
 //! language, the knowledge base, the dialogue engine and the action client, wired
 //! together. The server, `relais chat` and `relais test` all answer through [`Bot`].
 //!
-//! A visitor message is embedded once; the same embedding feeds the intent model and
-//! the knowledge search. Callers that batch messages into the encoder (the server)
-//! embed them themselves and call [`Bot::reply`].
+//! Every input, whoever sends it, goes through [`Bot::turn`]. A visitor message is
+//! embedded once; the same embedding feeds the intent model and the knowledge search.
+//! Callers that batch messages into the encoder (the server) embed the text
+//! [`Bot::reads`] names themselves and pass the embedding in.
 
 mod actions;
 mod bot;

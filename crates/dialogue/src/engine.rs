@@ -6,10 +6,11 @@ use crate::frustration;
 use crate::lang::detect_language;
 use crate::messages::{Msg, text};
 use crate::policy::Policy;
-use crate::state::{ConversationState, Holder};
+use crate::stage::Stage;
+use crate::state::ConversationState;
 use crate::template;
 use crate::text::normalize;
-use crate::turn::{Turn, Understanding};
+use crate::turn::{Input, Outcome, Turn, Understanding};
 
 /// Quick-reply payload that asks for a callback when no agent is available.
 const CALLBACK_PAYLOAD: &str = "/callback_request";
@@ -29,6 +30,13 @@ pub(crate) struct Out {
 }
 
 impl Out {
+    fn finish(self) -> Outcome {
+        Outcome {
+            events: self.events,
+            state: self.state,
+        }
+    }
+
     pub(crate) fn push(&mut self, kind: EventKind) {
         let event = Event { at: self.at, kind };
         self.state.apply(&event);
@@ -60,34 +68,44 @@ impl Engine {
         &self.policy
     }
 
-    /// The bot's first message of a conversation, in its language.
-    pub fn greeting(&self, state: &ConversationState) -> EventKind {
-        say(text(Msg::Greeting, &self.lang(state)).to_owned(), Vec::new())
+    /// The language a visitor message is read in: the conversation's, else the one
+    /// detected in `message`, else the policy's default. Callers choose it once per turn
+    /// and pass it in [`Understanding::lang`].
+    pub fn language(&self, state: &ConversationState, message: &str) -> String {
+        state
+            .lang
+            .clone()
+            .or_else(|| detect_language(message).map(str::to_owned))
+            .unwrap_or_else(|| self.policy.default_language.clone())
     }
 
-    /// The events of one turn: `turn.input` first, then whatever the bot does. Appending
-    /// them all to the log (and folding them into `state`) keeps the two in step.
-    pub fn handle(&self, state: &ConversationState, turn: Turn) -> Vec<Event> {
+    /// One turn: the events recording `turn.input` first, then whatever the bot does,
+    /// with the state after them all.
+    pub fn handle(&self, state: &ConversationState, turn: Turn) -> Outcome {
         let mut out = Out {
             state: state.clone(),
             events: Vec::new(),
             at: turn.at,
         };
-        out.push(turn.input.clone());
-        if state.closed {
-            return out.events;
+        for kind in turn.input.events() {
+            out.push(kind);
+        }
+        if state.stage == Stage::Closed {
+            return out.finish();
         }
         match &turn.input {
-            EventKind::VisitorMessage { text, .. } => self.on_message(&mut out, state, text, &turn),
-            EventKind::QuickReplyPressed { payload } => {
-                self.on_quick_reply(&mut out, state, payload, &turn)
+            Input::Start { .. } => {
+                let greeting = text(Msg::Greeting, &self.lang(&out.state)).to_owned();
+                out.push(say(greeting, Vec::new()));
             }
-            EventKind::RequestAgent { reason } if out.state.holder == Holder::Bot => {
+            Input::Message { text, .. } => self.on_message(&mut out, state, text, &turn),
+            Input::QuickReply { payload } => self.on_quick_reply(&mut out, state, payload, &turn),
+            Input::RequestAgent { reason } if out.state.stage == Stage::Bot => {
                 let detail = reason.clone().unwrap_or_else(|| "request_agent".into());
                 self.escalate(&mut out, ReasonCode::ExplicitRequest, detail, &turn);
             }
-            EventKind::Feedback { helpful, .. } => self.on_feedback(&mut out, *helpful, &turn),
-            EventKind::ActionResult {
+            Input::Feedback { helpful, .. } => self.on_feedback(&mut out, *helpful, &turn),
+            Input::ActionResult {
                 ok, reply, error, ..
             } => {
                 self.on_action_result(
@@ -99,20 +117,17 @@ impl Engine {
                     &turn,
                 );
             }
-            EventKind::CallbackRequested { .. } => {
+            Input::Callback { .. } => {
                 let noted = text(Msg::CallbackNoted, &self.lang(&out.state)).to_owned();
                 out.push(say(noted, Vec::new()));
             }
-            EventKind::Handoff {
-                state: HandoffState::ReturnedToBot,
-                ..
-            } => {
+            Input::HandBack { .. } => {
                 let back = text(Msg::BackFromAgent, &self.lang(&out.state)).to_owned();
                 out.push(say(back, Vec::new()));
             }
             _ => {}
         }
-        out.events
+        out.finish()
     }
 
     /// The conversation's language, or the policy's default.
@@ -174,16 +189,13 @@ impl Engine {
     }
 
     fn on_message(&self, out: &mut Out, prior: &ConversationState, message: &str, turn: &Turn) {
-        if out.state.holder != Holder::Bot {
+        if out.state.stage != Stage::Bot {
             return;
         }
-        if out.state.lang.is_none() {
-            let lang = detect_language(message)
-                .unwrap_or(&self.policy.default_language)
-                .to_owned();
-            out.push(EventKind::LanguageSet { lang });
-        }
         if let Some(u) = &turn.understanding {
+            if out.state.lang.is_none() {
+                out.push(EventKind::LanguageSet { lang: u.lang.clone() });
+            }
             out.push(EventKind::IntentPredicted {
                 intent: u.intent.clone(),
                 confidence: u.confidence,
@@ -249,7 +261,7 @@ impl Engine {
     }
 
     fn on_quick_reply(&self, out: &mut Out, prior: &ConversationState, payload: &str, turn: &Turn) {
-        if out.state.holder != Holder::Bot {
+        if out.state.stage != Stage::Bot {
             return;
         }
         let Some(name) = payload.strip_prefix('/') else {
@@ -274,7 +286,7 @@ impl Engine {
     }
 
     fn on_feedback(&self, out: &mut Out, helpful: bool, turn: &Turn) {
-        if out.state.holder != Holder::Bot {
+        if out.state.stage != Stage::Bot {
             return;
         }
         let lang = self.lang(&out.state);
@@ -303,7 +315,7 @@ impl Engine {
             out.push(EventKind::FormStarted {
                 intent: intent.name.clone(),
             });
-            if let EventKind::VisitorMessage { text, .. } = &turn.input {
+            if let Input::Message { text, .. } = &turn.input {
                 for slot in &intent.slots {
                     if let Some(value) = slot.spot(text) {
                         out.push(EventKind::SlotSet {

@@ -62,6 +62,23 @@ pub enum ReasonCode {
     NoResolution,
 }
 
+impl ReasonCode {
+    /// The reason's snake_case name, as in events, on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonCode::LowConfidence => "low_confidence",
+            ReasonCode::ExplicitRequest => "explicit_request",
+            ReasonCode::Frustration => "frustration",
+            ReasonCode::NegativeFeedback => "negative_feedback",
+            ReasonCode::AlwaysHandoffIntent => "always_handoff_intent",
+            ReasonCode::ActionFailed => "action_failed",
+            ReasonCode::ActionHandoff => "action_handoff",
+            ReasonCode::KnowledgeNotFound => "knowledge_not_found",
+            ReasonCode::NoResolution => "no_resolution",
+        }
+    }
+}
+
 /// Who holds the conversation, as announced in `handoff` events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -290,5 +307,16 @@ mod tests {
         );
         let back: Event = serde_json::from_value(json).unwrap();
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn reason_names_are_serde_names() {
+        use ReasonCode::*;
+        for reason in [
+            LowConfidence, ExplicitRequest, Frustration, NegativeFeedback, AlwaysHandoffIntent,
+            ActionFailed, ActionHandoff, KnowledgeNotFound, NoResolution,
+        ] {
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.as_str());
+        }
     }
 }

@@ -2,8 +2,10 @@
 //! the bot answers, asks for a slot, runs an action or gives way to a human.
 //!
 //! The engine is pure and synchronous. The caller runs the intent model and the knowledge
-//! retriever, performs action HTTP calls and reads the clock; it passes their results in
-//! a [`Turn`] and appends the [`Event`]s that [`Engine::handle`] returns to the log.
+//! retriever, performs action HTTP calls and reads the clock; it passes an [`Input`] with
+//! their results in a [`Turn`]. [`Engine::handle`] returns an [`Outcome`]: the turn's
+//! [`Event`]s to append to the log, and the state already folded from them. Who holds a
+//! conversation is its [`Stage`], moved by one rule that the store's projection reuses.
 
 mod assistant;
 mod engine;
@@ -14,6 +16,7 @@ mod frustration;
 mod lang;
 mod messages;
 mod policy;
+mod stage;
 mod state;
 mod template;
 mod text;
@@ -28,5 +31,6 @@ pub use event::{
 };
 pub use lang::detect_language;
 pub use policy::Policy;
-pub use state::{ConversationState, FormProgress, Holder, PendingAction};
-pub use turn::{KnowledgeAnswer, KnowledgeHit, Turn, Understanding};
+pub use stage::Stage;
+pub use state::{ConversationState, FormProgress, PendingAction};
+pub use turn::{Input, KnowledgeAnswer, KnowledgeHit, Outcome, Turn, Understanding};

@@ -3,21 +3,11 @@
 use std::collections::BTreeMap;
 
 use crate::event::{Event, EventKind, HandoffState, ReasonCode};
+use crate::stage::Stage;
 use crate::text::normalize;
 
 /// How many recent visitor messages are kept for repetition detection.
 const RECENT_TEXTS_KEPT: usize = 10;
-
-/// Who holds the conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Holder {
-    #[default]
-    Bot,
-    /// Escalated, waiting for an agent: the bot stays silent.
-    Queued,
-    /// An agent holds the conversation: the bot stays silent.
-    Agent,
-}
 
 /// The form being filled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,14 +46,13 @@ pub struct ConversationState {
     pub turns_since_resolution: u32,
     /// Time of the last resolution (or start, or hand back), in ms.
     pub last_resolution_at: i64,
-    pub holder: Holder,
+    pub stage: Stage,
     pub last_handoff_reason: Option<ReasonCode>,
     pub last_intent: Option<String>,
     /// Visitor messages so far (seeds the choice of response variants).
     pub visitor_turns: u32,
     /// The last visitor messages, normalised, oldest first.
     pub recent_texts: Vec<String>,
-    pub closed: bool,
 }
 
 impl ConversationState {
@@ -78,6 +67,7 @@ impl ConversationState {
 
     /// Folds one event into the state.
     pub fn apply(&mut self, event: &Event) {
+        self.stage = self.stage.after(&event.kind);
         match &event.kind {
             EventKind::Started {
                 conversation_id,
@@ -99,7 +89,7 @@ impl ConversationState {
                     self.last_resolution_at = event.at;
                 }
                 self.visitor_turns += 1;
-                if self.holder == Holder::Bot {
+                if self.stage == Stage::Bot {
                     self.turns_since_resolution += 1;
                 }
                 self.recent_texts.push(normalize(text));
@@ -146,24 +136,19 @@ impl ConversationState {
             EventKind::ActionResult { .. } => self.pending_action = None,
             EventKind::Resolved => self.resolve(event.at),
             EventKind::HandoffRequested { reason, .. } => self.last_handoff_reason = Some(*reason),
-            EventKind::Handoff { state, .. } => match state {
-                HandoffState::Queued | HandoffState::AgentLeft => self.holder = Holder::Queued,
-                HandoffState::AgentJoined => self.holder = Holder::Agent,
-                HandoffState::ReturnedToBot
-                | HandoffState::NoAgentAvailable
-                | HandoffState::Abandoned => {
-                    self.holder = Holder::Bot;
-                    self.fallback_streak = 0;
-                    self.negative_feedback = 0;
-                    self.resolve(event.at);
-                }
-            },
+            EventKind::Handoff {
+                state: HandoffState::ReturnedToBot | HandoffState::NoAgentAvailable | HandoffState::Abandoned,
+                ..
+            } => {
+                self.fallback_streak = 0;
+                self.negative_feedback = 0;
+                self.resolve(event.at);
+            }
             EventKind::Feedback { helpful, .. } => {
                 if !helpful {
                     self.negative_feedback += 1;
                 }
             }
-            EventKind::Closed { .. } => self.closed = true,
             EventKind::VisitorIdentified {
                 visitor,
                 verified_user_id,
@@ -174,7 +159,9 @@ impl ConversationState {
                     self.verified_user_id.clone_from(verified_user_id);
                 }
             }
-            EventKind::QuickReplyPressed { .. }
+            EventKind::Handoff { .. }
+            | EventKind::Closed { .. }
+            | EventKind::QuickReplyPressed { .. }
             | EventKind::AgentMessage { .. }
             | EventKind::AgentNote { .. }
             | EventKind::CallbackRequested { .. }
@@ -199,7 +186,7 @@ mod tests {
     }
 
     #[test]
-    fn folds_holder_slots_and_counters() {
+    fn folds_stage_slots_and_counters() {
         let events = [
             ev(
                 0,
@@ -247,7 +234,7 @@ mod tests {
             ),
         ];
         let state = ConversationState::from_events(&events);
-        assert_eq!(state.holder, Holder::Agent);
+        assert_eq!(state.stage, Stage::Agent);
         assert_eq!(
             (
                 state.fallback_streak,
@@ -264,7 +251,7 @@ mod tests {
             9,
             EventKind::handoff(HandoffState::ReturnedToBot, None),
         ));
-        assert_eq!(back.holder, Holder::Bot);
+        assert_eq!(back.stage, Stage::Bot);
         assert_eq!(
             (
                 back.fallback_streak,

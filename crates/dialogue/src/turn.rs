@@ -1,11 +1,25 @@
-//! What the caller hands the engine for one turn: the input event and the results of the
-//! intent model, the knowledge retriever and the agent roster, computed outside the engine.
+//! What the caller hands the engine for one turn — the input, and the results of the
+//! intent model, the knowledge retriever and the agent roster, computed outside the
+//! engine — and what it gets back.
+//!
+//! An [`Input`] is all a caller can feed in: something a visitor, an agent or the server
+//! did. The engine writes every event itself, the input's first, so no caller can put a
+//! bot message or an intent prediction in a conversation's log.
 
-use crate::event::{EventKind, IntentScore};
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::event::{Event, EventKind, HandoffState, IntentScore};
+use crate::state::ConversationState;
 
 /// The intent model's reading of a visitor message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Understanding {
+    /// The language the message was read in, chosen once per turn with
+    /// [`Engine::language`](crate::Engine::language); it becomes the conversation's
+    /// language if it has none yet.
+    pub lang: String,
     /// The top intent.
     pub intent: String,
     pub confidence: f32,
@@ -32,13 +46,166 @@ pub struct KnowledgeAnswer {
     pub confidence: f32,
 }
 
+/// What starts a turn. Each becomes the event of the same name (see [`Input::events`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A new conversation: `started`, the page the visitor is on, then the greeting.
+    Start {
+        conversation_id: String,
+        lang: Option<String>,
+        /// What the visitor claims about themself.
+        visitor: BTreeMap<String, String>,
+        /// The user id of a valid identity signature; set by the server only.
+        verified_user_id: Option<String>,
+        /// The page the visitor is on: url and title.
+        page: Option<(String, Option<String>)>,
+    },
+    /// The visitor's message.
+    Message { client_id: String, text: String },
+    /// The visitor pressed a suggested button.
+    QuickReply { payload: String },
+    /// The visitor asked for a person.
+    RequestAgent { reason: Option<String> },
+    Feedback { seq: u64, helpful: bool },
+    PageView { url: String, title: Option<String> },
+    /// The host site told who the visitor is.
+    Identify {
+        visitor: BTreeMap<String, String>,
+        verified_user_id: Option<String>,
+    },
+    /// No agent was free: the visitor asked to be contacted.
+    Callback {
+        name: Option<String>,
+        email: Option<String>,
+        phone: Option<String>,
+        preferred_time: Option<String>,
+        note: Option<String>,
+    },
+    /// The visitor or an agent ended the conversation.
+    Close { by: String, resolution: Option<String> },
+    /// An agent took the conversation from the queue.
+    Claim { agent_name: String },
+    AgentMessage {
+        client_id: String,
+        text: String,
+        agent_id: i64,
+        agent_name: String,
+    },
+    AgentNote {
+        text: String,
+        agent_id: i64,
+        agent_name: String,
+    },
+    /// The agent gave the conversation back to the bot.
+    HandBack { agent_name: String },
+    /// The visitor left the queue (no socket of theirs for a while).
+    Abandon,
+    /// The business's answer to an action the engine requested.
+    ActionResult {
+        action: String,
+        ok: bool,
+        reply: Option<Value>,
+        error: Option<String>,
+    },
+}
+
+impl Input {
+    /// The events that record this input, first in the turn's events.
+    pub fn events(&self) -> Vec<EventKind> {
+        let handoff = |state, agent_name: &str| EventKind::Handoff {
+            state,
+            reason: None,
+            agent_name: Some(agent_name.to_owned()),
+            position: None,
+        };
+        let kind = match self.clone() {
+            Input::Start {
+                conversation_id,
+                lang,
+                visitor,
+                verified_user_id,
+                page,
+            } => {
+                let mut events = vec![EventKind::Started {
+                    conversation_id,
+                    lang,
+                    visitor,
+                    verified_user_id,
+                }];
+                events.extend(page.map(|(url, title)| EventKind::PageViewed { url, title }));
+                return events;
+            }
+            Input::Message { client_id, text } => EventKind::VisitorMessage { text, client_id },
+            Input::QuickReply { payload } => EventKind::QuickReplyPressed { payload },
+            Input::RequestAgent { reason } => EventKind::RequestAgent { reason },
+            Input::Feedback { seq, helpful } => EventKind::Feedback { seq, helpful },
+            Input::PageView { url, title } => EventKind::PageViewed { url, title },
+            Input::Identify {
+                visitor,
+                verified_user_id,
+            } => EventKind::VisitorIdentified {
+                visitor,
+                verified_user_id,
+            },
+            Input::Callback {
+                name,
+                email,
+                phone,
+                preferred_time,
+                note,
+            } => EventKind::CallbackRequested {
+                name,
+                email,
+                phone,
+                preferred_time,
+                note,
+            },
+            Input::Close { by, resolution } => EventKind::Closed { by, resolution },
+            Input::Claim { agent_name } => handoff(HandoffState::AgentJoined, &agent_name),
+            Input::AgentMessage {
+                client_id,
+                text,
+                agent_id,
+                agent_name,
+            } => EventKind::AgentMessage {
+                text,
+                client_id,
+                agent_id,
+                agent_name,
+            },
+            Input::AgentNote {
+                text,
+                agent_id,
+                agent_name,
+            } => EventKind::AgentNote {
+                text,
+                agent_id,
+                agent_name,
+            },
+            Input::HandBack { agent_name } => handoff(HandoffState::ReturnedToBot, &agent_name),
+            Input::Abandon => EventKind::handoff(HandoffState::Abandoned, None),
+            Input::ActionResult {
+                action,
+                ok,
+                reply,
+                error,
+            } => EventKind::ActionResult {
+                action,
+                ok,
+                reply,
+                error,
+            },
+        };
+        vec![kind]
+    }
+}
+
 /// One input to the engine.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Turn {
     /// Time of the input, in ms since the Unix epoch.
     pub at: i64,
-    /// The new event: a visitor message, quick reply, feedback, action result, handoff …
-    pub input: EventKind,
+    pub input: Input,
     /// The intent model's result for a visitor message (None: not run).
     pub understanding: Option<Understanding>,
     /// The retriever's result (None: not searched).
@@ -49,7 +216,7 @@ pub struct Turn {
 
 impl Turn {
     /// A turn with no NLU or knowledge result and agents available.
-    pub fn new(at: i64, input: EventKind) -> Self {
+    pub fn new(at: i64, input: Input) -> Self {
         Turn {
             at,
             input,
@@ -57,17 +224,6 @@ impl Turn {
             knowledge: None,
             agents_available: true,
         }
-    }
-
-    /// A visitor message.
-    pub fn message(at: i64, client_id: &str, text: &str) -> Self {
-        Turn::new(
-            at,
-            EventKind::VisitorMessage {
-                text: text.into(),
-                client_id: client_id.into(),
-            },
-        )
     }
 
     pub fn with_understanding(mut self, understanding: Understanding) -> Self {
@@ -84,4 +240,11 @@ impl Turn {
         self.agents_available = available;
         self
     }
+}
+
+/// What a turn did: its events, the input's first, and the state after them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub events: Vec<Event>,
+    pub state: ConversationState,
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use relais_dialogue::{
-    Assistant, ConversationState, Engine, Event, EventKind, FallbackStage, FormOutcome,
+    Assistant, ConversationState, Engine, EventKind, Input, FallbackStage, FormOutcome,
     HandoffState, IntentScore, KnowledgeAnswer, KnowledgeHit, LoadError, Policy, QuickReply,
     ReasonCode, Source, Turn, Understanding,
 };
@@ -33,37 +33,48 @@ impl Convo {
         let visitor = BTreeMap::from([("name".to_string(), "Ada".to_string())]);
         convo.turn(Turn::new(
             0,
-            EventKind::Started {
+            Input::Start {
                 conversation_id: "c-1".into(),
                 lang: lang.map(str::to_owned),
                 visitor,
                 verified_user_id: None,
+                page: None,
             },
         ));
         convo
     }
 
-    /// Runs one turn, folds its events and returns them without the input event.
+    /// Runs one turn, checks that its state is the fold of its events, and returns them
+    /// without the input event.
     fn turn(&mut self, turn: Turn) -> Vec<EventKind> {
-        let events: Vec<Event> = self.engine.handle(&self.state, turn);
-        for event in &events {
-            self.state.apply(event);
+        let outcome = self.engine.handle(&self.state, turn);
+        let mut folded = self.state.clone();
+        for event in &outcome.events {
+            folded.apply(event);
         }
-        events.into_iter().skip(1).map(|e| e.kind).collect()
+        assert_eq!(outcome.state, folded);
+        self.state = outcome.state;
+        outcome.events.into_iter().skip(1).map(|e| e.kind).collect()
     }
 
     fn message(&mut self, text: &str) -> Turn {
         self.at += 1000;
         self.next_id += 1;
-        Turn::message(self.at, &self.next_id.to_string(), text)
+        let input = Input::Message {
+            client_id: self.next_id.to_string(),
+            text: text.into(),
+        };
+        Turn::new(self.at, input)
     }
 
-    fn say(&mut self, text: &str, understanding: Understanding) -> Vec<EventKind> {
+    /// The visitor says `text`, read as `understanding` in the language the engine chooses.
+    fn say(&mut self, text: &str, mut understanding: Understanding) -> Vec<EventKind> {
+        understanding.lang = self.engine.language(&self.state, text);
         let turn = self.message(text).with_understanding(understanding);
         self.turn(turn)
     }
 
-    fn input(&mut self, input: EventKind) -> Turn {
+    fn input(&mut self, input: Input) -> Turn {
         self.at += 1000;
         Turn::new(self.at, input)
     }
@@ -71,6 +82,7 @@ impl Convo {
 
 fn intent(name: &str, confidence: f32) -> Understanding {
     Understanding {
+        lang: String::new(),
         intent: name.into(),
         confidence,
         ranking: vec![IntentScore {
@@ -227,6 +239,7 @@ fn low_confidence_escalates_in_french_and_an_answer_resets_the_streak() {
 fn ambiguous_top_two_become_quick_replies() {
     let mut convo = Convo::new(Policy::default(), Some("en"));
     let understanding = Understanding {
+        lang: String::new(),
         intent: "delivery_info".into(),
         confidence: 0.45,
         ranking: vec![
@@ -261,7 +274,7 @@ fn ambiguous_top_two_become_quick_replies() {
             },
         ]
     );
-    let turn = convo.input(EventKind::QuickReplyPressed {
+    let turn = convo.input(Input::QuickReply {
         payload: "/returns".into(),
     });
     assert_eq!(
@@ -278,11 +291,11 @@ fn explicit_request_en_by_intent_and_fr_by_button_without_agents() {
         handoff(&events),
         Some((ReasonCode::ExplicitRequest, QUEUED))
     );
-    assert_eq!(en.state.holder, relais_dialogue::Holder::Queued);
+    assert_eq!(en.state.stage, relais_dialogue::Stage::Queued);
 
     let mut fr = Convo::new(Policy::default(), Some("fr"));
     let turn = fr
-        .input(EventKind::RequestAgent { reason: None })
+        .input(Input::RequestAgent { reason: None })
         .with_agents_available(false);
     let events = fr.turn(turn);
     assert_eq!(
@@ -296,7 +309,7 @@ fn explicit_request_en_by_intent_and_fr_by_button_without_agents() {
             payload: "/callback_request".into()
         }]
     );
-    assert_eq!(fr.state.holder, relais_dialogue::Holder::Bot);
+    assert_eq!(fr.state.stage, relais_dialogue::Stage::Bot);
 }
 
 #[test]
@@ -345,14 +358,14 @@ fn negative_feedback_escalates_at_the_threshold_en_and_fr() {
         ("fr", "Désolé que cela ne vous ait pas aidé."),
     ] {
         let mut convo = Convo::new(Policy::default(), Some(lang));
-        let first = convo.input(EventKind::Feedback {
+        let first = convo.input(Input::Feedback {
             seq: 3,
             helpful: false,
         });
         let events = convo.turn(first);
         assert!(texts(&events)[0].starts_with(sorry), "{lang}");
         assert_eq!(handoff(&events), None);
-        let second = convo.input(EventKind::Feedback {
+        let second = convo.input(Input::Feedback {
             seq: 5,
             helpful: false,
         });
@@ -427,7 +440,7 @@ fn actions_tell_the_verified_user_id_from_what_the_visitor_claims() {
         ("user_id".to_string(), "ceo@brightwood.example".to_string()),
         ("identity_verified".to_string(), "true".to_string()),
     ]);
-    let identified = |visitor: BTreeMap<String, String>, verified: Option<&str>| EventKind::VisitorIdentified {
+    let identified = |visitor: BTreeMap<String, String>, verified: Option<&str>| Input::Identify {
         visitor,
         verified_user_id: verified.map(str::to_owned),
     };
@@ -487,7 +500,7 @@ fn form_validates_retries_and_action_success_replies_from_slots() {
             "verified_user_id": null})
         )
     );
-    let result = convo.input(EventKind::ActionResult {
+    let result = convo.input(Input::ActionResult {
         action: "order_status".into(),
         ok: true,
         reply: Some(json!({"slots": {"status": "shipped"}})),
@@ -504,7 +517,7 @@ fn action_reply_text_wins_and_a_stale_result_is_ignored() {
     let mut convo = Convo::new(Policy::default(), Some("en"));
     complete_order_form(&mut convo);
     let reply = json!({"text": "Your order left our warehouse today."});
-    let result = EventKind::ActionResult {
+    let result = Input::ActionResult {
         action: "order_status".into(),
         ok: true,
         reply: Some(reply),
@@ -523,7 +536,7 @@ fn action_reply_text_wins_and_a_stale_result_is_ignored() {
 fn action_failure_escalates_en_and_offers_a_human_fr_when_configured() {
     let mut en = Convo::new(Policy::default(), Some("en"));
     complete_order_form(&mut en);
-    let failed = EventKind::ActionResult {
+    let failed = Input::ActionResult {
         action: "order_status".into(),
         ok: false,
         reply: None,
@@ -682,14 +695,14 @@ fn agent_hold_silences_the_bot_and_hand_back_keeps_the_context() {
     convo.say("BW-482913", oos());
     convo.turn(Turn::new(
         convo.at,
-        EventKind::RequestAgent { reason: None },
+        Input::RequestAgent { reason: None },
     ));
     assert_eq!(convo.state.form, None);
-    let joined = convo.input(EventKind::handoff(HandoffState::AgentJoined, None));
+    let joined = convo.input(Input::Claim { agent_name: "Ann".into() });
     assert_eq!(convo.turn(joined), Vec::<EventKind>::new());
     assert_eq!(convo.say("vous êtes là ?", oos()), Vec::<EventKind>::new());
     assert_eq!(convo.say("c'est nul", oos()), Vec::<EventKind>::new());
-    let back = convo.input(EventKind::handoff(HandoffState::ReturnedToBot, None));
+    let back = convo.input(Input::HandBack { agent_name: "Ann".into() });
     assert_eq!(
         texts(&convo.turn(back)),
         ["Je reprends la conversation. Puis-je vous aider pour autre chose ?"]
@@ -714,7 +727,7 @@ fn english_is_the_fallback_for_intents_missing_in_french() {
 #[test]
 fn a_closed_conversation_gets_no_reply() {
     let mut convo = Convo::new(Policy::default(), Some("en"));
-    let close = convo.input(EventKind::Closed {
+    let close = convo.input(Input::Close {
         by: "visitor".into(),
         resolution: None,
     });

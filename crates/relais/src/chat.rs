@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 
 use clap::Args;
-use relais_dialogue::{Event, EventKind};
+use relais_assistant::Conversation;
+use relais_dialogue::{Event, EventKind, Input, Turn};
 
 use crate::config::Settings;
 use crate::output::enum_name;
@@ -25,7 +26,15 @@ pub struct ChatArgs {
 
 pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
     let bot = crate::assistant::load(settings)?;
-    let mut conversation = bot.start("terminal", args.lang.clone(), BTreeMap::new(), now());
+    let mut conversation = Conversation::default();
+    let start = Input::Start {
+        conversation_id: "terminal".into(),
+        lang: args.lang.clone(),
+        visitor: BTreeMap::new(),
+        verified_user_id: None,
+        page: None,
+    };
+    let greeting = conversation.take(&bot, Turn::new(now(), start))?.to_vec();
     println!(
         "Relais is listening. Type a message; /1, /2 … press a suggested button; /y or /n rates an answer; an empty line quits."
     );
@@ -33,6 +42,9 @@ pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
     let mut line = String::new();
     let mut buttons: Vec<String> = Vec::new();
     let mut rateable: Option<u64> = None;
+    for event in &greeting {
+        show(event, args.debug, &mut buttons);
+    }
     for turn in 1.. {
         print!("> ");
         std::io::stdout().flush()?;
@@ -50,27 +62,16 @@ pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
             ("/n", Some(seq)) => Some((seq, false)),
             _ => None,
         };
-        let events = match (button, rating) {
-            (Some(payload), _) => bot.handle(
-                &mut conversation,
-                EventKind::QuickReplyPressed { payload },
-                now(),
-                !args.no_agents,
-            ),
-            (None, Some((seq, helpful))) => bot.handle(
-                &mut conversation,
-                EventKind::Feedback { seq, helpful },
-                now(),
-                !args.no_agents,
-            ),
-            (None, None) => bot.say(
-                &mut conversation,
-                &format!("terminal-{turn}"),
-                text,
-                now(),
-                !args.no_agents,
-            )?,
+        let input = match (button, rating) {
+            (Some(payload), _) => Input::QuickReply { payload },
+            (None, Some((seq, helpful))) => Input::Feedback { seq, helpful },
+            (None, None) => Input::Message {
+                client_id: format!("terminal-{turn}"),
+                text: text.to_owned(),
+            },
         };
+        let turn = Turn::new(now(), input).with_agents_available(!args.no_agents);
+        let events = conversation.take(&bot, turn)?.to_vec();
         buttons.clear();
         rateable = None;
         // Events are numbered from 1 in the conversation's log.

@@ -28,10 +28,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use relais_dialogue::{Event, EventKind, Policy};
+use relais_dialogue::{Event, EventKind, Input, Policy, Turn};
 use serde::Deserialize;
 
-use relais_assistant::Bot;
+use relais_assistant::{Bot, Conversation};
 use crate::output::enum_name;
 
 #[derive(Deserialize)]
@@ -157,7 +157,17 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 /// Plays one conversation; the error is the report of the first step that went wrong.
 fn run_test(bot: &Bot, lang: Option<String>, test: &ConversationTest) -> Result<(), String> {
     let mut clock = 1_700_000_000_000i64;
-    let mut conversation = bot.start(&format!("test:{}", test.name), lang, BTreeMap::new(), clock);
+    let mut conversation = Conversation::default();
+    let start = Input::Start {
+        conversation_id: format!("test:{}", test.name),
+        lang,
+        visitor: BTreeMap::new(),
+        verified_user_id: None,
+        page: None,
+    };
+    conversation
+        .take(bot, Turn::new(clock, start))
+        .map_err(|e| format!("  start: {e:#}"))?;
     for (number, step) in test.steps.iter().enumerate() {
         clock += 5_000;
         let (label, events) = play(
@@ -198,7 +208,7 @@ fn run_test(bot: &Bot, lang: Option<String>, test: &ConversationTest) -> Result<
 
 fn play(
     bot: &Bot,
-    conversation: &mut relais_assistant::Conversation,
+    conversation: &mut Conversation,
     step: &Step,
     number: usize,
     at: i64,
@@ -216,32 +226,31 @@ fn play(
             number + 1
         ));
     }
-    if let Some(text) = &step.visitor {
-        let events = bot
-            .say(conversation, &format!("step-{number}"), text, at, agents)
-            .map_err(|e| format!("  step {}: {e:#}", number + 1))?;
-        return Ok((format!("visitor: {text:?}"), events));
-    }
-    let (label, input) = if let Some(payload) = &step.quick_reply {
+    let (label, input) = if let Some(text) = &step.visitor {
+        (
+            format!("visitor: {text:?}"),
+            Input::Message {
+                client_id: format!("step-{number}"),
+                text: text.clone(),
+            },
+        )
+    } else if let Some(payload) = &step.quick_reply {
         (
             format!("quick reply {payload}"),
-            EventKind::QuickReplyPressed {
+            Input::QuickReply {
                 payload: payload.clone(),
             },
         )
     } else if let Some(helpful) = step.feedback {
         let seq = conversation.events.len() as u64;
-        (
-            format!("feedback helpful={helpful}"),
-            EventKind::Feedback { seq, helpful },
-        )
+        (format!("feedback helpful={helpful}"), Input::Feedback { seq, helpful })
     } else {
-        (
-            "request agent".to_string(),
-            EventKind::RequestAgent { reason: None },
-        )
+        ("request agent".to_string(), Input::RequestAgent { reason: None })
     };
-    Ok((label, bot.handle(conversation, input, at, agents)))
+    let events = conversation
+        .take(bot, Turn::new(at, input).with_agents_available(agents))
+        .map_err(|e| format!("  step {}: {e:#}", number + 1))?;
+    Ok((label, events.to_vec()))
 }
 
 fn check(step: &Step, events: &[Event], slots: &BTreeMap<String, String>) -> Vec<String> {

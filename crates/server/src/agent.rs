@@ -10,14 +10,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
-use relais_dialogue::{EventKind, HandoffState};
-use relais_store::{Agent, ConversationState as Stage, Page};
+use relais_dialogue::{EventKind, HandoffState, Input, Stage};
+use relais_store::{Agent, Page};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
-use crate::context::{conversation_frame, queue_frame};
+use crate::context::conversation_frame;
 use crate::error::{ClientError, ErrorCode};
-use crate::hub::{AgentAct, AgentNotice, Hub, Presence, Update};
+use crate::hub::{AgentNotice, Guard, Hub, Presence, Update, queue_frame};
 use crate::limits::{OpenPermit, RateLimiter, check_chars, check_frame};
 use crate::metrics::Metrics;
 use crate::socket::{Liveness, Read, close_after_read_error, keep_alive, read, restart_close, send_all};
@@ -165,7 +165,7 @@ impl Session<'_> {
             "agent": {"id": agent.id, "name": agent.name, "role": agent.role.as_str()},
             "available": self.presence.available(),
         })];
-        frames.push(queue_frame(self.hub).await?);
+        frames.push(queue_frame(&self.hub.store).await?);
         let held = self
             .hub
             .store
@@ -175,7 +175,7 @@ impl Session<'_> {
             .into_iter()
             .filter(|c| c.holder_agent_id == Some(agent.id))
         {
-            frames.push(conversation_frame(self.hub, &conversation.id).await?);
+            frames.push(conversation_frame(&self.hub.store, &conversation.id).await?);
             self.held.insert(conversation.id);
         }
         Ok(frames)
@@ -205,9 +205,12 @@ impl Session<'_> {
                 Ok(vec![json!({"type": "status", "available": available})])
             }
             AgentFrame::Claim { conversation_id } => {
-                hub.claim(&conversation_id, &agent).await?;
+                let claim = Input::Claim {
+                    agent_name: agent.name.clone(),
+                };
+                hub.turn(&conversation_id, claim, Guard::Claim(&agent), None).await?;
                 self.held.insert(conversation_id.clone());
-                Ok(vec![conversation_frame(hub, &conversation_id).await?])
+                Ok(vec![conversation_frame(&hub.store, &conversation_id).await?])
             }
             AgentFrame::Message {
                 conversation_id,
@@ -221,11 +224,15 @@ impl Session<'_> {
                 if client_id.is_empty() || client_id.len() > 100 {
                     return Err(ClientError::bad_frame("client_id must be 1 to 100 bytes"));
                 }
-                let act = AgentAct::Message {
+                // Agents' client ids are kept apart from the visitor's.
+                let once = format!("agent-{}:{client_id}", agent.id);
+                let message = Input::AgentMessage {
                     client_id: client_id.clone(),
                     text,
+                    agent_id: agent.id,
+                    agent_name: agent.name.clone(),
                 };
-                let seq = hub.agent_acts(&conversation_id, &agent, act).await?;
+                let seq = hub.turn(&conversation_id, message, Guard::Holder(&agent), Some(&once)).await?.seq();
                 Ok(vec![json!({
                     "type": "ack", "conversation_id": conversation_id,
                     "client_id": client_id, "seq": seq,
@@ -242,13 +249,19 @@ impl Session<'_> {
                 text,
             } => {
                 self.check_text(&text)?;
-                hub.agent_acts(&conversation_id, &agent, AgentAct::Note { text })
-                    .await?;
+                let note = Input::AgentNote {
+                    text,
+                    agent_id: agent.id,
+                    agent_name: agent.name.clone(),
+                };
+                hub.turn(&conversation_id, note, Guard::Holder(&agent), None).await?;
                 Ok(Vec::new())
             }
             AgentFrame::HandBack { conversation_id } => {
-                hub.agent_acts(&conversation_id, &agent, AgentAct::HandBack)
-                    .await?;
+                let back = Input::HandBack {
+                    agent_name: agent.name.clone(),
+                };
+                hub.turn(&conversation_id, back, Guard::Holder(&agent), None).await?;
                 Ok(Vec::new())
             }
             AgentFrame::Close {
@@ -258,8 +271,11 @@ impl Session<'_> {
                 if let Some(resolution) = &resolution {
                     self.check_text(resolution)?;
                 }
-                hub.agent_acts(&conversation_id, &agent, AgentAct::Close { resolution })
-                    .await?;
+                let close = Input::Close {
+                    by: "agent".into(),
+                    resolution,
+                };
+                hub.turn(&conversation_id, close, Guard::Holder(&agent), None).await?;
                 Ok(Vec::new())
             }
         }
@@ -273,12 +289,12 @@ impl Session<'_> {
         match notice {
             Ok(AgentNotice::Queue(frame)) => vec![frame.as_ref().clone()],
             Err(broadcast::error::RecvError::Lagged(_)) => {
-                let mut frames = match queue_frame(self.hub).await {
+                let mut frames = match queue_frame(&self.hub.store).await {
                     Ok(frame) => vec![frame],
                     Err(error) => return vec![self.error(&error)],
                 };
                 for id in self.held.clone() {
-                    match conversation_frame(self.hub, &id).await {
+                    match conversation_frame(&self.hub.store, &id).await {
                         Ok(frame) => frames.push(frame),
                         Err(error) => frames.push(self.error(&error)),
                     }

@@ -1,18 +1,14 @@
-//! What an agent sees on claiming a conversation: the `context` (the verified user id
-//! apart from the visitor's own claims, pages viewed, intents with confidence, articles
-//! shown, escalation reason, callback requests) and the queue's first page with its
-//! true length, both built from the event log.
+//! What an agent sees on claiming a conversation: the `conversation` frame with its
+//! `context` (the verified user id apart from the visitor's own claims, pages viewed,
+//! intents with confidence, articles shown, escalation reason, callback requests),
+//! built from the event log.
 
 use relais_dialogue::EventKind;
-use relais_store::{ConversationState as Stage, Page, StoredEvent};
+use relais_store::{Store, StoredEvent};
 use serde_json::{Value, json};
 
 use crate::error::ClientError;
-use crate::hub::{Hub, QUEUE_PAGE};
-use crate::wire::{agent_event, reason_name, rfc3339};
-
-/// Longest queue preview, in characters.
-const PREVIEW_CHARS: usize = 140;
+use crate::wire::{agent_event, rfc3339};
 
 /// The `context` object of a `conversation` frame.
 pub fn context(events: &[StoredEvent]) -> Value {
@@ -69,7 +65,7 @@ pub fn context(events: &[StoredEvent]) -> Value {
                 }
             }
             EventKind::HandoffRequested { reason, detail } => {
-                escalation = json!({"reason": reason_name(reason), "detail": detail, "at": at});
+                escalation = json!({"reason": reason.as_str(), "detail": detail, "at": at});
             }
             EventKind::CallbackRequested {
                 name,
@@ -92,8 +88,8 @@ pub fn context(events: &[StoredEvent]) -> Value {
 }
 
 /// The `conversation` frame sent after a claim (or on reconnecting, for those held).
-pub async fn conversation_frame(hub: &Hub, id: &str) -> Result<Value, ClientError> {
-    let events = hub.store.events_after(id, 0).await?;
+pub async fn conversation_frame(store: &Store, id: &str) -> Result<Value, ClientError> {
+    let events = store.events_after(id, 0).await?;
     let visible: Vec<Value> = events
         .iter()
         .filter_map(|stored| agent_event(id, stored))
@@ -102,30 +98,4 @@ pub async fn conversation_frame(hub: &Hub, id: &str) -> Result<Value, ClientErro
         "type": "conversation", "conversation_id": id,
         "context": context(&events), "events": visible,
     }))
-}
-
-/// The `queue` frame: how many conversations wait for an agent (`total`), and the
-/// first [`QUEUE_PAGE`] of them, oldest first.
-pub async fn queue_frame(hub: &Hub) -> Result<Value, ClientError> {
-    let total = hub.store.count_conversations(Some(Stage::Queued)).await?;
-    let waiting = hub
-        .store
-        .conversations(Some(Stage::Queued), Page::first(QUEUE_PAGE))
-        .await?;
-    let mut conversations = Vec::with_capacity(waiting.len());
-    for conversation in waiting {
-        let preview = hub
-            .store
-            .last_visitor_text(&conversation.id)
-            .await?
-            .map(|text| text.chars().take(PREVIEW_CHARS).collect::<String>());
-        conversations.push(json!({
-            "conversation_id": conversation.id,
-            "waiting_since": conversation.queued_at.map(rfc3339),
-            "reason": conversation.escalation_reason,
-            "lang": conversation.language,
-            "preview": preview,
-        }));
-    }
-    Ok(json!({"type": "queue", "total": total, "conversations": conversations}))
 }

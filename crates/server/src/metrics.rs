@@ -9,6 +9,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets, linear_buckets};
 use prometheus_client::registry::Registry;
+use relais_dialogue::{EventKind, HandoffState, ReasonCode};
+use relais_store::StoredEvent;
 
 /// One label, e.g. `("from", "visitor")`.
 type Label = Vec<(&'static str, String)>;
@@ -75,6 +77,28 @@ impl Metrics {
             .get_or_create(&Metrics::label("code", error.code.as_str()))
             .inc();
         crate::wire::error_frame(error)
+    }
+
+    /// Counts the messages and handoffs among stored events.
+    pub fn count(&self, stored: &[StoredEvent]) {
+        for event in stored {
+            let from = match &event.event.kind {
+                EventKind::VisitorMessage { .. } => "visitor",
+                EventKind::BotMessage { .. } => "bot",
+                EventKind::AgentMessage { .. } => "agent",
+                EventKind::Handoff {
+                    state: HandoffState::Queued | HandoffState::NoAgentAvailable,
+                    reason,
+                    ..
+                } => {
+                    let reason = reason.map_or("unknown", ReasonCode::as_str);
+                    self.handoffs.get_or_create(&Metrics::label("reason", reason)).inc();
+                    continue;
+                }
+                _ => continue,
+            };
+            self.messages.get_or_create(&Metrics::label("from", from)).inc();
+        }
     }
 
     pub fn label(name: &'static str, value: impl Into<String>) -> Label {

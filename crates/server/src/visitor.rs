@@ -12,13 +12,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::WebSocket;
-use relais_dialogue::EventKind;
+use relais_dialogue::Input;
 use relais_store::StoredEvent;
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
 use crate::error::{ClientError, ErrorCode};
-use crate::hub::{Hub, Start, Update};
+use crate::hub::{Guard, Hub, Turned, Update};
 use crate::limits::{OpenPermit, RateLimiter, address_key, check_chars, check_frame};
 use crate::metrics::Metrics;
 use crate::socket::{Liveness, Read, hello_timeout_close, keep_alive, read, restart_close, send_all};
@@ -117,6 +117,12 @@ impl Session {
         self.hub.metrics.error_frame(error)
     }
 
+    /// A visitor input that gets no reply frame of its own (the events it causes follow).
+    async fn act(&self, id: &str, input: Input) -> Result<Vec<Value>, ClientError> {
+        self.hub.turn(id, input, Guard::Open, None).await?;
+        Ok(Vec::new())
+    }
+
     async fn on_frame(&mut self, text: &str) -> Vec<Value> {
         match self.frame(text).await {
             Ok(frames) => frames,
@@ -142,13 +148,18 @@ impl Session {
                 if text.trim().is_empty() {
                     return Err(ClientError::bad_frame("the message is empty"));
                 }
-                let seq = hub.visitor_says(&id, &client_id, &text, false).await?;
+                let message = Input::Message {
+                    client_id: client_id.clone(),
+                    text,
+                };
+                let seq = hub.turn(&id, message, Guard::Open, Some(&client_id)).await?.seq();
                 Ok(vec![json!({"type": "ack", "client_id": client_id, "seq": seq})])
             }
             VisitorFrame::QuickReply { client_id, payload } => {
                 self.check_client_id(&client_id)?;
                 self.check_text("payload", &payload)?;
-                let seq = hub.visitor_says(&id, &client_id, &payload, true).await?;
+                let pressed = Input::QuickReply { payload };
+                let seq = hub.turn(&id, pressed, Guard::Open, Some(&client_id)).await?.seq();
                 Ok(vec![json!({"type": "ack", "client_id": client_id, "seq": seq})])
             }
             VisitorFrame::Feedback { seq, helpful } => {
@@ -157,16 +168,12 @@ impl Session {
                         "feedback.seq {seq} is not an event of this conversation you have seen"
                     )));
                 }
-                hub.visitor_input(&id, EventKind::Feedback { seq, helpful })
-                    .await?;
-                Ok(Vec::new())
+                self.act(&id, Input::Feedback { seq, helpful }).await
             }
             VisitorFrame::PageView { url, title } => {
                 self.check_text("url", &url)?;
                 self.check_optional("title", &title)?;
-                hub.visitor_input(&id, EventKind::PageViewed { url, title })
-                    .await?;
-                Ok(Vec::new())
+                self.act(&id, Input::PageView { url, title }).await
             }
             VisitorFrame::RequestAgent { reason } => {
                 self.check_optional("reason", &reason)?;
@@ -179,9 +186,7 @@ impl Session {
                         self.hub.limit_log.bite("handoffs", || format!("request_agent from {} in {id}", self.address));
                         rate_limited("requests for a person", wait)
                     })?;
-                hub.visitor_input(&id, EventKind::RequestAgent { reason })
-                    .await?;
-                Ok(Vec::new())
+                self.act(&id, Input::RequestAgent { reason }).await
             }
             VisitorFrame::CallbackRequest {
                 name,
@@ -212,36 +217,33 @@ impl Session {
                         format!("this conversation already has {most} callback requests, the most it may have"),
                     ));
                 }
-                let request = EventKind::CallbackRequested {
+                let request = Input::Callback {
                     name,
                     email,
                     phone,
                     preferred_time,
                     note,
                 };
-                hub.visitor_input(&id, request).await?;
-                Ok(Vec::new())
+                self.act(&id, request).await
             }
             VisitorFrame::Identify { visitor, identity } => {
                 let (visitor, verified_user_id) = self.attributes(visitor, identity)?;
-                let identified = EventKind::VisitorIdentified {
+                let identified = Input::Identify {
                     visitor,
                     verified_user_id,
                 };
-                hub.visitor_input(&id, identified).await?;
-                Ok(Vec::new())
+                self.act(&id, identified).await
             }
             VisitorFrame::Typing => {
                 hub.typing(&id, "visitor").await?;
                 Ok(Vec::new())
             }
             VisitorFrame::Close => {
-                let closed = EventKind::Closed {
+                let close = Input::Close {
                     by: "visitor".into(),
                     resolution: None,
                 };
-                hub.visitor_input(&id, closed).await?;
-                Ok(Vec::new())
+                self.act(&id, close).await
             }
         }
     }
@@ -306,13 +308,18 @@ impl Session {
                         self.hub.limit_log.bite("conversations", || format!("new conversation from {}", self.address));
                         rate_limited("new conversations", wait)
                     })?;
-                let start = Start {
+                let id = crate::token::new_conversation_id().map_err(ClientError::internal)?;
+                let start = Input::Start {
+                    conversation_id: id.clone(),
                     lang,
                     visitor,
                     verified_user_id,
                     page: page.map(|page| (page.url, page.title)),
                 };
-                let (id, events) = self.hub.start(start).await?;
+                let events = match self.hub.turn(&id, start, Guard::New, None).await? {
+                    Turned::Stored(events) => events,
+                    Turned::Repeated(_) | Turned::Skipped => Vec::new(),
+                };
                 self.updates = Some(self.hub.subscribe(&id));
                 let token = self.hub.signer.token(&id);
                 (id, token, false, events)

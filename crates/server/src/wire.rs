@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use relais_dialogue::{Event, EventKind, ReasonCode};
+use relais_dialogue::{Event, EventKind};
 use relais_store::StoredEvent;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -286,14 +286,6 @@ fn object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
         _ => Map::new(),
-    }
-}
-
-/// The snake_case name of an escalation reason, as on the wire.
-pub fn reason_name(reason: &ReasonCode) -> String {
-    match serde_json::to_value(reason) {
-        Ok(Value::String(name)) => name,
-        _ => format!("{reason:?}"),
     }
 }
 

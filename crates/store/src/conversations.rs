@@ -5,54 +5,11 @@
 //! every frame (who holds the conversation, the queue) and claims a conversation with
 //! one conditional update; the same transaction keeps them equal to the log's fold.
 
-use std::fmt;
-
-use relais_dialogue::{Event, EventKind, HandoffState};
+use relais_dialogue::{Event, EventKind, Stage};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use crate::{Error, Page, Result, Store, to_u64};
-
-/// Who has the conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ConversationState {
-    /// The bot answers.
-    Open,
-    /// Escalated, waiting for an agent.
-    Queued,
-    /// An agent holds it; the bot is silent.
-    Agent,
-    /// Ended.
-    Closed,
-}
-
-impl ConversationState {
-    /// The name stored in the database and shown to agents.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConversationState::Open => "open",
-            ConversationState::Queued => "queued",
-            ConversationState::Agent => "agent",
-            ConversationState::Closed => "closed",
-        }
-    }
-
-    fn parse(name: &str) -> Result<Self> {
-        match name {
-            "open" => Ok(ConversationState::Open),
-            "queued" => Ok(ConversationState::Queued),
-            "agent" => Ok(ConversationState::Agent),
-            "closed" => Ok(ConversationState::Closed),
-            other => Err(Error::corrupt("conversations.state", other)),
-        }
-    }
-}
-
-impl fmt::Display for ConversationState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A conversation as the projection sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,9 +19,9 @@ pub struct Conversation {
     pub created_at: i64,
     /// Time of its last event.
     pub updated_at: i64,
-    pub state: ConversationState,
+    pub stage: Stage,
     pub language: Option<String>,
-    /// The agent holding it while `state` is `Agent`.
+    /// The agent holding it while its stage is `Agent`.
     pub holder_agent_id: Option<i64>,
     /// The last escalation reason (snake_case, as in `handoff_requested` events).
     pub escalation_reason: Option<String>,
@@ -93,7 +50,7 @@ impl Conversation {
             id: row.try_get("id")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
-            state: ConversationState::parse(row.try_get("state")?)?,
+            stage: parse_stage(row.try_get("state")?)?,
             language: row.try_get("language")?,
             holder_agent_id: row.try_get("holder_agent_id")?,
             escalation_reason: row.try_get("escalation_reason")?,
@@ -103,10 +60,23 @@ impl Conversation {
         })
     }
 
-    /// Applies one event to the projection. The holder is set by [`Store::claim`],
-    /// since `handoff agent_joined` does not name the agent.
+    /// Applies one event to the projection: the stage moves by the dialogue's own rule
+    /// ([`Stage::after`]); the times, holder and reason follow the move. The holder is set
+    /// by [`Store::claim`], since `handoff agent_joined` does not name the agent.
     pub(crate) fn apply(&mut self, event: &Event) {
         self.updated_at = self.updated_at.max(event.at);
+        let before = self.stage;
+        self.stage = before.after(&event.kind);
+        if self.stage != before {
+            match self.stage {
+                Stage::Queued => self.queued_at = Some(event.at),
+                Stage::Closed => self.closed_at = Some(event.at),
+                Stage::Bot | Stage::Agent => {}
+            }
+            if self.stage != Stage::Agent {
+                self.holder_agent_id = None;
+            }
+        }
         match &event.kind {
             EventKind::Started {
                 lang: Some(lang), ..
@@ -114,43 +84,21 @@ impl Conversation {
             | EventKind::LanguageSet { lang } => {
                 self.language = Some(lang.clone());
             }
-            EventKind::HandoffRequested { reason, .. } => {
-                self.escalation_reason = Some(reason_name(reason));
-            }
-            EventKind::Handoff { state, reason, .. } => match state {
-                HandoffState::Queued => {
-                    self.state = ConversationState::Queued;
-                    self.queued_at = Some(event.at);
-                    self.holder_agent_id = None;
-                    if let Some(reason) = reason {
-                        self.escalation_reason = Some(reason_name(reason));
-                    }
-                }
-                HandoffState::AgentJoined => self.state = ConversationState::Agent,
-                HandoffState::AgentLeft
-                | HandoffState::ReturnedToBot
-                | HandoffState::NoAgentAvailable
-                | HandoffState::Abandoned => {
-                    self.state = ConversationState::Open;
-                    self.holder_agent_id = None;
-                }
-            },
-            EventKind::Closed { .. } => {
-                self.state = ConversationState::Closed;
-                self.holder_agent_id = None;
-                self.closed_at = Some(event.at);
+            EventKind::HandoffRequested { reason, .. }
+            | EventKind::Handoff {
+                reason: Some(reason),
+                ..
+            } => {
+                self.escalation_reason = Some(reason.as_str().to_owned());
             }
             _ => {}
         }
     }
 }
 
-/// The snake_case name of a reason code, as serde writes it.
-fn reason_name(reason: &relais_dialogue::ReasonCode) -> String {
-    match serde_json::to_value(reason) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => format!("{reason:?}"),
-    }
+/// The stage stored in `conversations.state`.
+fn parse_stage(name: &str) -> Result<Stage> {
+    Stage::parse(name).ok_or_else(|| Error::corrupt("conversations.state", name))
 }
 
 impl Store {
@@ -161,24 +109,24 @@ impl Store {
         row.as_ref().map(Conversation::from_row).transpose()
     }
 
-    /// One page of the conversations in `state` (all when `None`): the queue oldest
+    /// One page of the conversations at `stage` (all when `None`): the queue oldest
     /// first, otherwise the most recently updated first.
     pub async fn conversations(
         &self,
-        state: Option<ConversationState>,
+        stage: Option<Stage>,
         page: Page,
     ) -> Result<Vec<Conversation>> {
-        let rows = match state {
-            Some(state) => {
-                let order = match state {
-                    ConversationState::Queued => "queued_at ASC, id ASC",
+        let rows = match stage {
+            Some(stage) => {
+                let order = match stage {
+                    Stage::Queued => "queued_at ASC, id ASC",
                     _ => "updated_at DESC, id ASC",
                 };
                 let sql = sqlx::AssertSqlSafe(format!(
                     "SELECT {COLUMNS} FROM conversations WHERE state = $1 ORDER BY {order} LIMIT $2 OFFSET $3"
                 ));
                 sqlx::query(sql)
-                    .bind(state.as_str())
+                    .bind(stage.as_str())
                     .bind(i64::from(page.limit))
                     .bind(page.offset_i64())
                     .fetch_all(&self.pool)
@@ -198,13 +146,13 @@ impl Store {
         rows.iter().map(Conversation::from_row).collect()
     }
 
-    /// How many conversations are in `state` (all when `None`): the queue's length, for
+    /// How many conversations are at `stage` (all when `None`): the queue's length, for
     /// a newcomer's place and the true count agents see.
-    pub async fn count_conversations(&self, state: Option<ConversationState>) -> Result<u64> {
-        let count: i64 = match state {
-            Some(state) => {
+    pub async fn count_conversations(&self, stage: Option<Stage>) -> Result<u64> {
+        let count: i64 = match stage {
+            Some(stage) => {
                 sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE state = $1")
-                    .bind(state.as_str())
+                    .bind(stage.as_str())
                     .fetch_one(&self.pool)
                     .await?
             }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::ConversationState;
+use relais_dialogue::Stage;
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -42,10 +42,10 @@ pub enum Error {
     Corrupt { what: String, detail: String },
     #[error("no conversation {0}; check the conversation id")]
     ConversationNotFound(String),
-    #[error("conversation {id} is {state}, not queued: only a queued conversation can be claimed")]
+    #[error("conversation {id} is {stage}, not queued: only a queued conversation can be claimed")]
     NotQueued {
         id: String,
-        state: ConversationState,
+        stage: Stage,
     },
     #[error("no agent has the email {0}; `relais agent list` shows them")]
     AgentNotFound(String),

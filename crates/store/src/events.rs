@@ -5,7 +5,9 @@ use relais_dialogue::{Event, EventKind};
 use serde_json::Value;
 use sqlx::Row;
 
-use crate::{Conversation, ConversationState, Db, Error, Result, Store, to_u64};
+use relais_dialogue::Stage;
+
+use crate::{Conversation, Db, Error, Result, Store, to_u64};
 
 /// An event with its place in its conversation's log.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,20 +93,20 @@ impl Store {
             "UPDATE conversations SET state = $1, holder_agent_id = $2 \
              WHERE id = $3 AND state = $4",
         )
-        .bind(ConversationState::Agent.as_str())
+        .bind(Stage::Agent.as_str())
         .bind(agent_id)
         .bind(conversation_id)
-        .bind(ConversationState::Queued.as_str())
+        .bind(Stage::Queued.as_str())
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if claimed == 0 {
-            let state = load(&mut tx, conversation_id).await?.map(|c| c.state);
+            let stage = load(&mut tx, conversation_id).await?.map(|c| c.stage);
             tx.rollback().await?;
-            return Err(match state {
-                Some(state) => Error::NotQueued {
+            return Err(match stage {
+                Some(stage) => Error::NotQueued {
                     id: conversation_id.to_owned(),
-                    state,
+                    stage,
                 },
                 None => Error::ConversationNotFound(conversation_id.to_owned()),
             });
@@ -209,7 +211,7 @@ async fn append_in(
     )
     .bind(conversation_id)
     .bind(first.at)
-    .bind(ConversationState::Open.as_str())
+    .bind(Stage::Bot.as_str())
     .execute(&mut **tx)
     .await?;
     let mut conversation = load(tx, conversation_id)
@@ -285,7 +287,7 @@ async fn append_in(
          last_seq = $8 WHERE id = $9",
     )
     .bind(conversation.updated_at)
-    .bind(conversation.state.as_str())
+    .bind(conversation.stage.as_str())
     .bind(conversation.language)
     .bind(conversation.holder_agent_id)
     .bind(conversation.escalation_reason)

@@ -28,7 +28,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use agents::{Agent, NewAgent, Role};
 pub use callbacks::{CallbackRequest, StoredCallbackRequest};
-pub use conversations::{Conversation, ConversationState, Feedback};
+pub use conversations::{Conversation, Feedback};
 pub use error::{Error, Result};
 pub use events::{StoredEvent, VisitorAppend};
 

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use relais_dialogue::{Event, EventKind, HandoffState, ReasonCode};
+use relais_dialogue::{Event, EventKind, HandoffState, ReasonCode, Stage};
 use relais_store::{
-    CallbackRequest, ConversationState, Error, NewAgent, Page, Role, Store, StoredEvent, VisitorAppend,
+    CallbackRequest, Error, NewAgent, Page, Role, Store, StoredEvent, VisitorAppend,
 };
 
 fn started(at: i64, id: &str) -> Event {
@@ -184,7 +184,7 @@ async fn committed_events_survive_dropping_and_reopening_the_store() {
         handoff(3, HandoffState::Queued, Some(ReasonCode::ExplicitRequest))
     );
     let conversation = reopened.conversation("c").await.unwrap().unwrap();
-    assert_eq!(conversation.state, ConversationState::Queued);
+    assert_eq!(conversation.stage, Stage::Queued);
     assert_eq!(
         reopened
             .verify_password("ada@example.com", "pw")
@@ -265,7 +265,7 @@ async fn exactly_one_of_two_concurrent_claims_wins() {
         matches!(
             loser,
             Error::NotQueued {
-                state: ConversationState::Agent,
+                stage: Stage::Agent,
                 ..
             }
         ),
@@ -502,8 +502,8 @@ async fn projections_follow_the_handoff_lifecycle() {
         .unwrap();
     let c = store.conversation("c").await.unwrap().unwrap();
     assert_eq!(
-        (c.state, c.created_at, c.language.as_deref()),
-        (ConversationState::Open, 100, Some("en"))
+        (c.stage, c.created_at, c.language.as_deref()),
+        (Stage::Bot, 100, Some("en"))
     );
 
     store
@@ -523,11 +523,11 @@ async fn projections_follow_the_handoff_lifecycle() {
         .await
         .unwrap();
     let c = store.conversation("c").await.unwrap().unwrap();
-    assert_eq!(c.state, ConversationState::Queued);
+    assert_eq!(c.stage, Stage::Queued);
     assert_eq!(c.escalation_reason.as_deref(), Some("explicit_request"));
     assert_eq!(c.queued_at, Some(121));
     let queue = store
-        .conversations(Some(ConversationState::Queued), Page::first(10))
+        .conversations(Some(Stage::Queued), Page::first(10))
         .await
         .unwrap();
     assert_eq!(
@@ -545,12 +545,12 @@ async fn projections_follow_the_handoff_lifecycle() {
         .unwrap();
     let c = store.conversation("c").await.unwrap().unwrap();
     assert_eq!(
-        (c.state, c.holder_agent_id),
-        (ConversationState::Agent, Some(ada.id))
+        (c.stage, c.holder_agent_id),
+        (Stage::Agent, Some(ada.id))
     );
     assert!(
         store
-            .conversations(Some(ConversationState::Queued), Page::first(10))
+            .conversations(Some(Stage::Queued), Page::first(10))
             .await
             .unwrap()
             .is_empty()
@@ -562,8 +562,8 @@ async fn projections_follow_the_handoff_lifecycle() {
         .unwrap();
     let c = store.conversation("c").await.unwrap().unwrap();
     assert_eq!(
-        (c.state, c.holder_agent_id),
-        (ConversationState::Open, None)
+        (c.stage, c.holder_agent_id),
+        (Stage::Bot, None)
     );
 
     store
@@ -581,8 +581,8 @@ async fn projections_follow_the_handoff_lifecycle() {
         .unwrap();
     let c = store.conversation("c").await.unwrap().unwrap();
     assert_eq!(
-        (c.state, c.closed_at, c.updated_at, c.last_seq),
-        (ConversationState::Closed, Some(150), 150, 7)
+        (c.stage, c.closed_at, c.updated_at, c.last_seq),
+        (Stage::Closed, Some(150), 150, 7)
     );
     assert_eq!(store.conversations(None, Page::first(10)).await.unwrap(), [c]);
     let err = store.claim("c", ada.id, &[]).await.unwrap_err();
@@ -590,7 +590,7 @@ async fn projections_follow_the_handoff_lifecycle() {
         matches!(
             err,
             Error::NotQueued {
-                state: ConversationState::Closed,
+                stage: Stage::Closed,
                 ..
             }
         ),

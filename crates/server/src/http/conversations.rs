@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use relais_store::ConversationState as Stage;
+use relais_dialogue::Stage;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -27,15 +27,9 @@ pub(super) async fn conversations(
 ) -> Result<Response, ClientError> {
     let state = match query.state.as_deref() {
         None => None,
-        Some("open") => Some(Stage::Open),
-        Some("queued") => Some(Stage::Queued),
-        Some("agent") => Some(Stage::Agent),
-        Some("closed") => Some(Stage::Closed),
-        Some(other) => {
-            return Err(ClientError::bad_frame(format!(
-                "state {other:?} is not one of open, queued, agent, closed"
-            )));
-        }
+        Some(name) => Some(Stage::parse(name).ok_or_else(|| {
+            ClientError::bad_frame(format!("state {name:?} is not one of open, queued, agent, closed"))
+        })?),
     };
     let store = &app.hub.store;
     let total = store.count_conversations(state).await?;
@@ -46,7 +40,7 @@ pub(super) async fn conversations(
         .map(|c| {
             json!({
                 "id": c.id, "created_at": c.created_at, "updated_at": c.updated_at,
-                "state": c.state.as_str(), "language": c.language,
+                "state": c.stage.as_str(), "language": c.language,
                 "holder_agent_id": c.holder_agent_id, "escalation_reason": c.escalation_reason,
                 "queued_at": c.queued_at, "closed_at": c.closed_at, "last_seq": c.last_seq,
             })

@@ -1,0 +1,62 @@
+//! The handoff queue's two server-side jobs: numbering a newcomer's place (1 = next),
+//! and taking out of the queue the visitors who have gone (`abandoned`).
+
+use std::time::{Duration, Instant};
+
+use relais_dialogue::{Event, EventKind, HandoffState, Input, Stage};
+use relais_store::{Page, Store};
+
+use super::{Guard, Hub};
+use crate::error::ClientError;
+
+/// Most often the queue is checked for visitors who have gone.
+const ABANDON_SWEEP_EVERY: Duration = Duration::from_secs(30);
+
+/// Writes the queue position into `handoff queued` events (1 = next).
+pub(crate) async fn number_places(store: &Store, events: &mut [Event]) -> Result<(), ClientError> {
+    for event in events.iter_mut() {
+        if let EventKind::Handoff {
+            state: HandoffState::Queued,
+            position,
+            ..
+        } = &mut event.kind
+        {
+            let waiting = store.count_conversations(Some(Stage::Queued)).await?;
+            *position = Some(u32::try_from(waiting).unwrap_or(u32::MAX).saturating_add(1));
+        }
+    }
+    Ok(())
+}
+
+/// Takes out of the queue, every so often, every visitor who has had no socket open for
+/// `queue_abandon_after_seconds` (counted from the server's start for those who left
+/// before it).
+pub(crate) async fn sweep_abandoned(hub: &Hub) {
+    let after = Duration::from_secs(hub.config.queue_abandon_after_seconds);
+    let mut every = tokio::time::interval(ABANDON_SWEEP_EVERY.min(after / 2).max(Duration::from_millis(100)));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(error) = abandon_gone_visitors(hub, after).await {
+            tracing::warn!("the queue could not be swept: {}", error.message);
+        }
+    }
+}
+
+async fn abandon_gone_visitors(hub: &Hub, after: Duration) -> Result<(), ClientError> {
+    let Some(deadline) = Instant::now().checked_sub(after) else {
+        return Ok(());
+    };
+    let queued = hub
+        .store
+        .conversations(Some(Stage::Queued), Page::first(u32::MAX))
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    for id in hub.rooms.gone_before(queued, deadline, hub.started) {
+        hub.turn(&id, Input::Abandon, Guard::StillQueued, None).await?;
+        hub.rooms.forget_gone(&id);
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! Rooms: one per conversation in use, holding its turn lock (with the state folded from
+//! its log) and the channel its sockets listen to. A room is forgotten once no socket
+//! listens and no turn runs; the next turn folds the state from the store again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use relais_dialogue::ConversationState;
+use relais_store::StoredEvent;
+use tokio::sync::broadcast;
+
+/// Updates buffered per conversation before a slow socket must re-read the store.
+const CONVERSATION_BUFFER: usize = 64;
+
+/// Something that happened in a conversation, as its sockets learn it.
+#[derive(Debug, Clone)]
+pub enum Update {
+    /// A stored event.
+    Event(StoredEvent),
+    /// Someone is typing (not stored); `last_seq` is the conversation's last stored seq.
+    Typing { from: &'static str, last_seq: u64 },
+}
+
+/// One conversation in memory.
+pub(crate) struct Room {
+    /// Taken for a whole turn; holds the state once folded.
+    pub(crate) turn: tokio::sync::Mutex<Option<ConversationState>>,
+    pub(crate) updates: broadcast::Sender<Arc<Update>>,
+}
+
+/// The rooms of the conversations in use, and when each lost its last visitor socket.
+#[derive(Default)]
+pub(crate) struct Rooms {
+    rooms: Mutex<HashMap<String, Arc<Room>>>,
+    visitor_gone: Mutex<HashMap<String, Instant>>,
+}
+
+impl Rooms {
+    /// The room of conversation `id`, made on first use.
+    pub(crate) fn room(&self, id: &str) -> Arc<Room> {
+        let mut rooms = self.rooms.lock().expect("rooms lock");
+        rooms
+            .entry(id.to_owned())
+            .or_insert_with(|| {
+                Arc::new(Room {
+                    turn: tokio::sync::Mutex::new(None),
+                    updates: broadcast::channel(CONVERSATION_BUFFER).0,
+                })
+            })
+            .clone()
+    }
+
+    /// Listens to a conversation's updates (before reading its past, so nothing falls between).
+    pub(crate) fn subscribe(&self, id: &str) -> broadcast::Receiver<Arc<Update>> {
+        self.room(id).updates.subscribe()
+    }
+
+    /// Whether a socket listens to conversation `id` now.
+    pub(crate) fn listened(&self, id: &str) -> bool {
+        self.rooms
+            .lock()
+            .expect("rooms lock")
+            .get(id)
+            .is_some_and(|room| room.updates.receiver_count() > 0)
+    }
+
+    /// A visitor socket stopped listening to conversation `id`: notes when the last one
+    /// went, and forgets the room when nothing uses it any more.
+    pub(crate) fn release(&self, id: &str) {
+        let mut rooms = self.rooms.lock().expect("rooms lock");
+        let Some(room) = rooms.get(id) else {
+            return;
+        };
+        if room.updates.receiver_count() > 0 {
+            return;
+        }
+        self.visitor_gone
+            .lock()
+            .expect("rooms lock")
+            .insert(id.to_owned(), Instant::now());
+        if Arc::strong_count(room) == 1 {
+            rooms.remove(id);
+        }
+    }
+
+    /// Of the conversations `queued`, those whose visitor has had no socket since
+    /// `deadline` (or since `default` for those never seen); forgets when visitors went
+    /// from conversations no longer queued.
+    pub(crate) fn gone_before(&self, queued: Vec<String>, deadline: Instant, default: Instant) -> Vec<String> {
+        let mut gone_since = self.visitor_gone.lock().expect("rooms lock");
+        let ids: std::collections::HashSet<&str> = queued.iter().map(String::as_str).collect();
+        gone_since.retain(|id, _| ids.contains(id.as_str()));
+        queued
+            .into_iter()
+            .filter(|id| gone_since.get(id).copied().unwrap_or(default) <= deadline)
+            .collect()
+    }
+
+    /// Forgets when the visitor of conversation `id` went.
+    pub(crate) fn forget_gone(&self, id: &str) {
+        self.visitor_gone.lock().expect("rooms lock").remove(id);
+    }
+}
