@@ -18,7 +18,7 @@ use tokio::sync::broadcast;
 use crate::context::conversation_frame;
 use crate::error::{ClientError, ErrorCode};
 use crate::hub::{AgentNotice, Guard, Hub, Presence, Update, queue_frame};
-use crate::limits::{OpenPermit, RateLimiter, check_chars, check_frame};
+use crate::limits::{OpenPermit, RateLimiter, check_frame};
 use crate::metrics::Metrics;
 use crate::socket::{Liveness, Read, close_after_read_error, keep_alive, read, restart_close, send_all};
 use crate::wire::{self, AgentFrame};
@@ -45,7 +45,7 @@ async fn authenticate(hub: &Hub, socket: &mut WebSocket) -> Option<(Agent, Strin
     let refused = |message: &str| wire::error_frame(&ClientError::unauthorized(message));
     let timeout = Duration::from_secs(hub.config.limits.hello_timeout_seconds);
     let frame = match tokio::time::timeout(timeout, socket.recv()).await {
-        Ok(Some(Ok(Message::Text(text)))) => wire::parse_agent(text.as_str()),
+        Ok(Some(Ok(Message::Text(text)))) => wire::parse_agent(text.as_str(), &hub.config.limits),
         Ok(Some(Ok(_))) => Err(ClientError::bad_frame("expected a hello text frame")),
         Ok(None) => return None,
         Ok(Some(Err(error))) => {
@@ -194,7 +194,7 @@ impl Session<'_> {
 
     async fn on_frame(&mut self, text: &str) -> Result<Vec<Value>, ClientError> {
         check_frame(&mut self.limiter, text, &self.hub.config.limits)?;
-        let frame = wire::parse_agent(text)?;
+        let frame = wire::parse_agent(text, &self.hub.config.limits)?;
         self.check_session().await?;
         let hub = self.hub;
         let agent = self.agent.clone();
@@ -217,13 +217,6 @@ impl Session<'_> {
                 client_id,
                 text,
             } => {
-                self.check_text(&text)?;
-                if text.trim().is_empty() {
-                    return Err(ClientError::bad_frame("the message is empty"));
-                }
-                if client_id.is_empty() || client_id.len() > 100 {
-                    return Err(ClientError::bad_frame("client_id must be 1 to 100 bytes"));
-                }
                 // Agents' client ids are kept apart from the visitor's.
                 let once = format!("agent-{}:{client_id}", agent.id);
                 let message = Input::AgentMessage {
@@ -248,7 +241,6 @@ impl Session<'_> {
                 conversation_id,
                 text,
             } => {
-                self.check_text(&text)?;
                 let note = Input::AgentNote {
                     text,
                     agent_id: agent.id,
@@ -268,9 +260,6 @@ impl Session<'_> {
                 conversation_id,
                 resolution,
             } => {
-                if let Some(resolution) = &resolution {
-                    self.check_text(resolution)?;
-                }
                 let close = Input::Close {
                     by: "agent".into(),
                     resolution,
@@ -279,10 +268,6 @@ impl Session<'_> {
                 Ok(Vec::new())
             }
         }
-    }
-
-    fn check_text(&self, text: &str) -> Result<(), ClientError> {
-        check_chars("the text", text, &self.hub.config.limits)
     }
 
     async fn on_notice(&mut self, notice: Result<AgentNotice, broadcast::error::RecvError>) -> Vec<Value> {

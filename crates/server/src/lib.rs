@@ -21,6 +21,7 @@ mod login;
 mod metrics;
 mod socket;
 mod token;
+mod validate;
 mod visitor;
 mod wire;
 
@@ -131,14 +132,14 @@ pub enum ServeError {
 pub mod fuzzing {
     /// Parses a frame as a visitor's.
     pub fn parse_visitor(text: &str) -> Result<(), &'static str> {
-        crate::wire::parse_visitor(text)
+        crate::wire::parse_visitor(text, &crate::Limits::default())
             .map(drop)
             .map_err(|e| e.code.as_str())
     }
 
     /// Parses a frame as an agent's.
     pub fn parse_agent(text: &str) -> Result<(), &'static str> {
-        crate::wire::parse_agent(text)
+        crate::wire::parse_agent(text, &crate::Limits::default())
             .map(drop)
             .map_err(|e| e.code.as_str())
     }

@@ -86,19 +86,6 @@ pub fn check_frame(limiter: &mut RateLimiter, text: &str, limits: &Limits) -> Re
     Ok(())
 }
 
-/// Refuses a text (message, note, field) longer than the message limit.
-pub fn check_chars(field: &str, text: &str, limits: &Limits) -> Result<(), ClientError> {
-    let max = limits.max_message_chars;
-    let chars = text.chars().count();
-    if chars > max {
-        return Err(ClientError::new(
-            ErrorCode::TooLong,
-            format!("{field} has {chars} characters; the limit is {max}"),
-        ));
-    }
-    Ok(())
-}
-
 /// The key limits count an address under: an IPv4 address, or the /64 an IPv6 address
 /// belongs to (one host commonly holds a whole /64). IPv4-mapped IPv6 counts as IPv4.
 pub fn address_key(ip: IpAddr) -> IpAddr {

@@ -19,23 +19,11 @@ use tokio::sync::broadcast;
 
 use crate::error::{ClientError, ErrorCode};
 use crate::hub::{Guard, Hub, Turned, Update};
-use crate::limits::{OpenPermit, RateLimiter, address_key, check_chars, check_frame};
+use crate::limits::{OpenPermit, RateLimiter, address_key, check_frame};
 use crate::metrics::Metrics;
 use crate::socket::{Liveness, Read, hello_timeout_close, keep_alive, read, restart_close, send_all};
 use crate::token::identity_is_signed;
 use crate::wire::{self, Hello, Identity, VisitorFrame};
-
-/// Most visitor attributes in a `hello` or `identify`.
-const MAX_ATTRIBUTES: usize = 50;
-/// Longest `client_id`.
-const MAX_CLIENT_ID: usize = 100;
-/// Longest `conversation_id` and `token` in a resuming `hello` (the server's own are
-/// 32 and 64 hex digits).
-const MAX_CONVERSATION_ID: usize = 64;
-const MAX_TOKEN: usize = 128;
-/// Attribute names only the server may set: a visitor sending them is refused, so no
-/// reader of the attributes can take a claim for a verified identity.
-const RESERVED_ATTRIBUTES: &[&str] = &["identity_verified", "verified_user_id"];
 
 /// One visitor socket's session.
 struct Session {
@@ -132,7 +120,7 @@ impl Session {
 
     async fn frame(&mut self, text: &str) -> Result<Vec<Value>, ClientError> {
         check_frame(&mut self.limiter, text, &self.hub.config.limits)?;
-        let frame = wire::parse_visitor(text)?;
+        let frame = wire::parse_visitor(text, &self.hub.config.limits)?;
         if let VisitorFrame::Hello(hello) = frame {
             return self.hello(hello).await.map(|welcome| vec![welcome]);
         }
@@ -143,11 +131,6 @@ impl Session {
         match frame {
             VisitorFrame::Hello(_) => unreachable!("handled above"),
             VisitorFrame::Message { client_id, text } => {
-                self.check_client_id(&client_id)?;
-                self.check_text("text", &text)?;
-                if text.trim().is_empty() {
-                    return Err(ClientError::bad_frame("the message is empty"));
-                }
                 let message = Input::Message {
                     client_id: client_id.clone(),
                     text,
@@ -156,14 +139,12 @@ impl Session {
                 Ok(vec![json!({"type": "ack", "client_id": client_id, "seq": seq})])
             }
             VisitorFrame::QuickReply { client_id, payload } => {
-                self.check_client_id(&client_id)?;
-                self.check_text("payload", &payload)?;
                 let pressed = Input::QuickReply { payload };
                 let seq = hub.turn(&id, pressed, Guard::Open, Some(&client_id)).await?.seq();
                 Ok(vec![json!({"type": "ack", "client_id": client_id, "seq": seq})])
             }
             VisitorFrame::Feedback { seq, helpful } => {
-                if seq == 0 || seq > self.last_seq {
+                if seq > self.last_seq {
                     return Err(ClientError::bad_frame(format!(
                         "feedback.seq {seq} is not an event of this conversation you have seen"
                     )));
@@ -171,12 +152,9 @@ impl Session {
                 self.act(&id, Input::Feedback { seq, helpful }).await
             }
             VisitorFrame::PageView { url, title } => {
-                self.check_text("url", &url)?;
-                self.check_optional("title", &title)?;
                 self.act(&id, Input::PageView { url, title }).await
             }
             VisitorFrame::RequestAgent { reason } => {
-                self.check_optional("reason", &reason)?;
                 let quotas = &hub.quotas;
                 quotas
                     .handoffs_per_address
@@ -195,21 +173,6 @@ impl Session {
                 preferred_time,
                 note,
             } => {
-                for (field, value) in [
-                    ("name", &name),
-                    ("email", &email),
-                    ("phone", &phone),
-                    ("preferred_time", &preferred_time),
-                    ("note", &note),
-                ] {
-                    self.check_optional(field, value)?;
-                }
-                let filled = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
-                if !filled(&email) && !filled(&phone) {
-                    return Err(ClientError::bad_frame(
-                        "a callback request needs an email or a phone number",
-                    ));
-                }
                 let most = hub.config.limits.callbacks_per_conversation;
                 if hub.store.count_callback_requests(Some(&id)).await? >= u64::from(most) {
                     return Err(ClientError::new(
@@ -265,11 +228,6 @@ impl Session {
         }
         let (id, token, resumed, events) = match (conversation_id, token, last_seq) {
             (Some(id), Some(token), Some(last_seq)) => {
-                if id.len() > MAX_CONVERSATION_ID || token.len() > MAX_TOKEN {
-                    return Err(ClientError::bad_frame(format!(
-                        "conversation_id and token are at most {MAX_CONVERSATION_ID} and {MAX_TOKEN} bytes"
-                    )));
-                }
                 // Checked before subscribing: only a real conversation gets a slot.
                 let conversation = self.hub.check_resume(&id, &token).await?;
                 // The visitor cannot have seen more than there is.
@@ -287,18 +245,8 @@ impl Session {
                 self.last_seq = last_seq;
                 (id, token, true, events)
             }
-            (None, None, None) => {
-                if let Some(lang) = &lang
-                    && !is_language_code(lang)
-                {
-                    return Err(ClientError::bad_frame(format!(
-                        "lang {lang:?} is not a language code such as \"en\" or \"fr\""
-                    )));
-                }
-                if let Some(page) = &page {
-                    self.check_text("page.url", &page.url)?;
-                    self.check_optional("page.title", &page.title)?;
-                }
+            // A start: the frame's check lets through all three resume fields or none.
+            _ => {
                 let (visitor, verified_user_id) = self.attributes(visitor, identity)?;
                 self.hub
                     .quotas
@@ -323,11 +271,6 @@ impl Session {
                 self.updates = Some(self.hub.subscribe(&id));
                 let token = self.hub.signer.token(&id);
                 (id, token, false, events)
-            }
-            _ => {
-                return Err(ClientError::bad_frame(
-                    "to resume, send conversation_id, token and last_seq together; to start, send none of them",
-                ));
             }
         };
         let visible = self.visible(&events);
@@ -376,59 +319,26 @@ impl Session {
         }
     }
 
-    fn check_client_id(&self, client_id: &str) -> Result<(), ClientError> {
-        if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
-            return Err(ClientError::bad_frame(format!(
-                "client_id must be 1 to {MAX_CLIENT_ID} bytes"
-            )));
-        }
-        Ok(())
-    }
-
-    fn check_text(&self, field: &str, text: &str) -> Result<(), ClientError> {
-        check_chars(field, text, &self.hub.config.limits)
-    }
-
-    fn check_optional(&self, field: &str, text: &Option<String>) -> Result<(), ClientError> {
-        text.as_deref()
-            .map_or(Ok(()), |text| self.check_text(field, text))
-    }
-
-    /// Visitor attributes from `hello`/`identify` (the visitor's claims), and the user
-    /// id of a signed identity, apart.
+    /// Visitor attributes from `hello`/`identify` (the visitor's claims, checked by
+    /// [`crate::validate`]), and the user id of a signed identity, apart.
     fn attributes(
         &self,
         visitor: Option<Map<String, Value>>,
         identity: Option<Identity>,
     ) -> Result<(BTreeMap<String, String>, Option<String>), ClientError> {
         let attributes = visitor.as_ref().map(wire::attributes).unwrap_or_default();
-        if attributes.len() > MAX_ATTRIBUTES {
-            return Err(ClientError::bad_frame(format!(
-                "{} visitor attributes; the limit is {MAX_ATTRIBUTES}",
-                attributes.len()
-            )));
+        let Some(identity) = identity else {
+            return Ok((attributes, None));
+        };
+        let signed = self.hub.config.identity_secret.as_deref().is_some_and(|secret| {
+            identity_is_signed(secret, &identity.user_id, &identity.signature)
+        });
+        if !signed {
+            return Err(ClientError::unauthorized(
+                "the identity signature does not match its user_id (HMAC-SHA256 with the server's identity_secret)",
+            ));
         }
-        for (key, value) in &attributes {
-            if RESERVED_ATTRIBUTES.contains(&key.trim().to_lowercase().as_str()) {
-                return Err(ClientError::bad_frame(format!(
-                    "visitor.{key} is set by the server, never by the client; to identify a visitor, send identity {{user_id, signature}}"
-                )));
-            }
-            self.check_text(key, value)?;
-        }
-        if let Some(identity) = identity {
-            let signed = self.hub.config.identity_secret.as_deref().is_some_and(|secret| {
-                identity_is_signed(secret, &identity.user_id, &identity.signature)
-            });
-            if !signed {
-                return Err(ClientError::unauthorized(
-                    "the identity signature does not match its user_id (HMAC-SHA256 with the server's identity_secret)",
-                ));
-            }
-            self.check_text("identity.user_id", &identity.user_id)?;
-            return Ok((attributes, Some(identity.user_id)));
-        }
-        Ok((attributes, None))
+        Ok((attributes, Some(identity.user_id)))
     }
 }
 
@@ -438,8 +348,4 @@ fn rate_limited(what: &str, wait: Duration) -> ClientError {
         ErrorCode::RateLimited,
         format!("too many {what} from here; try again in {} s", wait.as_secs().max(1)),
     )
-}
-
-fn is_language_code(lang: &str) -> bool {
-    (2..=8).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
+use crate::config::Limits;
 use crate::error::{ClientError, ErrorCode};
+use crate::validate;
 
 /// Where the visitor is.
 #[derive(Debug, Clone, Deserialize)]
@@ -144,12 +146,18 @@ const AGENT_TYPES: &[&str] = &[
     "close",
 ];
 
-pub fn parse_visitor(text: &str) -> Result<VisitorFrame, ClientError> {
-    parse(text, VISITOR_TYPES)
+/// A visitor's frame, parsed and checked ([`validate::visitor`]).
+pub fn parse_visitor(text: &str, limits: &Limits) -> Result<VisitorFrame, ClientError> {
+    let frame = parse(text, VISITOR_TYPES)?;
+    validate::visitor(&frame, limits)?;
+    Ok(frame)
 }
 
-pub fn parse_agent(text: &str) -> Result<AgentFrame, ClientError> {
-    parse(text, AGENT_TYPES)
+/// An agent's frame, parsed and checked ([`validate::agent`]).
+pub fn parse_agent(text: &str, limits: &Limits) -> Result<AgentFrame, ClientError> {
+    let frame = parse(text, AGENT_TYPES)?;
+    validate::agent(&frame, limits)?;
+    Ok(frame)
 }
 
 /// Parses a frame: not a JSON object with a string `type` → `bad_frame`; a `type` not
@@ -300,6 +308,9 @@ mod tests {
 
     #[test]
     fn bad_frames_and_unknown_types_are_told_apart() {
+        let limits = Limits::default();
+        let parse_visitor = |text| parse_visitor(text, &limits);
+        let parse_agent = |text| parse_agent(text, &limits);
         assert_eq!(parse_visitor("{").unwrap_err().code, ErrorCode::BadFrame);
         assert_eq!(parse_visitor("[1]").unwrap_err().code, ErrorCode::BadFrame);
         assert_eq!(parse_visitor(r#"{"type": 3}"#).unwrap_err().code, ErrorCode::BadFrame);
