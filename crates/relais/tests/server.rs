@@ -157,10 +157,16 @@ async fn escalation_claim_messages_both_ways_and_hand_back() {
     // The log the console reads has everything, notes and intents included.
     let (status, events) = get_json(&server.url(&format!("/v1/conversations/{id}/events")), Some(&token));
     assert_eq!(status, 200);
-    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    for kind in ["started", "page_viewed", "intent_predicted", "agent_message", "agent_note", "handoff"] {
-        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    let kinds: Vec<String> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{}{}", e["kind"].as_str().unwrap(), e["from"].as_str().map(|f| format!(" from {f}")).unwrap_or_default()))
+        .collect();
+    for kind in ["started", "page_viewed", "intent_predicted", "message from agent", "note from agent", "handoff"] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} missing from {kinds:?}");
     }
+    assert!(events.as_array().unwrap().iter().all(|e| e["type"] == "event" && e["conversation_id"] == id.as_str()));
     let (status, _) = get_json(&server.url(&format!("/v1/conversations/{id}/events")), None);
     assert_eq!(status, 401);
 }

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     NotFound,
     AlreadyClaimed,
     NotHolder,
+    /// The signed-in agent is not an admin.
+    NotAdmin,
     Closed,
     LimitReached,
     ForbiddenOrigin,
@@ -38,6 +40,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::AlreadyClaimed => "already_claimed",
             ErrorCode::NotHolder => "not_holder",
+            ErrorCode::NotAdmin => "not_admin",
             ErrorCode::Closed => "closed",
             ErrorCode::LimitReached => "limit_reached",
             ErrorCode::ForbiddenOrigin => "forbidden_origin",
@@ -51,7 +54,7 @@ impl ErrorCode {
         match self {
             ErrorCode::BadFrame | ErrorCode::UnknownType | ErrorCode::TooLong => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorCode::ForbiddenOrigin | ErrorCode::NotHolder => StatusCode::FORBIDDEN,
+            ErrorCode::ForbiddenOrigin | ErrorCode::NotHolder | ErrorCode::NotAdmin => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::AlreadyClaimed | ErrorCode::Closed => StatusCode::CONFLICT,
             ErrorCode::RateLimited | ErrorCode::LimitReached | ErrorCode::TooManySockets => {
@@ -106,7 +109,10 @@ impl IntoResponse for ClientError {
 
 impl From<relais_store::Error> for ClientError {
     fn from(error: relais_store::Error) -> Self {
-        Self::internal(format!("store: {error}"))
+        match error {
+            relais_store::Error::AgentNotFound(_) => Self::not_found(error.to_string()),
+            error => Self::internal(format!("store: {error}")),
+        }
     }
 }
 

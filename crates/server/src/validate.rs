@@ -17,6 +17,9 @@ const MAX_CLIENT_ID: usize = 100;
 /// 32 and 64 hex digits).
 const MAX_CONVERSATION_ID: usize = 64;
 const MAX_TOKEN: usize = 128;
+/// Longest email and password an HTTP request may send (an email is at most 254 characters).
+pub(crate) const MAX_EMAIL_BYTES: usize = 254;
+pub(crate) const MAX_PASSWORD_BYTES: usize = 1024;
 /// Attribute names only the server may set: a visitor sending them is refused, so no
 /// reader of the attributes can take a claim for a verified identity.
 const RESERVED_ATTRIBUTES: &[&str] = &["identity_verified", "verified_user_id"];

@@ -226,6 +226,32 @@ pub fn agent_event(conversation_id: &str, stored: &StoredEvent) -> Option<Value>
     Some(Value::Object(frame))
 }
 
+/// An entry of `GET /v1/conversations/{id}/events`, the whole log: the agent's `event`
+/// frame for the kinds agents see live (an agent's close with its `resolution`), and for
+/// internal kinds the same envelope (`type`, `conversation_id`, `seq`, `at`) around the
+/// event's own fields.
+pub fn log_event(conversation_id: &str, stored: &StoredEvent) -> Value {
+    let mut frame = match agent_event(conversation_id, stored) {
+        Some(Value::Object(frame)) => frame,
+        _ => {
+            let mut frame = object(serde_json::to_value(&stored.event.kind).unwrap_or(Value::Null));
+            frame.insert("type".into(), "event".into());
+            frame.insert("conversation_id".into(), conversation_id.into());
+            frame.insert("seq".into(), stored.seq.into());
+            frame.insert("at".into(), rfc3339(stored.event.at).into());
+            frame
+        }
+    };
+    if let EventKind::Closed {
+        resolution: Some(resolution),
+        ..
+    } = &stored.event.kind
+    {
+        frame.insert("resolution".into(), resolution.as_str().into());
+    }
+    Value::Object(frame)
+}
+
 /// A `typing` event frame; `seq` is the last stored one (typing is never stored).
 pub fn typing_event(from: &str, last_seq: u64, conversation_id: Option<&str>) -> Value {
     let mut frame = object(json!({
@@ -368,5 +394,32 @@ mod tests {
         assert_eq!(frame["from"], "bot");
         assert_eq!(frame["ask_feedback"], true);
         assert!(frame.get("quick_replies").is_none());
+    }
+
+    #[test]
+    fn the_log_wraps_internal_kinds_in_the_frame_envelope() {
+        let stored = |seq, kind| StoredEvent {
+            seq,
+            event: Event { at: 1_795_392_000_000, kind },
+        };
+        let predicted = stored(
+            2,
+            EventKind::IntentPredicted {
+                intent: "order_status".into(),
+                confidence: 0.5,
+                ranking: Vec::new(),
+                oos: false,
+                ambiguous: false,
+            },
+        );
+        let entry = log_event("c", &predicted);
+        assert_eq!(
+            (&entry["type"], &entry["kind"], &entry["intent"], &entry["seq"], &entry["at"], &entry["conversation_id"]),
+            (&json!("event"), &json!("intent_predicted"), &json!("order_status"), &json!(2), &json!("2026-11-23T00:00:00.000Z"), &json!("c"))
+        );
+        let closed = stored(3, EventKind::Closed { by: "agent".into(), resolution: Some("solved".into()) });
+        let entry = log_event("c", &closed);
+        assert_eq!((&entry["kind"], &entry["by"], &entry["resolution"]), (&json!("closed"), &json!("agent"), &json!("solved")));
+        assert_eq!(visitor_event(&closed).unwrap().get("resolution"), None);
     }
 }

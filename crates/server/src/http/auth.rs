@@ -11,12 +11,9 @@ use serde_json::json;
 
 use crate::error::{ClientError, ErrorCode};
 use crate::login::Refused;
+use crate::validate::{MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES};
 use super::App;
 use super::extract::{ClientAddress, SignedIn};
-
-/// Longest email and password a login may send (an email is at most 254 characters).
-pub(super) const MAX_EMAIL_BYTES: usize = 254;
-pub(super) const MAX_PASSWORD_BYTES: usize = 1024;
 
 #[derive(Deserialize)]
 pub(super) struct Login {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::ClientError;
+use crate::wire::log_event;
 use super::App;
 use super::extract::{PageQuery, SignedIn, paged};
 
@@ -49,18 +50,11 @@ pub(super) async fn conversations(
     Ok(paged(list, total))
 }
 
+/// The whole log of a conversation, in the wire format ([`crate::wire::log_event`]).
 pub(super) async fn events(State(app): State<App>, _: SignedIn, Path(id): Path<String>) -> Result<Json<Vec<Value>>, ClientError> {
     let events = app.hub.store.events_after(&id, 0).await?;
     if events.is_empty() {
         return Err(ClientError::not_found(format!("no conversation {id}")));
     }
-    let list = events
-        .into_iter()
-        .map(|stored| {
-            let mut value = serde_json::to_value(&stored.event).unwrap_or(Value::Null);
-            value["seq"] = stored.seq.into();
-            value
-        })
-        .collect();
-    Ok(Json(list))
+    Ok(Json(events.iter().map(|stored| log_event(&id, stored)).collect()))
 }

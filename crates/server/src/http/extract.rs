@@ -1,5 +1,5 @@
 //! What handlers take from a request: the client's address (behind trusted proxies),
-//! the signed-in agent (so a handler cannot forget auth), and a page of a list.
+//! the signed-in agent or admin (so a handler cannot forget auth), and a page of a list.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -8,11 +8,11 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use relais_store::{Agent, Page};
+use relais_store::{Agent, Page, Role};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::ClientError;
+use crate::error::{ClientError, ErrorCode};
 use super::App;
 
 /// Conversations or callback requests listed per page when the request does not say …
@@ -60,6 +60,24 @@ impl FromRequestParts<App> for SignedIn {
             agent,
             token: token.to_owned(),
         })
+    }
+}
+
+/// A signed-in agent whose role is admin (`not_admin` otherwise).
+pub(super) struct Admin(pub(super) SignedIn);
+
+impl FromRequestParts<App> for Admin {
+    type Rejection = ClientError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ClientError> {
+        let signed_in = SignedIn::from_request_parts(parts, app).await?;
+        if signed_in.agent.role != Role::Admin {
+            return Err(ClientError::new(
+                ErrorCode::NotAdmin,
+                "only an admin may do this; ask one, or use `relais agent` on the server",
+            ));
+        }
+        Ok(Self(signed_in))
     }
 }
 

@@ -1,10 +1,11 @@
-//! HTTP routes, one file per resource: the two sockets, login and logout, the
-//! console's read endpoints (paged, with the true count in `X-Total-Count`), health,
+//! HTTP routes, one file per resource: the two sockets, login and logout, the team
+//! (admins only), the console's read endpoints (paged, with the true count in `X-Total-Count`), health,
 //! metrics (behind a token), the widget and console files, and the site folder at `/`.
-//! Handlers take what they need through extractors (`extract`: the signed-in agent,
-//! the client's address, a page) and answer errors as `ClientError`s, whose code sets
+//! Handlers take what they need through extractors (`extract`: the signed-in agent or
+//! admin, the client's address, a page) and answer errors as `ClientError`s, whose code sets
 //! the status. Every response carries the security headers.
 
+mod agents;
 mod assets;
 mod auth;
 mod callbacks;
@@ -44,6 +45,8 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/v1/agent/ws", get(sockets::agent_socket))
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/agents", get(agents::agents))
+        .route("/v1/agents/disable", post(agents::disable))
         .route("/v1/conversations", get(conversations::conversations))
         .route("/v1/conversations/{id}/events", get(conversations::events))
         .route("/v1/callbacks", get(callbacks::callbacks))

@@ -1,0 +1,50 @@
+//! `GET /v1/agents` and `POST /v1/agents/disable`: an admin sees the team and disables
+//! an agent (their sessions end at once, their open sockets within seconds), as
+//! `relais agent list|disable` does on the server.
+
+use axum::Json;
+use axum::extract::State;
+use relais_store::Agent;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::App;
+use super::extract::Admin;
+use crate::error::ClientError;
+use crate::validate::MAX_EMAIL_BYTES;
+
+#[derive(Deserialize)]
+pub(super) struct Disable {
+    email: String,
+}
+
+/// Every agent, disabled ones included, by email.
+pub(super) async fn agents(State(app): State<App>, _: Admin) -> Result<Json<Vec<Value>>, ClientError> {
+    let agents = app.hub.store.agents().await?;
+    Ok(Json(agents.iter().map(agent_json).collect()))
+}
+
+/// Disables the agent with this email; disabling them again changes nothing.
+pub(super) async fn disable(
+    State(app): State<App>,
+    Admin(admin): Admin,
+    Json(disable): Json<Disable>,
+) -> Result<Json<Value>, ClientError> {
+    if disable.email.len() > MAX_EMAIL_BYTES {
+        return Err(ClientError::bad_frame(format!("the email is at most {MAX_EMAIL_BYTES} bytes")));
+    }
+    if disable.email.trim().eq_ignore_ascii_case(&admin.agent.email) {
+        return Err(ClientError::bad_frame(
+            "you cannot disable yourself; another admin can, or `relais agent disable` on the server",
+        ));
+    }
+    let agent = app.hub.store.disable_agent(&disable.email, crate::now_ms()).await?;
+    Ok(Json(agent_json(&agent)))
+}
+
+fn agent_json(agent: &Agent) -> Value {
+    json!({
+        "id": agent.id, "email": agent.email, "name": agent.name, "role": agent.role.as_str(),
+        "created_at": agent.created_at, "disabled_at": agent.disabled_at,
+    })
+}
