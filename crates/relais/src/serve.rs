@@ -87,7 +87,9 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
             "listening on http://{address} (ready in {} ms)",
             started.elapsed().as_millis()
         );
-        relais_server::serve(listener, config, store, bot, signer, shutdown_signal()).await?;
+        relais_server::Server::new(config, store, bot, signer)?
+            .serve(listener, shutdown_signal())
+            .await;
         println!("stopped");
         Ok(())
     })

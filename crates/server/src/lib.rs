@@ -50,51 +50,65 @@ pub fn now_ms() -> i64 {
         .map_or(0, |elapsed| elapsed.as_millis() as i64)
 }
 
-/// Serves on `listener` until `shutdown` resolves; then stops accepting, tells every
-/// socket to reconnect (close code 1012), lets in-flight writes finish and closes the store.
-pub async fn serve(
-    listener: TcpListener,
-    config: ServerConfig,
-    store: Store,
-    bot: Arc<Bot>,
-    signer: Signer,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServeError> {
-    let hours = BusinessHours::parse(&config.business_hours, config.utc_offset_minutes)?;
-    config.limits.check()?;
-    if config.allowed_origins.is_empty() {
-        tracing::info!(
-            "visitor sockets are accepted from this server's own origin only; list the sites that embed the widget in [server] allowed_origins"
-        );
+/// A server assembled from its parts: the hub and the routes, ready to serve on a
+/// listener or, in tests, to answer requests in the same process.
+pub struct Server {
+    hub: Arc<hub::Hub>,
+    limits: ConnectionLimits,
+}
+
+impl Server {
+    /// Checks the configuration (business hours, limits, trusted proxies) and builds the hub.
+    pub fn new(config: ServerConfig, store: Store, bot: Arc<Bot>, signer: Signer) -> Result<Self, ServeError> {
+        let hours = BusinessHours::parse(&config.business_hours, config.utc_offset_minutes)?;
+        config.limits.check()?;
+        let proxies = address::TrustedProxies::parse(&config.trusted_proxies, &config.forwarded_header)?;
+        let limits = ConnectionLimits {
+            per_address: config.limits.connections_per_ip,
+            total: ConnectionLimits::total_for(raise_descriptor_limit()),
+            header_read_timeout: Duration::from_secs(config.limits.header_read_timeout_seconds),
+            proxies: proxies.clone(),
+        };
+        let hub = Arc::new(hub::Hub::new(config, store, bot, signer, hours, proxies));
+        Ok(Self { hub, limits })
     }
-    let proxies = address::TrustedProxies::parse(&config.trusted_proxies, &config.forwarded_header)?;
-    let limits = ConnectionLimits {
-        per_address: config.limits.connections_per_ip,
-        total: ConnectionLimits::total_for(raise_descriptor_limit()),
-        header_read_timeout: Duration::from_secs(config.limits.header_read_timeout_seconds),
-        proxies: proxies.clone(),
-    };
-    let hub = Arc::new(hub::Hub::new(config, store.clone(), bot, signer, hours, proxies));
-    let background = hub.start_background_tasks();
-    let app = http::router(hub.clone());
-    let stopping = hub.clone();
-    let shutdown = async move {
-        shutdown.await;
-        stopping.begin_shutdown();
-    };
-    listen::serve(listener, app, limits, hub.limit_log.clone(), shutdown, DRAIN_TIMEOUT).await;
-    background.abort();
-    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
-        while Arc::strong_count(&hub) > 1 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+
+    /// Every route, for requests made in the same process (`tower::ServiceExt::oneshot`);
+    /// such requests need a `MockConnectInfo` layer for the client's address.
+    pub fn router(&self) -> axum::Router {
+        http::router(self.hub.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` resolves; then stops accepting, tells every
+    /// socket to reconnect (close code 1012), lets in-flight writes finish and closes the
+    /// store.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) {
+        let Server { hub, limits } = self;
+        if hub.config.allowed_origins.is_empty() {
+            tracing::info!(
+                "visitor sockets are accepted from this server's own origin only; list the sites that embed the widget in [server] allowed_origins"
+            );
         }
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!("some sockets were still busy after {DRAIN_TIMEOUT:?}");
+        let background = hub.start_background_tasks();
+        let app = http::router(hub.clone());
+        let stopping = hub.clone();
+        let shutdown = async move {
+            shutdown.await;
+            stopping.begin_shutdown();
+        };
+        listen::serve(listener, app, limits, hub.limit_log.clone(), shutdown, DRAIN_TIMEOUT).await;
+        background.abort();
+        let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+            while Arc::strong_count(&hub) > 1 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("some sockets were still busy after {DRAIN_TIMEOUT:?}");
+        }
+        hub.store.close().await;
     }
-    store.close().await;
-    Ok(())
 }
 
 /// Raises the soft limit on open file descriptors to the hard one (each connection
