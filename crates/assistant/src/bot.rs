@@ -8,8 +8,9 @@ use relais_dialogue::{
     ConversationState, Engine, Event, EventKind, IntentScore, KnowledgeAnswer, KnowledgeHit,
     Policy, Turn, Understanding, detect_language,
 };
+use relais_encoder::Encoder;
 use relais_knowledge::{KnowledgeBase, KnowledgeError, KnowledgeWatcher, Ranking, Reload, SearchOptions, SearchResults};
-use relais_nlu::{Encoder, IntentModel, NluError};
+use relais_nlu::{IntentModel, NluError};
 
 use crate::actions::ActionClient;
 

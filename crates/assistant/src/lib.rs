@@ -11,3 +11,10 @@ mod bot;
 
 pub use actions::ActionClient;
 pub use bot::{Bot, Conversation, Error};
+
+/// An encoder failure while taking a turn is a failure to understand the message.
+impl From<relais_encoder::EncoderError> for Error {
+    fn from(error: relais_encoder::EncoderError) -> Self {
+        Error::Nlu(error.into())
+    }
+}

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use relais_knowledge::eval::{EvalQuery, Faq, load_jsonl};
+use relais_encoder::{EmbeddingCache, Encoder};
 use relais_knowledge::{KnowledgeBase, Ranking, SearchOptions};
-use relais_nlu::EmbeddingCache;
 
 use crate::config::Settings;
 use crate::nlu::load_encoder;
@@ -168,7 +168,7 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
 pub fn open(
     dir: &Path,
     data_dir: &Path,
-    encoder: &relais_nlu::Encoder,
+    encoder: &Encoder,
 ) -> anyhow::Result<KnowledgeBase> {
     let mut bars = StageBars::default();
     let (knowledge, warnings) =

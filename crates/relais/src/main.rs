@@ -67,7 +67,7 @@ fn main() -> anyhow::Result<()> {
         _ => settings.threads,
     };
     // SAFETY: nothing else runs yet.
-    unsafe { relais_nlu::configure_threads(threads) };
+    unsafe { relais_encoder::configure_threads(threads) };
     match cli.command {
         Command::Nlu { command } => nlu::run(command, &settings),
         Command::Chat(args) => chat::run(args, &settings),

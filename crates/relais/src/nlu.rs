@@ -4,9 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use relais_nlu::{
-    EmbeddingCache, Encoder, IntentModel, TrainOptions, load_jsonl, load_training_data,
-};
+use relais_encoder::{EmbeddingCache, Encoder};
+use relais_nlu::{IntentModel, TrainOptions, load_jsonl, load_training_data};
 
 use crate::config::Settings;
 use crate::progress::StageBars;
