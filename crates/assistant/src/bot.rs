@@ -65,13 +65,21 @@ impl Bot {
         }
     }
 
-    pub fn encoder(&self) -> &Encoder {
-        &self.encoder
+    /// Embeds `texts`, in their order, in as few passes of the encoder as it can: for
+    /// callers that batch messages, then call [`Bot::reply`] with each embedding.
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, Error> {
+        Ok(self.encoder.encode(texts)?)
     }
 
-    /// Searches the knowledge base (an agent looking for an article to send).
-    pub fn search_knowledge(&self, query: &str, options: &SearchOptions) -> Result<SearchResults, Error> {
-        Ok(self.knowledge_base()?.search(&self.encoder, query, options)?)
+    /// The `k` passages that best answer `query`, in articles of `lang` (any language
+    /// when `None`): an agent looking for an article to send.
+    pub fn search_knowledge(&self, query: &str, lang: Option<&str>, k: usize) -> Result<SearchResults, Error> {
+        let options = SearchOptions {
+            lang: lang.map(str::to_owned),
+            k,
+            ranking: Ranking::Hybrid,
+        };
+        Ok(self.knowledge_base()?.search(&self.encoder, query, &options)?)
     }
 
     /// Follows edits of the knowledge folder: `debounce` after the last change to an

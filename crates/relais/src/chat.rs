@@ -24,7 +24,7 @@ pub struct ChatArgs {
 }
 
 pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
-    let bot = crate::assistant::load(settings)?;
+    let bot = crate::assistant::load_bot(&settings.assistant)?;
     let mut conversation = bot.start("terminal", args.lang.clone(), BTreeMap::new(), now());
     println!(
         "Relais is listening. Type a message; /1, /2 … press a suggested button; /y or /n rates an answer; an empty line quits."

@@ -2,14 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
-use relais_knowledge::eval::{EvalQuery, Faq, load_jsonl};
+use relais_assistant::{load_encoder, open_knowledge};
 use relais_encoder::{EmbeddingCache, Encoder};
+use relais_knowledge::eval::{EvalQuery, Faq, load_jsonl};
 use relais_knowledge::{KnowledgeBase, Ranking, SearchOptions};
 
 use crate::config::Settings;
-use crate::nlu::load_encoder;
 use crate::progress::StageBars;
 
 #[derive(Subcommand)]
@@ -86,16 +85,15 @@ impl From<Mode> for Ranking {
 }
 
 pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()> {
-    let encoder = load_encoder(&settings.nlu.model_dir)?;
+    let encoder = load_encoder(&settings.assistant.nlu.model_dir)?;
     match command {
         KnowledgeCommand::Index { dir, data_dir } => {
-            let dir = dir.unwrap_or_else(|| settings.knowledge.dir.clone());
-            let data_dir = data_dir.unwrap_or_else(|| settings.knowledge.index_dir.clone());
-            let knowledge = open(&dir, &data_dir, &encoder)?;
+            let index_dir = data_dir.unwrap_or_else(|| settings.assistant.knowledge.index_dir.clone());
+            let knowledge = open(settings, dir, &index_dir, &encoder)?;
             eprintln!(
                 "{} passages indexed in {}",
                 knowledge.passages().len(),
-                data_dir.display()
+                index_dir.display()
             );
             Ok(())
         }
@@ -108,9 +106,8 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
             mode,
             json,
         } => {
-            let dir = dir.unwrap_or_else(|| settings.knowledge.dir.clone());
-            let data_dir = data_dir.unwrap_or_else(|| settings.knowledge.index_dir.clone());
-            let knowledge = open(&dir, &data_dir, &encoder)?;
+            let index_dir = data_dir.unwrap_or_else(|| settings.assistant.knowledge.index_dir.clone());
+            let knowledge = open(settings, dir, &index_dir, &encoder)?;
             let options = SearchOptions {
                 lang,
                 k,
@@ -164,19 +161,17 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
     }
 }
 
-/// Opens (indexing what changed) the knowledge base, printing warnings.
-pub fn open(
-    dir: &Path,
-    data_dir: &Path,
+/// Opens (indexing what changed) the knowledge base of `dir`, or of `[knowledge] dir`,
+/// showing progress and warnings.
+fn open(
+    settings: &Settings,
+    dir: Option<PathBuf>,
+    index_dir: &Path,
     encoder: &Encoder,
 ) -> anyhow::Result<KnowledgeBase> {
+    let dir = dir.unwrap_or_else(|| settings.assistant.knowledge.dir.clone());
     let mut bars = StageBars::default();
-    let (knowledge, warnings) =
-        KnowledgeBase::open_with_progress(dir, data_dir, encoder, |p| bars.indexing(p))
-            .with_context(|| format!("indexing the knowledge base {}", dir.display()))?;
+    let knowledge = open_knowledge(&dir, index_dir, encoder, |event| bars.loading(event));
     bars.finish();
-    for warning in &warnings {
-        eprintln!("warning: {warning}");
-    }
-    Ok(knowledge)
+    Ok(knowledge?)
 }

@@ -75,7 +75,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args, &settings),
         Command::Agent { command } => agent::run(command),
         Command::Test { paths } => {
-            let mut bot = assistant::load(&settings)?;
+            let mut bot = assistant::load_bot(&settings.assistant)?;
             let summary = conversation_tests::run(&mut bot, &paths)?;
             if summary.failed > 0 {
                 anyhow::bail!("{} conversation test(s) failed", summary.failed);

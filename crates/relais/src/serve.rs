@@ -64,7 +64,7 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
     if let Some(bind) = args.bind {
         config.bind = bind;
     }
-    let bot = Arc::new(crate::assistant::load(settings)?);
+    let bot = Arc::new(crate::assistant::load_bot(&settings.assistant)?);
     let _watcher = bot
         .watch_knowledge(KNOWLEDGE_DEBOUNCE, |reload| match reload {
             Ok(warnings) => {
