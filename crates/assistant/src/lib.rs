@@ -2,7 +2,7 @@
 //! language, the knowledge base, the dialogue engine and the action client, wired
 //! together. The server, `relais chat` and `relais test` all answer through [`Bot`],
 //! which [`load`] assembles from an [`AssistantConfig`] (the `[nlu]`, `[knowledge]`,
-//! `[dialogue]` and `[actions]` sections of `relais.toml`).
+//! `[dialogue]` and `[actions]` sections of `relais.toml`, and the data folder).
 //!
 //! A visitor message is embedded once; the same embedding feeds the intent model and
 //! the knowledge search. Callers that batch messages into the encoder (the server)

@@ -62,10 +62,11 @@ pub fn load(
         dir: intents_dir.clone(),
         source,
     })?;
+    let models_dir = config.models_dir();
     let mut models = BTreeMap::new();
     for lang in assistant.languages() {
         let data = intents_dir.join(lang);
-        let out = config.nlu.models_out.join(format!("intents-{lang}.bin"));
+        let out = models_dir.join(format!("intents-{lang}.bin"));
         let model = IntentModel::train_or_reuse(
             &encoder,
             &data,
@@ -77,12 +78,7 @@ pub fn load(
         .map_err(|source| LoadError::Intents { data, source })?;
         models.insert(lang.to_string(), model);
     }
-    let knowledge = open_knowledge(
-        &config.knowledge.dir,
-        &config.knowledge.index_dir,
-        &encoder,
-        report,
-    )?;
+    let knowledge = open_knowledge(&config.knowledge.dir, &config.index_dir(), &encoder, report)?;
     Ok(Bot::new(
         encoder,
         models,

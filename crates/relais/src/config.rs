@@ -1,5 +1,6 @@
 //! `relais.toml`, with every key overridable by an environment variable
-//! `RELAIS__SECTION__KEY` (for example `RELAIS__NLU__MODEL_DIR`).
+//! `RELAIS__SECTION__KEY` (for example `RELAIS__NLU__MODEL_DIR`, or `RELAIS__DATA_DIR`
+//! for a key at the top).
 
 use std::path::Path;
 
@@ -13,7 +14,8 @@ pub struct Settings {
     /// Worker threads for the encoder; unset means one per CPU.
     #[serde(default)]
     pub threads: Option<usize>,
-    /// The `[nlu]`, `[knowledge]`, `[dialogue]` and `[actions]` sections.
+    /// The data folder and the `[nlu]`, `[knowledge]`, `[dialogue]` and `[actions]`
+    /// sections, at the top level of the file.
     #[serde(flatten)]
     pub assistant: AssistantConfig,
     /// Where the server listens, its limits, business hours (see relais.toml).
@@ -90,7 +92,7 @@ mod tests {
         let path = dir.path().join("relais.toml");
         std::fs::write(
             &path,
-            "[nlu]\nintents_dir = \"mine\"\n[nlu.training]\nepochs = 3\n\
+            "data_dir = \"/srv/relais\"\n[nlu]\nintents_dir = \"mine\"\n[nlu.training]\nepochs = 3\n\
              [knowledge]\nindex_dir = \"/var/cache/index\"\n[dialogue]\nintent_confidence = 0.7\n\
              [actions]\ntimeout_ms = 100\n[server]\nencoder_batch = 8\n",
         )
@@ -102,15 +104,17 @@ mod tests {
         assert_eq!(assistant.dialogue.intent_confidence, 0.7);
         assert_eq!(assistant.actions.timeout_ms, 100);
         assert_eq!(settings.server.encoder_batch, 8);
-        assert_eq!(assistant.knowledge.index_dir, Path::new("/var/cache/index"));
+        assert_eq!(assistant.models_dir(), Path::new("/srv/relais/models"));
+        assert_eq!(assistant.index_dir(), Path::new("/var/cache/index"));
     }
 
     #[test]
     fn relais_toml_says_what_the_defaults_are() {
         let settings = Settings::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../relais.toml"))).unwrap();
         let assistant = &settings.assistant;
-        assert_eq!(assistant.nlu.models_out, Path::new("data/models"));
-        assert_eq!(assistant.knowledge.index_dir, Path::new("data/knowledge"));
+        assert_eq!(assistant.data_dir, Path::new("data"));
+        assert_eq!(assistant.models_dir(), Path::new("data/models"));
+        assert_eq!(assistant.index_dir(), Path::new("data/knowledge"));
         assert_eq!(assistant.dialogue, relais_dialogue::Policy::default());
         assert_eq!(assistant.nlu.training, relais_nlu::TrainOptions::default());
     }

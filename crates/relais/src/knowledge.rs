@@ -20,9 +20,9 @@ pub enum KnowledgeCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
         /// Where the index and the embeddings are kept
-        /// [default: `[knowledge] index_dir` of relais.toml].
+        /// [default: `[knowledge] index_dir` of relais.toml, or `data_dir`/knowledge].
         #[arg(long)]
-        data_dir: Option<PathBuf>,
+        index_dir: Option<PathBuf>,
     },
     /// Print the passages that best answer a query.
     Search {
@@ -30,9 +30,10 @@ pub enum KnowledgeCommand {
         /// Folder of articles [default: `[knowledge] dir` of relais.toml].
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// Index folder [default: `[knowledge] index_dir` of relais.toml].
+        /// Index folder [default: `[knowledge] index_dir` of relais.toml, or
+        /// `data_dir`/knowledge].
         #[arg(long)]
-        data_dir: Option<PathBuf>,
+        index_dir: Option<PathBuf>,
         /// Only articles in this language (en, fr, …).
         #[arg(long)]
         lang: Option<String>,
@@ -87,8 +88,8 @@ impl From<Mode> for Ranking {
 pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()> {
     let encoder = load_encoder(&settings.assistant.nlu.model_dir)?;
     match command {
-        KnowledgeCommand::Index { dir, data_dir } => {
-            let index_dir = data_dir.unwrap_or_else(|| settings.assistant.knowledge.index_dir.clone());
+        KnowledgeCommand::Index { dir, index_dir } => {
+            let index_dir = index_dir.unwrap_or_else(|| settings.assistant.index_dir());
             let knowledge = open(settings, dir, &index_dir, &encoder)?;
             eprintln!(
                 "{} passages indexed in {}",
@@ -100,13 +101,13 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
         KnowledgeCommand::Search {
             query,
             dir,
-            data_dir,
+            index_dir,
             lang,
             k,
             mode,
             json,
         } => {
-            let index_dir = data_dir.unwrap_or_else(|| settings.assistant.knowledge.index_dir.clone());
+            let index_dir = index_dir.unwrap_or_else(|| settings.assistant.index_dir());
             let knowledge = open(settings, dir, &index_dir, &encoder)?;
             let options = SearchOptions {
                 lang,

@@ -47,10 +47,7 @@ enum Command {
     /// Serve the widget, the agent console and the WebSocket protocol.
     Serve(serve::ServeArgs),
     /// Manage the agents who log in to the console.
-    Agent {
-        #[command(subcommand)]
-        command: agent::AgentCommand,
-    },
+    Agent(agent::AgentArgs),
     /// Run conversation tests (YAML) against the whole assistant.
     Test {
         /// Files or folders of tests.
@@ -72,8 +69,8 @@ fn main() -> anyhow::Result<()> {
         Command::Nlu { command } => nlu::run(command, &settings),
         Command::Chat(args) => chat::run(args, &settings),
         Command::Knowledge { command } => knowledge::run(command, &settings),
-        Command::Serve(args) => serve::run(args, &settings),
-        Command::Agent { command } => agent::run(command),
+        Command::Serve(args) => serve::run(args, settings),
+        Command::Agent(args) => agent::run(args, &settings),
         Command::Test { paths } => {
             let mut bot = assistant::load_bot(&settings.assistant)?;
             let summary = conversation_tests::run(&mut bot, &paths)?;
