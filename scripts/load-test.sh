@@ -11,9 +11,11 @@ idle_sockets=${IDLE_SOCKETS:-10000}
 data=$(mktemp -d)
 log=$(mktemp)
 # One address plays every visitor: lift the per-address limits; /metrics needs its token.
+# A fresh data folder, but the repository's trained models and knowledge index.
 export RELAIS__SERVER__LIMITS__SOCKETS_PER_IP=1000000 RELAIS__SERVER__LIMITS__CONNECTIONS_PER_IP=1000000 \
   RELAIS__SERVER__LIMITS__CONVERSATIONS_PER_IP_PER_MINUTE=1000000 RELAIS__SERVER__LIMITS__FRAMES_BURST=1000 \
-  RELAIS__SERVER__METRICS_TOKEN=load-test RELAIS_LOG=warn
+  RELAIS__SERVER__METRICS_TOKEN=load-test RELAIS_LOG=warn \
+  RELAIS__NLU__MODELS_OUT=data/models RELAIS__KNOWLEDGE__INDEX_DIR=data/knowledge
 target/release/relais serve --bind 127.0.0.1:0 --data-dir "$data" >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data" "$log"' EXIT

@@ -9,8 +9,9 @@ use relais_dialogue::{
     ConversationState, Engine, Event, EventKind, Input, IntentScore, KnowledgeAnswer,
     KnowledgeHit, Outcome, Policy, Stage, Turn, Understanding,
 };
+use relais_encoder::{Encoder, EncoderError};
 use relais_knowledge::{KnowledgeBase, KnowledgeError, KnowledgeWatcher, Ranking, Reload, SearchOptions, SearchResults};
-use relais_nlu::{Encoder, IntentModel, NluError};
+use relais_nlu::{IntentModel, NluError};
 
 use crate::actions::ActionClient;
 
@@ -20,6 +21,8 @@ const KNOWLEDGE_HITS: usize = 3;
 /// Why a turn could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error("embedding the message failed: {0}")]
+    Encoder(#[from] EncoderError),
     #[error("understanding the message failed: {0}")]
     Nlu(#[from] NluError),
     #[error("searching the knowledge base failed: {0}")]
@@ -65,13 +68,21 @@ impl Bot {
         }
     }
 
-    pub fn encoder(&self) -> &Encoder {
-        &self.encoder
+    /// Embeds `texts`, in their order, in as few passes of the encoder as it can: for
+    /// callers that batch messages, then pass each embedding to [`Bot::turn`].
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, Error> {
+        Ok(self.encoder.encode(texts)?)
     }
 
-    /// Searches the knowledge base (an agent looking for an article to send).
-    pub fn search_knowledge(&self, query: &str, options: &SearchOptions) -> Result<SearchResults, Error> {
-        Ok(self.knowledge_base()?.search(&self.encoder, query, options)?)
+    /// The `k` passages that best answer `query`, in articles of `lang` (any language
+    /// when `None`): an agent looking for an article to send.
+    pub fn search_knowledge(&self, query: &str, lang: Option<&str>, k: usize) -> Result<SearchResults, Error> {
+        let options = SearchOptions {
+            lang: lang.map(str::to_owned),
+            k,
+            ranking: Ranking::Hybrid,
+        };
+        Ok(self.knowledge_base()?.search(&self.encoder, query, &options)?)
     }
 
     /// Follows edits of the knowledge folder: `debounce` after the last change to an

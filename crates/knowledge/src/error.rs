@@ -29,7 +29,7 @@ pub enum KnowledgeError {
     #[error("cannot watch {path} for changes: {message}")]
     Watch { path: PathBuf, message: String },
     #[error(transparent)]
-    Encoder(#[from] relais_nlu::NluError),
+    Encoder(#[from] relais_encoder::EncoderError),
 }
 
 impl KnowledgeError {

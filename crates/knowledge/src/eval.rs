@@ -7,7 +7,7 @@ use std::io::BufRead;
 use std::path::Path;
 use std::time::Instant;
 
-use relais_nlu::{EmbeddingCache, Encoder};
+use relais_encoder::{EmbeddingCache, Encoder};
 use serde::{Deserialize, Serialize};
 
 use crate::{Article, IndexProgress, KnowledgeBase, KnowledgeError, Ranking, SearchOptions};

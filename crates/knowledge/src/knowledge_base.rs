@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use relais_nlu::{EmbeddingCache, Encoder};
+use relais_encoder::{EmbeddingCache, Encoder};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 

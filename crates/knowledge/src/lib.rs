@@ -2,7 +2,7 @@
 //!
 //! Markdown [`Article`]s (front matter + body) are cut into [`Passage`]s by heading and
 //! indexed twice: for BM25 in tantivy, with stemming and accent folding per language,
-//! and as sentence embeddings from the relais-nlu [`relais_nlu::Encoder`]. A
+//! and as sentence embeddings from relais-encoder's [`relais_encoder::Encoder`]. A
 //! [`KnowledgeBase`] search blends the two ([`Ranking::Hybrid`]) and says how
 //! confident it is that the top hit answers the query. The index lives in a data
 //! folder, is updated incrementally, and can follow edits with [`KnowledgeBase::watch`].

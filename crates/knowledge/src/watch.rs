@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
-use relais_nlu::Encoder;
+use relais_encoder::Encoder;
 
 use crate::{KnowledgeBase, KnowledgeError, Warning};
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use relais_knowledge::eval::{EvalQuery, Faq, QueryScores, evaluate, load_jsonl};
 use relais_knowledge::{KnowledgeBase, Ranking, SearchOptions};
-use relais_nlu::{EmbeddingCache, Encoder};
+use relais_encoder::{EmbeddingCache, Encoder};
 
 const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/all-MiniLM-L6-v2");
 const KNOWLEDGE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../knowledge");

@@ -4,14 +4,15 @@
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use relais_nlu::{Encoder, IntentModel, TrainOptions, load_training_data};
+use relais_encoder::Encoder;
+use relais_nlu::{IntentModel, TrainOptions, load_training_data};
 
 const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/all-MiniLM-L6-v2");
 const INTENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../intents/en");
 
 fn benches(c: &mut Criterion) {
     // SAFETY: criterion has not started any thread yet.
-    unsafe { relais_nlu::configure_threads(None) };
+    unsafe { relais_encoder::configure_threads(None) };
     let encoder = Encoder::load(MODEL_DIR).expect("run `make models` first");
     let text = "I ordered the Atlas bookshelf last week and it still has not arrived";
     c.bench_function("encode one", |b| {

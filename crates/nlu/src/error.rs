@@ -4,15 +4,12 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum NluError {
+    #[error(transparent)]
+    Encoder(#[from] relais_encoder::EncoderError),
     #[error(
-        "the model folder {dir} lacks {missing}; run `make models` to fetch all-MiniLM-L6-v2, \
-         or point to a folder holding a sentence-transformer's config.json, tokenizer.json and model.safetensors"
+        "intent model: it was trained with another encoder; retrain it with `relais nlu train`"
     )]
-    ModelMissing { dir: PathBuf, missing: String },
-    #[error("{path}: {message}")]
-    ModelConfig { path: PathBuf, message: String },
-    #[error("{path}: cannot load the weights: {message}")]
-    Weights { path: PathBuf, message: String },
+    OtherEncoder,
     #[error("cannot read {path}: {source}")]
     Io {
         path: PathBuf,
@@ -25,8 +22,6 @@ pub enum NluError {
     NoData(PathBuf),
     #[error("training needs at least two intents, found {0}")]
     TooFewIntents(usize),
-    #[error("tokenizer: {0}")]
-    Tokenize(String),
     #[error("model computation failed: {0}")]
     Compute(#[from] candle_core::Error),
     #[error("{path}: not a Relais intent model ({message}); train one with `relais nlu train`")]
@@ -34,13 +29,6 @@ pub enum NluError {
 }
 
 impl NluError {
-    pub(crate) fn weights(path: &Path, source: candle_core::Error) -> Self {
-        Self::Weights {
-            path: path.to_path_buf(),
-            message: source.to_string(),
-        }
-    }
-
     pub(crate) fn data(path: &Path, message: impl Into<String>) -> Self {
         Self::Data {
             path: path.to_path_buf(),

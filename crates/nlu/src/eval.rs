@@ -4,11 +4,10 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use relais_encoder::{EmbeddingCache, Encoder};
 use serde::Serialize;
 
-use crate::{
-    EmbeddingCache, Encoder, Example, IntentModel, NluError, OOS, TrainOptions, TrainProgress,
-};
+use crate::{Example, IntentModel, NluError, OOS, TrainOptions, TrainProgress};
 
 /// How many test messages are timed one at a time for the latency figures.
 const LATENCY_SAMPLES: usize = 500;

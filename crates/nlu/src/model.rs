@@ -11,12 +11,13 @@
 use std::path::Path;
 
 use candle_core::{Device, Tensor};
+use relais_encoder::{EmbeddingCache, Encoder};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::classifier::{FitOptions, Input, Linear, softmax};
 use crate::features::Lexicon;
-use crate::{EmbeddingCache, Encoder, Example, NluError, background};
+use crate::{Example, NluError, background};
 
 /// The label of out-of-scope examples in training data, and of out-of-scope predictions.
 pub const OOS: &str = "oos";
@@ -471,11 +472,7 @@ impl IntentModel {
         if encoder.fingerprint() == self.encoder_fingerprint {
             Ok(())
         } else {
-            Err(NluError::ModelConfig {
-                path: "intent model".into(),
-                message: "it was trained with another encoder; retrain it with `relais nlu train`"
-                    .into(),
-            })
+            Err(NluError::OtherEncoder)
         }
     }
 }

@@ -3,7 +3,8 @@
 
 mod common;
 
-use relais_nlu::{Encoder, Example, IntentModel, NluError, TrainOptions, load_training_data};
+use relais_encoder::Encoder;
+use relais_nlu::{Example, IntentModel, NluError, TrainOptions, load_training_data};
 
 fn encoder() -> Encoder {
     Encoder::load(common::model_dir()).expect("run `make models` first")

@@ -10,8 +10,20 @@ use std::str::FromStr;
 use anyhow::Context;
 use relais_store::{NewAgent, Role};
 
+use crate::config::Settings;
+
 /// Shortest accepted password.
 const MIN_PASSWORD_CHARS: usize = 8;
+
+#[derive(clap::Args)]
+pub struct AgentArgs {
+    /// The data folder, where conversations and agents are kept (relais.db)
+    /// [default: `data_dir` of relais.toml, "data"].
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: AgentCommand,
+}
 
 #[derive(clap::Subcommand)]
 pub enum AgentCommand {
@@ -27,36 +39,28 @@ pub enum AgentCommand {
         /// Read the password from standard input (required).
         #[arg(long, required = true)]
         password_stdin: bool,
-        /// Where conversations and agents are kept.
-        #[arg(long, default_value = "data")]
-        data_dir: PathBuf,
     },
     /// List the agents, disabled ones included.
-    List {
-        /// Where conversations and agents are kept.
-        #[arg(long, default_value = "data")]
-        data_dir: PathBuf,
-    },
+    List,
     /// Disable an agent: their sessions end and they can no longer log in.
     Disable {
         #[arg(long)]
         email: String,
-        /// Where conversations and agents are kept.
-        #[arg(long, default_value = "data")]
-        data_dir: PathBuf,
     },
 }
 
-pub fn run(command: AgentCommand) -> anyhow::Result<()> {
-    match command {
+pub fn run(args: AgentArgs, settings: &Settings) -> anyhow::Result<()> {
+    let data_dir = args
+        .data_dir
+        .unwrap_or_else(|| settings.assistant.data_dir.clone());
+    match args.command {
         AgentCommand::Add {
             email,
             name,
             role,
             password_stdin: _,
-            data_dir,
         } => add(email, name, &role, &data_dir),
-        AgentCommand::List { data_dir } => {
+        AgentCommand::List => {
             let agents = with_store(&data_dir, |store| async move { Ok(store.agents().await?) })?;
             for agent in agents {
                 let status = match agent.disabled_at {
@@ -67,7 +71,7 @@ pub fn run(command: AgentCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        AgentCommand::Disable { email, data_dir } => {
+        AgentCommand::Disable { email } => {
             let agent = with_store(&data_dir, |store| async move {
                 Ok(store.disable_agent(&email, relais_server::now_ms()).await?)
             })?;

@@ -1,9 +1,11 @@
 //! `relais.toml`, with every key overridable by an environment variable
-//! `RELAIS__SECTION__KEY` (for example `RELAIS__NLU__MODEL_DIR`).
+//! `RELAIS__SECTION__KEY` (for example `RELAIS__NLU__MODEL_DIR`, or `RELAIS__DATA_DIR`
+//! for a key at the top).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
+use relais_assistant::AssistantConfig;
 use serde::{Deserialize, Serialize};
 
 /// Everything the binary reads from configuration.
@@ -12,79 +14,13 @@ pub struct Settings {
     /// Worker threads for the encoder; unset means one per CPU.
     #[serde(default)]
     pub threads: Option<usize>,
-    #[serde(default)]
-    pub nlu: NluSettings,
-    #[serde(default)]
-    pub knowledge: KnowledgeSettings,
-    /// When the bot answers, asks, acts or gives way (see relais.toml).
-    #[serde(default)]
-    pub dialogue: relais_dialogue::Policy,
-    #[serde(default)]
-    pub actions: ActionSettings,
+    /// The data folder and the `[nlu]`, `[knowledge]`, `[dialogue]` and `[actions]`
+    /// sections, at the top level of the file.
+    #[serde(flatten)]
+    pub assistant: AssistantConfig,
     /// Where the server listens, its limits, business hours (see relais.toml).
     #[serde(default)]
     pub server: relais_server::ServerConfig,
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(default)]
-pub struct KnowledgeSettings {
-    /// Folder of markdown articles, one sub-folder per language.
-    pub dir: PathBuf,
-    /// Where the search index and passage embeddings are kept.
-    pub index_dir: PathBuf,
-}
-
-impl Default for KnowledgeSettings {
-    fn default() -> Self {
-        Self {
-            dir: "knowledge".into(),
-            index_dir: "data/knowledge".into(),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(default)]
-pub struct ActionSettings {
-    /// How long an action's HTTP call may take before it counts as failed (it is tried twice).
-    pub timeout_ms: u64,
-}
-
-impl Default for ActionSettings {
-    fn default() -> Self {
-        Self { timeout_ms: 5_000 }
-    }
-}
-
-impl ActionSettings {
-    pub fn timeout(&self) -> std::time::Duration {
-        std::time::Duration::from_millis(self.timeout_ms)
-    }
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(default)]
-pub struct NluSettings {
-    /// Folder of the sentence-transformer (config.json, tokenizer.json, model.safetensors).
-    pub model_dir: PathBuf,
-    /// Folder of the intent files, one sub-folder per language.
-    pub intents_dir: PathBuf,
-    /// Where trained intent models are kept.
-    pub models_out: PathBuf,
-    /// How intent models are trained (see relais.toml for each setting).
-    pub training: relais_nlu::TrainOptions,
-}
-
-impl Default for NluSettings {
-    fn default() -> Self {
-        Self {
-            model_dir: "models/all-MiniLM-L6-v2".into(),
-            intents_dir: "intents".into(),
-            models_out: "data/models".into(),
-            training: relais_nlu::TrainOptions::default(),
-        }
-    }
 }
 
 impl Settings {
@@ -148,6 +84,39 @@ mod tests {
             }
         }
         keys
+    }
+
+    #[test]
+    fn sections_of_the_assistant_read_at_the_top_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relais.toml");
+        std::fs::write(
+            &path,
+            "data_dir = \"/srv/relais\"\n[nlu]\nintents_dir = \"mine\"\n[nlu.training]\nepochs = 3\n\
+             [knowledge]\nindex_dir = \"/var/cache/index\"\n[dialogue]\nintent_confidence = 0.7\n\
+             [actions]\ntimeout_ms = 100\n[server]\nencoder_batch = 8\n",
+        )
+        .unwrap();
+        let settings = Settings::load(&path).unwrap();
+        let assistant = &settings.assistant;
+        assert_eq!(assistant.nlu.intents_dir, Path::new("mine"));
+        assert_eq!(assistant.nlu.training.epochs, 3);
+        assert_eq!(assistant.dialogue.intent_confidence, 0.7);
+        assert_eq!(assistant.actions.timeout_ms, 100);
+        assert_eq!(settings.server.encoder_batch, 8);
+        assert_eq!(assistant.models_dir(), Path::new("/srv/relais/models"));
+        assert_eq!(assistant.index_dir(), Path::new("/var/cache/index"));
+    }
+
+    #[test]
+    fn relais_toml_says_what_the_defaults_are() {
+        let settings = Settings::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../relais.toml"))).unwrap();
+        let assistant = &settings.assistant;
+        assert_eq!(assistant.data_dir, Path::new("data"));
+        assert_eq!(assistant.models_dir(), Path::new("data/models"));
+        assert_eq!(assistant.index_dir(), Path::new("data/knowledge"));
+        assert_eq!(assistant.dialogue, relais_dialogue::Policy::default());
+        assert_eq!(assistant.nlu.training, relais_nlu::TrainOptions::default());
     }
 
     #[test]

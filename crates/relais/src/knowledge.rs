@@ -2,14 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
+use relais_assistant::{load_encoder, open_knowledge};
+use relais_encoder::{EmbeddingCache, Encoder};
 use relais_knowledge::eval::{EvalQuery, Faq, load_jsonl};
 use relais_knowledge::{KnowledgeBase, Ranking, SearchOptions};
-use relais_nlu::EmbeddingCache;
 
 use crate::config::Settings;
-use crate::nlu::load_encoder;
 use crate::progress::StageBars;
 
 #[derive(Subcommand)]
@@ -21,9 +20,9 @@ pub enum KnowledgeCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
         /// Where the index and the embeddings are kept
-        /// [default: `[knowledge] index_dir` of relais.toml].
+        /// [default: `[knowledge] index_dir` of relais.toml, or `data_dir`/knowledge].
         #[arg(long)]
-        data_dir: Option<PathBuf>,
+        index_dir: Option<PathBuf>,
     },
     /// Print the passages that best answer a query.
     Search {
@@ -31,9 +30,10 @@ pub enum KnowledgeCommand {
         /// Folder of articles [default: `[knowledge] dir` of relais.toml].
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// Index folder [default: `[knowledge] index_dir` of relais.toml].
+        /// Index folder [default: `[knowledge] index_dir` of relais.toml, or
+        /// `data_dir`/knowledge].
         #[arg(long)]
-        data_dir: Option<PathBuf>,
+        index_dir: Option<PathBuf>,
         /// Only articles in this language (en, fr, …).
         #[arg(long)]
         lang: Option<String>,
@@ -86,31 +86,29 @@ impl From<Mode> for Ranking {
 }
 
 pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()> {
-    let encoder = load_encoder(&settings.nlu.model_dir)?;
+    let encoder = load_encoder(&settings.assistant.nlu.model_dir)?;
     match command {
-        KnowledgeCommand::Index { dir, data_dir } => {
-            let dir = dir.unwrap_or_else(|| settings.knowledge.dir.clone());
-            let data_dir = data_dir.unwrap_or_else(|| settings.knowledge.index_dir.clone());
-            let knowledge = open(&dir, &data_dir, &encoder)?;
+        KnowledgeCommand::Index { dir, index_dir } => {
+            let index_dir = index_dir.unwrap_or_else(|| settings.assistant.index_dir());
+            let knowledge = open(settings, dir, &index_dir, &encoder)?;
             eprintln!(
                 "{} passages indexed in {}",
                 knowledge.passages().len(),
-                data_dir.display()
+                index_dir.display()
             );
             Ok(())
         }
         KnowledgeCommand::Search {
             query,
             dir,
-            data_dir,
+            index_dir,
             lang,
             k,
             mode,
             json,
         } => {
-            let dir = dir.unwrap_or_else(|| settings.knowledge.dir.clone());
-            let data_dir = data_dir.unwrap_or_else(|| settings.knowledge.index_dir.clone());
-            let knowledge = open(&dir, &data_dir, &encoder)?;
+            let index_dir = index_dir.unwrap_or_else(|| settings.assistant.index_dir());
+            let knowledge = open(settings, dir, &index_dir, &encoder)?;
             let options = SearchOptions {
                 lang,
                 k,
@@ -164,19 +162,17 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
     }
 }
 
-/// Opens (indexing what changed) the knowledge base, printing warnings.
-pub fn open(
-    dir: &Path,
-    data_dir: &Path,
-    encoder: &relais_nlu::Encoder,
+/// Opens (indexing what changed) the knowledge base of `dir`, or of `[knowledge] dir`,
+/// showing progress and warnings.
+fn open(
+    settings: &Settings,
+    dir: Option<PathBuf>,
+    index_dir: &Path,
+    encoder: &Encoder,
 ) -> anyhow::Result<KnowledgeBase> {
+    let dir = dir.unwrap_or_else(|| settings.assistant.knowledge.dir.clone());
     let mut bars = StageBars::default();
-    let (knowledge, warnings) =
-        KnowledgeBase::open_with_progress(dir, data_dir, encoder, |p| bars.indexing(p))
-            .with_context(|| format!("indexing the knowledge base {}", dir.display()))?;
+    let knowledge = open_knowledge(&dir, index_dir, encoder, |event| bars.loading(event));
     bars.finish();
-    for warning in &warnings {
-        eprintln!("warning: {warning}");
-    }
-    Ok(knowledge)
+    Ok(knowledge?)
 }

@@ -47,10 +47,7 @@ enum Command {
     /// Serve the widget, the agent console and the WebSocket protocol.
     Serve(serve::ServeArgs),
     /// Manage the agents who log in to the console.
-    Agent {
-        #[command(subcommand)]
-        command: agent::AgentCommand,
-    },
+    Agent(agent::AgentArgs),
     /// Run conversation tests (YAML) against the whole assistant.
     Test {
         /// Files or folders of tests.
@@ -67,15 +64,15 @@ fn main() -> anyhow::Result<()> {
         _ => settings.threads,
     };
     // SAFETY: nothing else runs yet.
-    unsafe { relais_nlu::configure_threads(threads) };
+    unsafe { relais_encoder::configure_threads(threads) };
     match cli.command {
         Command::Nlu { command } => nlu::run(command, &settings),
         Command::Chat(args) => chat::run(args, &settings),
         Command::Knowledge { command } => knowledge::run(command, &settings),
-        Command::Serve(args) => serve::run(args, &settings),
-        Command::Agent { command } => agent::run(command),
+        Command::Serve(args) => serve::run(args, settings),
+        Command::Agent(args) => agent::run(args, &settings),
         Command::Test { paths } => {
-            let mut bot = assistant::load(&settings)?;
+            let mut bot = assistant::load_bot(&settings.assistant)?;
             let summary = conversation_tests::run(&mut bot, &paths)?;
             if summary.failed > 0 {
                 anyhow::bail!("{} conversation test(s) failed", summary.failed);

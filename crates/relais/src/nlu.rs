@@ -1,12 +1,11 @@
 //! `relais nlu …`: train, predict with and evaluate intent models.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, bail};
 use clap::Subcommand;
-use relais_nlu::{
-    EmbeddingCache, Encoder, IntentModel, TrainOptions, load_jsonl, load_training_data,
-};
+use relais_assistant::load_encoder;
+use relais_encoder::EmbeddingCache;
+use relais_nlu::{IntentModel, load_jsonl};
 
 use crate::config::Settings;
 use crate::progress::StageBars;
@@ -52,16 +51,21 @@ pub enum NluCommand {
 }
 
 pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
-    let encoder = load_encoder(&settings.nlu.model_dir)?;
+    let nlu = &settings.assistant.nlu;
+    let encoder = load_encoder(&nlu.model_dir)?;
     match command {
         NluCommand::Train { data, out, valid } => {
-            let model = train_or_reuse(
+            let mut bars = StageBars::default();
+            let model = IntentModel::train_or_reuse(
                 &encoder,
                 &data,
                 valid.as_deref(),
                 &out,
-                &settings.nlu.training,
-            )?;
+                &nlu.training,
+                |event| bars.preparing(event),
+            );
+            bars.finish();
+            let model = model?;
             eprintln!(
                 "{} intents, threshold {:.3}; saved to {}",
                 model.intents().count(),
@@ -109,7 +113,7 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             let valid = valid.map(|path| load_jsonl(&path)).transpose()?;
             let mut bars = StageBars::default();
             let mut cache = embedding_cache.map(|dir| EmbeddingCache::open(&dir, &encoder));
-            let options = &settings.nlu.training;
+            let options = &nlu.training;
             let evaluation = relais_nlu::evaluate(
                 &encoder,
                 cache.as_mut(),
@@ -126,60 +130,4 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             crate::output::print_figures(&evaluation, json)
         }
     }
-}
-
-/// Loads the sentence encoder named in the configuration.
-pub fn load_encoder(dir: &Path) -> anyhow::Result<Encoder> {
-    Encoder::load(dir).context("loading the sentence encoder")
-}
-
-/// Trains a model on `data` unless `out` already holds one trained on the same data.
-pub fn train_or_reuse(
-    encoder: &Encoder,
-    data: &Path,
-    valid: Option<&Path>,
-    out: &Path,
-    options: &TrainOptions,
-) -> anyhow::Result<IntentModel> {
-    let training = load_training_data(data)?;
-    for warning in &training.warnings {
-        eprintln!("warning: {warning}");
-    }
-    let valid = valid
-        .map(load_training_data)
-        .transpose()?
-        .map(|v| v.examples);
-    let hash = IntentModel::data_hash(encoder, &training.examples, valid.as_deref(), options);
-    if out.exists() {
-        match IntentModel::load(out) {
-            Ok(model) if model.trained_on() == hash => {
-                eprintln!("{} is up to date with {}", out.display(), data.display());
-                return Ok(model);
-            }
-            Ok(_) => {}
-            Err(error) => eprintln!("retraining: {error}"),
-        }
-    }
-    let counts = training.intent_counts();
-    if counts.is_empty() {
-        bail!("no examples in {}", data.display());
-    }
-    eprintln!(
-        "training on {} examples of {} intents from {}",
-        training.examples.len(),
-        counts.len(),
-        data.display()
-    );
-    let mut bars = StageBars::default();
-    let model = IntentModel::train(
-        encoder,
-        None,
-        &training.examples,
-        valid.as_deref(),
-        options,
-        |p| bars.training(p),
-    )?;
-    bars.finish();
-    model.save(out)?;
-    Ok(model)
 }

@@ -1,9 +1,13 @@
 //! Progress bars for training and indexing, drawn on the terminal (hidden when stderr
-//! is not one): one bar per stage, replaced when the stage changes.
+//! is not one): one bar per stage, replaced when the stage changes; and the lines that
+//! say what loading the assistant did (a model reused, trained again, a file skipped).
+
+use std::fmt::Display;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use relais_assistant::Loading;
 use relais_knowledge::IndexProgress;
-use relais_nlu::TrainProgress;
+use relais_nlu::{Preparing, TrainProgress};
 
 #[derive(Default)]
 pub struct StageBars {
@@ -28,6 +32,43 @@ impl StageBars {
                 final_fit: true,
             } => self.show("training", epoch, epochs),
         }
+    }
+
+    /// Shows what loading the assistant reports.
+    pub fn loading(&mut self, event: Loading<'_>) {
+        match event {
+            Loading::Intents(event) => self.preparing(event),
+            Loading::Indexing(progress) => self.indexing(progress),
+            Loading::KnowledgeWarning(warning) => self.say(format_args!("warning: {warning}")),
+        }
+    }
+
+    /// Shows what training or reusing an intent model reports.
+    pub fn preparing(&mut self, event: Preparing<'_>) {
+        match event {
+            Preparing::Warning(warning) => self.say(format_args!("warning: {warning}")),
+            Preparing::UpToDate { out, data } => self.say(format_args!(
+                "{} is up to date with {}",
+                out.display(),
+                data.display()
+            )),
+            Preparing::Unreadable(error) => self.say(format_args!("retraining: {error}")),
+            Preparing::Training {
+                examples,
+                intents,
+                data,
+            } => self.say(format_args!(
+                "training on {examples} examples of {intents} intents from {}",
+                data.display()
+            )),
+            Preparing::Train(progress) => self.training(progress),
+        }
+    }
+
+    /// Prints a line under the finished bar.
+    fn say(&mut self, line: impl Display) {
+        self.finish();
+        eprintln!("{line}");
     }
 
     /// Shows an [`IndexProgress`] report.

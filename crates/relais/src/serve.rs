@@ -22,9 +22,11 @@ pub struct ServeArgs {
     /// Address to listen on (default: [server] bind of relais.toml, 127.0.0.1:8080).
     #[arg(long)]
     bind: Option<String>,
-    /// Where conversations, agents and the token signing key are kept.
-    #[arg(long, default_value = "data")]
-    data_dir: PathBuf,
+    /// The data folder: conversations and agents (relais.db), the token signing key
+    /// (secret.key) and, unless relais.toml puts them elsewhere, trained models and the
+    /// knowledge index [default: `data_dir` of relais.toml, "data"].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
 }
 
 /// The encoder's threads when neither `threads` nor `RAYON_NUM_THREADS` says: one core
@@ -47,7 +49,7 @@ pub async fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
         .with_context(|| format!("opening the event store {}", path.display()))
 }
 
-pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
+pub fn run(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> {
     let started = Instant::now();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -60,11 +62,15 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let mut config = settings.server.clone();
+    let mut config = settings.server;
     if let Some(bind) = args.bind {
         config.bind = bind;
     }
-    let bot = Arc::new(crate::assistant::load(settings)?);
+    if let Some(data_dir) = args.data_dir {
+        settings.assistant.data_dir = data_dir;
+    }
+    let data_dir = settings.assistant.data_dir.clone();
+    let bot = Arc::new(crate::assistant::load_bot(&settings.assistant)?);
     let _watcher = bot
         .watch_knowledge(KNOWLEDGE_DEBOUNCE, |reload| match reload {
             Ok(warnings) => {
@@ -77,8 +83,8 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<()> {
         })
         .context("watching the knowledge folder for edited articles")?;
     runtime.block_on(async move {
-        let store = open_store(&args.data_dir).await?;
-        let signer = Signer::load_or_create(&args.data_dir.join("secret.key"))?;
+        let store = open_store(&data_dir).await?;
+        let signer = Signer::load_or_create(&data_dir.join("secret.key"))?;
         let listener = TcpListener::bind(&config.bind)
             .await
             .with_context(|| format!("cannot listen on {}; is another server running there?", config.bind))?;

@@ -40,7 +40,7 @@ impl EncoderBatcher {
                     }
                     metrics.encoder_batch.observe(batch.len() as f64);
                     let texts: Vec<&str> = batch.iter().map(|job| job.text.as_str()).collect();
-                    match bot.encoder().encode(&texts) {
+                    match bot.embed(&texts) {
                         Ok(embeddings) => {
                             for (job, embedding) in batch.into_iter().zip(embeddings) {
                                 let _ = job.reply.send(Ok(embedding));

@@ -74,6 +74,10 @@ impl Server {
             .current_dir(root())
             .env("RUST_BACKTRACE", "0")
             .env("RELAIS_LOG", "warn")
+            // Every test has a data folder of its own, but shares the repository's
+            // trained models and knowledge index instead of building them again.
+            .env("RELAIS__NLU__MODELS_OUT", "data/models")
+            .env("RELAIS__KNOWLEDGE__INDEX_DIR", "data/knowledge")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .args(["serve", "--bind", bind, "--data-dir"])
             .arg(data)

@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use relais_knowledge::{Ranking, SearchOptions};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -30,12 +29,8 @@ pub(super) async fn knowledge_search(
         return Err(ClientError::new(ErrorCode::TooLong, "the query is longer than a message may be"));
     }
     let bot = app.hub.bot.clone();
-    let options = SearchOptions {
-        lang: query.lang,
-        k: query.k.unwrap_or(5).clamp(1, MAX_SEARCH_HITS),
-        ranking: Ranking::Hybrid,
-    };
-    let results = tokio::task::spawn_blocking(move || bot.search_knowledge(&query.q, &options))
+    let k = query.k.unwrap_or(5).clamp(1, MAX_SEARCH_HITS);
+    let results = tokio::task::spawn_blocking(move || bot.search_knowledge(&query.q, query.lang.as_deref(), k))
         .await
         .map_err(ClientError::internal)?
         .map_err(ClientError::internal)?;

@@ -8,7 +8,7 @@ use candle_nn::VarBuilder;
 use sha2::{Digest, Sha256};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
-use crate::NluError;
+use crate::EncoderError;
 use crate::bert::{Bert, BertConfig};
 
 /// Longest input, in tokens, that the encoder looks at; the rest of a text is cut.
@@ -32,26 +32,26 @@ pub struct Encoder {
 impl Encoder {
     /// Loads a BERT-family sentence-transformer from a folder holding `config.json`,
     /// `tokenizer.json` and `model.safetensors`.
-    pub fn load(dir: impl AsRef<Path>) -> Result<Self, NluError> {
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self, EncoderError> {
         let dir = dir.as_ref();
         let missing: Vec<&str> = REQUIRED_FILES
             .into_iter()
             .filter(|name| !dir.join(name).is_file())
             .collect();
         if !missing.is_empty() {
-            return Err(NluError::ModelMissing {
+            return Err(EncoderError::ModelMissing {
                 dir: dir.to_path_buf(),
                 missing: missing.join(", "),
             });
         }
         let config_text = read(dir.join("config.json"))?;
         let config: BertConfig =
-            serde_json::from_slice(&config_text).map_err(|source| NluError::ModelConfig {
+            serde_json::from_slice(&config_text).map_err(|source| EncoderError::ModelConfig {
                 path: dir.join("config.json"),
                 message: source.to_string(),
             })?;
         let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json")).map_err(|source| {
-            NluError::ModelConfig {
+            EncoderError::ModelConfig {
                 path: dir.join("tokenizer.json"),
                 message: source.to_string(),
             }
@@ -66,7 +66,7 @@ impl Encoder {
                 max_length: MAX_TOKENS,
                 ..TruncationParams::default()
             }))
-            .map_err(|source| NluError::ModelConfig {
+            .map_err(|source| EncoderError::ModelConfig {
                 path: dir.join("tokenizer.json"),
                 message: source.to_string(),
             })?;
@@ -76,9 +76,9 @@ impl Encoder {
         let fingerprint = format!("{:x}", Sha256::digest(&weights));
         let device = Device::Cpu;
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
-            .map_err(|source| NluError::weights(&weights_path, source))?;
-        let model =
-            Bert::load(vb, &config).map_err(|source| NluError::weights(&weights_path, source))?;
+            .map_err(|source| EncoderError::weights(&weights_path, source))?;
+        let model = Bert::load(vb, &config)
+            .map_err(|source| EncoderError::weights(&weights_path, source))?;
         Ok(Self {
             model,
             tokenizer,
@@ -99,13 +99,13 @@ impl Encoder {
     }
 
     /// Embeds one text.
-    pub fn encode_one(&self, text: &str) -> Result<Vec<f32>, NluError> {
+    pub fn encode_one(&self, text: &str) -> Result<Vec<f32>, EncoderError> {
         Ok(self.encode(&[text])?.remove(0))
     }
 
     /// Embeds many texts, in their order. Texts are grouped by length so that each
     /// forward pass pads as little as possible.
-    pub fn encode<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>, NluError> {
+    pub fn encode<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>, EncoderError> {
         self.encode_with_progress(texts, |_| {})
     }
 
@@ -115,7 +115,7 @@ impl Encoder {
         &self,
         texts: &[S],
         mut progress: impl FnMut(usize),
-    ) -> Result<Vec<Vec<f32>>, NluError> {
+    ) -> Result<Vec<Vec<f32>>, EncoderError> {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| texts[i].as_ref().len());
         let mut out = vec![Vec::new(); texts.len()];
@@ -134,11 +134,11 @@ impl Encoder {
         Ok(out)
     }
 
-    fn forward(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NluError> {
+    fn forward(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
         let encodings = self
             .tokenizer
             .encode_batch(texts.to_vec(), true)
-            .map_err(|source| NluError::Tokenize(source.to_string()))?;
+            .map_err(|source| EncoderError::Tokenize(source.to_string()))?;
         let rows = encodings.len();
         let cols = encodings[0].get_ids().len();
         let mut ids = Vec::with_capacity(rows * cols);
@@ -161,7 +161,7 @@ impl Encoder {
     }
 }
 
-fn read(path: impl Into<PathBuf>) -> Result<Vec<u8>, NluError> {
+fn read(path: impl Into<PathBuf>) -> Result<Vec<u8>, EncoderError> {
     let path = path.into();
-    std::fs::read(&path).map_err(|source| NluError::Io { path, source })
+    std::fs::read(&path).map_err(|source| EncoderError::Io { path, source })
 }

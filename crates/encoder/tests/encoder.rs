@@ -1,12 +1,14 @@
 //! The encoder against an independent float64 forward pass of all-MiniLM-L6-v2
 //! (`../shared/datasets/minilm-reference`), alone and inside a padded batch.
 
-mod common;
+use std::path::{Path, PathBuf};
 
-use std::path::PathBuf;
-
-use relais_nlu::{Encoder, NluError};
+use relais_encoder::{Encoder, EncoderError};
 use serde::Deserialize;
+
+/// The model fetched by `make models`.
+const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/all-MiniLM-L6-v2");
+const REPO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 #[derive(Deserialize)]
 struct Reference {
@@ -21,7 +23,7 @@ struct Item {
 
 /// `../shared/datasets/<name>` when it is there; the product never needs it.
 fn shared_dataset(name: &str) -> Option<PathBuf> {
-    let dir = common::repo_dir().join("../shared/datasets").join(name);
+    let dir = Path::new(REPO_DIR).join("../shared/datasets").join(name);
     if dir.is_dir() {
         Some(dir)
     } else {
@@ -48,7 +50,7 @@ fn matches_the_reference_embeddings_alone_and_in_a_padded_batch() {
     };
     let reference: Reference =
         serde_json::from_slice(&std::fs::read(dir.join("reference.json")).unwrap()).unwrap();
-    let encoder = Encoder::load(common::model_dir()).expect("run `make models` first");
+    let encoder = Encoder::load(MODEL_DIR).expect("run `make models` first");
     assert_eq!(encoder.dim(), 384);
     for item in &reference.items {
         let alone = encoder.encode_one(&item.text).unwrap();
@@ -74,7 +76,7 @@ fn matches_the_reference_embeddings_alone_and_in_a_padded_batch() {
 
 #[test]
 fn long_empty_and_blank_texts_give_unit_vectors() {
-    let encoder = Encoder::load(common::model_dir()).expect("run `make models` first");
+    let encoder = Encoder::load(MODEL_DIR).expect("run `make models` first");
     let huge = "order ".repeat(20_000);
     for text in ["", "   ", huge.as_str()] {
         let embedding = encoder.encode_one(text).unwrap();
@@ -93,7 +95,7 @@ fn a_missing_or_incomplete_model_folder_names_make_models() {
     let error = Encoder::load(empty.path())
         .err()
         .expect("an empty folder is no model");
-    assert!(matches!(error, NluError::ModelMissing { .. }));
+    assert!(matches!(error, EncoderError::ModelMissing { .. }));
     let message = error.to_string();
     assert!(message.contains("make models"), "{message}");
     assert!(message.contains("model.safetensors"), "{message}");
@@ -108,10 +110,10 @@ fn a_missing_or_incomplete_model_folder_names_make_models() {
 }
 
 /// A copy of the model folder whose files `edit` may change.
-fn model_copy(edit: impl FnOnce(&std::path::Path)) -> tempfile::TempDir {
+fn model_copy(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     let copy = tempfile::tempdir().unwrap();
     for file in ["config.json", "tokenizer.json", "model.safetensors"] {
-        std::fs::copy(common::model_dir().join(file), copy.path().join(file)).unwrap();
+        std::fs::copy(Path::new(MODEL_DIR).join(file), copy.path().join(file)).unwrap();
     }
     edit(copy.path());
     copy
@@ -129,10 +131,7 @@ fn weights_saved_under_a_bert_prefix_give_the_same_embeddings() {
         candle_core::safetensors::save(&renamed, &weights).unwrap();
     });
     let text = "where is my parcel";
-    let plain = Encoder::load(common::model_dir())
-        .unwrap()
-        .encode_one(text)
-        .unwrap();
+    let plain = Encoder::load(MODEL_DIR).unwrap().encode_one(text).unwrap();
     let from_prefixed = Encoder::load(prefixed.path())
         .unwrap()
         .encode_one(text)

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::{Encoder, NluError};
+use crate::{Encoder, EncoderError};
 
 type Key = [u8; 32];
 
@@ -50,7 +50,7 @@ impl EmbeddingCache {
         encoder: &Encoder,
         texts: &[S],
         progress: impl FnMut(usize),
-    ) -> Result<Vec<Vec<f32>>, NluError> {
+    ) -> Result<Vec<Vec<f32>>, EncoderError> {
         let keys: Vec<Key> = texts
             .iter()
             .map(|t| Sha256::digest(t.as_ref().as_bytes()).into())
@@ -69,11 +69,11 @@ impl EmbeddingCache {
     }
 
     /// Writes the cache back if it gained entries.
-    pub fn save(&mut self) -> Result<(), NluError> {
+    pub fn save(&mut self) -> Result<(), EncoderError> {
         if !self.dirty {
             return Ok(());
         }
-        let io = |source| NluError::Io {
+        let io = |source| EncoderError::Io {
             path: self.path.clone(),
             source,
         };

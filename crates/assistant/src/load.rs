@@ -1,0 +1,115 @@
+//! Assembly of the whole assistant from its [`AssistantConfig`]: the encoder, an intent
+//! model per language folder of the intents (trained, or reused when the intents have
+//! not changed), the knowledge base (indexed incrementally), the dialogue engine and
+//! the action client. What happens on the way is reported, not printed: the caller
+//! decides how to show it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use relais_dialogue::{Assistant, Engine};
+use relais_encoder::{Encoder, EncoderError};
+use relais_knowledge::{IndexProgress, KnowledgeBase, KnowledgeError, Warning};
+use relais_nlu::{IntentModel, NluError, Preparing};
+
+use crate::{ActionClient, AssistantConfig, Bot};
+
+/// What [`load`] reports as it goes.
+#[derive(Debug)]
+pub enum Loading<'a> {
+    /// An intent model is being trained or reused.
+    Intents(Preparing<'a>),
+    /// Passages of changed articles are being embedded.
+    Indexing(IndexProgress),
+    /// An article was skipped or partly used.
+    KnowledgeWarning(&'a Warning),
+}
+
+/// Why the assistant could not be loaded; each names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("loading the sentence encoder")]
+    Encoder(#[source] EncoderError),
+    #[error("loading the assistant from {}", dir.display())]
+    Assistant {
+        dir: PathBuf,
+        #[source]
+        source: relais_dialogue::LoadError,
+    },
+    #[error("preparing the intent model of {}", data.display())]
+    Intents {
+        data: PathBuf,
+        #[source]
+        source: NluError,
+    },
+    #[error("indexing the knowledge base {}", dir.display())]
+    Knowledge {
+        dir: PathBuf,
+        #[source]
+        source: KnowledgeError,
+    },
+}
+
+/// Loads the encoder, trains (or reuses) an intent model for every language folder of
+/// the intents, and opens the knowledge base.
+pub fn load(
+    config: &AssistantConfig,
+    mut report: impl FnMut(Loading<'_>),
+) -> Result<Bot, LoadError> {
+    let encoder = load_encoder(&config.nlu.model_dir)?;
+    let intents_dir = &config.nlu.intents_dir;
+    let assistant = Assistant::load_dir(intents_dir).map_err(|source| LoadError::Assistant {
+        dir: intents_dir.clone(),
+        source,
+    })?;
+    let models_dir = config.models_dir();
+    let mut models = BTreeMap::new();
+    for lang in assistant.languages() {
+        let data = intents_dir.join(lang);
+        let out = models_dir.join(format!("intents-{lang}.bin"));
+        let model = IntentModel::train_or_reuse(
+            &encoder,
+            &data,
+            None,
+            &out,
+            &config.nlu.training,
+            |event| report(Loading::Intents(event)),
+        )
+        .map_err(|source| LoadError::Intents { data, source })?;
+        models.insert(lang.to_string(), model);
+    }
+    let knowledge = open_knowledge(&config.knowledge.dir, &config.index_dir(), &encoder, report)?;
+    Ok(Bot::new(
+        encoder,
+        models,
+        knowledge,
+        Engine::new(assistant, config.dialogue.clone()),
+        ActionClient::new(config.actions.timeout()),
+    ))
+}
+
+/// Loads the sentence encoder from a sentence-transformer folder.
+pub fn load_encoder(dir: &Path) -> Result<Encoder, LoadError> {
+    Encoder::load(dir).map_err(LoadError::Encoder)
+}
+
+/// Opens the knowledge base of the articles in `dir`, with its index in `index_dir`,
+/// embedding only the passages that changed since the index was written.
+pub fn open_knowledge(
+    dir: &Path,
+    index_dir: &Path,
+    encoder: &Encoder,
+    mut report: impl FnMut(Loading<'_>),
+) -> Result<KnowledgeBase, LoadError> {
+    let (knowledge, warnings) = KnowledgeBase::open_with_progress(dir, index_dir, encoder, |p| {
+        report(Loading::Indexing(p))
+    })
+    .map_err(|source| LoadError::Knowledge {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    for warning in &warnings {
+        report(Loading::KnowledgeWarning(warning));
+    }
+    Ok(knowledge)
+}
