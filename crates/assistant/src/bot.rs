@@ -116,7 +116,7 @@ impl Bot {
 
     /// Replaces the thresholds, keeping intents and responses.
     pub fn set_policy(&mut self, policy: Policy) {
-        self.engine = Engine::new(self.engine.assistant().clone(), policy);
+        self.engine = Engine::new(self.engine.playbook().clone(), policy);
     }
 
     /// The text a turn on `input` reads with the intent model and the knowledge base: a
@@ -194,7 +194,7 @@ impl Bot {
                 .iter()
                 .map(|s| IntentScore {
                     intent: s.intent.clone(),
-                    confidence: s.probability,
+                    confidence: s.confidence,
                 })
                 .collect(),
             oos: prediction.is_oos(),

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use relais_dialogue::{Assistant, Engine};
+use relais_dialogue::{Engine, Playbook};
 use relais_encoder::{Encoder, EncoderError};
 use relais_knowledge::{IndexProgress, KnowledgeBase, KnowledgeError, Warning};
 use relais_nlu::{IntentModel, NluError, Preparing};
@@ -30,8 +30,8 @@ pub enum Loading<'a> {
 pub enum LoadError {
     #[error("loading the sentence encoder")]
     Encoder(#[source] EncoderError),
-    #[error("loading the assistant from {}", dir.display())]
-    Assistant {
+    #[error("loading the intents from {}", dir.display())]
+    Playbook {
         dir: PathBuf,
         #[source]
         source: relais_dialogue::LoadError,
@@ -58,13 +58,13 @@ pub fn load(
 ) -> Result<Bot, LoadError> {
     let encoder = load_encoder(&config.nlu.model_dir)?;
     let intents_dir = &config.nlu.intents_dir;
-    let assistant = Assistant::load_dir(intents_dir).map_err(|source| LoadError::Assistant {
+    let playbook = Playbook::load_dir(intents_dir).map_err(|source| LoadError::Playbook {
         dir: intents_dir.clone(),
         source,
     })?;
     let models_dir = config.models_dir();
     let mut models = BTreeMap::new();
-    for lang in assistant.languages() {
+    for lang in playbook.languages() {
         let data = intents_dir.join(lang);
         let out = models_dir.join(format!("intents-{lang}.bin"));
         let model = IntentModel::train_or_reuse(
@@ -83,7 +83,7 @@ pub fn load(
         encoder,
         models,
         knowledge,
-        Engine::new(assistant, config.dialogue.clone()),
+        Engine::new(playbook, config.dialogue.clone()),
         ActionClient::new(config.actions.timeout()),
     ))
 }

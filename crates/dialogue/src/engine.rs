@@ -1,6 +1,6 @@
 //! The engine: for one input, decide whether the bot answers, asks, acts or escalates.
 
-use crate::assistant::{Assistant, Intent};
+use crate::playbook::{Playbook, Intent};
 use crate::event::{Event, EventKind, FallbackStage, HandoffState, QuickReply, ReasonCode, Source};
 use crate::frustration;
 use crate::lang::detect_language;
@@ -15,10 +15,10 @@ use crate::turn::{Input, Outcome, Turn, Understanding};
 /// Quick-reply payload that asks for a callback when no agent is available.
 const CALLBACK_PAYLOAD: &str = "/callback_request";
 
-/// The dialogue engine: an assistant definition and a policy. Cheap to share.
+/// The dialogue engine: a playbook and a policy. Cheap to share.
 #[derive(Debug, Clone)]
 pub struct Engine {
-    assistant: Assistant,
+    playbook: Playbook,
     policy: Policy,
 }
 
@@ -56,12 +56,12 @@ pub(crate) fn say(text: String, quick_replies: Vec<QuickReply>) -> EventKind {
 }
 
 impl Engine {
-    pub fn new(assistant: Assistant, policy: Policy) -> Self {
-        Engine { assistant, policy }
+    pub fn new(playbook: Playbook, policy: Policy) -> Self {
+        Engine { playbook, policy }
     }
 
-    pub fn assistant(&self) -> &Assistant {
-        &self.assistant
+    pub fn playbook(&self) -> &Playbook {
+        &self.playbook
     }
 
     pub fn policy(&self) -> &Policy {
@@ -140,7 +140,7 @@ impl Engine {
 
     /// The intent in the conversation's language if the bot has something to do for it.
     pub(crate) fn answerable(&self, state: &ConversationState, name: &str) -> Option<&Intent> {
-        self.assistant
+        self.playbook
             .intent(&self.lang(state), name)
             .filter(|i| i.is_actionable())
     }
@@ -177,7 +177,7 @@ impl Engine {
         if self.is_cancel(message) {
             return false;
         }
-        self.assistant
+        self.playbook
             .intent(&self.lang(state), &form.intent)
             .and_then(|intent| {
                 intent

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-/// Why an assistant definition could not be loaded.
+/// Why a playbook (the intents' files) could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// A file or directory could not be read.

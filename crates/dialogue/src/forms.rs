@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::assistant::{ActionSpec, Intent};
+use crate::playbook::{ActionSpec, Intent};
 use crate::engine::{Engine, Out, say};
 use crate::event::{EventKind, FormOutcome, ReasonCode};
 use crate::messages::{Msg, text};
@@ -38,7 +38,7 @@ impl Engine {
             return;
         };
         let Some(intent) = self
-            .assistant()
+            .playbook()
             .intent(&self.lang(&out.state), &form.intent)
         else {
             out.push(EventKind::FormEnded {
@@ -145,7 +145,7 @@ impl Engine {
             return;
         };
         let lang = self.lang(&out.state);
-        let intent = self.assistant().intent(&lang, &pending.intent);
+        let intent = self.playbook().intent(&lang, &pending.intent);
         if !ok {
             let escalate = self.policy().escalate_on_action_failure;
             let buttons = if escalate {

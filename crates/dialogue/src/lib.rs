@@ -7,7 +7,7 @@
 //! [`Event`]s to append to the log, and the state already folded from them. Who holds a
 //! conversation is its [`Stage`], moved by one rule that the store's projection reuses.
 
-mod assistant;
+mod playbook;
 mod engine;
 mod error;
 mod event;
@@ -22,7 +22,7 @@ mod template;
 mod text;
 mod turn;
 
-pub use assistant::{ActionSpec, Assistant, Intent, Slot};
+pub use playbook::{ActionSpec, Intent, Playbook, Slot};
 pub use engine::Engine;
 pub use error::LoadError;
 pub use event::{

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use relais_dialogue::{
-    Assistant, ConversationState, Engine, EventKind, Input, FallbackStage, FormOutcome,
+    Playbook, ConversationState, Engine, EventKind, Input, FallbackStage, FormOutcome,
     HandoffState, IntentScore, KnowledgeAnswer, KnowledgeHit, LoadError, Policy, QuickReply,
     ReasonCode, Source, Turn, Understanding,
 };
@@ -12,7 +12,7 @@ use serde_json::json;
 
 fn engine(policy: Policy) -> Engine {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/intents");
-    Engine::new(Assistant::load_dir(&dir).expect("fixtures load"), policy)
+    Engine::new(Playbook::load_dir(&dir).expect("fixtures load"), policy)
 }
 
 struct Convo {
@@ -740,7 +740,7 @@ fn a_closed_conversation_gets_no_reply() {
 
 #[test]
 fn a_missing_intents_directory_is_named_in_the_error() {
-    let err = Assistant::load_dir(Path::new("/nonexistent/intents")).unwrap_err();
+    let err = Playbook::load_dir(Path::new("/nonexistent/intents")).unwrap_err();
     assert!(matches!(err, LoadError::Io { .. }));
     assert!(
         err.to_string()

@@ -94,11 +94,12 @@ pub enum TrainProgress {
     },
 }
 
-/// One intent and its calibrated probability.
+/// One intent and its calibrated probability, named `confidence` as in the dialogue's
+/// `IntentScore` (the classifier and the engine share no crate).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IntentScore {
     pub intent: String,
-    pub probability: f32,
+    pub confidence: f32,
 }
 
 /// What the model makes of one text.
@@ -390,15 +391,15 @@ impl IntentModel {
             .take(RANKING_LEN)
             .map(|&i| IntentScore {
                 intent: self.labels[i].clone(),
-                probability: probabilities[i],
+                confidence: probabilities[i],
             })
             .collect();
-        let confidence = ranking[0].probability;
+        let confidence = ranking[0].confidence;
         let score = self.gate.score(confidence, similarity);
         let oos = top_is_oos || score < self.gate.threshold;
         let ambiguous = !oos
             && ranking.get(1).is_some_and(|second| {
-                confidence - second.probability < self.options.ambiguity_margin
+                confidence - second.confidence < self.options.ambiguity_margin
             });
         Ok(Prediction {
             intent: if oos {

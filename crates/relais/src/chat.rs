@@ -25,7 +25,7 @@ pub struct ChatArgs {
 }
 
 pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
-    let bot = crate::assistant::load_bot(&settings.assistant)?;
+    let bot = crate::bot::load_bot(&settings.assistant)?;
     let mut conversation = Conversation::default();
     let start = Input::Start {
         conversation_id: "terminal".into(),

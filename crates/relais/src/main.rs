@@ -2,7 +2,7 @@
 //! assistant. Each subcommand lives in its own module; this file only dispatches.
 
 mod agent;
-mod assistant;
+mod bot;
 mod chat;
 mod config;
 mod conversation_tests;
@@ -72,7 +72,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args, settings),
         Command::Agent(args) => agent::run(args, &settings),
         Command::Test { paths } => {
-            let mut bot = assistant::load_bot(&settings.assistant)?;
+            let mut bot = bot::load_bot(&settings.assistant)?;
             let summary = conversation_tests::run(&mut bot, &paths)?;
             if summary.failed > 0 {
                 anyhow::bail!("{} conversation test(s) failed", summary.failed);

@@ -90,7 +90,7 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
                     }
                 );
                 for score in &prediction.ranking {
-                    println!("  {:<28} {:.3}", score.intent, score.probability);
+                    println!("  {:<28} {:.3}", score.intent, score.confidence);
                 }
                 println!(
                     "  in-scope score {:.3} (threshold {:.3}), nearest example {:.3}",

@@ -70,7 +70,7 @@ pub fn run(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> {
         settings.assistant.data_dir = data_dir;
     }
     let data_dir = settings.assistant.data_dir.clone();
-    let bot = Arc::new(crate::assistant::load_bot(&settings.assistant)?);
+    let bot = Arc::new(crate::bot::load_bot(&settings.assistant)?);
     let _watcher = bot
         .watch_knowledge(KNOWLEDGE_DEBOUNCE, |reload| match reload {
             Ok(warnings) => {

@@ -54,7 +54,7 @@ fn train_reuses_an_up_to_date_model_and_predict_prints_intents() {
     assert!(predicted.status.success(), "{}", stderr(&predicted));
     let prediction: serde_json::Value = serde_json::from_slice(&predicted.stdout).unwrap();
     assert_eq!(prediction["intent"], "order_status");
-    assert!(prediction["ranking"][0]["probability"].as_f64().unwrap() > 0.5);
+    assert!(prediction["ranking"][0]["confidence"].as_f64().unwrap() > 0.5);
 
     let stranger = relais(&[
         "nlu",

@@ -1,4 +1,4 @@
-//! The assistant definition: per language and intent, what the bot says and does.
+//! The playbook definition: per language and intent, what the bot says and does.
 //!
 //! Loaded from `intents/<lang>/*.yml`, the files the intent model trains on. The NLU reads
 //! `name` and `examples`; the keys read here sit beside them: `title`, `responses`,
@@ -96,7 +96,7 @@ impl Intent {
 
 /// All intents of all languages.
 #[derive(Debug, Clone, Default)]
-pub struct Assistant {
+pub struct Playbook {
     languages: BTreeMap<String, BTreeMap<String, Intent>>,
 }
 
@@ -141,10 +141,10 @@ struct SlotDoc {
     max_length: Option<usize>,
 }
 
-impl Assistant {
+impl Playbook {
     /// Loads every `<dir>/<lang>/*.yml` (and `*.yaml`) file, in name order.
     pub fn load_dir(dir: &Path) -> Result<Self, LoadError> {
-        let mut assistant = Assistant::default();
+        let mut playbook = Playbook::default();
         for lang_dir in sorted_entries(dir)? {
             if !lang_dir.is_dir() {
                 continue;
@@ -165,10 +165,10 @@ impl Assistant {
                     path: file.clone(),
                     source,
                 })?;
-                assistant.add_yaml(&file, &src, dir_lang.as_deref())?;
+                playbook.add_yaml(&file, &src, dir_lang.as_deref())?;
             }
         }
-        Ok(assistant)
+        Ok(playbook)
     }
 
     /// Adds the intents of one file. `file` is only used in error messages; the language
@@ -336,16 +336,16 @@ intents:
     action: {name: order_status, url: \"http://localhost:9000/order\"}
 ";
 
-    fn load(src: &str) -> Result<Assistant, LoadError> {
-        let mut assistant = Assistant::default();
-        assistant.add_yaml(Path::new("intents/en/x.yml"), src, Some("en"))?;
-        Ok(assistant)
+    fn load(src: &str) -> Result<Playbook, LoadError> {
+        let mut playbook = Playbook::default();
+        playbook.add_yaml(Path::new("intents/en/x.yml"), src, Some("en"))?;
+        Ok(playbook)
     }
 
     #[test]
     fn loads_forms_and_falls_back_to_english() {
-        let assistant = load(FILE).unwrap();
-        let intent = assistant.intent("fr", "order_status").unwrap();
+        let playbook = load(FILE).unwrap();
+        let intent = playbook.intent("fr", "order_status").unwrap();
         assert_eq!(intent.slots[0].name, "order_number");
         assert!(intent.slots[0].accepts("BW-482913"));
         assert!(!intent.slots[0].accepts("BW-4829130"));
@@ -389,8 +389,8 @@ intents:
 
     #[test]
     fn language_mismatch_is_reported() {
-        let mut assistant = Assistant::default();
-        let err = assistant
+        let mut playbook = Playbook::default();
+        let err = playbook
             .add_yaml(Path::new("intents/fr/x.yml"), FILE, Some("fr"))
             .unwrap_err();
         assert!(
