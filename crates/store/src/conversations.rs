@@ -146,6 +146,37 @@ impl Store {
         rows.iter().map(Conversation::from_row).collect()
     }
 
+    /// One page of the queue, oldest first, each conversation with the text of the
+    /// visitor's last message (for a preview), in one query.
+    pub async fn queue(&self, page: Page) -> Result<Vec<(Conversation, Option<String>)>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS}, (SELECT payload FROM events e WHERE e.conversation_id = conversations.id \
+             AND e.kind = 'visitor_message' ORDER BY e.seq DESC LIMIT 1) AS last_message \
+             FROM conversations WHERE state = $1 ORDER BY queued_at ASC, id ASC LIMIT $2 OFFSET $3"
+        ));
+        let rows = sqlx::query(sql)
+            .bind(Stage::Queued.as_str())
+            .bind(i64::from(page.limit))
+            .bind(page.offset_i64())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let conversation = Conversation::from_row(row)?;
+                let text = match row.try_get::<Option<String>, _>("last_message")? {
+                    Some(payload) => {
+                        let fields: serde_json::Value = serde_json::from_str(&payload).map_err(|e| {
+                            Error::corrupt(format!("a message of conversation {}", conversation.id), e)
+                        })?;
+                        fields["text"].as_str().map(str::to_owned)
+                    }
+                    None => None,
+                };
+                Ok((conversation, text))
+            })
+            .collect()
+    }
+
     /// How many conversations are at `stage` (all when `None`): the queue's length, for
     /// a newcomer's place and the true count agents see.
     pub async fn count_conversations(&self, stage: Option<Stage>) -> Result<u64> {

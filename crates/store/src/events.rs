@@ -1,11 +1,9 @@
 //! The event log: appending a conversation's events with their `seq`, idempotent
 //! visitor messages, claims, and reading the events after a `seq`.
 
-use relais_dialogue::{Event, EventKind};
+use relais_dialogue::{Event, EventKind, Stage};
 use serde_json::Value;
 use sqlx::Row;
-
-use relais_dialogue::Stage;
 
 use crate::{Conversation, Db, Error, Result, Store, to_u64};
 
@@ -131,23 +129,6 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         seq.map(|seq| to_u64(seq, "events.seq")).transpose()
-    }
-
-    /// The text of the visitor's last message in `conversation_id` (the queue's preview).
-    pub async fn last_visitor_text(&self, conversation_id: &str) -> Result<Option<String>> {
-        let payload: Option<String> = sqlx::query_scalar(
-            "SELECT payload FROM events WHERE conversation_id = $1 AND kind = 'visitor_message' \
-             ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(conversation_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(payload) = payload else {
-            return Ok(None);
-        };
-        let fields: Value = serde_json::from_str(&payload)
-            .map_err(|e| Error::corrupt(format!("a message of conversation {conversation_id}"), e))?;
-        Ok(fields["text"].as_str().map(str::to_owned))
     }
 
     /// The events of `conversation_id` with a `seq` above `last_seq`, in order

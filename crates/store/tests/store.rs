@@ -663,3 +663,22 @@ async fn the_same_message_resent_concurrently_is_stored_once_without_error() {
     assert_eq!(events.len(), 1 + 50 * 2);
     assert_eq!(seqs(&events), (1..=101).collect::<Vec<u64>>());
 }
+
+#[tokio::test]
+async fn the_queue_lists_the_oldest_first_with_the_last_visitor_message() {
+    let (_dir, store) = open_temp().await;
+    for (id, at, texts) in [("late", 300, vec!["first", "second"]), ("early", 200, vec![]), ("open", 100, vec!["hi"])] {
+        let mut events = vec![started(at, id)];
+        for (n, text) in texts.iter().enumerate() {
+            events.push(visitor(at + 1 + n as i64, &format!("{id}-{n}"), text));
+        }
+        if id != "open" {
+            events.push(handoff(at + 10, HandoffState::Queued, Some(ReasonCode::Frustration)));
+        }
+        store.append(id, &events).await.unwrap();
+    }
+    let queue = store.queue(Page::first(10)).await.unwrap();
+    let listed: Vec<(&str, Option<&str>)> = queue.iter().map(|(c, text)| (c.id.as_str(), text.as_deref())).collect();
+    assert_eq!(listed, [("early", None), ("late", Some("second"))]);
+    assert_eq!(store.queue(Page { offset: 1, limit: 10 }).await.unwrap().len(), 1);
+}

@@ -102,22 +102,18 @@ impl Feed {
 /// first [`QUEUE_PAGE`] of them, oldest first.
 pub async fn queue_frame(store: &Store) -> Result<Value, ClientError> {
     let total = store.count_conversations(Some(Stage::Queued)).await?;
-    let waiting = store
-        .conversations(Some(Stage::Queued), Page::first(QUEUE_PAGE))
-        .await?;
-    let mut conversations = Vec::with_capacity(waiting.len());
-    for conversation in waiting {
-        let preview = store
-            .last_visitor_text(&conversation.id)
-            .await?
-            .map(|text| text.chars().take(PREVIEW_CHARS).collect::<String>());
-        conversations.push(json!({
-            "conversation_id": conversation.id,
-            "waiting_since": conversation.queued_at.map(rfc3339),
-            "reason": conversation.escalation_reason,
-            "lang": conversation.language,
-            "preview": preview,
-        }));
-    }
+    let waiting = store.queue(Page::first(QUEUE_PAGE)).await?;
+    let conversations: Vec<Value> = waiting
+        .into_iter()
+        .map(|(conversation, last_text)| {
+            json!({
+                "conversation_id": conversation.id,
+                "waiting_since": conversation.queued_at.map(rfc3339),
+                "reason": conversation.escalation_reason,
+                "lang": conversation.language,
+                "preview": last_text.map(|text| text.chars().take(PREVIEW_CHARS).collect::<String>()),
+            })
+        })
+        .collect();
     Ok(json!({"type": "queue", "total": total, "conversations": conversations}))
 }
