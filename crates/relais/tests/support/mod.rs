@@ -1,24 +1,20 @@
 //! What the server tests share: a `relais serve` process per test (killed when
-//! dropped), HTTP helpers, and WebSocket clients for visitors and agents.
+//! dropped), HTTP helpers, and WebSocket clients for visitors and agents (`ws.rs` of
+//! the in-process suite in `crates/server/tests/support`).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
-/// How long a test waits for a frame it expects.
-pub const FRAME_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long a test waits to be sure no frame comes.
-pub const QUIET: Duration = Duration::from_millis(700);
+// The WebSocket client and its helpers, shared with the in-process suite.
+#[path = "../../../server/tests/support/ws.rs"]
+mod ws;
+pub use ws::*;
+
 pub const PASSWORD: &str = "correct horse battery";
 
 /// The first server start may build the models and the index: one at a time.
@@ -125,10 +121,6 @@ impl Server {
         format!("http://{}{path}", self.address)
     }
 
-    pub fn ws(&self, path: &str) -> String {
-        format!("ws://{}{path}", self.address)
-    }
-
     /// Kills the process (SIGKILL: no chance to flush anything) and starts it again on
     /// the same address and data folder.
     pub fn kill_and_restart(mut self) -> Server {
@@ -152,6 +144,12 @@ impl Server {
         );
         assert_eq!(status, 200, "{body}");
         body["token"].as_str().unwrap().to_string()
+    }
+}
+
+impl Sockets for Server {
+    fn ws(&self, path: &str) -> String {
+        format!("ws://{}{path}", self.address)
     }
 }
 
@@ -197,128 +195,4 @@ pub fn get_json(url: &str, token: Option<&str>) -> (u16, Value) {
     let mut response = request.call().unwrap();
     let status = response.status().as_u16();
     (status, response.body_mut().read_json().unwrap_or(Value::Null))
-}
-
-/// A WebSocket client (visitor or agent).
-pub struct Client {
-    pub socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-}
-
-impl Client {
-    pub async fn connect(url: &str) -> Client {
-        let (socket, _) = connect_async_with_config(url, None, true).await.expect("socket opens");
-        Client { socket }
-    }
-
-    pub async fn send(&mut self, frame: Value) {
-        self.socket
-            .send(Message::Text(frame.to_string().into()))
-            .await
-            .unwrap();
-    }
-
-    pub async fn send_raw(&mut self, text: String) {
-        self.socket.send(Message::Text(text.into())).await.unwrap();
-    }
-
-    /// The next JSON frame (pings skipped); panics on close or timeout.
-    pub async fn recv(&mut self) -> Value {
-        loop {
-            let message = tokio::time::timeout(FRAME_TIMEOUT, self.socket.next())
-                .await
-                .expect("a frame within the timeout")
-                .expect("the socket is open")
-                .expect("a valid frame");
-            match message {
-                Message::Text(text) => return serde_json::from_str(&text).unwrap(),
-                Message::Close(frame) => panic!("socket closed: {frame:?}"),
-                _ => continue,
-            }
-        }
-    }
-
-    /// Frames until one satisfies `done`; returns them all, that one last.
-    pub async fn recv_until(&mut self, done: impl Fn(&Value) -> bool) -> Vec<Value> {
-        let mut frames = Vec::new();
-        loop {
-            let frame = self.recv().await;
-            let stop = done(&frame);
-            frames.push(frame);
-            if stop {
-                return frames;
-            }
-        }
-    }
-
-    /// Frames that arrive within [`QUIET`].
-    pub async fn drain(&mut self) -> Vec<Value> {
-        let mut frames = Vec::new();
-        while let Ok(Some(Ok(message))) = tokio::time::timeout(QUIET, self.socket.next()).await {
-            if let Message::Text(text) = message {
-                frames.push(serde_json::from_str(&text).unwrap());
-            }
-        }
-        frames
-    }
-
-    /// Waits for the server to close the socket; returns the close code.
-    pub async fn closed(&mut self) -> Option<CloseCode> {
-        loop {
-            match tokio::time::timeout(FRAME_TIMEOUT, self.socket.next())
-                .await
-                .expect("the socket closes within the timeout")
-            {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
-                Some(Ok(_)) => continue,
-                None | Some(Err(_)) => return None,
-            }
-        }
-    }
-}
-
-/// A visitor who said hello; returns the socket and the `welcome` frame.
-pub async fn visitor(server: &Server, hello: Value) -> (Client, Value) {
-    let mut client = Client::connect(&server.ws("/v1/ws")).await;
-    client.send(hello).await;
-    let welcome = client.recv().await;
-    assert_eq!(welcome["type"], "welcome", "{welcome}");
-    (client, welcome)
-}
-
-/// An agent socket past `hello`; returns it with the first `queue` frame.
-pub async fn agent(server: &Server, token: &str) -> (Client, Value) {
-    let mut client = Client::connect(&server.ws("/v1/agent/ws")).await;
-    client.send(json!({"type": "hello", "token": token})).await;
-    let welcome = client.recv().await;
-    assert_eq!(welcome["type"], "welcome", "{welcome}");
-    let queue = client.recv().await;
-    assert_eq!(queue["type"], "queue", "{queue}");
-    (client, queue)
-}
-
-/// Sends a visitor message and returns the frames up to the `ack` and the bot's events
-/// that follow within the quiet time.
-pub async fn say(client: &mut Client, client_id: &str, text: &str) -> (u64, Vec<Value>) {
-    client
-        .send(json!({"type": "message", "client_id": client_id, "text": text}))
-        .await;
-    let mut frames = client
-        .recv_until(|f| f["type"] == "ack" || f["type"] == "error")
-        .await;
-    let ack = frames.pop().unwrap();
-    assert_eq!(ack["type"], "ack", "{ack}");
-    assert_eq!(ack["client_id"], client_id);
-    frames.extend(client.drain().await);
-    (ack["seq"].as_u64().unwrap(), frames)
-}
-
-pub fn bot_messages(frames: &[Value]) -> Vec<&Value> {
-    frames
-        .iter()
-        .filter(|f| f["kind"] == "message" && f["from"] == "bot")
-        .collect()
-}
-
-pub fn seqs(frames: &[Value]) -> Vec<u64> {
-    frames.iter().filter_map(|f| f["seq"].as_u64()).collect()
 }
