@@ -1,7 +1,7 @@
 //! The event log: appending a conversation's events with their `seq`, idempotent
 //! visitor messages, claims, and reading the events after a `seq`.
 
-use relais_dialogue::{Event, EventKind, Stage};
+use relais_dialogue::{Event, EventKind, HandoffState, Stage};
 use serde_json::Value;
 use sqlx::Row;
 
@@ -176,7 +176,32 @@ async fn load(tx: &mut sqlx::Transaction<'static, Db>, id: &str) -> Result<Optio
 }
 
 /// Appends `events` inside `tx`: numbers them after the conversation's `last_seq`,
-/// stores them (the first with `client_id`), folds them into the projections.
+/// gives a `handoff queued` its place in the queue, stores them (the first with
+/// `client_id`), folds them into the projections.
+/// Writes the queue place (1 = next) into a `handoff queued` event: the conversations
+/// queued before it, plus one. Counted inside the write transaction, which holds the
+/// database's write lock, so two visitors queued at the same moment get two places.
+async fn number_queue_place(
+    tx: &mut sqlx::Transaction<'static, Db>,
+    conversation_id: &str,
+    event: &mut Event,
+) -> Result<()> {
+    if let EventKind::Handoff {
+        state: HandoffState::Queued,
+        position,
+        ..
+    } = &mut event.kind
+    {
+        let ahead: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE state = $1 AND id <> $2")
+            .bind(Stage::Queued.as_str())
+            .bind(conversation_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        *position = Some(u32::try_from(ahead).unwrap_or(u32::MAX).saturating_add(1));
+    }
+    Ok(())
+}
+
 async fn append_in(
     tx: &mut sqlx::Transaction<'static, Db>,
     conversation_id: &str,
@@ -202,6 +227,9 @@ async fn append_in(
     let mut stored = Vec::with_capacity(events.len());
     for (index, event) in events.iter().enumerate() {
         let seq = conversation.last_seq + 1;
+        let mut event = event.clone();
+        number_queue_place(tx, conversation_id, &mut event).await?;
+        let event = &event;
         let (kind, payload) = encode(event)?;
         sqlx::query(
             "INSERT INTO events (conversation_id, seq, at, kind, payload, client_id) \

@@ -1,13 +1,13 @@
 //! The hub: shared state of a running server, and the one path every input takes
 //! through a conversation ([`Hub::turn`]): take the conversation's turn lock, load its
-//! state, check what must hold, let the bot decide (off the async threads), number the
-//! queue place, append to the store, and only then publish — to the conversation's
+//! state, check what must hold, let the bot decide (off the async threads), append to
+//! the store (which numbers a queue place in its write transaction), and only then publish — to the conversation's
 //! sockets and to the agents' feed. A client that reconnects reads what it missed from
 //! the store, so nothing acknowledged is lost.
 //!
 //! The jobs around it have a module each: [`rooms`] (per-conversation lock and
 //! channel), [`feed`] (what agents hear, the queue frame), [`roster`] (available
-//! agents) and [`queue`] (queue places, abandoned visitors).
+//! agents) and [`queue`] (abandoned visitors).
 
 mod feed;
 mod queue;
@@ -244,11 +244,10 @@ impl Hub {
         let at = now_ms();
         let turn = Turn::new(at, input).with_agents_available(self.roster.agents_available(at));
         let bot = self.bot.clone();
-        let mut outcome = tokio::task::spawn_blocking(move || bot.turn(&state, turn, embedding))
+        let outcome = tokio::task::spawn_blocking(move || bot.turn(&state, turn, embedding))
             .await
             .map_err(ClientError::internal)?
             .map_err(ClientError::internal)?;
-        queue::number_places(&self.store, &mut outcome.events).await?;
         let stored = match (guard, once) {
             (Guard::Claim(agent), _) => self.store.claim(id, agent.id, &outcome.events).await.map_err(|error| match error {
                 relais_store::Error::NotQueued { stage, .. } => not_queued(id, stage),

@@ -1,32 +1,17 @@
-//! The handoff queue's two server-side jobs: numbering a newcomer's place (1 = next),
-//! and taking out of the queue the visitors who have gone (`abandoned`).
+//! The handoff queue's sweeper: takes out of the queue the visitors who have gone
+//! (`abandoned`). (A newcomer's place is numbered by the store, in the transaction that
+//! appends the `handoff queued` event.)
 
 use std::time::{Duration, Instant};
 
-use relais_dialogue::{Event, EventKind, HandoffState, Input, Stage};
-use relais_store::{Page, Store};
+use relais_dialogue::{Input, Stage};
+use relais_store::Page;
 
 use super::{Guard, Hub};
 use crate::error::ClientError;
 
 /// Most often the queue is checked for visitors who have gone.
 const ABANDON_SWEEP_EVERY: Duration = Duration::from_secs(30);
-
-/// Writes the queue position into `handoff queued` events (1 = next).
-pub(crate) async fn number_places(store: &Store, events: &mut [Event]) -> Result<(), ClientError> {
-    for event in events.iter_mut() {
-        if let EventKind::Handoff {
-            state: HandoffState::Queued,
-            position,
-            ..
-        } = &mut event.kind
-        {
-            let waiting = store.count_conversations(Some(Stage::Queued)).await?;
-            *position = Some(u32::try_from(waiting).unwrap_or(u32::MAX).saturating_add(1));
-        }
-    }
-    Ok(())
-}
 
 /// Takes out of the queue, every so often, every visitor who has had no socket open for
 /// `queue_abandon_after_seconds` (counted from the server's start for those who left

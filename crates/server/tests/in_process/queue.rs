@@ -190,3 +190,27 @@ async fn away_agents_are_not_offered_conversations() {
     let refused = away.recv_until(|f| f["type"] == "error").await;
     assert_eq!(refused.last().unwrap()["code"], "bad_frame");
 }
+
+/// Visitors who ask for a person at the same moment.
+const AT_ONCE: usize = 6;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visitors_queued_at_the_same_moment_get_different_places() {
+    let server = TestServer::start().await;
+    let token = server.signed_in("ann@example.com", "Ann").await;
+    let (_ann, _) = agent(&server, &token).await;
+    let mut visitors = Vec::new();
+    for _ in 0..AT_ONCE {
+        visitors.push(visitor(&server, json!({"type": "hello", "lang": "en"})).await.0);
+    }
+    let places = join_all(visitors.iter_mut().map(|client| async move {
+        client.send(json!({"type": "request_agent"})).await;
+        let handoff = client.recv_until(|f| f["kind"] == "handoff").await.pop().unwrap();
+        assert_eq!(handoff["state"], "queued", "{handoff}");
+        handoff["position"].as_u64().unwrap()
+    }))
+    .await;
+    let mut sorted = places.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (1..=AT_ONCE as u64).collect::<Vec<_>>(), "places given: {places:?}");
+}
