@@ -87,7 +87,7 @@ impl Engine {
             events: Vec::new(),
             at: turn.at,
         };
-        for kind in turn.input.events() {
+        for kind in turn.input.events(state) {
             out.push(kind);
         }
         if state.stage == Stage::Closed {
@@ -125,9 +125,23 @@ impl Engine {
                 let back = text(Msg::BackFromAgent, &self.lang(&out.state)).to_owned();
                 out.push(say(back, Vec::new()));
             }
+            Input::Close { by, .. } if by == "agent" && out.state.rating_pending.is_none() => {
+                self.ask_rating(&mut out);
+            }
             _ => {}
         }
+        let resolved = out.events.iter().any(|e| e.kind == EventKind::Resolved);
+        if resolved && !out.state.rating_asked {
+            self.ask_rating(&mut out);
+        }
         out.finish()
+    }
+
+    /// Asks the visitor to rate the conversation, on the policy's scale (unless off).
+    fn ask_rating(&self, out: &mut Out) {
+        if let Some(scale) = self.policy.rating.top() {
+            out.push(EventKind::RatingAsked { scale });
+        }
     }
 
     /// The conversation's language, or the policy's default.

@@ -261,6 +261,15 @@ pub enum EventKind {
         seq: u64,
         helpful: bool,
     },
+    /// The visitor is asked to rate the conversation, from 1 to `scale` (2: 👎 👍; 5: 1–5).
+    RatingAsked {
+        scale: u8,
+    },
+    /// The visitor's rating of the conversation; positive when `score` is 2 of 2 or 4–5 of 5.
+    ConversationRated {
+        score: u8,
+        scale: u8,
+    },
     PageViewed {
         url: String,
         title: Option<String>,

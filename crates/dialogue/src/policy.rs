@@ -50,6 +50,29 @@ pub struct Policy {
     pub cancel_words: Vec<String>,
     /// Language used when the conversation's language is unknown and detection is unsure.
     pub default_language: String,
+    /// How the visitor rates the conversation when the bot first resolves it or an agent
+    /// closes it: `thumbs` (👎 👍), `five` (1–5) or `off` (never asked).
+    pub rating: RatingScale,
+}
+
+/// The scale of the conversation rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingScale {
+    Off,
+    Thumbs,
+    Five,
+}
+
+impl RatingScale {
+    /// The highest score (2 for thumbs: 1 = 👎, 2 = 👍), or `None` when off.
+    pub fn top(self) -> Option<u8> {
+        match self {
+            RatingScale::Off => None,
+            RatingScale::Thumbs => Some(2),
+            RatingScale::Five => Some(5),
+        }
+    }
 }
 
 impl Default for Policy {
@@ -75,6 +98,7 @@ impl Default for Policy {
             .map(String::from)
             .to_vec(),
             default_language: "en".into(),
+            rating: RatingScale::Thumbs,
         }
     }
 }

@@ -53,6 +53,10 @@ pub struct ConversationState {
     pub visitor_turns: u32,
     /// The last visitor messages, normalised, oldest first.
     pub recent_texts: Vec<String>,
+    /// The scale of the last rating asked, while the visitor has not answered it.
+    pub rating_pending: Option<u8>,
+    /// Whether a rating was ever asked in this conversation.
+    pub rating_asked: bool,
 }
 
 impl ConversationState {
@@ -159,6 +163,11 @@ impl ConversationState {
                     self.verified_user_id.clone_from(verified_user_id);
                 }
             }
+            EventKind::RatingAsked { scale } => {
+                self.rating_pending = Some(*scale);
+                self.rating_asked = true;
+            }
+            EventKind::ConversationRated { .. } => self.rating_pending = None,
             EventKind::Handoff { .. }
             | EventKind::Closed { .. }
             | EventKind::QuickReplyPressed { .. }

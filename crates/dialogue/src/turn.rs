@@ -81,6 +81,8 @@ pub enum Input {
         preferred_time: Option<String>,
         note: Option<String>,
     },
+    /// The visitor rated the conversation (1 to the scale asked).
+    Rate { score: u8 },
     /// The visitor or an agent ended the conversation.
     Close { by: String, resolution: Option<String> },
     /// An agent took the conversation from the queue.
@@ -110,8 +112,9 @@ pub enum Input {
 }
 
 impl Input {
-    /// The events that record this input, first in the turn's events.
-    pub fn events(&self) -> Vec<EventKind> {
+    /// The events that record this input in a conversation whose state is `state`, first
+    /// in the turn's events.
+    pub fn events(&self, state: &ConversationState) -> Vec<EventKind> {
         let handoff = |state, agent_name: &str| EventKind::Handoff {
             state,
             reason: None,
@@ -159,6 +162,11 @@ impl Input {
                 phone,
                 preferred_time,
                 note,
+            },
+            // The scale of the rating asked (0 if none was: the server refuses that first).
+            Input::Rate { score } => EventKind::ConversationRated {
+                score,
+                scale: state.rating_pending.unwrap_or(0),
             },
             Input::Close { by, resolution } => EventKind::Closed { by, resolution },
             Input::Claim { agent_name } => handoff(HandoffState::AgentJoined, &agent_name),

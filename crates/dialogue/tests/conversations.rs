@@ -57,6 +57,13 @@ impl Convo {
         outcome.events.into_iter().skip(1).map(|e| e.kind).collect()
     }
 
+    /// Runs one turn and returns all its events, the input's first.
+    fn outcome_of(&mut self, turn: Turn) -> Vec<EventKind> {
+        let outcome = self.engine.handle(&self.state, turn);
+        self.state = outcome.state;
+        outcome.events.into_iter().map(|e| e.kind).collect()
+    }
+
     fn message(&mut self, text: &str) -> Turn {
         self.at += 1000;
         self.next_id += 1;
@@ -747,4 +754,46 @@ fn a_missing_intents_directory_is_named_in_the_error() {
             .starts_with("cannot read /nonexistent/intents:"),
         "{err}"
     );
+}
+
+#[test]
+fn the_rating_is_asked_at_the_first_resolution_and_when_an_agent_closes() {
+    use relais_dialogue::RatingScale;
+    let asked = |events: &[EventKind]| {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                EventKind::RatingAsked { scale } => Some(*scale),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut convo = Convo::new(Policy::default(), Some("en"));
+    let helpful = convo.input(Input::Feedback { seq: 3, helpful: true });
+    let first = convo.turn(helpful);
+    assert!(first.contains(&EventKind::Resolved));
+    assert_eq!(asked(&first), [2], "thumbs by default, asked with the first resolution");
+    let again = convo.input(Input::Feedback { seq: 5, helpful: true });
+    assert_eq!(asked(&convo.turn(again)), Vec::<u8>::new(), "asked once by the bot");
+    let rate = convo.input(Input::Rate { score: 2 });
+    assert_eq!(convo.turn(rate), Vec::<EventKind>::new());
+    assert_eq!(convo.state.rating_pending, None);
+
+    convo.turn(Turn::new(convo.at, Input::RequestAgent { reason: None }));
+    let joined = convo.input(Input::Claim { agent_name: "Ann".into() });
+    convo.turn(joined);
+    let close = convo.input(Input::Close { by: "agent".into(), resolution: None });
+    assert_eq!(asked(&convo.turn(close)), [2], "asked again when the agent closes");
+    let late = convo.input(Input::Rate { score: 1 });
+    let recorded = convo.outcome_of(late);
+    assert_eq!(recorded[0], EventKind::ConversationRated { score: 1, scale: 2 });
+
+    let five = Policy { rating: RatingScale::Five, ..Policy::default() };
+    let mut convo = Convo::new(five, Some("en"));
+    let helpful = convo.input(Input::Feedback { seq: 3, helpful: true });
+    assert_eq!(asked(&convo.turn(helpful)), [5]);
+    let off = Policy { rating: RatingScale::Off, ..Policy::default() };
+    let mut convo = Convo::new(off, Some("en"));
+    let helpful = convo.input(Input::Feedback { seq: 3, helpful: true });
+    assert_eq!(asked(&convo.turn(helpful)), Vec::<u8>::new());
 }

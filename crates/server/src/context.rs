@@ -1,6 +1,7 @@
 //! What an agent sees on claiming a conversation: the `conversation` frame with its
 //! `context` (the verified user id apart from the visitor's own claims, pages viewed,
-//! intents with confidence, articles shown, escalation reason, callback requests),
+//! intents with confidence, articles shown, escalation reason, callback requests, the
+//! visitor's last rating),
 //! built from the event log.
 
 use relais_dialogue::EventKind;
@@ -21,6 +22,7 @@ pub fn context(events: &[StoredEvent]) -> Value {
     let mut articles = Vec::new();
     let mut escalation = Value::Null;
     let mut callbacks = Vec::new();
+    let mut rating = Value::Null;
     let mut last_text: Option<&str> = None;
     for stored in events {
         let at = rfc3339(stored.event.at);
@@ -64,6 +66,9 @@ pub fn context(events: &[StoredEvent]) -> Value {
                     articles.push(json!({"title": article.title, "url": article.url, "at": at}));
                 }
             }
+            EventKind::ConversationRated { score, scale } => {
+                rating = json!({"score": score, "scale": scale, "at": at});
+            }
             EventKind::HandoffRequested { reason, detail } => {
                 escalation = json!({"reason": reason.as_str(), "detail": detail, "at": at});
             }
@@ -83,7 +88,7 @@ pub fn context(events: &[StoredEvent]) -> Value {
     json!({
         "visitor": visitor, "verified_user_id": verified_user_id, "lang": lang, "started_at": started_at, "pages": pages,
         "intents": intents, "articles": articles, "escalation": escalation,
-        "callback_requests": callbacks,
+        "callback_requests": callbacks, "rating": rating,
     })
 }
 

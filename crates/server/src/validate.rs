@@ -17,6 +17,8 @@ const MAX_CLIENT_ID: usize = 100;
 /// 32 and 64 hex digits).
 const MAX_CONVERSATION_ID: usize = 64;
 const MAX_TOKEN: usize = 128;
+/// Highest score of a conversation rating (the 1–5 scale; thumbs are 1–2).
+const MAX_RATING: u8 = 5;
 /// Longest email and password an HTTP request may send (an email is at most 254 characters).
 pub(crate) const MAX_EMAIL_BYTES: usize = 254;
 pub(crate) const MAX_PASSWORD_BYTES: usize = 1024;
@@ -76,7 +78,10 @@ pub fn visitor(frame: &VisitorFrame, limits: &Limits) -> Result<(), ClientError>
                 .as_ref()
                 .map_or(Ok(()), |identity| text("identity.user_id", &identity.user_id))
         }
-        VisitorFrame::Feedback { .. } | VisitorFrame::Typing | VisitorFrame::Close => Ok(()),
+        VisitorFrame::Rate { score } if !(1..=MAX_RATING).contains(score) => Err(ClientError::bad_frame(
+            format!("rate.score {score} is not from 1 to the scale asked (2 or {MAX_RATING})"),
+        )),
+        VisitorFrame::Feedback { .. } | VisitorFrame::Rate { .. } | VisitorFrame::Typing | VisitorFrame::Close => Ok(()),
     }
 }
 

@@ -197,6 +197,10 @@ impl Session {
                 };
                 self.act(&id, identified).await
             }
+            VisitorFrame::Rate { score } => {
+                hub.turn(&id, Input::Rate { score }, Guard::Rating(score), None).await?;
+                Ok(Vec::new())
+            }
             VisitorFrame::Typing => {
                 hub.typing(&id, "visitor").await?;
                 Ok(Vec::new())

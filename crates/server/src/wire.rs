@@ -76,6 +76,10 @@ pub enum VisitorFrame {
         visitor: Option<Map<String, Value>>,
         identity: Option<Identity>,
     },
+    /// The visitor's rating of the conversation, after a `rating_request`.
+    Rate {
+        score: u8,
+    },
     Typing,
     Close,
 }
@@ -89,6 +93,7 @@ const VISITOR_TYPES: &[&str] = &[
     "request_agent",
     "callback_request",
     "identify",
+    "rate",
     "typing",
     "close",
 ];
@@ -210,13 +215,16 @@ pub fn visitor_event(stored: &StoredEvent) -> Option<Value> {
     Some(Value::Object(frame))
 }
 
-/// The `event` frame an agent sees: the visitor's kinds plus internal notes, with the
-/// conversation named.
+/// The `event` frame an agent sees: the visitor's kinds plus internal notes and the
+/// visitor's rating, with the conversation named.
 pub fn agent_event(conversation_id: &str, stored: &StoredEvent) -> Option<Value> {
     let mut frame = match &stored.event.kind {
         EventKind::AgentNote {
             text, agent_name, ..
         } => object(json!({"kind": "note", "from": "agent", "agent_name": agent_name, "text": text})),
+        EventKind::ConversationRated { score, scale } => {
+            object(json!({"kind": "rating", "from": "visitor", "score": score, "scale": scale}))
+        }
         _ => public_fields(&stored.event)?,
     };
     frame.insert("type".into(), "event".into());
@@ -311,6 +319,7 @@ fn public_fields(event: &Event) -> Option<Map<String, Value>> {
             Value::Object(fields)
         }
         EventKind::Closed { by, .. } => json!({"kind": "closed", "by": by}),
+        EventKind::RatingAsked { scale } => json!({"kind": "rating_request", "scale": scale}),
         _ => return None,
     };
     Some(object(value))

@@ -81,6 +81,9 @@ pub enum Guard<'a> {
     Claim(&'a Agent),
     /// It is still in the queue and no visitor socket listens (nothing happens otherwise).
     StillQueued,
+    /// A rating was asked and not answered yet, and this score is on its scale
+    /// (`bad_frame` otherwise); closed conversations may be rated.
+    Rating(u8),
 }
 
 /// What became of a turn.
@@ -230,6 +233,7 @@ impl Hub {
             Guard::Open if state.stage == Stage::Closed => return Err(closed_error()),
             Guard::Holder(agent) => self.check_holder(id, agent).await?,
             Guard::Claim(_) if state.stage != Stage::Queued => return Err(not_queued(id, state.stage)),
+            Guard::Rating(score) => check_rating(state.rating_pending, score)?,
             // The visitor may have come back since the sweep looked.
             Guard::StillQueued if state.stage != Stage::Queued || self.rooms.listened(id) => {
                 return Ok(Turned::Skipped);
@@ -314,6 +318,19 @@ fn closed_error() -> ClientError {
         ErrorCode::Closed,
         "this conversation is closed; start a new one with a hello without conversation_id",
     )
+}
+
+/// Refuses a rating nobody asked for, or off the scale asked.
+fn check_rating(pending: Option<u8>, score: u8) -> Result<(), ClientError> {
+    match pending {
+        None => Err(ClientError::bad_frame(
+            "no rating is asked in this conversation now; rate after a rating_request event",
+        )),
+        Some(scale) if !(1..=scale).contains(&score) => Err(ClientError::bad_frame(format!(
+            "rate.score {score} is not from 1 to {scale}, the scale asked"
+        ))),
+        Some(_) => Ok(()),
+    }
 }
 
 /// The refusal of a claim on a conversation that does not wait in the queue.
