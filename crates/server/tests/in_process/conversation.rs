@@ -246,3 +246,36 @@ async fn with_no_agent_the_visitor_leaves_a_callback_request() {
         (&json!("Léa"), &json!("lea@example.fr"), &json!("<b>facture</b>"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_visitor_rates_the_conversation_once_asked() {
+    let server = TestServer::start().await;
+    let (mut client, welcome) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    let id = welcome["conversation_id"].as_str().unwrap().to_string();
+    client.send(json!({"type": "rate", "score": 2})).await;
+    assert_eq!(client.recv().await["code"], "bad_frame", "nobody asked yet");
+
+    let (_, frames) = say(&mut client, "m1", "how do I assemble the Atlas bookshelf").await;
+    let answer = bot_messages(&frames)[0];
+    client
+        .send(json!({"type": "feedback", "seq": answer["seq"], "helpful": true}))
+        .await;
+    let request = client.recv_until(|f| f["kind"] == "rating_request").await.pop().unwrap();
+    assert_eq!(request["scale"], 2, "{request}");
+    client.send(json!({"type": "rate", "score": 3})).await;
+    assert_eq!(client.recv().await["code"], "bad_frame", "3 is off the thumbs scale");
+    client.send(json!({"type": "rate", "score": 2})).await;
+    client.send(json!({"type": "rate", "score": 1})).await;
+    assert_eq!(client.recv().await["code"], "bad_frame", "answered already");
+
+    let admin = server.signed_in("ann@example.com", "Ann").await;
+    let (_, events) = server.get(&format!("/v1/conversations/{id}/events"), Some(&admin)).await;
+    let ratings: Vec<_> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "rating")
+        .map(|e| (e["score"].clone(), e["scale"].clone(), e["from"].clone()))
+        .collect();
+    assert_eq!(ratings, [(json!(2), json!(2), json!("visitor"))]);
+}
