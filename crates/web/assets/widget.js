@@ -491,6 +491,11 @@
       notUseful: "Not useful",
       askUseful: "Was this useful?",
       thanks: "Thanks for your feedback",
+      rateAsk: "How was this conversation?",
+      rateGood: "Good",
+      rateBad: "Bad",
+      rateScore: "{n} out of 5",
+      rateThanks: "Thanks for rating this conversation",
       cbTitle: "Leave your details and we will get back to you.",
       cbName: "Name",
       cbEmail: "Email",
@@ -538,6 +543,11 @@
       notUseful: "Pas utile",
       askUseful: "Cette réponse vous a-t-elle aidé ?",
       thanks: "Merci pour votre retour",
+      rateAsk: "Comment s'est passée cette conversation ?",
+      rateGood: "Bien",
+      rateBad: "Pas bien",
+      rateScore: "{n} sur 5",
+      rateThanks: "Merci d'avoir noté cette conversation",
       cbTitle: "Laissez vos coordonnées, nous vous recontacterons.",
       cbName: "Nom",
       cbEmail: "E-mail",
@@ -778,6 +788,21 @@ a { color: #0b57d0; text-decoration: underline; }
     }
     el.append(box);
   }
+  function ratingEl(entry, { t: t2, rate: rate2 }) {
+    const box = h("div", { class: "feedback rating", "data-relais": "rating", "data-scale": entry.scale });
+    if (entry.score !== void 0) {
+      box.append(t2("rateThanks"));
+      return box;
+    }
+    const choices = entry.scale === 5 ? [1, 2, 3, 4, 5].map((n) => [n, t2("rateScore", { n }), String(n)]) : [[2, t2("rateGood"), icon("up")], [1, t2("rateBad"), icon("down")]];
+    box.append(h("span", {}, t2("rateAsk")));
+    for (const [score, label, content] of choices) {
+      const b = h("button", { type: "button", "data-relais": "rate", "data-score": score, "aria-label": label, title: label }, content);
+      b.addEventListener("click", () => rate2(entry, score));
+      box.append(b);
+    }
+    return box;
+  }
   function appendQuickReplies(el, replies, onPress) {
     const list = Array.isArray(replies) ? replies.filter((q) => q && q.title) : [];
     if (!list.length) return;
@@ -985,6 +1010,8 @@ a { color: #0b57d0; text-decoration: underline; }
     if (entry.kind === "message") {
       for (const box of ui.log.querySelectorAll(".quick")) box.remove();
       el = messageEl(entry, { t, lang: session.lang, feedback: giveFeedback, quickReply: pressQuickReply });
+    } else if (entry.kind === "rating") {
+      el = ratingEl(entry, { t, rate });
     } else {
       el = noticeEl(entry, t);
     }
@@ -1016,6 +1043,7 @@ a { color: #0b57d0; text-decoration: underline; }
   function onEvent(ev, live) {
     if (ev.kind === "message") onMessageEvent(ev, live);
     else if (ev.kind === "handoff") onHandoffEvent(ev, live);
+    else if (ev.kind === "rating_request") addEntry({ kind: "rating", seq: ev.seq, scale: ev.scale }, live);
   }
   function onMessageEvent(ev, live) {
     const own = ev.from === "visitor" ? findEntry(ev.client_id) : void 0;
@@ -1107,6 +1135,15 @@ a { color: #0b57d0; text-decoration: underline; }
     const el = elements.get(entry);
     const box = el && el.querySelector(".feedback");
     if (box) box.replaceChildren(t("thanks"));
+    save();
+  }
+  function rate(entry, score) {
+    if (entry.score !== void 0) return;
+    entry.score = score;
+    session.sendWhenReady({ type: "rate", score });
+    const el = ratingEl(entry, { t, rate });
+    elements.get(entry)?.replaceWith(el);
+    elements.set(entry, el);
     save();
   }
   function showCallbackForm(focus) {

@@ -86,8 +86,9 @@ test("with nobody on shift, the callback form stores a request that the console 
   await context.close();
 });
 
-test("a knowledge question gets a sourced answer with feedback thumbs", async () => {
+test("a knowledge question gets a sourced answer with feedback thumbs, then the conversation is rated", async () => {
   const { context, page } = await newPage(browser);
+  const frames = recordFrames(page);
   await page.goto(BASE + "/products.html");
   const w = await openWidget(page);
   const before = await w.from("bot").count();
@@ -104,6 +105,16 @@ test("a knowledge question gets a sourced answer with feedback thumbs", async ()
   await answer.locator(hook("feedback-yes")).click();
   await eventually(async () => assert.equal(await answer.locator(hook("feedback-yes")).count(), 0));
   assert.notEqual((await answer.locator(hook("feedback")).textContent()).trim(), "");
+
+  // A helpful answer resolves the conversation: the widget asks for a rating, once.
+  const rating = page.locator(hook("rating"));
+  await rating.waitFor();
+  assert.equal(await rating.getAttribute("data-scale"), "2");
+  await rating.locator(`${hook("rate")}[data-score="2"]`).click();
+  await eventually(async () => assert.equal(await rating.locator(hook("rate")).count(), 0));
+  assert.match(await rating.textContent(), /Thanks for rating/);
+  await eventually(async () => assert.ok(frames.sent.some((f) => f.type === "rate" && f.score === 2)));
+  assert.deepEqual(frames.received.filter((f) => f.type === "error"), []);
   assert.deepEqual(page.pageErrors, []);
   await context.close();
 });

@@ -16,7 +16,7 @@ import { MAX_LEN, Session } from "./session.js";
 import { MAX_ENTRIES, storage } from "./storage.js";
 import { pickLang, text } from "./strings.js";
 import { DEFAULT_COLOR, STYLE, textOn } from "./style.js";
-import { callbackFields, markPending, messageEl, noticeEl, noticeText, skeleton } from "./view.js";
+import { callbackFields, markPending, messageEl, noticeEl, noticeText, ratingEl, skeleton } from "./view.js";
 
 /** How long "… is typing" shows without news. */
 const TYPING_MS = 5000;
@@ -248,6 +248,8 @@ function render(entry) {
   if (entry.kind === "message") {
     for (const box of ui.log.querySelectorAll(".quick")) box.remove();
     el = messageEl(entry, { t, lang: session.lang, feedback: giveFeedback, quickReply: pressQuickReply });
+  } else if (entry.kind === "rating") {
+    el = ratingEl(entry, { t, rate });
   } else {
     el = noticeEl(entry, t);
   }
@@ -285,6 +287,7 @@ function hideTyping() {
 function onEvent(ev, live) {
   if (ev.kind === "message") onMessageEvent(ev, live);
   else if (ev.kind === "handoff") onHandoffEvent(ev, live);
+  else if (ev.kind === "rating_request") addEntry({ kind: "rating", seq: ev.seq, scale: ev.scale }, live);
 }
 
 function onMessageEvent(ev, live) {
@@ -394,6 +397,17 @@ function giveFeedback(entry, helpful) {
   const el = elements.get(entry);
   const box = el && el.querySelector(".feedback");
   if (box) box.replaceChildren(t("thanks"));
+  save();
+}
+
+/** The visitor rates the conversation: sent once, and the request turns into thanks. */
+function rate(entry, score) {
+  if (entry.score !== undefined) return;
+  entry.score = score;
+  session.sendWhenReady({ type: "rate", score });
+  const el = ratingEl(entry, { t, rate });
+  elements.get(entry)?.replaceWith(el);
+  elements.set(entry, el);
   save();
 }
 

@@ -144,6 +144,29 @@ function appendFeedback(el, entry, { t, feedback }) {
   el.append(box);
 }
 
+/**
+ * The request to rate the conversation (`entry.scale` 2: 👎 👍; 5: 1 to 5), or the thanks
+ * once `entry.score` is given. `rate(entry, score)` sends the visitor's choice.
+ */
+export function ratingEl(entry, { t, rate }) {
+  const box = h("div", { class: "feedback rating", "data-relais": "rating", "data-scale": entry.scale });
+  if (entry.score !== undefined) {
+    box.append(t("rateThanks"));
+    return box;
+  }
+  const choices =
+    entry.scale === 5
+      ? [1, 2, 3, 4, 5].map((n) => [n, t("rateScore", { n }), String(n)])
+      : [[2, t("rateGood"), icon("up")], [1, t("rateBad"), icon("down")]];
+  box.append(h("span", {}, t("rateAsk")));
+  for (const [score, label, content] of choices) {
+    const b = h("button", { type: "button", "data-relais": "rate", "data-score": score, "aria-label": label, title: label }, content);
+    b.addEventListener("click", () => rate(entry, score));
+    box.append(b);
+  }
+  return box;
+}
+
 function appendQuickReplies(el, replies, onPress) {
   const list = Array.isArray(replies) ? replies.filter((q) => q && q.title) : [];
   if (!list.length) return;
