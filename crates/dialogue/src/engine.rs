@@ -125,9 +125,6 @@ impl Engine {
                 let back = text(Msg::BackFromAgent, &self.lang(&out.state)).to_owned();
                 out.push(say(back, Vec::new()));
             }
-            Input::Close { by, .. } if by == "agent" && out.state.rating_pending.is_none() => {
-                self.ask_rating(&mut out);
-            }
             _ => {}
         }
         let resolved = out.events.iter().any(|e| e.kind == EventKind::Resolved);

@@ -50,8 +50,8 @@ pub struct Policy {
     pub cancel_words: Vec<String>,
     /// Language used when the conversation's language is unknown and detection is unsure.
     pub default_language: String,
-    /// How the visitor rates the conversation when the bot first resolves it or an agent
-    /// closes it: `thumbs` (👎 👍), `five` (1–5) or `off` (never asked).
+    /// How the visitor rates the conversation when the bot first resolves it: `thumbs`
+    /// (👎 👍), `five` (1–5) or `off` (never asked).
     pub rating: RatingScale,
 }
 

@@ -757,7 +757,7 @@ fn a_missing_intents_directory_is_named_in_the_error() {
 }
 
 #[test]
-fn the_rating_is_asked_at_the_first_resolution_and_when_an_agent_closes() {
+fn the_rating_is_asked_once_at_the_first_resolution() {
     use relais_dialogue::RatingScale;
     let asked = |events: &[EventKind]| {
         events
@@ -776,17 +776,11 @@ fn the_rating_is_asked_at_the_first_resolution_and_when_an_agent_closes() {
     let again = convo.input(Input::Feedback { seq: 5, helpful: true });
     assert_eq!(asked(&convo.turn(again)), Vec::<u8>::new(), "asked once by the bot");
     let rate = convo.input(Input::Rate { score: 2 });
-    assert_eq!(convo.turn(rate), Vec::<EventKind>::new());
+    assert_eq!(convo.outcome_of(rate), [EventKind::ConversationRated { score: 2, scale: 2 }]);
     assert_eq!(convo.state.rating_pending, None);
 
-    convo.turn(Turn::new(convo.at, Input::RequestAgent { reason: None }));
-    let joined = convo.input(Input::Claim { agent_name: "Ann".into() });
-    convo.turn(joined);
-    let close = convo.input(Input::Close { by: "agent".into(), resolution: None });
-    assert_eq!(asked(&convo.turn(close)), [2], "asked again when the agent closes");
-    let late = convo.input(Input::Rate { score: 1 });
-    let recorded = convo.outcome_of(late);
-    assert_eq!(recorded[0], EventKind::ConversationRated { score: 1, scale: 2 });
+    let close = convo.input(Input::Close { by: "visitor".into(), resolution: None });
+    assert_eq!(asked(&convo.turn(close)), Vec::<u8>::new(), "not asked again");
 
     let five = Policy { rating: RatingScale::Five, ..Policy::default() };
     let mut convo = Convo::new(five, Some("en"));
