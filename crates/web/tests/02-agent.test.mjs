@@ -88,7 +88,10 @@ test("a visitor asks for a person; the agent claims, sees the context, replies, 
   const w = await openWidget(page);
   const bots = await w.from("bot").count();
   await say(page, "how do I assemble the Atlas bookshelf");
-  await nextReply(page, bots);
+  const answer = await nextReply(page, bots);
+  await answer.locator(hook("feedback-yes")).click();
+  await page.locator(`${hook("rate")}[data-score="1"]`).click();
+  await page.locator(hook("rating")).filter({ hasText: /Thanks/ }).waitFor();
   await page.evaluate(() => history.pushState({}, "", "/help.html?from=spa"));
   await say(page, "I want to talk to a human");
   await w.notice("queued").waitFor();
@@ -114,6 +117,7 @@ test("a visitor asks for a person; the agent claims, sees the context, replies, 
     assert.match(await ctx.locator(chook("context-intents")).textContent(), /\d+%/);
     assert.match(await ctx.locator(chook("context-articles")).textContent(), /Atlas/);
     assert.match(await ctx.locator(chook("escalation-reason")).textContent(), /explicit_request/);
+    assert.match(await ctx.locator(chook("context-rating")).textContent(), /👎/);
   });
 
   await w.notice("agent_joined").waitFor();

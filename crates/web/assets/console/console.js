@@ -400,7 +400,12 @@
     if (ev.kind === "note") return noteEl(ev);
     if (ev.kind === "handoff") return notice(ev, handoffText(ev));
     if (ev.kind === "closed") return notice(ev, "Conversation closed by " + (ev.by || "someone"));
+    if (ev.kind === "rating") return notice(ev, "The visitor rated the conversation " + ratingText(ev));
     return null;
+  }
+  function ratingText(rating) {
+    if (Number(rating.scale) === 2) return Number(rating.score) === 2 ? "👍" : "👎";
+    return `${Number(rating.score)} of ${Number(rating.scale)}`;
   }
   function messageEl(ev) {
     const from = ["visitor", "bot", "agent"].includes(ev.from) ? ev.from : "bot";
@@ -456,7 +461,8 @@
       section("Pages viewed", "context-pages", listOf(ctx.pages, pageItem)),
       section("Intents", "context-intents", listOf(ctx.intents, intentItem)),
       section("Articles shown", "context-articles", listOf(ctx.articles, (a) => [link(a.url, a.title), timeSpan(a.at)])),
-      section("Callback requests", "context-callbacks", listOf(ctx.callback_requests, callbackSummary))
+      section("Callback requests", "context-callbacks", listOf(ctx.callback_requests, callbackSummary)),
+      section("Rating", "context-rating", ctx.rating ? h("p", {}, ratingText(ctx.rating), " ", timeSpan(ctx.rating.at)) : h("p", { class: "muted" }, "None"))
     ];
   }
   function section(title, hook, body) {
