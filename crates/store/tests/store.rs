@@ -179,10 +179,14 @@ async fn committed_events_survive_dropping_and_reopening_the_store() {
     let reopened = Store::open(&path).await.unwrap();
     let events = reopened.events_after("c", 0).await.unwrap();
     assert_eq!(seqs(&events), [1, 2, 3]);
-    assert_eq!(
-        events[2].event,
-        handoff(3, HandoffState::Queued, Some(ReasonCode::ExplicitRequest))
-    );
+    // Stored with its place in the queue, which the store numbers: the first.
+    let queued = EventKind::Handoff {
+        state: HandoffState::Queued,
+        reason: Some(ReasonCode::ExplicitRequest),
+        agent_name: None,
+        position: Some(1),
+    };
+    assert_eq!(events[2].event, Event { at: 3, kind: queued });
     let conversation = reopened.conversation("c").await.unwrap().unwrap();
     assert_eq!(conversation.stage, Stage::Queued);
     assert_eq!(
