@@ -10,6 +10,8 @@ use std::str::FromStr;
 use anyhow::Context;
 use relais_store::{NewAgent, Role};
 
+use crate::serve::with_store;
+
 use crate::config::Settings;
 
 /// Shortest accepted password.
@@ -79,22 +81,6 @@ pub fn run(args: AgentArgs, settings: &Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// Runs `work` on the store of `data_dir`, then closes it.
-fn with_store<T, F: Future<Output = anyhow::Result<T>>>(
-    data_dir: &Path,
-    work: impl FnOnce(relais_store::Store) -> F,
-) -> anyhow::Result<T> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let store = crate::serve::open_store(data_dir).await?;
-        let result = work(store.clone()).await;
-        store.close().await;
-        result
-    })
 }
 
 fn add(email: String, name: String, role: &str, data_dir: &Path) -> anyhow::Result<()> {

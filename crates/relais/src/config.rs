@@ -21,6 +21,9 @@ pub struct Settings {
     /// Where the server listens, its limits, business hours (see relais.toml).
     #[serde(default)]
     pub server: relais_server::ServerConfig,
+    /// When a quiet conversation counts as resolved, repeat contacts, the ROI costs.
+    #[serde(default)]
+    pub insights: relais_insights::InsightsConfig,
 }
 
 impl Settings {
@@ -117,6 +120,7 @@ mod tests {
         assert_eq!(assistant.index_dir(), Path::new("data/knowledge"));
         assert_eq!(assistant.dialogue, relais_dialogue::Policy::default());
         assert_eq!(assistant.nlu.training, relais_nlu::TrainOptions::default());
+        assert_eq!(settings.insights, relais_insights::InsightsConfig::default());
     }
 
     #[test]

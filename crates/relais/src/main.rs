@@ -10,6 +10,7 @@ mod knowledge;
 mod nlu;
 mod output;
 mod progress;
+mod report;
 mod serve;
 
 use std::path::PathBuf;
@@ -48,6 +49,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Manage the agents who log in to the console.
     Agent(agent::AgentArgs),
+    /// The figures for managers over the conversations started in a window.
+    Report(report::ReportArgs),
     /// Run conversation tests (YAML) against the whole assistant.
     Test {
         /// Files or folders of tests.
@@ -71,6 +74,7 @@ fn main() -> anyhow::Result<()> {
         Command::Knowledge { command } => knowledge::run(command, &settings),
         Command::Serve(args) => serve::run(args, settings),
         Command::Agent(args) => agent::run(args, &settings),
+        Command::Report(args) => report::run(args, &settings),
         Command::Test { paths } => {
             let mut bot = bot::load_bot(&settings.assistant)?;
             let summary = conversation_tests::run(&mut bot, &paths)?;

@@ -49,6 +49,23 @@ pub async fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
         .with_context(|| format!("opening the event store {}", path.display()))
 }
 
+/// Runs `work` on the store of `data_dir`, then closes it (for the commands that read or
+/// change the store without serving).
+pub fn with_store<T, F: Future<Output = anyhow::Result<T>>>(
+    data_dir: &Path,
+    work: impl FnOnce(Store) -> F,
+) -> anyhow::Result<T> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let store = open_store(data_dir).await?;
+        let result = work(store.clone()).await;
+        store.close().await;
+        result
+    })
+}
+
 pub fn run(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> {
     let started = Instant::now();
     tracing_subscriber::fmt()
@@ -94,6 +111,7 @@ pub fn run(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> {
             started.elapsed().as_millis()
         );
         relais_server::Server::new(config, store, bot, signer)?
+            .with_insights(settings.insights)
             .serve(listener, shutdown_signal())
             .await;
         println!("stopped");

@@ -55,6 +55,7 @@ pub fn now_ms() -> i64 {
 pub struct Server {
     hub: Arc<hub::Hub>,
     limits: ConnectionLimits,
+    insights: Arc<relais_insights::InsightsConfig>,
 }
 
 impl Server {
@@ -70,27 +71,38 @@ impl Server {
             proxies: proxies.clone(),
         };
         let hub = Arc::new(hub::Hub::new(config, store, bot, signer, hours, proxies));
-        Ok(Self { hub, limits })
+        Ok(Self {
+            hub,
+            limits,
+            insights: Arc::default(),
+        })
+    }
+
+    /// Computes the insights endpoints' figures with `config` (`[insights]` of
+    /// relais.toml) instead of its defaults.
+    pub fn with_insights(mut self, config: relais_insights::InsightsConfig) -> Self {
+        self.insights = Arc::new(config);
+        self
     }
 
     /// Every route, for requests made in the same process (`tower::ServiceExt::oneshot`);
     /// such requests need a `MockConnectInfo` layer for the client's address.
     pub fn router(&self) -> axum::Router {
-        http::router(self.hub.clone())
+        http::router(self.hub.clone(), self.insights.clone())
     }
 
     /// Serves on `listener` until `shutdown` resolves; then stops accepting, tells every
     /// socket to reconnect (close code 1012), lets in-flight writes finish and closes the
     /// store.
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) {
-        let Server { hub, limits } = self;
+        let Server { hub, limits, insights } = self;
         if hub.config.allowed_origins.is_empty() {
             tracing::info!(
                 "visitor sockets are accepted from this server's own origin only; list the sites that embed the widget in [server] allowed_origins"
             );
         }
         let background = hub.start_background_tasks();
-        let app = http::router(hub.clone());
+        let app = http::router(hub.clone(), insights);
         let stopping = hub.clone();
         let shutdown = async move {
             shutdown.await;

@@ -4,6 +4,7 @@
 use relais_dialogue::{Event, EventKind, HandoffState, Stage};
 use serde_json::Value;
 use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 
 use crate::{Conversation, Db, Error, Result, Store, to_u64};
 
@@ -146,21 +147,16 @@ impl Store {
         .bind(i64::try_from(last_seq).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let seq = to_u64(row.try_get("seq")?, "events.seq")?;
-                let event = decode(
-                    row.try_get("at")?,
-                    row.try_get("kind")?,
-                    row.try_get("payload")?,
-                )
-                .map_err(|e| {
-                    Error::corrupt(format!("event {seq} of conversation {conversation_id}"), e)
-                })?;
-                Ok(StoredEvent { seq, event })
-            })
-            .collect()
+        rows.iter().map(|row| stored_event(row, conversation_id)).collect()
     }
+}
+
+/// The event in a row of `seq, at, kind, payload` of conversation `conversation_id`.
+pub(crate) fn stored_event(row: &SqliteRow, conversation_id: &str) -> Result<StoredEvent> {
+    let seq = to_u64(row.try_get("seq")?, "events.seq")?;
+    let event = decode(row.try_get("at")?, row.try_get("kind")?, row.try_get("payload")?)
+        .map_err(|e| Error::corrupt(format!("event {seq} of conversation {conversation_id}"), e))?;
+    Ok(StoredEvent { seq, event })
 }
 
 /// Reads the conversation row inside a transaction.

@@ -1,5 +1,6 @@
 //! Relais's event store: the per-conversation event log and its projections
-//! (conversations, feedback), agents with their login sessions, and callback requests.
+//! (conversations, feedback), agents with their login sessions, callback requests, and
+//! the log read by conversation start for insights.
 //!
 //! SQLite by default ([`Store::open`]): one file, WAL journal, `synchronous = FULL`,
 //! foreign keys on, migrations embedded. Every write that appends events runs in one
@@ -14,6 +15,7 @@
 
 mod agents;
 mod callbacks;
+mod cohort;
 mod conversations;
 mod error;
 mod events;
@@ -28,6 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use agents::{Agent, NewAgent, Role};
 pub use callbacks::{CallbackRequest, StoredCallbackRequest};
+pub use cohort::{ConversationLog, VerifiedStart};
 pub use conversations::{Conversation, Feedback};
 pub use error::{Error, Result};
 pub use events::{StoredEvent, VisitorAppend};

@@ -686,3 +686,39 @@ async fn the_queue_lists_the_oldest_first_with_the_last_visitor_message() {
     assert_eq!(listed, [("early", None), ("late", Some("second"))]);
     assert_eq!(store.queue(Page { offset: 1, limit: 10 }).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn conversations_are_read_by_their_start_in_a_half_open_window() {
+    let (_dir, store) = open_temp().await;
+    // Started at 100 (before the window), 200 (its first instant), 250, 300 (its end,
+    // outside). "b" is appended before "a" but starts later; its last event is after 300.
+    store.append("early", &[started(100, "early")]).await.unwrap();
+    store.append("b", &[started(250, "b"), visitor(400, "m1", "late")]).await.unwrap();
+    store.append("a", &[started(200, "a"), visitor(210, "m1", "hi")]).await.unwrap();
+    store.append("end", &[started(300, "end")]).await.unwrap();
+    let identified = Event {
+        at: 260,
+        kind: EventKind::VisitorIdentified {
+            visitor: BTreeMap::new(),
+            verified_user_id: Some("u-7".into()),
+        },
+    };
+    store.append("b", &[identified]).await.unwrap();
+
+    let logs = store.conversations_started(200, 300).await.unwrap();
+    let read: Vec<(&str, Vec<u64>)> = logs.iter().map(|log| (log.id.as_str(), seqs(&log.events))).collect();
+    assert_eq!(read, [("a", vec![1, 2]), ("b", vec![1, 2, 3])]);
+    assert_eq!(logs[1].events[1].event, visitor(400, "m1", "late"));
+    assert!(store.conversations_started(300, 300).await.unwrap().is_empty());
+
+    let starts = store.verified_starts(0, 1_000).await.unwrap();
+    assert_eq!(
+        starts,
+        [relais_store::VerifiedStart {
+            conversation_id: "b".into(),
+            started_at: 250,
+            user_id: "u-7".into(),
+        }]
+    );
+    assert!(store.verified_starts(0, 250).await.unwrap().is_empty(), "b starts at 250");
+}

@@ -1,5 +1,6 @@
 //! HTTP routes, one file per resource: the two sockets, login and logout, the team
-//! (admins only), the console's read endpoints (paged, with the true count in `X-Total-Count`), health,
+//! (admins only), the console's read endpoints (paged, with the true count in `X-Total-Count`),
+//! the insights (admins only), health,
 //! metrics (behind a token), the widget and console files, and the site folder at `/`.
 //! Handlers take what they need through extractors (`extract`: the signed-in agent or
 //! admin, the client's address, a page) and answer errors as `ClientError`s, whose code sets
@@ -11,6 +12,7 @@ mod auth;
 mod callbacks;
 mod conversations;
 mod extract;
+mod insights;
 mod knowledge;
 mod sockets;
 
@@ -20,6 +22,7 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post};
+use relais_insights::InsightsConfig;
 use tower_http::services::ServeDir;
 
 use crate::hub::Hub;
@@ -34,12 +37,14 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
 #[derive(Clone)]
 pub(crate) struct App {
     pub(crate) hub: Arc<Hub>,
+    /// `[insights]`: when quiet conversations count as resolved, the ROI costs.
+    pub(crate) insights: Arc<InsightsConfig>,
 }
 
 /// Every route of the server.
-pub fn router(hub: Arc<Hub>) -> Router {
+pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
     let site = hub.config.site_dir.clone();
-    let app = App { hub };
+    let app = App { hub, insights };
     let router = Router::new()
         .route("/v1/ws", get(sockets::visitor_socket))
         .route("/v1/agent/ws", get(sockets::agent_socket))
@@ -50,6 +55,9 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/v1/conversations", get(conversations::conversations))
         .route("/v1/conversations/{id}/events", get(conversations::events))
         .route("/v1/callbacks", get(callbacks::callbacks))
+        .route("/v1/insights/summary", get(insights::summary))
+        .route("/v1/insights/conversations", get(insights::conversations))
+        .route("/v1/insights/conversations.csv", get(insights::csv))
         .route("/v1/knowledge/search", get(knowledge::knowledge_search))
         .route("/v1/widget/config", get(assets::widget_config))
         .route("/healthz", get(|| async { "ok" }))

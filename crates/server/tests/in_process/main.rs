@@ -10,6 +10,7 @@ mod support;
 
 mod conversation;
 mod http;
+mod insights;
 mod limits;
 mod queue;
 mod resume;

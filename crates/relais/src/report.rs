@@ -1,0 +1,112 @@
+//! `relais report --from --to [--lang] [--json|--csv] [--data-dir]`: the insights figures
+//! of the conversations started in a window, read from the data folder's event store, as
+//! a table for people, one JSON line for scripts, or one CSV row per conversation.
+
+use std::path::PathBuf;
+
+use relais_insights::{Cohort, Summary, Window};
+
+use crate::config::Settings;
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// Start of the window, included: RFC 3339 in UTC (2026-11-01T00:00:00Z) or a date
+    /// (2026-11-01, midnight UTC). Conversations count by when they started.
+    #[arg(long)]
+    from: String,
+    /// End of the window, excluded; at most 366 days after --from.
+    #[arg(long)]
+    to: String,
+    /// Only the conversations in this language (en, fr …).
+    #[arg(long)]
+    lang: Option<String>,
+    /// Print the summary as one JSON object (the figures of GET /v1/insights/summary).
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print one CSV row per conversation instead of the summary.
+    #[arg(long)]
+    csv: bool,
+    /// The data folder, where conversations are kept (relais.db)
+    /// [default: `data_dir` of relais.toml, "data"].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+pub fn run(args: ReportArgs, settings: &Settings) -> anyhow::Result<()> {
+    let window = Window::parse(&args.from, &args.to)?;
+    let data_dir = args.data_dir.unwrap_or_else(|| settings.assistant.data_dir.clone());
+    if !data_dir.join("relais.db").is_file() {
+        anyhow::bail!(
+            "no conversations in {}: there is no relais.db; pass the data folder of `relais serve` with --data-dir",
+            data_dir.display()
+        );
+    }
+    let config = &settings.insights;
+    let cohort = crate::serve::with_store(&data_dir, |store| async move {
+        Ok(Cohort::load(&store, window, config, relais_server::now_ms()).await?)
+    })?
+    .in_language(args.lang.as_deref());
+    if args.csv {
+        print!("{}", cohort.csv());
+        Ok(())
+    } else if args.json {
+        crate::output::print_figures(&cohort.summary(config), true)
+    } else {
+        print!("{}", table(&cohort.summary(config)));
+        Ok(())
+    }
+}
+
+/// The summary as a table for people, figures under their JSON names.
+fn table(s: &Summary) -> String {
+    let percent = |rate: Option<f64>| rate.map_or("-".to_owned(), |r| format!("{:.1} %", r * 100.0));
+    let seconds = |value: Option<f64>| value.map_or("-".to_owned(), |v| format!("{v:.1} s"));
+    let share = |count: u64| match s.engaged {
+        0 => count.to_string(),
+        engaged => format!("{count}  ({:.1} %)", count as f64 * 100.0 / engaged as f64),
+    };
+    let mut rows: Vec<(String, String)> = vec![
+        ("conversations".into(), s.conversations.to_string()),
+        ("engaged".into(), s.engaged.to_string()),
+        ("bot_resolved".into(), share(s.bot_resolved)),
+        ("  bot_resolved_confirmed".into(), s.bot_resolved_confirmed.to_string()),
+        ("  bot_resolved_assumed".into(), s.bot_resolved_assumed.to_string()),
+        ("escalated".into(), share(s.escalated)),
+    ];
+    rows.extend(s.escalation_reasons.iter().map(|(reason, count)| (format!("  {reason}"), count.to_string())));
+    rows.extend([
+        ("unresolved".into(), share(s.unresolved)),
+        ("agent_handled".into(), s.agent_handled.to_string()),
+        ("containment_rate".into(), percent(s.containment_rate)),
+        ("bot_resolution_rate".into(), percent(s.bot_resolution_rate)),
+        ("escalation_rate".into(), percent(s.escalation_rate)),
+        (
+            "usefulness_rate".into(),
+            format!("{}  ({} useful, {} not)", percent(s.usefulness_rate), s.helpful_answers, s.unhelpful_answers),
+        ),
+        ("csat".into(), format!("{}  ({} of {} rated positive)", percent(s.csat), s.rated_positive, s.rated)),
+        (
+            "csat_response_rate".into(),
+            format!("{}  ({} rated of {} asked)", percent(s.csat_response_rate), s.rated, s.ratings_asked),
+        ),
+        ("queued".into(), s.queued.to_string()),
+        ("queue_wait_p50_s".into(), seconds(s.queue_wait_p50_s)),
+        ("queue_wait_p90_s".into(), seconds(s.queue_wait_p90_s)),
+        ("abandoned_in_queue".into(), s.abandoned_in_queue.to_string()),
+        ("callbacks".into(), s.callbacks.to_string()),
+        ("resolution_time_p50_s bot".into(), seconds(s.resolution_time_p50_s.bot_resolved)),
+        ("resolution_time_p50_s agent".into(), seconds(s.resolution_time_p50_s.agent_handled)),
+        ("agent_first_response_p50_s".into(), seconds(s.agent_first_response_p50_s)),
+        ("repeat_contacts".into(), format!("{}  ({})", s.repeat_contacts, percent(s.repeat_contact_rate))),
+        ("contacts_saved".into(), s.contacts_saved.to_string()),
+        ("cost_saved".into(), format!("{:.2} {}", s.cost_saved, s.currency)),
+        ("agent_hours_saved".into(), format!("{:.2} h", s.agent_hours_saved)),
+    ]);
+    let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
+    let lang = s.lang.as_deref().map_or("all languages".to_owned(), |lang| format!("language {lang}"));
+    let mut text = format!("Conversations started from {} to {} ({lang})\n\n", s.from, s.to);
+    for (label, value) in rows {
+        text.push_str(&format!("{label:<width$}  {value}\n"));
+    }
+    text
+}
