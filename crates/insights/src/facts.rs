@@ -96,6 +96,13 @@ pub struct ConversationFacts {
     /// Answers whose latest "Was this useful?" is 👍, and 👎.
     pub helpful_answers: u32,
     pub unhelpful_answers: u32,
+    /// Each rated bot message's latest rating (true: 👍) with the intent it answered, if
+    /// any (per-intent usefulness).
+    #[serde(skip)]
+    pub answer_ratings: Vec<(Option<String>, bool)>,
+    /// The classifier's in-scope predictions: intent and confidence (per-intent median).
+    #[serde(skip)]
+    pub predictions: Vec<(String, f32)>,
     /// The visitor was asked to rate the conversation.
     pub rating_asked: bool,
     /// The visitor's latest rating of the conversation.
@@ -139,6 +146,11 @@ impl ConversationFacts {
             None
         };
         let latest_feedback = fold.feedback.values();
+        let answer_ratings = fold
+            .feedback
+            .iter()
+            .map(|(seq, helpful)| (fold.message_intents.get(seq).cloned().flatten(), *helpful))
+            .collect();
         ConversationFacts {
             id: id.to_owned(),
             started_at,
@@ -156,6 +168,8 @@ impl ConversationFacts {
             callbacks: fold.callbacks,
             helpful_answers: count(latest_feedback.clone().filter(|helpful| **helpful)),
             unhelpful_answers: count(latest_feedback.filter(|helpful| !**helpful)),
+            answer_ratings,
+            predictions: fold.predictions,
             rating_asked: fold.rating_asked,
             rating: fold.rating,
             queue_wait_ms: fold.queue_wait_ms,
@@ -189,6 +203,9 @@ struct Fold {
     in_positive_feedback_turn: bool,
     /// The latest feedback per rated `seq`.
     feedback: BTreeMap<u64, bool>,
+    /// The intent of each bot message, by `seq`.
+    message_intents: BTreeMap<u64, Option<String>>,
+    predictions: Vec<(String, f32)>,
     last_feedback_helpful: Option<bool>,
     any_unhelpful: bool,
     rating_asked: bool,
@@ -237,7 +254,14 @@ impl Fold {
             }
             EventKind::RequestAgent { .. } => self.engaged = true,
             EventKind::ActionResult { .. } => self.in_positive_feedback_turn = false,
+            EventKind::IntentPredicted {
+                intent,
+                confidence,
+                oos: false,
+                ..
+            } => self.predictions.push((intent.clone(), *confidence)),
             EventKind::BotMessage { intent, sources, .. } => {
+                self.message_intents.insert(stored.seq, intent.clone());
                 self.last_bot_word_answers = intent.is_some() || !sources.is_empty();
                 if self.last_bot_word_answers {
                     self.last_answer_at = Some(at);

@@ -1,7 +1,7 @@
 //! Insights for managers: the figures that set the human/bot ratio — containment,
 //! resolution, escalation and its reasons, usefulness, satisfaction, the queue, repeat
-//! contacts, ROI — computed from the event log, the conversations behind each count, and
-//! a CSV of one row per conversation. docs/metrics.md defines every figure; this crate
+//! contacts, ROI — computed from the event log, the conversations behind each count,
+//! breakdowns per intent and per agent, and a CSV of one row per conversation. docs/metrics.md defines every figure; this crate
 //! computes exactly those.
 //!
 //! A [`Window`] `[from, to)` selects conversations by their start: one cohort, one
@@ -9,6 +9,7 @@
 //! [`ConversationFacts`] (pure, given `now`); a [`Cohort`] holds the facts of a window
 //! and gives the [`Summary`], the drill-down of a [`Figure`] and the CSV.
 
+mod breakdown;
 mod config;
 mod export;
 mod facts;
@@ -20,6 +21,7 @@ use std::collections::HashMap;
 
 use relais_store::{ConversationLog, Store, VerifiedStart};
 
+pub use breakdown::{AgentRow, IntentRow};
 pub use config::InsightsConfig;
 pub use export::{COLUMNS, csv, text_cell};
 pub use facts::{ConversationFacts, Outcome, Rating, WIDGET};
@@ -102,6 +104,17 @@ impl Cohort {
     /// The conversations `figure` counts, ordered by start then id.
     pub fn conversations(&self, figure: Figure) -> Vec<&ConversationFacts> {
         figure.conversations(&self.facts)
+    }
+
+    /// Per intent the bot answered: volume, median confidence, containment, usefulness,
+    /// escalation.
+    pub fn intents(&self) -> Vec<IntentRow> {
+        breakdown::intents(&self.facts)
+    }
+
+    /// Per agent: conversations handled, first response, resolution time, CSAT.
+    pub fn agents(&self) -> Vec<AgentRow> {
+        breakdown::agents(&self.facts)
     }
 
     /// One CSV row per conversation, ordered by start then id.

@@ -139,19 +139,21 @@ impl Summary {
 }
 
 /// `part / whole`, or `None` when `whole` is 0.
-fn rate(part: u64, whole: u64) -> Option<f64> {
+pub(crate) fn rate(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-/// The nearest-rank `p`th percentile of durations in ms, in seconds: the smallest value
-/// with at least `p` % of the values at or below it; `None` for no values.
-fn percentile_s(mut values_ms: Vec<i64>, p: usize) -> Option<f64> {
-    if values_ms.is_empty() {
-        return None;
-    }
-    values_ms.sort_unstable();
-    let rank = (p * values_ms.len()).div_ceil(100).max(1);
-    Some(values_ms[rank - 1] as f64 / 1000.0)
+/// The nearest-rank `p`th percentile: the smallest value with at least `p` % of the
+/// values at or below it; `None` for no values.
+pub(crate) fn percentile<T: Copy + PartialOrd>(mut values: Vec<T>, p: usize) -> Option<T> {
+    values.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let rank = (p * values.len()).div_ceil(100).max(1);
+    values.get(rank - 1).copied()
+}
+
+/// The `p`th percentile of durations in ms, in seconds.
+pub(crate) fn percentile_s(values_ms: Vec<i64>, p: usize) -> Option<f64> {
+    percentile(values_ms, p).map(|ms| ms as f64 / 1000.0)
 }
 
 fn round_to(value: f64, per_unit: f64) -> f64 {

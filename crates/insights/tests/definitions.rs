@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use relais_dialogue::{Event, EventKind, FallbackStage, HandoffState, ReasonCode, Source};
-use relais_insights::{Cohort, ConversationFacts, Figure, InsightsConfig, Outcome, Summary, Window, text_cell};
+use relais_insights::{
+    AgentRow, Cohort, ConversationFacts, Figure, InsightsConfig, IntentRow, Outcome, Summary, Window, text_cell,
+};
 use relais_store::{ConversationLog, Store, StoredEvent, VerifiedStart};
 use serde_json::Value;
 
@@ -717,4 +719,106 @@ async fn a_verified_visitor_who_comes_back_within_the_repeat_window_is_a_repeat_
     let mut repeats = ids(&by_hand.conversations(Figure::RepeatContacts));
     repeats.sort();
     assert_eq!(repeats, ["w", "x"], "p's return is not among the starts given");
+}
+
+fn predicted(intent: &str, confidence: f32, oos: bool) -> EventKind {
+    EventKind::IntentPredicted {
+        intent: intent.into(),
+        confidence,
+        ranking: Vec::new(),
+        oos,
+        ambiguous: false,
+    }
+}
+
+#[test]
+fn breakdowns_per_intent_and_per_agent() {
+    let i1 = Script::en("i1", T0)
+        .then(5, message("order"))
+        .then(5, predicted("order_status", 0.9, false))
+        .then(6, answer("order_status"));
+    let i1_answer = i1.last();
+    let i3 = Script::en("i3", T0 + 2 * S)
+        .then(5, message("hours"))
+        .then(5, predicted("opening_hours", 0.8, false))
+        .then(6, answer("opening_hours"));
+    let i3_answer = i3.last();
+    let scripts = [
+        // i1: order_status answered and marked useful.
+        i1.rate(10, i1_answer, true),
+        // i2: order_status answered, then escalated; Ann joins 10 s after the queueing,
+        // writes 30 s later, closes at 100 s; rated 5 of 5.
+        Script::en("i2", T0 + S)
+            .then(5, message("order"))
+            .then(5, predicted("order_status", 0.7, false))
+            .then(6, answer("order_status"))
+            .then(10, escalate(ReasonCode::ExplicitRequest))
+            .then(10, handoff(HandoffState::Queued))
+            .then(20, joined("Ann"))
+            .then(50, agent_says("Ann"))
+            .then(100, closed("agent"))
+            .then(110, rated(5, 5)),
+        // i3: opening_hours answered and marked not useful; then order_status predicted
+        // (0.5) but not answered.
+        i3.rate(10, i3_answer, false)
+            .then(20, message("my order"))
+            .then(20, predicted("order_status", 0.5, false))
+            .then(21, fallback())
+            .then(21, say("Sorry?")),
+        // i4: out of scope (not counted), escalated; Bob joins 60 s after the queueing,
+        // writes 30 s later, closes at 300 s; rated 1 of 2.
+        Script::en("i4", T0 + 3 * S)
+            .then(5, message("weather"))
+            .then(5, predicted("returns", 0.95, true))
+            .then(5, escalate(ReasonCode::LowConfidence))
+            .then(5, handoff(HandoffState::Queued))
+            .then(65, joined("Bob"))
+            .then(95, agent_says("Bob"))
+            .then(300, closed("agent"))
+            .then(310, rated(1, 2)),
+    ];
+    let cohort = cohort(&scripts);
+    // order_status: answered in i1 and i2 (2), i2 escalated: containment 1/2; predicted
+    // 0.9, 0.7, 0.5: median (rank ⌈1.5⌉ = 2) 0.7; i1's 👍: usefulness 1.
+    // opening_hours: i3 only, not escalated; 0.8; i3's 👎: usefulness 0. returns: out of
+    // scope, never answered: no row.
+    assert_eq!(
+        cohort.intents(),
+        [
+            IntentRow {
+                intent: "order_status".into(),
+                conversations: 2,
+                escalated: 1,
+                containment_rate: Some(0.5),
+                escalation_rate: Some(0.5),
+                median_confidence: Some(0.7),
+                helpful_answers: 1,
+                unhelpful_answers: 0,
+                usefulness_rate: Some(1.0),
+            },
+            IntentRow {
+                intent: "opening_hours".into(),
+                conversations: 1,
+                escalated: 0,
+                containment_rate: Some(1.0),
+                escalation_rate: Some(0.0),
+                median_confidence: Some(0.8),
+                helpful_answers: 0,
+                unhelpful_answers: 1,
+                usefulness_rate: Some(0.0),
+            },
+        ]
+    );
+    // Ann: i2, first response 30 s, resolution 100 s, 5/5 positive. Bob: i4, 30 s, 300 s,
+    // 1/2 negative.
+    let agent = |name: &str, resolution: f64, positive: u64| AgentRow {
+        agent: name.into(),
+        handled: 1,
+        agent_first_response_p50_s: Some(30.0),
+        resolution_time_p50_s: Some(resolution),
+        rated: 1,
+        rated_positive: positive,
+        csat: Some(positive as f64),
+    };
+    assert_eq!(cohort.agents(), [agent("Ann", 100.0, 1), agent("Bob", 300.0, 0)]);
 }

@@ -1,14 +1,14 @@
-//! `GET /v1/insights/summary`, `/v1/insights/conversations` and
-//! `/v1/insights/conversations.csv`, admins only: the figures of docs/metrics.md over the
-//! conversations started in `[from, to)` (of one language with `lang`), the conversations
-//! behind one count, and one CSV row per conversation. Each request reads the log of the
-//! window (`relais_insights::Cohort::load`).
+//! `GET /v1/insights/summary`, `/intents`, `/agents`, `/conversations` and
+//! `/conversations.csv`, admins only: the figures of docs/metrics.md over the
+//! conversations started in `[from, to)` (of one language with `lang`), the breakdowns
+//! per intent and per agent, the conversations behind one count, and one CSV row per
+//! conversation. Each request reads the log of the window (`relais_insights::Cohort::load`).
 
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use relais_insights::{Cohort, Figure, Summary, Window};
+use relais_insights::{AgentRow, Cohort, Figure, IntentRow, Summary, Window};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -52,6 +52,16 @@ impl Frame {
 pub(super) async fn summary(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Summary>, ClientError> {
     let cohort = frame.cohort(&app).await?;
     Ok(Json(cohort.summary(&app.insights)))
+}
+
+/// Per intent the bot answered, the most answered first.
+pub(super) async fn intents(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<IntentRow>>, ClientError> {
+    Ok(Json(frame.cohort(&app).await?.intents()))
+}
+
+/// Per agent, the most conversations first.
+pub(super) async fn agents(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<AgentRow>>, ClientError> {
+    Ok(Json(frame.cohort(&app).await?.agents()))
 }
 
 /// A page of the conversations one count figure counts, ordered by start.

@@ -56,6 +56,8 @@ pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
         .route("/v1/conversations/{id}/events", get(conversations::events))
         .route("/v1/callbacks", get(callbacks::callbacks))
         .route("/v1/insights/summary", get(insights::summary))
+        .route("/v1/insights/intents", get(insights::intents))
+        .route("/v1/insights/agents", get(insights::agents))
         .route("/v1/insights/conversations", get(insights::conversations))
         .route("/v1/insights/conversations.csv", get(insights::csv))
         .route("/v1/knowledge/search", get(knowledge::knowledge_search))

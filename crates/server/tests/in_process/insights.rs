@@ -1,5 +1,6 @@
 //! The insights endpoints over HTTP after real conversations: the summary, the
-//! conversations behind a count, the CSV; admins only; windows that are refused.
+//! breakdowns, the conversations behind a count, the CSV; admins only; windows that are
+//! refused.
 
 use relais_server::{now_ms, rfc3339};
 use relais_store::Role;
@@ -83,6 +84,13 @@ async fn figures_and_rows_of_two_real_conversations() {
         .await;
     assert_eq!((all.header("x-total-count"), all.json().as_array().map(Vec::len)), ("2", Some(1)));
 
+    let (status, agents) = server.get(&format!("/v1/insights/agents?{window}"), Some(&admin)).await;
+    assert_eq!(status, 200);
+    assert_eq!((&agents[0]["agent"], &agents[0]["handled"]), (&json!("Ann"), &json!(1)), "{agents}");
+    assert!(agents[0]["resolution_time_p50_s"].as_f64().unwrap() > 0.0, "{agents}");
+    let (status, intents) = server.get(&format!("/v1/insights/intents?{window}"), Some(&admin)).await;
+    assert_eq!((status, intents.is_array()), (200, true), "{intents}");
+
     let csv = server.fetch(&format!("/v1/insights/conversations.csv?{window}"), Some(&admin)).await;
     assert_eq!(csv.status, 200);
     assert!(csv.header("content-type").starts_with("text/csv"), "{}", csv.header("content-type"));
@@ -112,6 +120,8 @@ async fn only_admins_read_insights_and_bad_windows_say_what_to_send() {
     let window = around_now();
     let paths = [
         format!("/v1/insights/summary?{window}"),
+        format!("/v1/insights/intents?{window}"),
+        format!("/v1/insights/agents?{window}"),
         format!("/v1/insights/conversations?{window}&figure=engaged"),
         format!("/v1/insights/conversations.csv?{window}"),
     ];
@@ -128,7 +138,7 @@ async fn only_admins_read_insights_and_bad_windows_say_what_to_send() {
         ("from=2025-01-01&to=2026-11-01", "at most 366 days"),
     ];
     for (query, hint) in refused {
-        for path in ["summary", "conversations.csv"] {
+        for path in ["summary", "intents", "agents", "conversations.csv"] {
             let answer: (u16, Value) = server.get(&format!("/v1/insights/{path}?{query}"), Some(&admin)).await;
             assert_eq!(refusal(&answer), (400, "bad_frame"), "{path}?{query}");
             let message = answer.1["error"]["message"].as_str().unwrap();
