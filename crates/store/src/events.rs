@@ -171,12 +171,10 @@ async fn load(tx: &mut sqlx::Transaction<'static, Db>, id: &str) -> Result<Optio
     row.as_ref().map(Conversation::from_row).transpose()
 }
 
-/// Appends `events` inside `tx`: numbers them after the conversation's `last_seq`,
-/// gives a `handoff queued` its place in the queue, stores them (the first with
-/// `client_id`), folds them into the projections.
 /// Writes the queue place (1 = next) into a `handoff queued` event: the conversations
-/// queued before it, plus one. Counted inside the write transaction, which holds the
-/// database's write lock, so two visitors queued at the same moment get two places.
+/// queued before it, plus one. Counted inside the write transaction, which holds
+/// SQLite's one write lock, so two visitors queued at the same moment get two places (a
+/// PostgreSQL backend will need a lock of its own here: its transactions run side by side).
 async fn number_queue_place(
     tx: &mut sqlx::Transaction<'static, Db>,
     conversation_id: &str,
@@ -198,6 +196,9 @@ async fn number_queue_place(
     Ok(())
 }
 
+/// Appends `events` inside `tx`: numbers them after the conversation's `last_seq`,
+/// gives a `handoff queued` its place in the queue, stores them (the first with
+/// `client_id`), folds them into the projections.
 async fn append_in(
     tx: &mut sqlx::Transaction<'static, Db>,
     conversation_id: &str,
@@ -225,8 +226,7 @@ async fn append_in(
         let seq = conversation.last_seq + 1;
         let mut event = event.clone();
         number_queue_place(tx, conversation_id, &mut event).await?;
-        let event = &event;
-        let (kind, payload) = encode(event)?;
+        let (kind, payload) = encode(&event)?;
         sqlx::query(
             "INSERT INTO events (conversation_id, seq, at, kind, payload, client_id) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -278,12 +278,9 @@ async fn append_in(
             .execute(&mut **tx)
             .await?;
         }
-        conversation.apply(event);
+        conversation.apply(&event);
         conversation.last_seq = seq;
-        stored.push(StoredEvent {
-            seq,
-            event: event.clone(),
-        });
+        stored.push(StoredEvent { seq, event });
     }
 
     sqlx::query(

@@ -216,8 +216,23 @@ impl Hub {
         guard: Guard<'_>,
         once: Option<&str>,
     ) -> Result<Turned, ClientError> {
-        let arrived = Instant::now();
         let room = self.rooms.room(id);
+        let turned = self.turn_in(&room, id, input, guard, once).await;
+        drop(room);
+        self.rooms.tidy(id);
+        turned
+    }
+
+    /// [`Hub::turn`] in the conversation's room.
+    async fn turn_in(
+        &self,
+        room: &rooms::Room,
+        id: &str,
+        input: Input,
+        guard: Guard<'_>,
+        once: Option<&str>,
+    ) -> Result<Turned, ClientError> {
+        let arrived = Instant::now();
         let mut cached = room.turn.lock().await;
         if let Some(once) = once
             && let Some(seq) = self.store.client_message_seq(id, once).await?
@@ -269,7 +284,7 @@ impl Hub {
         if read {
             self.metrics.reply_seconds.observe(arrived.elapsed().as_secs_f64());
         }
-        self.feed.publish(id, &room, &stored);
+        self.feed.publish(id, room, &stored);
         Ok(Turned::Stored(stored))
     }
 
@@ -282,6 +297,8 @@ impl Hub {
         };
         let room = self.rooms.room(id);
         self.feed.send(&room, &id.into(), Update::Typing { from, last_seq });
+        drop(room);
+        self.rooms.tidy(id);
         Ok(())
     }
 

@@ -69,19 +69,19 @@ impl Rooms {
     /// went, and forgets the room when nothing uses it any more.
     pub(crate) fn release(&self, id: &str) {
         let mut rooms = self.rooms.lock().expect("rooms lock");
-        let Some(room) = rooms.get(id) else {
-            return;
-        };
-        if room.updates.receiver_count() > 0 {
-            return;
+        if rooms.get(id).is_some_and(|room| room.updates.receiver_count() == 0) {
+            self.visitor_gone
+                .lock()
+                .expect("rooms lock")
+                .insert(id.to_owned(), Instant::now());
+            forget_if_unused(&mut rooms, id);
         }
-        self.visitor_gone
-            .lock()
-            .expect("rooms lock")
-            .insert(id.to_owned(), Instant::now());
-        if Arc::strong_count(room) == 1 {
-            rooms.remove(id);
-        }
+    }
+
+    /// Forgets the room of `id` when nothing uses it: no socket listens and no turn holds
+    /// it (the caller has dropped its own handle). Its next turn folds the state again.
+    pub(crate) fn tidy(&self, id: &str) {
+        forget_if_unused(&mut self.rooms.lock().expect("rooms lock"), id);
     }
 
     /// Of the conversations `queued`, those whose visitor has had no socket since
@@ -100,5 +100,42 @@ impl Rooms {
     /// Forgets when the visitor of conversation `id` went.
     pub(crate) fn forget_gone(&self, id: &str) {
         self.visitor_gone.lock().expect("rooms lock").remove(id);
+    }
+}
+
+fn forget_if_unused(rooms: &mut HashMap<String, Arc<Room>>, id: &str) {
+    if rooms
+        .get(id)
+        .is_some_and(|room| room.updates.receiver_count() == 0 && Arc::strong_count(room) == 1)
+    {
+        rooms.remove(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(rooms: &Rooms) -> usize {
+        rooms.rooms.lock().unwrap().len()
+    }
+
+    #[test]
+    fn a_room_is_forgotten_once_no_socket_listens_and_no_turn_holds_it() {
+        let rooms = Rooms::default();
+        let held = rooms.room("c");
+        rooms.tidy("c");
+        assert_eq!(count(&rooms), 1, "a turn holds it");
+        drop(held);
+        let listening = rooms.subscribe("c");
+        rooms.tidy("c");
+        assert_eq!(count(&rooms), 1, "a socket listens");
+        drop(listening);
+        rooms.release("c");
+        assert_eq!(count(&rooms), 0);
+        assert_eq!(rooms.gone_before(vec!["c".into()], Instant::now(), Instant::now()), ["c"]);
+        rooms.room("unknown");
+        rooms.tidy("unknown");
+        assert_eq!(count(&rooms), 0, "a turn on an unknown id leaves nothing behind");
     }
 }
