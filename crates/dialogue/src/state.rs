@@ -78,6 +78,7 @@ impl ConversationState {
                 lang,
                 visitor,
                 verified_user_id,
+                ..
             } => {
                 self.conversation_id.clone_from(conversation_id);
                 self.lang.clone_from(lang);
@@ -204,6 +205,7 @@ mod tests {
                     lang: Some("fr".into()),
                     visitor: BTreeMap::new(),
                     verified_user_id: None,
+                    simulated: false,
                 },
             ),
             ev(

@@ -59,6 +59,8 @@ pub enum Input {
         verified_user_id: Option<String>,
         /// The page the visitor is on: url and title.
         page: Option<(String, Option<String>)>,
+        /// Started by a simulation (`relais simulate`); set by the server only.
+        simulated: bool,
     },
     /// The visitor's message.
     Message { client_id: String, text: String },
@@ -128,12 +130,14 @@ impl Input {
                 visitor,
                 verified_user_id,
                 page,
+                simulated,
             } => {
                 let mut events = vec![EventKind::Started {
                     conversation_id,
                     lang,
                     visitor,
                     verified_user_id,
+                    simulated,
                 }];
                 events.extend(page.map(|(url, title)| EventKind::PageViewed { url, title }));
                 return events;

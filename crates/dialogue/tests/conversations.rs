@@ -39,6 +39,7 @@ impl Convo {
                 visitor,
                 verified_user_id: None,
                 page: None,
+                simulated: false,
             },
         ));
         convo

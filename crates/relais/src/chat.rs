@@ -33,6 +33,7 @@ pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
         visitor: BTreeMap::new(),
         verified_user_id: None,
         page: None,
+        simulated: false,
     };
     let greeting = conversation.take(&bot, Turn::new(now(), start))?.to_vec();
     println!(

@@ -164,6 +164,7 @@ fn run_test(bot: &Bot, lang: Option<String>, test: &ConversationTest) -> Result<
         visitor: BTreeMap::new(),
         verified_user_id: None,
         page: None,
+        simulated: false,
     };
     conversation
         .take(bot, Turn::new(clock, start))

@@ -31,6 +31,7 @@ fn started(at: i64, id: &str) -> Event {
         lang: Some("en".into()),
         visitor: BTreeMap::new(),
         verified_user_id: None,
+        simulated: false,
     })
 }
 

@@ -20,6 +20,7 @@ mod conversations;
 mod error;
 mod events;
 mod passwords;
+mod purge;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

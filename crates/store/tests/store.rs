@@ -16,6 +16,7 @@ fn started(at: i64, id: &str) -> Event {
             lang: Some("en".into()),
             visitor: BTreeMap::from([("plan".into(), "pro".into())]),
             verified_user_id: None,
+            simulated: false,
         },
     }
 }
