@@ -1,4 +1,4 @@
-//! `relais simulate --conversations N --days D [--seed S] [--data-dir DIR]`: fills a data
+//! `relais simulate --conversations N --days D [--seed S] [--data-dir DIR] [--if-empty]`: fills a data
 //! folder with conversations for a demo, through the real path. It loads the assistant
 //! as `relais serve` does, starts the real server in this process on an ephemeral port of
 //! 127.0.0.1 — marking every conversation it starts as simulated, and stamping events
@@ -64,6 +64,9 @@ pub struct SimulateArgs {
     /// The data folder to fill (relais.db) [default: `data_dir` of relais.toml, "data"].
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Do nothing when the data folder already holds conversations (for `make run`).
+    #[arg(long)]
+    if_empty: bool,
 }
 
 pub fn run(args: SimulateArgs, mut settings: Settings) -> anyhow::Result<()> {
@@ -74,12 +77,19 @@ pub fn run(args: SimulateArgs, mut settings: Settings) -> anyhow::Result<()> {
     if let Some(data_dir) = args.data_dir.clone() {
         settings.assistant.data_dir = data_dir;
     }
+    let data_dir = settings.assistant.data_dir.clone();
+    if args.if_empty && data_dir.join("relais.db").is_file() {
+        let held = crate::serve::with_store(&data_dir, |store| async move { Ok(store.count_conversations(None).await?) })?;
+        if held > 0 {
+            println!("{} already holds {held} conversations: nothing simulated", data_dir.display());
+            return Ok(());
+        }
+    }
     let bot = Arc::new(crate::bot::load_bot(&settings.assistant)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let data_dir = settings.assistant.data_dir.clone();
     let started = Instant::now();
     let tally = runtime.block_on(async {
         let store = crate::serve::open_store(&data_dir).await?;

@@ -59,6 +59,9 @@ async fn simulated_conversations_are_made_through_the_server_and_purged() {
     let french = logs.iter().filter(|log| matches!(&log.events[0].event.kind, EventKind::Started { lang: Some(lang), .. } if lang == "fr"));
     assert!(french.count() > 0, "some visitors write in French");
 
+    let again = succeeded(&relais(&["simulate", "--if-empty", "--data-dir", data]));
+    assert!(again.contains("already holds 20 conversations: nothing simulated"), "{again}");
+
     // A real conversation beside them.
     let real = Event {
         at: before,
