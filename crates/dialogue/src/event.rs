@@ -137,6 +137,10 @@ pub enum EventKind {
         /// only to recognise a returning browser in the insights.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         browser_id: Option<String>,
+        /// Made by `relais simulate` for a demo, not by a real visitor; set by the server
+        /// only (a server option, never anything a visitor sends), absent when false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        simulated: bool,
     },
     /// The conversation's language was detected from the first message.
     LanguageSet {
@@ -331,5 +335,22 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(reason).unwrap(), reason.as_str());
         }
+    }
+
+    #[test]
+    fn simulated_is_written_only_when_true_and_read_as_false_when_absent() {
+        let started = |simulated| EventKind::Started {
+            conversation_id: "c".into(),
+            lang: None,
+            visitor: BTreeMap::new(),
+            verified_user_id: None,
+            browser_id: None,
+            simulated,
+        };
+        let real = serde_json::to_value(started(false)).unwrap();
+        assert!(real.get("simulated").is_none(), "{real}");
+        let before: EventKind = serde_json::from_str(r#"{"kind":"started","conversation_id":"c","lang":null}"#).unwrap();
+        assert_eq!(before, started(false));
+        assert_eq!(serde_json::to_value(started(true)).unwrap()["simulated"], true);
     }
 }

@@ -207,6 +207,7 @@ mod tests {
                     visitor: BTreeMap::new(),
                     verified_user_id: None,
                     browser_id: None,
+                    simulated: false,
                 },
             ),
             ev(

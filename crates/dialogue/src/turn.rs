@@ -61,6 +61,8 @@ pub enum Input {
         browser_id: Option<String>,
         /// The page the visitor is on: url and title.
         page: Option<(String, Option<String>)>,
+        /// Started by a simulation (`relais simulate`); set by the server only.
+        simulated: bool,
     },
     /// The visitor's message.
     Message { client_id: String, text: String },
@@ -131,6 +133,7 @@ impl Input {
                 verified_user_id,
                 browser_id,
                 page,
+                simulated,
             } => {
                 let mut events = vec![EventKind::Started {
                     conversation_id,
@@ -138,6 +141,7 @@ impl Input {
                     visitor,
                     verified_user_id,
                     browser_id,
+                    simulated,
                 }];
                 events.extend(page.map(|(url, title)| EventKind::PageViewed { url, title }));
                 return events;

@@ -40,6 +40,7 @@ impl Convo {
                 verified_user_id: None,
                 browser_id: None,
                 page: None,
+                simulated: false,
             },
         ));
         convo

@@ -59,6 +59,8 @@ pub struct ConversationFacts {
     /// The last language set (`started.lang`, then `language_set`).
     pub language: Option<String>,
     pub channel: &'static str,
+    /// Made by `relais simulate`, not by a real visitor.
+    pub simulated: bool,
     /// The URL of its first `page_viewed`.
     pub first_page: Option<String>,
     /// The intents the bot answered, each once, in the order first answered.
@@ -162,6 +164,7 @@ impl ConversationFacts {
             started_at,
             language: tally.language.clone(),
             channel: WIDGET,
+            simulated: tally.simulated,
             first_page: tally.first_page.clone(),
             intents: tally.intents.clone(),
             verified_user_id: tally.verified_user_id.clone(),

@@ -10,6 +10,8 @@ use crate::facts::{ConversationFacts, Outcome};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Figure {
     Conversations,
+    /// Conversations made by `relais simulate`.
+    Simulated,
     Engaged,
     Escalated,
     AgentHandled,
@@ -34,8 +36,9 @@ pub enum Figure {
 }
 
 /// Every figure name but the reasons, which are `escalation_reasons.<reason code>`.
-const NAMES: [(&str, Figure); 18] = [
+const NAMES: [(&str, Figure); 19] = [
     ("conversations", Figure::Conversations),
+    ("simulated", Figure::Simulated),
     ("engaged", Figure::Engaged),
     ("escalated", Figure::Escalated),
     ("agent_handled", Figure::AgentHandled),
@@ -96,6 +99,7 @@ impl Figure {
         let yes = |counted: bool| u64::from(engaged && counted);
         match self {
             Figure::Conversations => 1,
+            Figure::Simulated => u64::from(facts.simulated),
             Figure::Engaged => yes(true),
             Figure::Escalated => yes(facts.outcome == Outcome::Escalated),
             Figure::AgentHandled => yes(facts.agent_handled),

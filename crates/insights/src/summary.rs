@@ -20,6 +20,8 @@ pub struct Summary {
     /// The channel asked for; `None`: all.
     pub channel: Option<String>,
     pub conversations: u64,
+    /// Of `conversations`, those made by `relais simulate`: a dashboard showing any says so.
+    pub simulated: u64,
     pub engaged: u64,
     pub escalated: u64,
     pub agent_handled: u64,
@@ -99,6 +101,7 @@ impl Summary {
             lang: cohort.lang.clone(),
             channel: cohort.channel.clone(),
             conversations: count(Figure::Conversations),
+            simulated: count(Figure::Simulated),
             engaged,
             escalated,
             agent_handled: count(Figure::AgentHandled),

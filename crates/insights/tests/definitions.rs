@@ -40,6 +40,7 @@ impl Script {
                 visitor: BTreeMap::new(),
                 verified_user_id: None,
                 browser_id: None,
+                simulated: false,
             })
             .then(0, say("Hello! How can I help?"))
     }
@@ -510,6 +511,10 @@ fn all_scripts() -> Vec<Script> {
     all.extend(escalation_scripts());
     all.extend(rating_scripts());
     all.extend(french_scripts());
+    // One made by `relais simulate`, which changes nothing but the `simulated` count.
+    if let Some(EventKind::Started { simulated, .. }) = all.last_mut().map(|s| &mut s.events[0].event.kind) {
+        *simulated = true;
+    }
     all
 }
 
@@ -667,6 +672,7 @@ fn verified(id: &str, start: i64, user: &str) -> Script {
             visitor: BTreeMap::new(),
             verified_user_id: Some(user.into()),
             browser_id: None,
+            simulated: false,
         })
         .then(5, message("hello"))
         .then(6, answer("greet"))
@@ -923,6 +929,7 @@ fn a_browser_that_comes_back_is_a_repeat_contact_unless_the_visitor_is_verified(
             visitor: BTreeMap::new(),
             verified_user_id: user.map(str::to_owned),
             browser_id: Some(browser.into()),
+            simulated: false,
         })
         .then(5, message("hello"))
         .then(6, answer("greet"))
@@ -948,4 +955,18 @@ fn a_browser_that_comes_back_is_a_repeat_contact_unless_the_visitor_is_verified(
         .collect();
     let cohort = Cohort::of(window(), &logs, &starts, &InsightsConfig::default(), NOW);
     assert_eq!(ids(&cohort.conversations(Figure::RepeatContacts, &Slice::All)), ["r1"]);
+}
+
+#[test]
+fn simulated_conversations_are_counted_and_listed() {
+    let mut made = Script::en("sim", T0 + 5).then(5, message("hello")).then(6, answer("greet"));
+    if let EventKind::Started { simulated, .. } = &mut made.events[0].event.kind {
+        *simulated = true;
+    }
+    let scripts = [made, Script::en("real", T0 + 6).then(5, message("hello")).then(6, answer("greet"))];
+    let cohort = cohort(&scripts);
+    let s = cohort.summary(&InsightsConfig::default());
+    // Both count everywhere; one of the two is simulated.
+    assert_eq!((s.conversations, s.simulated, s.engaged), (2, 1, 2));
+    assert_eq!(ids(&cohort.conversations(Figure::parse("simulated").unwrap(), &Slice::All)), ["sim"]);
 }

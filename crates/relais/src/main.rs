@@ -10,8 +10,10 @@ mod knowledge;
 mod nlu;
 mod output;
 mod progress;
+mod purge;
 mod report;
 mod serve;
+mod simulate;
 
 use std::path::PathBuf;
 
@@ -51,6 +53,10 @@ enum Command {
     Agent(agent::AgentArgs),
     /// The figures for managers over the conversations started in a window.
     Report(report::ReportArgs),
+    /// Fill a data folder with simulated conversations for a demo, through the real server.
+    Simulate(simulate::SimulateArgs),
+    /// Remove the simulated conversations (only those: pass --simulated).
+    Purge(purge::PurgeArgs),
     /// Run conversation tests (YAML) against the whole assistant.
     Test {
         /// Files or folders of tests.
@@ -63,7 +69,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = config::Settings::load(&cli.config)?;
     let threads = match cli.command {
-        Command::Serve(_) => settings.threads.or_else(serve::encoder_threads),
+        Command::Serve(_) | Command::Simulate(_) => settings.threads.or_else(serve::encoder_threads),
         _ => settings.threads,
     };
     // SAFETY: nothing else runs yet.
@@ -75,6 +81,8 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args, settings),
         Command::Agent(args) => agent::run(args, &settings),
         Command::Report(args) => report::run(args, &settings),
+        Command::Simulate(args) => simulate::run(args, settings),
+        Command::Purge(args) => purge::run(args, &settings),
         Command::Test { paths } => {
             let mut bot = bot::load_bot(&settings.assistant)?;
             let summary = conversation_tests::run(&mut bot, &paths)?;

@@ -66,15 +66,20 @@ pub fn with_store<T, F: Future<Output = anyhow::Result<T>>>(
     })
 }
 
-pub fn run(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> {
-    let started = Instant::now();
+/// Logs to stderr at `RELAIS_LOG`'s level, `default` without it.
+pub fn init_logging(default: &str) {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RELAIS_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
         )
         .with_writer(std::io::stderr)
         .init();
+}
+
+pub fn run(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> {
+    let started = Instant::now();
+    init_logging("info");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

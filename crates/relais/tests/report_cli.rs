@@ -32,6 +32,7 @@ fn started(at: i64, id: &str) -> Event {
         visitor: BTreeMap::new(),
         verified_user_id: None,
         browser_id: None,
+        simulated: false,
     })
 }
 

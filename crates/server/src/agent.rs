@@ -301,7 +301,7 @@ impl Session<'_> {
                         wire::agent_event(&conversation_id, stored).into_iter().collect()
                     }
                     Update::Typing { from, last_seq } if *from == "visitor" => {
-                        vec![wire::typing_event(from, *last_seq, Some(&conversation_id))]
+                        vec![wire::typing_event(from, *last_seq, self.hub.clock.now_ms(), Some(&conversation_id))]
                     }
                     Update::Typing { .. } => Vec::new(),
                 }

@@ -9,6 +9,7 @@
 mod address;
 mod agent;
 mod batcher;
+mod clock;
 mod config;
 mod context;
 mod error;
@@ -34,6 +35,7 @@ use tokio::net::TcpListener;
 
 use crate::listen::ConnectionLimits;
 
+pub use clock::Clock;
 pub use config::{Limits, ProactiveRule, ServerConfig};
 pub use error::ConfigError;
 pub use hours::BusinessHours;
@@ -83,6 +85,26 @@ impl Server {
     pub fn with_insights(mut self, config: relais_insights::InsightsConfig) -> Self {
         self.insights = Arc::new(config);
         self
+    }
+
+    /// Stamps events with `clock` instead of the system's (for simulations: see
+    /// [`Clock`]). Call before [`Server::router`] or [`Server::serve`].
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.hub_mut().clock = clock;
+        self
+    }
+
+    /// Marks every conversation this server starts as simulated (`started` with
+    /// `simulated: true`), so that `relais purge --simulated` can remove them; nothing a
+    /// visitor sends sets it. Call before [`Server::router`] or [`Server::serve`].
+    pub fn simulated(mut self) -> Self {
+        self.hub_mut().simulated = true;
+        self
+    }
+
+    /// The hub, while nothing else holds it (before `router` or `serve`).
+    fn hub_mut(&mut self) -> &mut hub::Hub {
+        Arc::get_mut(&mut self.hub).expect("the server's options are set before router() or serve()")
     }
 
     /// Every route, for requests made in the same process (`tower::ServiceExt::oneshot`);

@@ -269,6 +269,7 @@ impl Session {
                     verified_user_id,
                     browser_id,
                     page: page.map(|page| (page.url, page.title)),
+                    simulated: self.hub.simulated,
                 };
                 let events = match self.hub.turn(&id, start, Guard::New, None).await? {
                     Turned::Stored(events) => events,
@@ -305,7 +306,7 @@ impl Session {
             Ok(update) => match update.as_ref() {
                 Update::Event(stored) => self.visible(std::slice::from_ref(stored)),
                 Update::Typing { from, last_seq } if *from != "visitor" => {
-                    vec![wire::typing_event(from, *last_seq, None)]
+                    vec![wire::typing_event(from, *last_seq, self.hub.clock.now_ms(), None)]
                 }
                 Update::Typing { .. } => Vec::new(),
             },

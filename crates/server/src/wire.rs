@@ -262,11 +262,11 @@ pub fn log_event(conversation_id: &str, stored: &StoredEvent) -> Value {
     Value::Object(frame)
 }
 
-/// A `typing` event frame; `seq` is the last stored one (typing is never stored).
-pub fn typing_event(from: &str, last_seq: u64, conversation_id: Option<&str>) -> Value {
+/// A `typing` event frame at `at` (ms); `seq` is the last stored one (typing is never stored).
+pub fn typing_event(from: &str, last_seq: u64, at: i64, conversation_id: Option<&str>) -> Value {
     let mut frame = object(json!({
         "type": "event", "kind": "typing", "from": from, "seq": last_seq,
-        "at": rfc3339(crate::now_ms()),
+        "at": rfc3339(at),
     }));
     if let Some(id) = conversation_id {
         frame.insert("conversation_id".into(), id.into());

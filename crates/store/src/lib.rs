@@ -22,6 +22,7 @@ mod events;
 mod messages;
 mod passwords;
 mod tally;
+mod purge;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

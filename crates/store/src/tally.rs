@@ -111,6 +111,9 @@ pub struct Tally {
     pub started_at: i64,
     /// The time of its last event.
     pub last_at: i64,
+    /// Made by `relais simulate`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub simulated: bool,
     /// The last language set (`started.lang`, then `language_set`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
@@ -231,8 +234,10 @@ impl Tally {
                 lang,
                 verified_user_id,
                 browser_id,
+                simulated,
                 ..
             } => {
+                self.simulated = *simulated;
                 self.language.clone_from(lang);
                 self.verified_user_id.clone_from(verified_user_id);
                 self.browser_id.clone_from(browser_id);
@@ -519,6 +524,7 @@ mod tests {
                 visitor: Default::default(),
                 verified_user_id: None,
                 browser_id: Some("b-1234567".into()),
+                simulated: false,
             },
         };
         let said = Event {

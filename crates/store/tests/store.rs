@@ -17,6 +17,7 @@ fn started(at: i64, id: &str) -> Event {
             visitor: BTreeMap::from([("plan".into(), "pro".into())]),
             verified_user_id: None,
             browser_id: None,
+            simulated: false,
         },
     }
 }

@@ -418,7 +418,7 @@
   function storage(httpUrl) {
     const storeKey = "relais:" + httpUrl;
     const sessionKey = storeKey + ":session";
-    const browserKey = storeKey + ":browser";
+    const browserKey = "relais-browser:" + httpUrl;
     return {
       /** This browser's id, 32 random hex digits made once; null when storage is unavailable. */
       browserId() {

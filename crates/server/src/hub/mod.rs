@@ -25,13 +25,13 @@ use tokio::sync::{broadcast, watch};
 
 use crate::address::TrustedProxies;
 use crate::batcher::EncoderBatcher;
+use crate::clock::Clock;
 use crate::config::ServerConfig;
 use crate::error::{ClientError, ErrorCode};
 use crate::hours::BusinessHours;
 use crate::limits::{KeyedRate, LimitLog, OpenPerAddress};
 use crate::login::LoginGuard;
 use crate::metrics::Metrics;
-use crate::now_ms;
 use crate::token::Signer;
 
 pub use feed::{AgentNotice, queue_frame};
@@ -49,6 +49,10 @@ pub struct Hub {
     /// Per-address and per-conversation quotas; `limit_log` warns when they bite.
     pub quotas: Quotas,
     pub limit_log: Arc<LimitLog>,
+    /// The time of every event this hub stamps.
+    pub clock: Clock,
+    /// Conversations started here are marked simulated (`relais simulate`).
+    pub simulated: bool,
     encoder: EncoderBatcher,
     rooms: rooms::Rooms,
     feed: feed::Feed,
@@ -135,6 +139,8 @@ impl Hub {
             proxies,
             quotas,
             limit_log: Arc::new(LimitLog::default()),
+            clock: Clock::system(),
+            simulated: false,
             encoder,
             rooms: rooms::Rooms::default(),
             feed: feed::Feed::new(),
@@ -199,7 +205,7 @@ impl Hub {
         let readable_for = i64::try_from(self.config.closed_transcript_hours.saturating_mul(3_600_000)).unwrap_or(i64::MAX);
         if let Some(closed_at) = conversation.closed_at
             && conversation.stage == Stage::Closed
-            && now_ms().saturating_sub(closed_at) > readable_for
+            && self.clock.now_ms().saturating_sub(closed_at) > readable_for
         {
             return Err(closed_error());
         }
@@ -260,7 +266,7 @@ impl Hub {
             None => None,
         };
         let read = embedding.is_some();
-        let at = now_ms();
+        let at = self.clock.now_ms();
         let turn = Turn::new(at, input).with_agents_available(self.roster.agents_available(at));
         let bot = self.bot.clone();
         let vector = embedding.clone();

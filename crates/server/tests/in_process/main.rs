@@ -14,3 +14,4 @@ mod insights;
 mod limits;
 mod queue;
 mod resume;
+mod simulated;

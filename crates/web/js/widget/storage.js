@@ -12,7 +12,8 @@ export const MAX_ENTRIES = 200;
 export function storage(httpUrl) {
   const storeKey = "relais:" + httpUrl;
   const sessionKey = storeKey + ":session";
-  const browserKey = storeKey + ":browser";
+  // Not under storeKey: readers of "relais:…" keys find the conversation alone.
+  const browserKey = "relais-browser:" + httpUrl;
   return {
     /** This browser's id, 32 random hex digits made once; null when storage is unavailable. */
     browserId() {

@@ -1,0 +1,36 @@
+//! `relais purge --simulated [--data-dir DIR]`: removes the conversations `relais
+//! simulate` made (their `started` event is marked simulated), with every row that
+//! belongs to them, in one transaction. Real conversations are never purged, so the flag
+//! is required: it says what goes.
+
+use std::path::PathBuf;
+
+use crate::config::Settings;
+
+#[derive(clap::Args)]
+pub struct PurgeArgs {
+    /// Remove the simulated conversations (required: nothing else can be purged).
+    #[arg(long)]
+    simulated: bool,
+    /// The data folder (relais.db) [default: `data_dir` of relais.toml, "data"].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+pub fn run(args: PurgeArgs, settings: &Settings) -> anyhow::Result<()> {
+    if !args.simulated {
+        anyhow::bail!(
+            "relais purge removes only the conversations `relais simulate` made: run `relais purge --simulated` (real conversations are never purged)"
+        );
+    }
+    let data_dir = args.data_dir.unwrap_or_else(|| settings.assistant.data_dir.clone());
+    if !data_dir.join("relais.db").is_file() {
+        anyhow::bail!(
+            "nothing to purge in {}: there is no relais.db; pass the data folder with --data-dir",
+            data_dir.display()
+        );
+    }
+    let removed = crate::serve::with_store(&data_dir, |store| async move { Ok(store.purge_simulated().await?) })?;
+    println!("removed {removed} simulated conversations from {}", data_dir.join("relais.db").display());
+    Ok(())
+}
