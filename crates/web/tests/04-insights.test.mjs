@@ -191,3 +191,95 @@ test("an agent who is not an admin has no Insights", async () => {
   assert.deepEqual(agent.page.pageErrors, []);
   await agent.context.close();
 });
+
+/**
+ * The endpoints being added on the server (timeseries, articles, languages, pages, gaps, the
+ * summary's `simulated`) answered here in their documented shapes, with markup in every text
+ * a visitor or a host page chooses: the view renders them as text, says when the figures
+ * include simulated conversations, and a day's count or a gap opens its conversations.
+ */
+test("the breakdowns' shapes render as text; simulated data is flagged; a day and a gap drill down", async () => {
+  const visitor = await newPage(browser);
+  await visitor.page.goto(BASE + "/help.html");
+  await openWidget(visitor.page);
+  await say(visitor.page, "hello there");
+  const id = await conversationId(visitor.page);
+  const today = new Date().toISOString().slice(0, 10);
+  const evil = "<img src=x onerror=window.__xss=7>";
+  const fixtures = {
+    timeseries: [
+      { day: today, conversations: 5, engaged: 4, bot_resolved: 2, escalated: 1, unresolved: 1, containment_rate: 0.75 },
+    ],
+    articles: [{ article: "returns", title: "Returns " + evil, shown: 7, conversations: 4, helpful_answers: 3, unhelpful_answers: 1, usefulness_rate: 0.75 }],
+    languages: [{ lang: "en", conversations: 5, engaged: 4, bot_resolved: 2, escalated: 1, containment_rate: 0.75 }],
+    pages: [{ page: "https://shop.example/" + evil, conversations: 3, engaged: 2, escalated: 1, containment_rate: 0.5 }],
+    gaps: [
+      {
+        topic: "gift cards " + evil,
+        messages: 3,
+        conversations: 1,
+        languages: { en: 2, fr: 1 },
+        samples: [{ text: "can I pay with a gift card " + evil, lang: "en", conversation_id: id }],
+        nearest_article: { id: "payment", title: "Payment " + evil, score: 0.41 },
+        conversation_ids: [id],
+      },
+    ],
+  };
+
+  const admin = await loginConsole(browser, ADMIN);
+  const { page } = admin;
+  await page.route(/\/v1\/insights\/(timeseries|articles|languages|pages|gaps)\?/, (route) => {
+    const key = new URL(route.request().url()).pathname.split("/").pop();
+    route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(fixtures[key]) });
+  });
+  await page.route(/\/v1\/insights\/summary\?/, async (route) => {
+    const res = await route.fetch();
+    route.fulfill({ response: res, json: { ...(await res.json()), simulated: 3 } });
+  });
+  await page.locator(chook("insights-tab")).click();
+  await loaded(page);
+
+  assert.match(await page.locator(chook("insights-simulated")).textContent(), /^Includes 3 simulated conversations/);
+  const series = page.locator(chook("insights-timeseries"));
+  assert.equal(await series.locator(`svg rect[data-day="${today}"]`).count(), 4, "one mark per outcome and the not engaged");
+  assert.match(await series.locator("svg > desc").textContent(), /5 conversations over 1 days/);
+  assert.equal(await series.locator(`${chook("timeseries-table")} tbody tr`).count(), 1);
+  for (const key of ["articles", "languages", "pages", "gaps"]) {
+    assert.equal(await page.locator(`${chook(key + "-table")} tbody tr`).count(), 1, key);
+  }
+  const gaps = page.locator(chook("gaps-table"));
+  assert.match(await gaps.textContent(), /gift cards <img src=x onerror=window.__xss=7>/);
+  assert.match(await gaps.textContent(), /“can I pay with a gift card <img/);
+  assert.match(await gaps.textContent(), /Payment <img.*\(0\.41\)/);
+  assert.match(await gaps.textContent(), /en 2, fr 1/);
+  assert.match(await page.locator(chook("pages-table")).textContent(), /https:\/\/shop\.example\/<img/);
+  assert.match(await page.locator(chook("articles-table")).textContent(), /Returns <img/);
+  assert.equal(await page.locator(`${chook("insights")} img, ${chook("insights")} script`).count(), 0, "no element made from the data");
+
+  // A gap lists its conversations by id; one opens its transcript.
+  await gaps.locator(chook("drill-ids")).click();
+  const drill = page.locator(chook("drill"));
+  await drill.locator(chook("drill-title")).filter({ hasText: /^Knowledge gap: gift cards/ }).waitFor();
+  await drill.locator(`${chook("drill-open")}[data-conversation-id="${id}"]`).click();
+  await page.locator(chook("transcript")).locator(`${chook("message")}[data-from="visitor"]`).filter({ hasText: "hello there" }).waitFor();
+
+  // Today's count in the time series' table (folded away) asks for that day's conversations only.
+  await series.locator("details summary").click();
+  const asked = page.waitForRequest(/\/v1\/insights\/conversations\?/);
+  await series.locator(`${chook("drill")}[data-figure="conversations"]`).click();
+  const query = new URL((await asked).url()).searchParams;
+  assert.equal(query.get("figure"), "conversations");
+  assert.equal(query.get("from"), today + "T00:00:00Z");
+  assert.equal(query.get("day"), today);
+  await drill.locator(chook("drill-title")).filter({ hasText: "day " + today }).waitFor();
+  await drill.locator(`${chook("drill-open")}[data-conversation-id="${id}"]`).waitFor();
+  // And so does its column in the chart.
+  const again = page.waitForRequest(/\/v1\/insights\/conversations\?.*figure=bot_resolved/);
+  await series.locator(`svg rect[data-figure="bot_resolved"]`).click();
+  assert.equal(new URL((await again).url()).searchParams.get("day"), today);
+
+  assert.equal(await page.evaluate(() => window.__xss), undefined, "nothing ran");
+  assert.deepEqual(page.pageErrors, []);
+  await admin.context.close();
+  await visitor.context.close();
+});

@@ -963,7 +963,7 @@
       const s = res.body;
       const n = Number(s.simulated) || 0;
       simulated.hidden = n <= 0;
-      simulated.textContent = n > 0 ? `These figures include ${formatCount(n)} simulated conversation${n === 1 ? "" : "s"} (made by relais simulate).` : "";
+      simulated.textContent = n > 0 ? `Includes ${formatCount(n)} simulated conversation${n === 1 ? "" : "s"} (made by relais simulate): not all of these figures are real.` : "";
       sections.summary.body.replaceChildren(h("div", { class: "cards" }, ...cards(s)));
       loaded("summary", false);
       const outcomes = OUTCOMES.map((o) => ({ label: o.label, value: num(s[o.key]), figure: o.key, cls: o.cls }));

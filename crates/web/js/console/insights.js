@@ -203,7 +203,7 @@ export function insightsView(root, http, showError) {
     const s = res.body;
     const n = Number(s.simulated) || 0;
     simulated.hidden = n <= 0;
-    simulated.textContent = n > 0 ? `These figures include ${formatCount(n)} simulated conversation${n === 1 ? "" : "s"} (made by relais simulate).` : "";
+    simulated.textContent = n > 0 ? `Includes ${formatCount(n)} simulated conversation${n === 1 ? "" : "s"} (made by relais simulate): not all of these figures are real.` : "";
     sections.summary.body.replaceChildren(h("div", { class: "cards" }, ...cards(s)));
     loaded("summary", false);
 
