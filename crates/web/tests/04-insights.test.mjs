@@ -56,6 +56,24 @@ async function loaded(page) {
   await page.locator(`${chook("insights")}[data-state="ready"]`).waitFor();
 }
 
+/**
+ * The "Open" button of conversation `id` in the drill-down list, after "Show more" as often
+ * as needed: the list is ordered by start, and the other test files' conversations of today
+ * come before ours.
+ */
+async function inDrill(page, id) {
+  const drill = page.locator(chook("drill"));
+  const open = drill.locator(`${chook("drill-open")}[data-conversation-id="${id}"]`);
+  await drill.locator(chook("drill-list")).waitFor();
+  for (let i = 0; i < 20 && !(await open.count()); i++) {
+    const rows = await drill.locator(`${chook("drill-list")} tbody tr`).count();
+    await drill.locator(chook("drill-more")).click();
+    await eventually(async () => assert.ok((await drill.locator(`${chook("drill-list")} tbody tr`).count()) > rows, "Show more adds rows"));
+  }
+  await open.waitFor();
+  return open;
+}
+
 /** The summary card's count button of `figure`. */
 function count(page, figure) {
   return page.locator(`${chook("insights-summary")} ${chook("drill")}[data-figure="${figure}"]`).first();
@@ -144,14 +162,7 @@ test("an admin's Insights: figures of real conversations, another range, drill-d
   const drill = page.locator(chook("drill"));
   await drill.locator(chook("drill-title")).filter({ hasText: /^Escalated$/ }).waitFor();
   await eventually(async () => assert.match(await drill.locator(chook("drill-count")).textContent(), new RegExp(`^${fmt(s.escalated)} conversations?$`)));
-  const open = drill.locator(`${chook("drill-open")}[data-conversation-id="${id}"]`);
-  // The list is ordered by start: ours, the newest, may be on a later page.
-  for (let i = 0; i < 20 && !(await open.count()); i++) {
-    await drill.locator(chook("drill-more")).click();
-    await page.waitForTimeout(300);
-  }
-  assert.equal(await drill.locator(`${chook("drill-list")} tbody tr`).count() >= 1, true);
-  await open.click();
+  await (await inDrill(page, id)).click();
 
   // Its transcript, read only: every event, the visitor's markup as text.
   const transcript = page.locator(chook("transcript"));
@@ -272,7 +283,7 @@ test("the breakdowns' shapes render as text; simulated data is flagged; a day an
   assert.equal(query.get("from"), today + "T00:00:00Z");
   assert.equal(query.get("day"), today);
   await drill.locator(chook("drill-title")).filter({ hasText: "day " + today }).waitFor();
-  await drill.locator(`${chook("drill-open")}[data-conversation-id="${id}"]`).waitFor();
+  await inDrill(page, id);
   // And so does its column in the chart.
   const again = page.waitForRequest(/\/v1\/insights\/conversations\?.*figure=bot_resolved/);
   await series.locator(`svg rect[data-figure="bot_resolved"]`).click();

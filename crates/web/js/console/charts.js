@@ -85,6 +85,7 @@ export function timeSeriesChart(rows, { id = "timeseries", width = 720, height =
   }
   const step = plotW / days.length;
   const barW = Math.max(1, Math.min(40, step * 0.8));
+  // At most 8 labels, evenly spaced back from the last day (always labelled).
   const every = Math.ceil(days.length / 8);
   days.forEach((row, i) => {
     const x = round(m.left + i * step + (step - barW) / 2);
@@ -104,7 +105,7 @@ export function timeSeriesChart(rows, { id = "timeseries", width = 720, height =
       base += v;
     }
     children.push(node("g", { class: "day", "data-day": row.day }, marks));
-    if (i % every === 0 || i === days.length - 1) {
+    if ((days.length - 1 - i) % every === 0) {
       children.push(node("text", { class: "axis", x: round(m.left + i * step + step / 2), y: height - 8, "text-anchor": "middle" }, row.day.slice(5)));
     }
   });

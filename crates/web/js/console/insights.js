@@ -285,7 +285,7 @@ export function insightsView(root, http, showError) {
           })),
           { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) },
         ], rows),
-        { openTable: false },
+        { openTable: false, legend: SERIES },
       ),
     );
     loaded("timeseries", !rows.some((r) => num(r.conversations) > 0));
@@ -305,8 +305,8 @@ export function insightsView(root, http, showError) {
         { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) },
         { label: "Escalation rate", num: true, value: (r) => formatRate(r.escalation_rate) },
         { label: "Median confidence", num: true, value: (r) => formatScore(r.median_confidence) },
-        { label: "👍", num: true, value: (r) => countButton(r.helpful_answers, { figure: "helpful_answers", filters: { intent: r.intent } }) },
-        { label: "👎", num: true, value: (r) => countButton(r.unhelpful_answers, { figure: "unhelpful_answers", filters: { intent: r.intent } }) },
+        { label: "Helpful 👍", num: true, value: (r) => countButton(r.helpful_answers, { figure: "helpful_answers", filters: { intent: r.intent } }) },
+        { label: "Unhelpful 👎", num: true, value: (r) => countButton(r.unhelpful_answers, { figure: "unhelpful_answers", filters: { intent: r.intent } }) },
         { label: "Useful", num: true, value: (r) => formatRate(r.usefulness_rate) },
       ],
     },
@@ -317,8 +317,8 @@ export function insightsView(root, http, showError) {
         { label: "Article", value: (r) => h("span", {}, String(r.title || r.article || ""), r.title && r.article ? h("span", { class: "muted id" }, " " + String(r.article)) : null) },
         { label: "Shown", num: true, value: (r) => formatCount(r.shown) },
         { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "engaged", filters: { article: r.article } }) },
-        { label: "👍", num: true, value: (r) => countButton(r.helpful_answers, { figure: "helpful_answers", filters: { article: r.article } }) },
-        { label: "👎", num: true, value: (r) => countButton(r.unhelpful_answers, { figure: "unhelpful_answers", filters: { article: r.article } }) },
+        { label: "Helpful 👍", num: true, value: (r) => countButton(r.helpful_answers, { figure: "helpful_answers", filters: { article: r.article } }) },
+        { label: "Unhelpful 👎", num: true, value: (r) => countButton(r.unhelpful_answers, { figure: "unhelpful_answers", filters: { article: r.article } }) },
         { label: "Useful", num: true, value: (r) => formatRate(r.usefulness_rate) },
       ],
     },
@@ -425,9 +425,15 @@ export function insightsView(root, http, showError) {
     return b;
   }
 
-  /** A chart and its table (in <details>, open unless `openTable` is false). */
-  function chartWithTable(tree, tableEl, { openTable = true } = {}) {
-    return h("div", { class: "chart-pair" }, h("div", { class: "chart-box" }, toSvg(tree)), h("details", { class: "chart-table", open: openTable }, h("summary", {}, "Table"), tableEl));
+  /** A chart, its legend if any, and its table (in <details>, open unless `openTable` is false). */
+  function chartWithTable(tree, tableEl, { openTable = true, legend = null } = {}) {
+    return h(
+      "div",
+      { class: "chart-pair" },
+      h("div", { class: "chart-box" }, toSvg(tree)),
+      legend ? h("ul", { class: "legend", "aria-hidden": "true" }, ...legend.map((l) => h("li", {}, h("span", { class: "swatch " + l.cls }), l.label))) : null,
+      h("details", { class: "chart-table", open: openTable }, h("summary", {}, "Table"), tableEl),
+    );
   }
 
   function table(hook, caption, columns, rows) {
