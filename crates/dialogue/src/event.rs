@@ -133,6 +133,10 @@ pub enum EventKind {
         /// server only, never taken from the visitor's attributes.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         verified_user_id: Option<String>,
+        /// The widget's random id for the browser (`hello.browser_id`): a claim, used
+        /// only to recognise a returning browser in the insights.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        browser_id: Option<String>,
     },
     /// The conversation's language was detected from the first message.
     LanguageSet {

@@ -78,6 +78,7 @@ impl ConversationState {
                 lang,
                 visitor,
                 verified_user_id,
+                ..
             } => {
                 self.conversation_id.clone_from(conversation_id);
                 self.lang.clone_from(lang);
@@ -156,6 +157,7 @@ impl ConversationState {
             EventKind::VisitorIdentified {
                 visitor,
                 verified_user_id,
+                ..
             } => {
                 self.visitor
                     .extend(visitor.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -204,6 +206,7 @@ mod tests {
                     lang: Some("fr".into()),
                     visitor: BTreeMap::new(),
                     verified_user_id: None,
+                    browser_id: None,
                 },
             ),
             ev(

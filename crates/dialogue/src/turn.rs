@@ -57,6 +57,8 @@ pub enum Input {
         visitor: BTreeMap<String, String>,
         /// The user id of a valid identity signature; set by the server only.
         verified_user_id: Option<String>,
+        /// The widget's random id for the browser: a claim, for the insights only.
+        browser_id: Option<String>,
         /// The page the visitor is on: url and title.
         page: Option<(String, Option<String>)>,
     },
@@ -127,6 +129,7 @@ impl Input {
                 lang,
                 visitor,
                 verified_user_id,
+                browser_id,
                 page,
             } => {
                 let mut events = vec![EventKind::Started {
@@ -134,6 +137,7 @@ impl Input {
                     lang,
                     visitor,
                     verified_user_id,
+                    browser_id,
                 }];
                 events.extend(page.map(|(url, title)| EventKind::PageViewed { url, title }));
                 return events;

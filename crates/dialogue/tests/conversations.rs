@@ -38,6 +38,7 @@ impl Convo {
                 lang: lang.map(str::to_owned),
                 visitor,
                 verified_user_id: None,
+                browser_id: None,
                 page: None,
             },
         ));

@@ -1,18 +1,25 @@
-//! How long the summary of 10,000 conversations (about 140,000 events) takes: read from
-//! SQLite (`Store::conversations_started` and `verified_starts`), folded and added up, and
-//! the fold and sum alone. A log of five kinds of conversation (resolved by an intent,
-//! marked useful and rated, answered from an article and left, escalated to an agent, lost
-//! after fallbacks) is generated once in a temporary folder.
+//! How long the figures of 100,000 conversations (about 1.4 M events) take: the summary
+//! read from SQLite (`Store::tallies_started` and `visitor_starts`) and added up, the
+//! same without the read, and the knowledge gaps (the gap messages and their vectors read
+//! by key, then grouped; the server's nearest-article search per topic is not included).
+//! A log of five kinds of conversation (resolved by an intent, marked useful and rated,
+//! answered from an article and left, escalated to an agent, lost after four fallbacks,
+//! each of its messages on one of 40 topics) is generated once in a temporary folder
+//! through the store's append path; `INSIGHTS_CONVERSATIONS` changes the count.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use relais_dialogue::{Event, EventKind, FallbackStage, HandoffState, ReasonCode, Source};
-use relais_insights::{Cohort, InsightsConfig, Window};
+use relais_insights::{Cohort, GapMessage, InsightsConfig, Window, topics};
 use relais_store::Store;
 
-const CONVERSATIONS: i64 = 10_000;
+/// The conversations generated, unless `INSIGHTS_CONVERSATIONS` says otherwise.
+const CONVERSATIONS: i64 = 100_000;
+/// The topics of the lost conversations' messages, and the embedding's dimension.
+const TOPICS: usize = 40;
+const DIM: usize = 384;
 /// 2026-11-01T00:00:00Z; the conversations spread over 30 days from it.
 const FROM: i64 = 1_793_491_200_000;
 const DAY: i64 = 86_400_000;
@@ -34,6 +41,30 @@ fn message(n: usize) -> EventKind {
     }
 }
 
+/// A lost visitor's message `n` on `topic`, worded one of seven ways.
+fn lost_message(n: usize, topic: usize, i: i64) -> EventKind {
+    EventKind::VisitorMessage {
+        text: format!("question {} about unanswered topic {topic}", i % 7),
+        client_id: format!("m{n}"),
+    }
+}
+
+/// A deterministic pseudo-random number in [-1, 1) (splitmix64).
+fn noise(seed: u64) -> f32 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+}
+
+/// A message's embedding: its topic's direction plus a third as much noise.
+fn embedding(topic: usize, message: u64) -> Vec<f32> {
+    (0..DIM)
+        .map(|d| noise((topic * DIM + d) as u64) + noise(1 << 40 | message * DIM as u64 + d as u64) / 3.0)
+        .collect()
+}
+
 fn predicted(intent: &str) -> EventKind {
     EventKind::IntentPredicted {
         intent: intent.into(),
@@ -52,6 +83,7 @@ fn conversation(i: i64) -> Vec<EventKind> {
             lang: Some(if i % 4 == 0 { "fr" } else { "en" }.into()),
             visitor: BTreeMap::new(),
             verified_user_id: (i % 3 == 0).then(|| format!("user-{}", i % 1_000)),
+            browser_id: None,
         },
         EventKind::PageViewed {
             url: "https://shop.example/products/atlas".into(),
@@ -120,26 +152,36 @@ fn conversation(i: i64) -> Vec<EventKind> {
             },
         ]),
         _ => {
+            let topic = (i as usize / 5) % TOPICS;
+            kinds.pop();
+            kinds.pop();
+            kinds.extend([lost_message(1, topic, i), predicted("chitchat")]);
             for n in 2..5 {
                 kinds.extend([
                     EventKind::Fallback {
                         stage: FallbackStage::Rephrase,
                     },
                     bot(None, Vec::new()),
-                    message(n),
+                    lost_message(n, topic, i + n as i64),
                     predicted("chitchat"),
                 ]);
             }
+            kinds.push(EventKind::Fallback {
+                stage: FallbackStage::Rephrase,
+            });
         }
     }
     kinds
 }
 
-fn generate(store: &Store, runtime: &tokio::runtime::Runtime) -> usize {
+/// Appends conversation after conversation as the server does: a visitor message with
+/// what follows it and its embedding in one transaction. Returns the events written.
+fn generate(store: &Store, runtime: &tokio::runtime::Runtime, conversations: i64) -> usize {
     let mut events = 0;
     runtime.block_on(async {
-        for i in 0..CONVERSATIONS {
-            let start = FROM + i * (30 * DAY / CONVERSATIONS);
+        for i in 0..conversations {
+            let id = format!("c{i:08}");
+            let start = FROM + i * (30 * DAY / conversations);
             let log: Vec<Event> = conversation(i)
                 .into_iter()
                 .enumerate()
@@ -149,19 +191,47 @@ fn generate(store: &Store, runtime: &tokio::runtime::Runtime) -> usize {
                 })
                 .collect();
             events += log.len();
-            store.append(&format!("c{i:08}"), &log).await.unwrap();
+            let mut turns: Vec<&[Event]> = Vec::new();
+            let mut begin = 0;
+            for (n, event) in log.iter().enumerate() {
+                if n > 0 && matches!(event.kind, EventKind::VisitorMessage { .. }) {
+                    turns.push(&log[begin..n]);
+                    begin = n;
+                }
+            }
+            turns.push(&log[begin..]);
+            for turn in turns {
+                match &turn[0].kind {
+                    EventKind::VisitorMessage { client_id, .. } => {
+                        let vector = embedding((i as usize / 5) % TOPICS, (i as u64) << 3 | turns_seq(client_id));
+                        store.append_visitor_message(&id, client_id, turn, Some(&vector)).await.unwrap();
+                    }
+                    _ => {
+                        store.append(&id, turn).await.unwrap();
+                    }
+                }
+            }
         }
     });
     events
 }
 
-fn summary(c: &mut Criterion) {
+/// The message number in a client id `m<n>`.
+fn turns_seq(client_id: &str) -> u64 {
+    client_id[1..].parse().unwrap_or(0)
+}
+
+fn figures(c: &mut Criterion) {
+    let conversations: i64 = std::env::var("INSIGHTS_CONVERSATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(CONVERSATIONS);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = runtime.block_on(Store::open(dir.path().join("relais.db"))).unwrap();
     let began = Instant::now();
-    let events = generate(&store, &runtime);
-    eprintln!("generated {CONVERSATIONS} conversations, {events} events, in {:.1?}", began.elapsed());
+    let events = generate(&store, &runtime, conversations);
+    eprintln!("generated {conversations} conversations, {events} events, in {:.1?}", began.elapsed());
     let window = Window {
         from: FROM,
         to: FROM + 30 * DAY,
@@ -170,22 +240,47 @@ fn summary(c: &mut Criterion) {
     let now = FROM + 40 * DAY;
     let mut group = c.benchmark_group("insights");
     group.sample_size(10);
-    group.bench_function("summary of 10k conversations from SQLite", |b| {
+    group.bench_function(format!("summary of {conversations} conversations from SQLite"), |b| {
         b.iter(|| {
             let cohort = runtime.block_on(Cohort::load(&store, window, &config, now)).unwrap();
             cohort.summary(&config)
         })
     });
-    let logs = runtime.block_on(store.conversations_started(window.from, window.to)).unwrap();
-    let starts = runtime.block_on(store.verified_starts(window.from, window.to + 7 * DAY)).unwrap();
-    group.bench_function("read 10k conversations from SQLite", |b| {
-        b.iter(|| runtime.block_on(store.conversations_started(window.from, window.to)).unwrap())
+    let tallies = runtime.block_on(store.tallies_started(window.from, window.to)).unwrap();
+    let starts = runtime.block_on(store.visitor_starts(window.from, window.to + 7 * DAY)).unwrap();
+    group.bench_function(format!("summary of {conversations} tallies in memory"), |b| {
+        b.iter(|| Cohort::of(window, &tallies, &starts, &config, now).summary(&config))
     });
-    group.bench_function("fold and sum 10k conversations", |b| {
-        b.iter(|| Cohort::of(window, &logs, &starts, &config, now).summary(&config))
-    });
+    let gaps = || {
+        let cohort = runtime.block_on(Cohort::load(&store, window, &config, now)).unwrap();
+        let wanted = cohort.gap_messages();
+        let keys: Vec<(String, u64)> = wanted.iter().map(|(id, seq, _, _)| (id.clone(), *seq)).collect();
+        let read = runtime.block_on(store.visitor_messages(&keys)).unwrap();
+        let messages: Vec<GapMessage> = read
+            .into_iter()
+            .zip(wanted)
+            .map(|(m, (_, _, reason, lang))| GapMessage {
+                conversation_id: m.conversation_id,
+                seq: m.seq,
+                at: m.at,
+                text: m.text,
+                lang,
+                reason,
+                vector: m.vector,
+            })
+            .collect();
+        topics(messages, 50)
+    };
+    let found = gaps();
+    eprintln!(
+        "gaps: {} topics, the largest {} messages in {} conversations",
+        found.len(),
+        found.first().map_or(0, |t| t.messages),
+        found.first().map_or(0, |t| t.conversations)
+    );
+    group.bench_function(format!("gaps of {conversations} conversations from SQLite"), |b| b.iter(gaps));
     group.finish();
 }
 
-criterion_group!(benches, summary);
+criterion_group!(benches, figures);
 criterion_main!(benches);

@@ -1,6 +1,7 @@
 //! Breakdowns of a cohort's engaged conversations: per intent the bot answered (volume,
-//! median confidence, containment, usefulness, escalation) and per agent (handled, first
-//! response, resolution time, CSAT). docs/metrics.md defines each column.
+//! median confidence, containment, usefulness, escalation), per article it cited (shown,
+//! 👍/👎) and per agent (handled, first response, resolution time, CSAT).
+//! docs/metrics.md defines each column.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,24 @@ pub struct IntentRow {
     /// all engaged conversations of the cohort.
     pub median_confidence: Option<f32>,
     /// Answers of this intent whose latest rating is 👍, 👎.
+    pub helpful_answers: u64,
+    pub unhelpful_answers: u64,
+    pub usefulness_rate: Option<f64>,
+}
+
+/// One article's row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleRow {
+    /// Its URL.
+    pub article: String,
+    pub title: String,
+    /// Bot answers that cited it.
+    pub shown: u64,
+    /// Engaged conversations in which an answer cited it.
+    pub conversations: u64,
+    /// Of those, escalated.
+    pub escalated: u64,
+    /// Answers citing it whose latest rating is 👍, 👎.
     pub helpful_answers: u64,
     pub unhelpful_answers: u64,
     pub usefulness_rate: Option<f64>,
@@ -63,10 +82,10 @@ pub fn intents(facts: &[ConversationFacts]) -> Vec<IntentRow> {
         for (intent, confidence) in &f.predictions {
             tallies.entry(intent).or_default().confidences.push(*confidence);
         }
-        for (intent, helpful) in &f.answer_ratings {
-            if let Some(intent) = intent {
+        for rating in &f.answer_ratings {
+            if let Some(intent) = &rating.intent {
                 let tally = tallies.entry(intent).or_default();
-                if *helpful { tally.helpful += 1 } else { tally.unhelpful += 1 }
+                if rating.helpful { tally.helpful += 1 } else { tally.unhelpful += 1 }
             }
         }
     }
@@ -85,6 +104,48 @@ pub fn intents(facts: &[ConversationFacts]) -> Vec<IntentRow> {
         })
         .collect();
     rows.sort_by(|a, b| b.conversations.cmp(&a.conversations).then_with(|| a.intent.cmp(&b.intent)));
+    rows
+}
+
+/// Per article, the most shown first (then by URL).
+pub fn articles(facts: &[ConversationFacts]) -> Vec<ArticleRow> {
+    let mut rows: BTreeMap<&str, ArticleRow> = BTreeMap::new();
+    for f in facts.iter().filter(|f| f.engaged()) {
+        let mut seen: Vec<&str> = Vec::new();
+        for source in &f.citations {
+            let row = rows.entry(&source.url).or_insert_with(|| ArticleRow {
+                article: source.url.clone(),
+                title: source.title.clone(),
+                shown: 0,
+                conversations: 0,
+                escalated: 0,
+                helpful_answers: 0,
+                unhelpful_answers: 0,
+                usefulness_rate: None,
+            });
+            row.shown += 1;
+            if !seen.contains(&source.url.as_str()) {
+                seen.push(&source.url);
+                row.conversations += 1;
+                row.escalated += u64::from(f.outcome == Outcome::Escalated);
+            }
+        }
+        for rating in &f.answer_ratings {
+            for source in &rating.articles {
+                if let Some(row) = rows.get_mut(source.url.as_str()) {
+                    if rating.helpful { row.helpful_answers += 1 } else { row.unhelpful_answers += 1 }
+                }
+            }
+        }
+    }
+    let mut rows: Vec<ArticleRow> = rows
+        .into_values()
+        .map(|mut row| {
+            row.usefulness_rate = rate(row.helpful_answers, row.helpful_answers + row.unhelpful_answers);
+            row
+        })
+        .collect();
+    rows.sort_by(|a, b| b.shown.cmp(&a.shown).then_with(|| a.article.cmp(&b.article)));
     rows
 }
 

@@ -1,13 +1,12 @@
-//! One conversation's facts: a pure fold of its events, in `seq` order, into what the
-//! figures count (docs/metrics.md defines each one and names the events it comes from).
-//! The fold reads no clock: whether a quiet conversation counts as resolved depends on
-//! the `now` it is given.
+//! One conversation's facts: what the figures count (docs/metrics.md defines each one
+//! and names the events it comes from), read from the conversation's tally (the store's
+//! fold of its events, [`Tally`]) given `now`: whether a quiet conversation counts as
+//! resolved depends on the `now` it is given.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use relais_dialogue::{EventKind, HandoffState, ReasonCode};
-use relais_store::StoredEvent;
+use relais_dialogue::{ReasonCode, Source};
+use relais_store::{GapReason, Rating, Tally};
 use serde::Serialize;
 
 /// The only channel so far: the web widget.
@@ -51,20 +50,6 @@ impl Outcome {
     }
 }
 
-/// The visitor's rating of the whole conversation: `score` from 1 to `scale`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Rating {
-    pub score: u8,
-    pub scale: u8,
-}
-
-impl Rating {
-    /// At least 80 % of the scale: 2 of 2 (👍), 4 or 5 of 5.
-    pub fn positive(self) -> bool {
-        5 * u32::from(self.score) >= 4 * u32::from(self.scale)
-    }
-}
-
 /// What the figures need of one conversation. Times in ms since the epoch, durations in ms.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConversationFacts {
@@ -96,10 +81,19 @@ pub struct ConversationFacts {
     /// Answers whose latest "Was this useful?" is 👍, and 👎.
     pub helpful_answers: u32,
     pub unhelpful_answers: u32,
-    /// Each rated bot message's latest rating (true: 👍) with the intent it answered, if
-    /// any (per-intent usefulness).
+    /// Each rated answer's latest rating (true: 👍) with the intent it answered, if any,
+    /// and the articles it cited (per-intent and per-article usefulness).
     #[serde(skip)]
-    pub answer_ratings: Vec<(Option<String>, bool)>,
+    pub answer_ratings: Vec<AnswerRating>,
+    /// The articles the bot's answers cited, once per answer citing each.
+    #[serde(skip)]
+    pub citations: Vec<Source>,
+    /// Visitor messages the bot could not serve: `seq` and why.
+    #[serde(skip)]
+    pub gaps: Vec<(u64, GapReason)>,
+    /// Who started it (`user:…` or `browser:…`), for repeat contacts.
+    #[serde(skip)]
+    pub visitor: Option<String>,
     /// The classifier's in-scope predictions: intent and confidence (per-intent median).
     #[serde(skip)]
     pub predictions: Vec<(String, f32)>,
@@ -114,9 +108,18 @@ pub struct ConversationFacts {
     pub resolution_time_ms: Option<i64>,
     /// From the first agent joining to their first message.
     pub agent_first_response_ms: Option<i64>,
-    /// The same verified visitor started another conversation within `repeat_window`;
-    /// set across conversations ([`crate::Cohort`]), false from the fold alone.
+    /// The same visitor (verified user, else browser) started another conversation
+    /// within `repeat_window`; set across conversations ([`crate::Cohort`]), false from
+    /// one tally alone.
     pub repeat_contact: bool,
+}
+
+/// An answer's latest "Was this useful?".
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerRating {
+    pub intent: Option<String>,
+    pub articles: Vec<Source>,
+    pub helpful: bool,
 }
 
 impl ConversationFacts {
@@ -126,57 +129,63 @@ impl ConversationFacts {
         self.outcome != Outcome::NotEngaged
     }
 
-    /// Folds conversation `id`'s events, in `seq` order. A conversation that is neither
+    /// The facts of conversation `id` from its tally. A conversation that is neither
     /// closed nor has had an event for `assume_resolved_after` before `now` (ms since the
     /// epoch) is still open, so never assumed resolved.
-    pub fn fold(id: &str, events: &[StoredEvent], assume_resolved_after: Duration, now: i64) -> ConversationFacts {
-        let mut fold = Fold::default();
-        for stored in events {
-            fold.apply(stored);
-        }
-        let started_at = events.first().map_or(0, |stored| stored.event.at);
+    pub fn of(id: &str, tally: &Tally, assume_resolved_after: Duration, now: i64) -> ConversationFacts {
+        let started_at = tally.started_at;
         let quiet_ms = i64::try_from(assume_resolved_after.as_millis()).unwrap_or(i64::MAX);
-        let quiet = fold.closed_at.is_some() || now.saturating_sub(fold.last_at) >= quiet_ms;
-        let outcome = fold.outcome(quiet);
+        let quiet = tally.closed_at.is_some() || now.saturating_sub(tally.last_at) >= quiet_ms;
+        let outcome = outcome(tally, quiet);
         let resolution_end = if outcome.bot_resolved() {
-            fold.last_answer_at
-        } else if fold.joined_at.is_some() {
-            fold.closed_at
+            tally.last_answer_at
+        } else if tally.joined_at.is_some() {
+            tally.closed_at
         } else {
             None
         };
-        let latest_feedback = fold.feedback.values();
-        let answer_ratings = fold
+        let latest_feedback = tally.feedback.values();
+        let answer_ratings = tally
             .feedback
             .iter()
-            .map(|(seq, helpful)| (fold.message_intents.get(seq).cloned().flatten(), *helpful))
+            .map(|(seq, helpful)| {
+                let answer = tally.answers.get(seq);
+                AnswerRating {
+                    intent: answer.and_then(|answer| answer.intent.clone()),
+                    articles: answer.map(|answer| answer.articles.clone()).unwrap_or_default(),
+                    helpful: *helpful,
+                }
+            })
             .collect();
         ConversationFacts {
             id: id.to_owned(),
             started_at,
-            language: fold.language,
+            language: tally.language.clone(),
             channel: WIDGET,
-            first_page: fold.first_page,
-            intents: fold.intents,
-            verified_user_id: fold.verified_user_id,
+            first_page: tally.first_page.clone(),
+            intents: tally.intents.clone(),
+            verified_user_id: tally.verified_user_id.clone(),
             outcome,
-            escalation_reason: fold.escalation_reason,
-            queued: fold.queued_at.is_some(),
-            agent_handled: fold.joined_at.is_some(),
-            agent: fold.agent,
-            abandoned_in_queue: fold.abandoned,
-            callbacks: fold.callbacks,
+            escalation_reason: tally.escalation_reason,
+            queued: tally.queued_at.is_some(),
+            agent_handled: tally.joined_at.is_some(),
+            agent: tally.agent.clone(),
+            abandoned_in_queue: tally.abandoned,
+            callbacks: tally.callbacks,
             helpful_answers: count(latest_feedback.clone().filter(|helpful| **helpful)),
             unhelpful_answers: count(latest_feedback.filter(|helpful| !**helpful)),
             answer_ratings,
-            predictions: fold.predictions,
-            rating_asked: fold.rating_asked,
-            rating: fold.rating,
-            queue_wait_ms: fold.queue_wait_ms,
+            citations: tally.answers.values().flat_map(|answer| answer.articles.iter().cloned()).collect(),
+            gaps: tally.gap_messages().into_iter().collect(),
+            visitor: tally.visitor(),
+            predictions: tally.predictions.clone(),
+            rating_asked: tally.rating_asked,
+            rating: tally.rating,
+            queue_wait_ms: tally.queue_wait_ms,
             resolution_time_ms: resolution_end.map(|end| end - started_at),
-            agent_first_response_ms: fold
+            agent_first_response_ms: tally
                 .first_agent_message_at
-                .zip(fold.joined_at)
+                .zip(tally.joined_at)
                 .map(|(message, joined)| message - joined),
             repeat_contact: false,
         }
@@ -187,156 +196,22 @@ fn count<T>(items: impl Iterator<Item = T>) -> u32 {
     u32::try_from(items.count()).unwrap_or(u32::MAX)
 }
 
-/// What the fold keeps while it reads the events.
-#[derive(Default)]
-struct Fold {
-    language: Option<String>,
-    first_page: Option<String>,
-    intents: Vec<String>,
-    verified_user_id: Option<String>,
-    engaged: bool,
-    escalation_reason: Option<ReasonCode>,
-    /// A `resolved` that did not come from a 👍: an intent that resolves, or an action
-    /// that succeeded.
-    resolved_by_answer: bool,
-    /// The turn under way began with a 👍 (the engine then says thanks and `resolved`).
-    in_positive_feedback_turn: bool,
-    /// The latest feedback per rated `seq`.
-    feedback: BTreeMap<u64, bool>,
-    /// The intent of each bot message, by `seq`.
-    message_intents: BTreeMap<u64, Option<String>>,
-    predictions: Vec<(String, f32)>,
-    last_feedback_helpful: Option<bool>,
-    any_unhelpful: bool,
-    rating_asked: bool,
-    rating: Option<Rating>,
-    /// The bot's last message was an answer (an intent's, or one citing articles) and no
-    /// fallback came after it.
-    last_bot_word_answers: bool,
-    last_answer_at: Option<i64>,
-    queued_at: Option<i64>,
-    queue_wait_ms: Option<i64>,
-    joined_at: Option<i64>,
-    agent: Option<String>,
-    first_agent_message_at: Option<i64>,
-    abandoned: bool,
-    callbacks: u32,
-    closed_at: Option<i64>,
-    last_at: i64,
-}
-
-impl Fold {
-    fn apply(&mut self, stored: &StoredEvent) {
-        let at = stored.event.at;
-        self.last_at = self.last_at.max(at);
-        match &stored.event.kind {
-            EventKind::Started {
-                lang,
-                verified_user_id,
-                ..
-            } => {
-                self.language.clone_from(lang);
-                self.verified_user_id.clone_from(verified_user_id);
-            }
-            EventKind::LanguageSet { lang } => self.language = Some(lang.clone()),
-            EventKind::VisitorIdentified {
-                verified_user_id: Some(user),
-                ..
-            } => {
-                self.verified_user_id.get_or_insert_with(|| user.clone());
-            }
-            EventKind::PageViewed { url, .. } => {
-                self.first_page.get_or_insert_with(|| url.clone());
-            }
-            EventKind::VisitorMessage { .. } | EventKind::QuickReplyPressed { .. } => {
-                self.engaged = true;
-                self.in_positive_feedback_turn = false;
-            }
-            EventKind::RequestAgent { .. } => self.engaged = true,
-            EventKind::ActionResult { .. } => self.in_positive_feedback_turn = false,
-            EventKind::IntentPredicted {
-                intent,
-                confidence,
-                oos: false,
-                ..
-            } => self.predictions.push((intent.clone(), *confidence)),
-            EventKind::BotMessage { intent, sources, .. } => {
-                self.message_intents.insert(stored.seq, intent.clone());
-                self.last_bot_word_answers = intent.is_some() || !sources.is_empty();
-                if self.last_bot_word_answers {
-                    self.last_answer_at = Some(at);
-                }
-                if let Some(intent) = intent
-                    && !self.intents.contains(intent)
-                {
-                    self.intents.push(intent.clone());
-                }
-            }
-            EventKind::Fallback { .. } => self.last_bot_word_answers = false,
-            EventKind::Resolved if !self.in_positive_feedback_turn => self.resolved_by_answer = true,
-            EventKind::Feedback { seq, helpful } => {
-                self.feedback.insert(*seq, *helpful);
-                self.last_feedback_helpful = Some(*helpful);
-                self.any_unhelpful |= !helpful;
-                self.in_positive_feedback_turn = *helpful;
-            }
-            EventKind::RatingAsked { .. } => self.rating_asked = true,
-            EventKind::ConversationRated { score, scale } => {
-                self.rating = Some(Rating {
-                    score: *score,
-                    scale: *scale,
-                });
-            }
-            EventKind::HandoffRequested { reason, .. } => {
-                self.escalation_reason.get_or_insert(*reason);
-            }
-            EventKind::Handoff {
-                state, agent_name, ..
-            } => self.handoff(*state, agent_name, at),
-            EventKind::AgentMessage { agent_name, .. }
-                if self.joined_at.is_some() && self.first_agent_message_at.is_none() =>
-            {
-                self.first_agent_message_at = Some(at);
-                self.agent.get_or_insert_with(|| agent_name.clone());
-            }
-            EventKind::CallbackRequested { .. } => self.callbacks = self.callbacks.saturating_add(1),
-            EventKind::Closed { .. } => {
-                self.closed_at.get_or_insert(at);
-            }
-            _ => {}
-        }
-    }
-
-    fn handoff(&mut self, state: HandoffState, agent_name: &Option<String>, at: i64) {
-        match state {
-            HandoffState::Queued => self.queued_at = Some(at),
-            HandoffState::AgentJoined if self.joined_at.is_none() => {
-                self.joined_at = Some(at);
-                self.agent.clone_from(agent_name);
-                self.queue_wait_ms = self.queued_at.map(|queued| at - queued);
-            }
-            HandoffState::Abandoned => self.abandoned = true,
-            _ => {}
-        }
-    }
-
-    /// The outcome, given whether the conversation is closed or quiet long enough.
-    fn outcome(&self, quiet: bool) -> Outcome {
-        let rated_positive = self.rating.map(Rating::positive);
-        let confirmed = self.resolved_by_answer
-            || self.last_feedback_helpful == Some(true)
-            || rated_positive == Some(true);
-        let negative = self.any_unhelpful || rated_positive == Some(false);
-        if !self.engaged {
-            Outcome::NotEngaged
-        } else if self.escalation_reason.is_some() {
-            Outcome::Escalated
-        } else if confirmed {
-            Outcome::BotResolvedConfirmed
-        } else if self.last_bot_word_answers && !negative && quiet {
-            Outcome::BotResolvedAssumed
-        } else {
-            Outcome::Unresolved
-        }
+/// The outcome, given whether the conversation is closed or quiet long enough.
+fn outcome(tally: &Tally, quiet: bool) -> Outcome {
+    let rated_positive = tally.rating.map(Rating::positive);
+    let confirmed = tally.resolved_by_answer
+        || tally.last_feedback_helpful == Some(true)
+        || rated_positive == Some(true);
+    let negative = tally.any_unhelpful || rated_positive == Some(false);
+    if !tally.engaged {
+        Outcome::NotEngaged
+    } else if tally.escalation_reason.is_some() {
+        Outcome::Escalated
+    } else if confirmed {
+        Outcome::BotResolvedConfirmed
+    } else if tally.last_bot_word_answers && !negative && quiet {
+        Outcome::BotResolvedAssumed
+    } else {
+        Outcome::Unresolved
     }
 }

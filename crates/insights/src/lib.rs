@@ -14,20 +14,27 @@ mod config;
 mod export;
 mod facts;
 mod figure;
+mod gaps;
+mod segments;
+mod slice;
 mod summary;
 mod window;
 
 use std::collections::HashMap;
 
-use relais_store::{ConversationLog, Store, VerifiedStart};
+use relais_store::{ConversationTally, Store, VisitorStart};
 
-pub use breakdown::{AgentRow, IntentRow};
+pub use breakdown::{AgentRow, ArticleRow, IntentRow};
 pub use config::InsightsConfig;
 pub use export::{COLUMNS, csv, text_cell};
-pub use facts::{ConversationFacts, Outcome, Rating, WIDGET};
+pub use facts::{AnswerRating, ConversationFacts, Outcome, WIDGET};
 pub use figure::{Figure, UnknownFigure};
+pub use gaps::{GapMessage, NearestArticle, Sample, Topic, topics};
+pub use relais_store::{GapReason, Rating};
+pub use segments::{DayRow, LanguageRow, Outcomes, PageRow};
+pub use slice::Slice;
 pub use summary::{ResolutionTimes, Summary};
-pub use window::{MAX_DAYS, Window, WindowError, rfc3339};
+pub use window::{MAX_DAYS, Window, WindowError, day, rfc3339};
 
 /// The facts of the conversations started in a window, ordered by start then id.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,48 +42,49 @@ pub struct Cohort {
     pub window: Window,
     /// The language kept by [`Cohort::in_language`]; `None`: all.
     pub lang: Option<String>,
+    /// The channel kept by [`Cohort::in_channel`]; `None`: all.
+    pub channel: Option<String>,
     pub facts: Vec<ConversationFacts>,
 }
 
 impl Cohort {
-    /// Reads the conversations started in `window` from the store and folds them; `now`
+    /// Reads the tallies of the conversations started in `window` from the store; `now`
     /// (ms since the epoch) decides which quiet conversations count as resolved. Reads
-    /// the verified visitors' starts up to `repeat_window` after the window too, for
+    /// who started the conversations up to `repeat_window` after the window too, for
     /// repeat contacts.
     pub async fn load(store: &Store, window: Window, config: &InsightsConfig, now: i64) -> relais_store::Result<Cohort> {
-        let logs = store.conversations_started(window.from, window.to).await?;
+        let tallies = store.tallies_started(window.from, window.to).await?;
         let repeat_ms = i64::try_from(config.repeat_window.as_millis()).unwrap_or(i64::MAX);
-        let starts = store
-            .verified_starts(window.from, window.to.saturating_add(repeat_ms))
-            .await?;
-        Ok(Cohort::of(window, &logs, &starts, config, now))
+        let starts = store.visitor_starts(window.from, window.to.saturating_add(repeat_ms)).await?;
+        Ok(Cohort::of(window, &tallies, &starts, config, now))
     }
 
-    /// Folds `logs` (the conversations started in `window`) into their facts, ordered by
-    /// start then id, and marks repeat contacts from `starts`: every verified start from the
-    /// window's beginning to `repeat_window` after its end.
-    pub fn of(window: Window, logs: &[ConversationLog], starts: &[VerifiedStart], config: &InsightsConfig, now: i64) -> Cohort {
-        let mut facts: Vec<ConversationFacts> = logs
+    /// The facts of `tallies` (the conversations started in `window`), ordered by start
+    /// then id, with repeat contacts marked from `starts`: who started each conversation
+    /// from the window's beginning to `repeat_window` after its end.
+    pub fn of(window: Window, tallies: &[ConversationTally], starts: &[VisitorStart], config: &InsightsConfig, now: i64) -> Cohort {
+        let mut facts: Vec<ConversationFacts> = tallies
             .iter()
-            .map(|log| ConversationFacts::fold(&log.id, &log.events, config.assume_resolved_after, now))
+            .map(|c| ConversationFacts::of(&c.id, &c.tally, config.assume_resolved_after, now))
             .collect();
         facts.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
-        let mut starts_by_user: HashMap<&str, Vec<i64>> = HashMap::new();
+        let mut starts_by_visitor: HashMap<&str, Vec<i64>> = HashMap::new();
         for start in starts {
-            starts_by_user.entry(&start.user_id).or_default().push(start.started_at);
+            starts_by_visitor.entry(&start.visitor).or_default().push(start.started_at);
         }
         let repeat_ms = i64::try_from(config.repeat_window.as_millis()).unwrap_or(i64::MAX);
         for f in &mut facts {
-            let Some(user) = &f.verified_user_id else { continue };
+            let Some(visitor) = &f.visitor else { continue };
             let started = f.started_at;
-            let came_back = starts_by_user.get(user.as_str()).is_some_and(|user_starts| {
-                user_starts.iter().any(|&s| s > started && s - started <= repeat_ms)
+            let came_back = starts_by_visitor.get(visitor.as_str()).is_some_and(|visitor_starts| {
+                visitor_starts.iter().any(|&s| s > started && s - started <= repeat_ms)
             });
             f.repeat_contact = came_back;
         }
         Cohort {
             window,
             lang: None,
+            channel: None,
             facts,
         }
     }
@@ -90,20 +98,26 @@ impl Cohort {
         self
     }
 
-    /// Every figure over the cohort.
-    pub fn summary(&self, config: &InsightsConfig) -> Summary {
-        Summary::of(
-            &self.facts,
-            rfc3339(self.window.from),
-            rfc3339(self.window.to),
-            self.lang.clone(),
-            config,
-        )
+    /// Only the conversations of channel `channel` (all when `None`).
+    pub fn in_channel(mut self, channel: Option<&str>) -> Cohort {
+        if let Some(channel) = channel {
+            self.facts.retain(|f| f.channel == channel);
+            self.channel = Some(channel.to_owned());
+        }
+        self
     }
 
-    /// The conversations `figure` counts, ordered by start then id.
-    pub fn conversations(&self, figure: Figure) -> Vec<&ConversationFacts> {
-        figure.conversations(&self.facts)
+    /// Every figure over the cohort.
+    pub fn summary(&self, config: &InsightsConfig) -> Summary {
+        Summary::of(self, config)
+    }
+
+    /// The conversations of `slice` that `figure` counts, ordered by start then id.
+    pub fn conversations(&self, figure: Figure, slice: &Slice) -> Vec<&ConversationFacts> {
+        self.facts
+            .iter()
+            .filter(|f| slice.holds(f) && figure.weight(f) > 0)
+            .collect()
     }
 
     /// Per intent the bot answered: volume, median confidence, containment, usefulness,
@@ -115,6 +129,35 @@ impl Cohort {
     /// Per agent: conversations handled, first response, resolution time, CSAT.
     pub fn agents(&self) -> Vec<AgentRow> {
         breakdown::agents(&self.facts)
+    }
+
+    /// Per article the bot cited: times shown, conversations, usefulness.
+    pub fn articles(&self) -> Vec<ArticleRow> {
+        breakdown::articles(&self.facts)
+    }
+
+    /// Per language: the outcomes.
+    pub fn languages(&self) -> Vec<LanguageRow> {
+        segments::languages(&self.facts)
+    }
+
+    /// Per page where chats start: the outcomes.
+    pub fn pages(&self) -> Vec<PageRow> {
+        segments::pages(&self.facts)
+    }
+
+    /// Per day (UTC) of the window, days without conversations included: the outcomes.
+    pub fn days(&self) -> Vec<DayRow> {
+        segments::days(self.window, &self.facts)
+    }
+
+    /// The visitor messages the bot could not serve (docs/metrics.md, knowledge gaps),
+    /// by conversation and `seq`, with why and the conversation's language.
+    pub fn gap_messages(&self) -> Vec<(String, u64, GapReason, Option<String>)> {
+        self.facts
+            .iter()
+            .flat_map(|f| f.gaps.iter().map(|(seq, reason)| (f.id.clone(), *seq, *reason, f.language.clone())))
+            .collect()
     }
 
     /// One CSV row per conversation, ordered by start then id.

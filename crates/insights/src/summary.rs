@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::InsightsConfig;
-use crate::facts::ConversationFacts;
 use crate::figure::Figure;
+use crate::{Cohort, InsightsConfig, rfc3339};
 
 /// Every figure over the conversations started in a window (and of one language, if
 /// asked). Counts are conversations unless named `…_answers`; durations in seconds.
@@ -18,6 +17,8 @@ pub struct Summary {
     pub to: String,
     /// The language asked for; `None`: all.
     pub lang: Option<String>,
+    /// The channel asked for; `None`: all.
+    pub channel: Option<String>,
     pub conversations: u64,
     pub engaged: u64,
     pub escalated: u64,
@@ -65,8 +66,9 @@ pub struct ResolutionTimes {
 }
 
 impl Summary {
-    /// The figures over `facts` (already limited to one window and language).
-    pub fn of(facts: &[ConversationFacts], from: String, to: String, lang: Option<String>, config: &InsightsConfig) -> Summary {
+    /// The figures over `cohort`.
+    pub fn of(cohort: &Cohort, config: &InsightsConfig) -> Summary {
+        let facts = &cohort.facts[..];
         let count = |figure: Figure| figure.count(facts);
         let engaged_facts = || facts.iter().filter(|f| f.engaged());
         let engaged = count(Figure::Engaged);
@@ -92,9 +94,10 @@ impl Summary {
         };
         let saved_per_contact = config.cost_live_contact - config.cost_self_service;
         Summary {
-            from,
-            to,
-            lang,
+            from: rfc3339(cohort.window.from),
+            to: rfc3339(cohort.window.to),
+            lang: cohort.lang.clone(),
+            channel: cohort.channel.clone(),
             conversations: count(Figure::Conversations),
             engaged,
             escalated,

@@ -62,6 +62,18 @@ pub fn rfc3339(ms: i64) -> String {
     humantime::format_rfc3339_millis(time).to_string()
 }
 
+/// The day (UTC) of a time in ms since the epoch, `YYYY-MM-DD`.
+pub fn day(ms: i64) -> String {
+    rfc3339(ms)[..10].to_owned()
+}
+
+/// The start (ms since the epoch) of each day (UTC) that `[from, to)` touches.
+pub(crate) fn days_of(window: Window) -> impl Iterator<Item = i64> {
+    let first = window.from.div_euclid(DAY_MS) * DAY_MS;
+    let end = if window.to > window.from { window.to } else { first };
+    (first..end).step_by(DAY_MS as usize)
+}
+
 fn parse_time(name: &'static str, text: &str) -> Result<i64, WindowError> {
     let bad = || WindowError::BadTime {
         name,
@@ -114,5 +126,15 @@ mod tests {
         let long = Window::parse("2024-01-01", "2025-01-01T00:00:00.001Z").unwrap_err();
         assert_eq!(long, WindowError::TooLong { days: 367 });
         assert!(long.to_string().contains("at most 366 days"), "{long}");
+    }
+
+    #[test]
+    fn the_days_a_window_touches() {
+        let window = Window::parse("2026-11-01T12:00:00Z", "2026-11-03T00:00:00.001Z").unwrap();
+        let days: Vec<String> = days_of(window).map(day).collect();
+        assert_eq!(days, ["2026-11-01", "2026-11-02", "2026-11-03"]);
+        let exact = Window::parse("2026-11-01", "2026-11-03").unwrap();
+        assert_eq!(days_of(exact).map(day).collect::<Vec<_>>(), ["2026-11-01", "2026-11-02"]);
+        assert_eq!(days_of(Window { from: 5, to: 5 }).count(), 0);
     }
 }

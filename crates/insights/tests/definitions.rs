@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use relais_dialogue::{Event, EventKind, FallbackStage, HandoffState, ReasonCode, Source};
 use relais_insights::{
-    AgentRow, Cohort, ConversationFacts, Figure, InsightsConfig, IntentRow, Outcome, Summary, Window, text_cell,
+    AgentRow, Cohort, ConversationFacts, Figure, InsightsConfig, IntentRow, Outcome, Slice, Summary, Window, text_cell,
 };
-use relais_store::{ConversationLog, Store, StoredEvent, VerifiedStart};
+use relais_store::{ConversationTally, Store, StoredEvent, Tally, VisitorStart};
 use serde_json::Value;
 
 const S: i64 = 1000;
@@ -39,6 +39,7 @@ impl Script {
                 lang: lang.map(str::to_owned),
                 visitor: BTreeMap::new(),
                 verified_user_id: None,
+                browser_id: None,
             })
             .then(0, say("Hello! How can I help?"))
     }
@@ -71,10 +72,11 @@ impl Script {
         if helpful { script.then(seconds, EventKind::Resolved) } else { script }
     }
 
-    fn log(&self) -> ConversationLog {
-        ConversationLog {
+    /// The tally the store keeps of it.
+    fn log(&self) -> ConversationTally {
+        ConversationTally {
             id: self.id.clone(),
-            events: self.events.clone(),
+            tally: Tally::of(&self.events),
         }
     }
 }
@@ -163,7 +165,7 @@ fn window() -> Window {
 }
 
 fn cohort(scripts: &[Script]) -> Cohort {
-    let logs: Vec<ConversationLog> = scripts.iter().map(Script::log).collect();
+    let logs: Vec<ConversationTally> = scripts.iter().map(Script::log).collect();
     Cohort::of(window(), &logs, &[], &InsightsConfig::default(), NOW)
 }
 
@@ -297,7 +299,7 @@ fn each_engaged_conversation_ends_one_way_and_the_four_add_up() {
 #[test]
 fn a_quiet_conversation_counts_as_resolved_only_after_assume_resolved_after() {
     let scripts = [Script::en("quiet", T0).then(10, message("delivery")).then(12, article())];
-    let logs: Vec<ConversationLog> = scripts.iter().map(Script::log).collect();
+    let logs: Vec<ConversationTally> = scripts.iter().map(Script::log).collect();
     let config = InsightsConfig::default();
     let last = T0 + 12 * S;
     // 24 h after its last event it is assumed resolved; a millisecond before, still open.
@@ -543,7 +545,7 @@ fn every_count_opens_exactly_the_conversations_it_counts() {
         let figure = Figure::parse(name).unwrap();
         let path = format!("/{}", name.replace('.', "/"));
         let count = summary.pointer(&path).and_then(Value::as_u64).unwrap_or_else(|| panic!("{name} in the summary"));
-        let listed = all.conversations(figure);
+        let listed = all.conversations(figure, &Slice::All);
         assert!(count > 0 || name == "repeat_contacts", "{name}: a figure at 0 tests nothing");
         match figure {
             Figure::HelpfulAnswers | Figure::UnhelpfulAnswers => {
@@ -557,8 +559,8 @@ fn every_count_opens_exactly_the_conversations_it_counts() {
             _ => assert_eq!(listed.len() as u64, count, "{name}"),
         }
     }
-    assert_eq!(ids(&all.conversations(Figure::BotResolvedAssumed)), ["u3", "d-quiet", "f-closed"]);
-    assert_eq!(ids(&all.conversations(Figure::parse("abandoned_in_queue").unwrap())), ["q2", "q4"]);
+    assert_eq!(ids(&all.conversations(Figure::BotResolvedAssumed, &Slice::All)), ["u3", "d-quiet", "f-closed"]);
+    assert_eq!(ids(&all.conversations(Figure::parse("abandoned_in_queue").unwrap(), &Slice::All)), ["q2", "q4"]);
     let unknown = Figure::parse("happiness").unwrap_err().to_string();
     assert!(unknown.contains("\"happiness\"") && unknown.contains("bot_resolved_assumed"), "{unknown}");
     assert!(Figure::parse("escalation_reasons.boredom").is_err());
@@ -664,6 +666,7 @@ fn verified(id: &str, start: i64, user: &str) -> Script {
             lang: Some("en".into()),
             visitor: BTreeMap::new(),
             verified_user_id: Some(user.into()),
+            browser_id: None,
         })
         .then(5, message("hello"))
         .then(6, answer("greet"))
@@ -699,7 +702,7 @@ async fn a_verified_visitor_who_comes_back_within_the_repeat_window_is_a_repeat_
     let cohort = Cohort::load(&store, window, &InsightsConfig::default(), NOW).await.unwrap();
     // w2 started after the window: not in the cohort.
     assert_eq!(cohort.facts.len(), 9);
-    let mut repeats = ids(&cohort.conversations(Figure::RepeatContacts));
+    let mut repeats = ids(&cohort.conversations(Figure::RepeatContacts, &Slice::All));
     repeats.sort();
     assert_eq!(repeats, ["p", "w", "x"]);
     // 3 repeats among 9 engaged.
@@ -708,15 +711,14 @@ async fn a_verified_visitor_who_comes_back_within_the_repeat_window_is_a_repeat_
     assert_eq!(s.from, "2023-11-14T22:13:20.000Z");
 
     // The same from the pure fold, given the verified starts by hand.
-    let logs: Vec<ConversationLog> = scripts.iter().filter(|s| s.id != "w2").map(Script::log).collect();
+    let logs: Vec<ConversationTally> = scripts.iter().filter(|s| s.id != "w2").map(Script::log).collect();
     let starts = [("x", 0, "u1"), ("y", 3 * DAY, "u1"), ("w2", 12 * DAY, "u3"), ("w", 9 * DAY, "u3")]
-        .map(|(id, offset, user)| VerifiedStart {
-            conversation_id: id.into(),
+        .map(|(_, offset, user)| VisitorStart {
+            visitor: format!("user:{user}"),
             started_at: T0 + offset,
-            user_id: user.into(),
         });
     let by_hand = Cohort::of(window, &logs, &starts, &InsightsConfig::default(), NOW);
-    let mut repeats = ids(&by_hand.conversations(Figure::RepeatContacts));
+    let mut repeats = ids(&by_hand.conversations(Figure::RepeatContacts, &Slice::All));
     repeats.sort();
     assert_eq!(repeats, ["w", "x"], "p's return is not among the starts given");
 }
@@ -821,4 +823,129 @@ fn breakdowns_per_intent_and_per_agent() {
         csat: Some(positive as f64),
     };
     assert_eq!(cohort.agents(), [agent("Ann", 100.0, 1), agent("Bob", 300.0, 0)]);
+}
+
+fn page(url: &str) -> EventKind {
+    EventKind::PageViewed {
+        url: url.into(),
+        title: None,
+    }
+}
+
+#[test]
+fn breakdowns_per_article_language_page_and_day_and_their_drill_down() {
+    let a1 = Script::en("a1", T0).then(0, page("https://shop.example/cart")).then(5, message("delivery?")).then(6, article());
+    let a1_answer = a1.last();
+    let a2 = Script::new("a2", T0 + DAY + HOUR, Some("fr"))
+        .then(0, page("https://shop.example/cart"))
+        .then(5, message("livraison ?"))
+        .then(6, article())
+        .then(7, message("et le samedi ?"))
+        .then(8, article());
+    let a2_second = a2.last();
+    let scripts = [
+        // a1 (day 0, cart, en): the article shown once, rated 👍: bot-resolved.
+        a1.rate(10, a1_answer, true),
+        // a2 (day 1, cart, fr): the article shown twice, the second rated 👎, then escalated.
+        a2.rate(10, a2_second, false).then(20, escalate(ReasonCode::NegativeFeedback)),
+        // a3 (day 1, before a2, no page, en): an intent answered, never cited an article.
+        Script::en("a3", T0 + DAY + HOUR / 2).then(5, message("hours")).then(6, answer("opening_hours")),
+        // a4 (day 3, home, no language): never wrote.
+        Script::new("a4", T0 + 3 * DAY, None).then(0, page("https://shop.example/")),
+    ];
+    let cohort = cohort(&scripts);
+
+    let articles = cohort.articles();
+    assert_eq!(articles.len(), 1);
+    let delivery = &articles[0];
+    assert_eq!((delivery.article.as_str(), delivery.title.as_str()), ("https://shop.example/help/delivery", "Delivery times"));
+    // Shown 3 times in 2 conversations, 1 escalated; 1 👍 and 1 👎.
+    assert_eq!((delivery.shown, delivery.conversations, delivery.escalated), (3, 2, 1));
+    assert_eq!((delivery.helpful_answers, delivery.unhelpful_answers, delivery.usefulness_rate), (1, 1, Some(0.5)));
+
+    let languages = cohort.languages();
+    let by_lang: Vec<(Option<&str>, u64, u64, u64)> = languages
+        .iter()
+        .map(|row| (row.lang.as_deref(), row.outcomes.conversations, row.outcomes.engaged, row.outcomes.escalated))
+        .collect();
+    // en: a1, a3 (both engaged, none escalated); fr: a2 (escalated); none: a4.
+    assert_eq!(by_lang, [(Some("en"), 2, 2, 0), (None, 1, 0, 0), (Some("fr"), 1, 1, 1)]);
+    assert_eq!(languages[2].outcomes.containment_rate, Some(0.0));
+    assert_eq!(languages[1].outcomes.containment_rate, None, "no engaged conversation");
+
+    let pages = cohort.pages();
+    let by_page: Vec<(Option<&str>, u64)> = pages.iter().map(|row| (row.page.as_deref(), row.outcomes.conversations)).collect();
+    assert_eq!(by_page, [(Some("https://shop.example/cart"), 2), (None, 1), (Some("https://shop.example/"), 1)]);
+
+    // The window is 30 days from 2023-11-14T22:13:20Z: 31 days touched, zeros included;
+    // a2 and a3 start at 23:13 and 22:43 on the 15th, a4 at 22:13 on the 17th.
+    let days = cohort.days();
+    assert_eq!(days.len(), 31);
+    let counts: Vec<(&str, u64)> = days.iter().take(4).map(|row| (row.day.as_str(), row.outcomes.conversations)).collect();
+    assert_eq!(counts, [("2023-11-14", 1), ("2023-11-15", 2), ("2023-11-16", 0), ("2023-11-17", 1)]);
+    assert_eq!(days.iter().map(|row| row.outcomes.conversations).sum::<u64>(), 4);
+
+    // Each row's numbers open exactly its conversations.
+    let listed = |figure: &str, slice: Slice| ids(&cohort.conversations(Figure::parse(figure).unwrap(), &slice));
+    let delivery_url = Slice::Article("https://shop.example/help/delivery".into());
+    assert_eq!(listed("engaged", delivery_url.clone()), ["a1", "a2"]);
+    assert_eq!(listed("escalated", delivery_url), ["a2"]);
+    assert_eq!(listed("conversations", Slice::Day("2023-11-15".into())), ["a3", "a2"]);
+    assert_eq!(listed("conversations", Slice::Page("https://shop.example/cart".into())), ["a1", "a2"]);
+    assert_eq!(listed("engaged", Slice::Language("fr".into())), ["a2"]);
+    // a3 has been quiet for weeks at NOW: assumed resolved.
+    assert_eq!(listed("bot_resolved_assumed", Slice::Intent("opening_hours".into())), ["a3"]);
+    assert_eq!(listed("unresolved", Slice::Intent("opening_hours".into())), Vec::<String>::new());
+}
+
+#[test]
+fn the_channel_filter_keeps_the_widget_and_nothing_else() {
+    let scripts = all_scripts();
+    let everything = cohort(&scripts).facts.len();
+    assert_eq!(cohort(&scripts).in_channel(Some("widget")).facts.len(), everything);
+    let sms = cohort(&scripts).in_channel(Some("sms"));
+    assert!(sms.facts.is_empty());
+    let s = sms.summary(&InsightsConfig::default());
+    assert_eq!((s.channel.as_deref(), s.conversations, s.containment_rate), (Some("sms"), 0, None));
+}
+
+#[test]
+fn a_browser_that_comes_back_is_a_repeat_contact_unless_the_visitor_is_verified() {
+    let from_browser = |id: &str, start: i64, browser: &str, user: Option<&str>| {
+        Script {
+            id: id.into(),
+            start,
+            events: Vec::new(),
+        }
+        .then(0, EventKind::Started {
+            conversation_id: id.into(),
+            lang: Some("en".into()),
+            visitor: BTreeMap::new(),
+            verified_user_id: user.map(str::to_owned),
+            browser_id: Some(browser.into()),
+        })
+        .then(5, message("hello"))
+        .then(6, answer("greet"))
+    };
+    let scripts = [
+        // Browser b1 at day 0 and day 2: r1 is a repeat.
+        from_browser("r1", T0, "b1-aaaaaaaa", None),
+        from_browser("r2", T0 + 2 * DAY, "b1-aaaaaaaa", None),
+        // Browser b2 at day 0, then the same browser signed in as u9 at day 1: the
+        // second is user:u9, so r3 is not a repeat (two name spaces).
+        from_browser("r3", T0 + 5, "b2-bbbbbbbb", None),
+        from_browser("r4", T0 + DAY, "b2-bbbbbbbb", Some("u9")),
+    ];
+    let logs: Vec<ConversationTally> = scripts.iter().map(Script::log).collect();
+    let starts: Vec<VisitorStart> = logs
+        .iter()
+        .filter_map(|c| {
+            Some(VisitorStart {
+                visitor: c.tally.visitor()?,
+                started_at: c.tally.started_at,
+            })
+        })
+        .collect();
+    let cohort = Cohort::of(window(), &logs, &starts, &InsightsConfig::default(), NOW);
+    assert_eq!(ids(&cohort.conversations(Figure::RepeatContacts, &Slice::All)), ["r1"]);
 }

@@ -32,6 +32,7 @@ pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
         lang: args.lang.clone(),
         visitor: BTreeMap::new(),
         verified_user_id: None,
+        browser_id: None,
         page: None,
     };
     let greeting = conversation.take(&bot, Turn::new(now(), start))?.to_vec();

@@ -163,6 +163,7 @@ fn run_test(bot: &Bot, lang: Option<String>, test: &ConversationTest) -> Result<
         lang,
         visitor: BTreeMap::new(),
         verified_user_id: None,
+        browser_id: None,
         page: None,
     };
     conversation

@@ -1,10 +1,11 @@
-//! `relais report --from --to [--lang] [--json|--csv] [--data-dir]`: the insights figures
-//! of the conversations started in a window, read from the data folder's event store, as
-//! a table for people, one JSON line for scripts, or one CSV row per conversation.
+//! `relais report --from --to [--lang] [--channel] [--json|--csv] [--data-dir]`: the
+//! insights figures of the conversations started in a window, read from the data
+//! folder's event store, as tables for people (the summary, then the ten largest rows of
+//! each breakdown), one JSON line for scripts, or one CSV row per conversation.
 
 use std::path::PathBuf;
 
-use relais_insights::{Cohort, Summary, Window};
+use relais_insights::{Cohort, Outcomes, Summary, Window};
 
 use crate::config::Settings;
 
@@ -20,6 +21,9 @@ pub struct ReportArgs {
     /// Only the conversations in this language (en, fr …).
     #[arg(long)]
     lang: Option<String>,
+    /// Only the conversations of this channel (widget).
+    #[arg(long)]
+    channel: Option<String>,
     /// Print the summary as one JSON object (the figures of GET /v1/insights/summary).
     #[arg(long, conflicts_with = "csv")]
     json: bool,
@@ -45,7 +49,8 @@ pub fn run(args: ReportArgs, settings: &Settings) -> anyhow::Result<()> {
     let cohort = crate::serve::with_store(&data_dir, |store| async move {
         Ok(Cohort::load(&store, window, config, relais_server::now_ms()).await?)
     })?
-    .in_language(args.lang.as_deref());
+    .in_language(args.lang.as_deref())
+    .in_channel(args.channel.as_deref());
     if args.csv {
         print!("{}", cohort.csv());
         Ok(())
@@ -53,6 +58,7 @@ pub fn run(args: ReportArgs, settings: &Settings) -> anyhow::Result<()> {
         crate::output::print_figures(&cohort.summary(config), true)
     } else {
         print!("{}", table(&cohort.summary(config)));
+        print!("{}", breakdowns(&cohort));
         Ok(())
     }
 }
@@ -107,6 +113,98 @@ fn table(s: &Summary) -> String {
     let mut text = format!("Conversations started from {} to {} ({lang})\n\n", s.from, s.to);
     for (label, value) in rows {
         text.push_str(&format!("{label:<width$}  {value}\n"));
+    }
+    text
+}
+
+/// Rows printed per breakdown.
+const TOP: usize = 10;
+
+/// The ten largest rows of each breakdown, one small table each.
+fn breakdowns(cohort: &Cohort) -> String {
+    let percent = |rate: Option<f64>| rate.map_or("-".to_owned(), |r| format!("{:.1} %", r * 100.0));
+    let outcomes = |o: &Outcomes| {
+        vec![
+            o.conversations.to_string(),
+            o.engaged.to_string(),
+            o.escalated.to_string(),
+            percent(o.containment_rate),
+        ]
+    };
+    let segment = ["conversations", "engaged", "escalated", "containment"];
+    let mut text = String::new();
+    text.push_str(&section(
+        "Per intent answered",
+        &["intent", "conversations", "escalated", "containment", "median confidence", "useful"],
+        cohort.intents().iter().map(|r| {
+            vec![
+                r.intent.clone(),
+                r.conversations.to_string(),
+                r.escalated.to_string(),
+                percent(r.containment_rate),
+                r.median_confidence.map_or("-".into(), |c| format!("{c:.2}")),
+                percent(r.usefulness_rate),
+            ]
+        }),
+    ));
+    text.push_str(&section(
+        "Per article cited",
+        &["article", "shown", "conversations", "useful", "not useful"],
+        cohort.articles().iter().map(|r| {
+            vec![
+                r.title.clone(),
+                r.shown.to_string(),
+                r.conversations.to_string(),
+                r.helpful_answers.to_string(),
+                r.unhelpful_answers.to_string(),
+            ]
+        }),
+    ));
+    text.push_str(&section(
+        "Per agent",
+        &["agent", "handled", "first response p50", "resolution p50", "csat"],
+        cohort.agents().iter().map(|r| {
+            let seconds = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.0} s"));
+            vec![
+                r.agent.clone(),
+                r.handled.to_string(),
+                seconds(r.agent_first_response_p50_s),
+                seconds(r.resolution_time_p50_s),
+                percent(r.csat),
+            ]
+        }),
+    ));
+    let languages = cohort.languages();
+    text.push_str(&section(
+        "Per language",
+        &[&["language"], &segment[..]].concat(),
+        languages.iter().map(|r| [vec![r.lang.clone().unwrap_or_else(|| "unknown".into())], outcomes(&r.outcomes)].concat()),
+    ));
+    let pages = cohort.pages();
+    text.push_str(&section(
+        "Per start page",
+        &[&["page"], &segment[..]].concat(),
+        pages.iter().map(|r| [vec![r.page.clone().unwrap_or_else(|| "none".into())], outcomes(&r.outcomes)].concat()),
+    ));
+    text
+}
+
+/// A titled table of the first [`TOP`] rows, columns padded to their widest cell.
+fn section(title: &str, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let rows: Vec<Vec<String>> = rows.take(TOP).collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut all = vec![header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
+    all.extend(rows);
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| all.iter().map(|row| row[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut text = format!("\n{title}\n");
+    for row in all {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        text.push_str(cells.join("  ").trim_end());
+        text.push('\n');
     }
     text
 }

@@ -31,6 +31,7 @@ fn started(at: i64, id: &str) -> Event {
         lang: Some("en".into()),
         visitor: BTreeMap::new(),
         verified_user_id: None,
+        browser_id: None,
     })
 }
 
@@ -91,6 +92,9 @@ async fn relais_report_prints_the_figures_of_a_window() {
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(table.contains("containment_rate") && table.contains("50.0 %"), "{table}");
     assert!(table.lines().any(|line| line.split_whitespace().eq(["explicit_request", "1"])), "{table}");
+    // The breakdowns follow: a's intent, and both conversations in English.
+    assert!(table.contains("Per intent answered") && table.contains("opening_hours"), "{table}");
+    assert!(table.lines().any(|line| line.split_whitespace().eq(["en", "2", "2", "1", "50.0", "%"])), "{table}");
 
     let csv = relais(&[&["report"][..], &window, &["--csv"]].concat());
     let csv = String::from_utf8(csv.stdout).unwrap();

@@ -17,6 +17,8 @@ const MAX_CLIENT_ID: usize = 100;
 /// 32 and 64 hex digits).
 const MAX_CONVERSATION_ID: usize = 64;
 const MAX_TOKEN: usize = 128;
+/// Longest `browser_id` in a `hello` (the widget's are 32 hex digits).
+const MAX_BROWSER_ID: usize = 64;
 /// Highest score of a conversation rating (the 1–5 scale; thumbs are 1–2).
 const MAX_RATING: u8 = 5;
 /// Longest email and password an HTTP request may send (an email is at most 254 characters).
@@ -127,6 +129,13 @@ fn hello(hello: &Hello, limits: &Limits) -> Result<(), ClientError> {
                 optional("page.title", &page.title, limits)?;
             }
             visitor_attributes(hello.visitor.as_ref(), limits)?;
+            if let Some(browser_id) = &hello.browser_id
+                && !is_browser_id(browser_id)
+            {
+                return Err(ClientError::bad_frame(format!(
+                    "browser_id is 8 to {MAX_BROWSER_ID} letters, digits, '-' or '_'"
+                )));
+            }
             hello
                 .identity
                 .as_ref()
@@ -136,6 +145,11 @@ fn hello(hello: &Hello, limits: &Limits) -> Result<(), ClientError> {
             "to resume, send conversation_id, token and last_seq together; to start, send none of them",
         )),
     }
+}
+
+/// A browser id: 8 to [`MAX_BROWSER_ID`] ASCII letters, digits, `-` or `_`.
+fn is_browser_id(id: &str) -> bool {
+    (8..=MAX_BROWSER_ID).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Visitor attributes: at most [`MAX_ATTRIBUTES`], none reserved, each within the limit.
@@ -220,13 +234,16 @@ mod tests {
             (serde_json::json!({"type": "hello", "conversation_id": "c"}), ErrorCode::BadFrame),
             (serde_json::json!({"type": "hello", "lang": "en!"}), ErrorCode::BadFrame),
             (serde_json::json!({"type": "hello", "visitor": {"Identity_Verified ": "yes"}}), ErrorCode::BadFrame),
+            (serde_json::json!({"type": "hello", "browser_id": "short"}), ErrorCode::BadFrame),
+            (serde_json::json!({"type": "hello", "browser_id": "b".repeat(MAX_BROWSER_ID + 1)}), ErrorCode::BadFrame),
+            (serde_json::json!({"type": "hello", "browser_id": "<script>alert(1)</script>"}), ErrorCode::BadFrame),
             (serde_json::json!({"type": "identify", "visitor": many}), ErrorCode::BadFrame),
             (serde_json::json!({"type": "page_view", "url": long}), ErrorCode::TooLong),
         ];
         for (frame, code) in cases {
             assert_eq!(refused(&frame.to_string()), code, "{frame}");
         }
-        let fine = serde_json::json!({"type": "hello", "lang": "pt-BR", "visitor": {"plan": "pro", "seats": 3}});
+        let fine = serde_json::json!({"type": "hello", "lang": "pt-BR", "visitor": {"plan": "pro", "seats": 3}, "browser_id": "0123456789abcdef0123456789abcdef"});
         assert!(parse_visitor(&fine.to_string(), &Limits::default()).is_ok());
     }
 

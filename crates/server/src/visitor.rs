@@ -224,6 +224,7 @@ impl Session {
             page,
             visitor,
             identity,
+            browser_id,
         } = hello;
         if self.conversation.is_some() {
             return Err(ClientError::bad_frame(
@@ -266,6 +267,7 @@ impl Session {
                     lang,
                     visitor,
                     verified_user_id,
+                    browser_id,
                     page: page.map(|page| (page.url, page.title)),
                 };
                 let events = match self.hub.turn(&id, start, Guard::New, None).await? {

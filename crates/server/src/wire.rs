@@ -38,6 +38,8 @@ pub struct Hello {
     pub page: Option<Page>,
     pub visitor: Option<Map<String, Value>>,
     pub identity: Option<Identity>,
+    /// The widget's random id for this browser, kept in its storage.
+    pub browser_id: Option<String>,
 }
 
 /// What the widget sends.

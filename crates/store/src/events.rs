@@ -6,7 +6,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use crate::{Conversation, Db, Error, Result, Store, to_u64};
+use crate::{Conversation, Db, Error, Result, Store, Tally, to_u64};
 
 /// An event with its place in its conversation's log.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,13 +51,15 @@ impl Store {
     }
 
     /// Appends a visitor's message (the first of `events`, followed by any events it
-    /// caused) unless `client_id` was already stored in this conversation, in which
-    /// case nothing is written and the original message's `seq` is returned.
+    /// caused) with its embedding `vector`, if it was read, unless `client_id` was
+    /// already stored in this conversation, in which case nothing is written and the
+    /// original message's `seq` is returned.
     pub async fn append_visitor_message(
         &self,
         conversation_id: &str,
         client_id: &str,
         events: &[Event],
+        vector: Option<&[f32]>,
     ) -> Result<VisitorAppend> {
         let mut tx = self.begin_write().await?;
         let existing: Option<i64> = sqlx::query_scalar(
@@ -74,6 +76,14 @@ impl Store {
             });
         }
         let stored = append_in(&mut tx, conversation_id, Some(client_id), events).await?;
+        if let (Some(vector), Some(message)) = (vector, stored.first()) {
+            sqlx::query("INSERT INTO message_vectors (conversation_id, seq, vector) VALUES ($1, $2, $3)")
+                .bind(conversation_id)
+                .bind(i64::try_from(message.seq).map_err(|e| Error::corrupt("events.seq", e))?)
+                .bind(crate::messages::quantize(vector))
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(VisitorAppend::Stored(stored))
     }
@@ -198,7 +208,7 @@ async fn number_queue_place(
 
 /// Appends `events` inside `tx`: numbers them after the conversation's `last_seq`,
 /// gives a `handoff queued` its place in the queue, stores them (the first with
-/// `client_id`), folds them into the projections.
+/// `client_id`), folds them into the projections and the conversation's tally.
 async fn append_in(
     tx: &mut sqlx::Transaction<'static, Db>,
     conversation_id: &str,
@@ -220,6 +230,14 @@ async fn append_in(
     let mut conversation = load(tx, conversation_id)
         .await?
         .ok_or_else(|| Error::ConversationNotFound(conversation_id.to_owned()))?;
+    let tally: Option<String> = sqlx::query_scalar("SELECT tally FROM conversations WHERE id = $1")
+        .bind(conversation_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut tally = match tally {
+        Some(json) => Tally::decode(&json, conversation_id)?,
+        None => Tally::default(),
+    };
 
     let mut stored = Vec::with_capacity(events.len());
     for (index, event) in events.iter().enumerate() {
@@ -280,13 +298,15 @@ async fn append_in(
         }
         conversation.apply(&event);
         conversation.last_seq = seq;
-        stored.push(StoredEvent { seq, event });
+        let event = StoredEvent { seq, event };
+        tally.apply(&event);
+        stored.push(event);
     }
 
     sqlx::query(
         "UPDATE conversations SET updated_at = $1, state = $2, language = $3, \
          holder_agent_id = $4, escalation_reason = $5, queued_at = $6, closed_at = $7, \
-         last_seq = $8 WHERE id = $9",
+         last_seq = $8, tally = $10, visitor = $11 WHERE id = $9",
     )
     .bind(conversation.updated_at)
     .bind(conversation.stage.as_str())
@@ -300,6 +320,8 @@ async fn append_in(
             .map_err(|e| Error::corrupt("conversations.last_seq", e))?,
     )
     .bind(conversation_id)
+    .bind(tally.encode()?)
+    .bind(tally.visitor())
     .execute(&mut **tx)
     .await?;
     Ok(stored)

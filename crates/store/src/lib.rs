@@ -1,6 +1,6 @@
 //! Relais's event store: the per-conversation event log and its projections
-//! (conversations, feedback), agents with their login sessions, callback requests, and
-//! the log read by conversation start for insights.
+//! (conversations with their insights tally, feedback), agents with their login
+//! sessions, callback requests, and the tallies read by conversation start for insights.
 //!
 //! SQLite by default ([`Store::open`]): one file, WAL journal, `synchronous = FULL`,
 //! foreign keys on, migrations embedded. Every write that appends events runs in one
@@ -19,7 +19,9 @@ mod cohort;
 mod conversations;
 mod error;
 mod events;
+mod messages;
 mod passwords;
+mod tally;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -30,10 +32,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use agents::{Agent, NewAgent, Role};
 pub use callbacks::{CallbackRequest, StoredCallbackRequest};
-pub use cohort::{ConversationLog, VerifiedStart};
+pub use cohort::{ConversationTally, VisitorStart};
 pub use conversations::{Conversation, Feedback};
 pub use error::{Error, Result};
 pub use events::{StoredEvent, VisitorAppend};
+pub use messages::MessageRead;
+pub use tally::{Answer, GapReason, OpenTurn, Rating, Tally};
 
 /// The database driver behind the store; the only place that names SQLite.
 type Db = sqlx::Sqlite;
@@ -113,11 +117,13 @@ impl Store {
                 path: path.clone(),
                 source,
             })?;
-        Ok(Store {
+        let store = Store {
             pool,
             path,
             passwords: PasswordChecks::sized_to_cores()?,
-        })
+        };
+        store.fill_tallies().await?;
+        Ok(store)
     }
 
     /// The database file this store was opened on.

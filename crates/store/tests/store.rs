@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use relais_dialogue::{Event, EventKind, HandoffState, ReasonCode, Stage};
 use relais_store::{
-    CallbackRequest, Error, NewAgent, Page, Role, Store, StoredEvent, VisitorAppend,
+    CallbackRequest, Error, NewAgent, Page, Role, Store, StoredEvent, Tally, VisitorAppend,
 };
 
 fn started(at: i64, id: &str) -> Event {
@@ -16,6 +16,7 @@ fn started(at: i64, id: &str) -> Event {
             lang: Some("en".into()),
             visitor: BTreeMap::from([("plan".into(), "pro".into())]),
             verified_user_id: None,
+            browser_id: None,
         },
     }
 }
@@ -129,6 +130,7 @@ async fn duplicate_client_id_is_stored_once_and_returns_the_original_seq() {
                 visitor(2, "m1", "where is my order?"),
                 bot(3, "It ships today."),
             ],
+            None,
         )
         .await
         .unwrap();
@@ -136,7 +138,7 @@ async fn duplicate_client_id_is_stored_once_and_returns_the_original_seq() {
     assert!(matches!(&first, VisitorAppend::Stored(events) if seqs(events) == [2, 3]));
 
     let again = store
-        .append_visitor_message("c", "m1", &[visitor(9, "m1", "where is my order?")])
+        .append_visitor_message("c", "m1", &[visitor(9, "m1", "where is my order?")], None)
         .await
         .unwrap();
     assert_eq!(again, VisitorAppend::Duplicate { seq: 2 });
@@ -144,7 +146,7 @@ async fn duplicate_client_id_is_stored_once_and_returns_the_original_seq() {
 
     // The same client id in another conversation is another message.
     let elsewhere = store
-        .append_visitor_message("d", "m1", &[visitor(4, "m1", "hi")])
+        .append_visitor_message("d", "m1", &[visitor(4, "m1", "hi")], None)
         .await
         .unwrap();
     assert_eq!(elsewhere.seq(), Some(1));
@@ -649,6 +651,7 @@ async fn the_same_message_resent_concurrently_is_stored_once_without_error() {
                         "c",
                         &client_id,
                         &[visitor(i, &client_id, "hi"), bot(i, "hello")],
+                        None,
                     )
                     .await
                     .unwrap();
@@ -705,20 +708,58 @@ async fn conversations_are_read_by_their_start_in_a_half_open_window() {
     };
     store.append("b", &[identified]).await.unwrap();
 
-    let logs = store.conversations_started(200, 300).await.unwrap();
-    let read: Vec<(&str, Vec<u64>)> = logs.iter().map(|log| (log.id.as_str(), seqs(&log.events))).collect();
-    assert_eq!(read, [("a", vec![1, 2]), ("b", vec![1, 2, 3])]);
-    assert_eq!(logs[1].events[1].event, visitor(400, "m1", "late"));
-    assert!(store.conversations_started(300, 300).await.unwrap().is_empty());
+    let tallies = store.tallies_started(200, 300).await.unwrap();
+    let read: Vec<&str> = tallies.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(read, ["a", "b"]);
+    // Each tally is the fold of the conversation's whole log, kept across appends.
+    for c in &tallies {
+        let events = store.events_after(&c.id, 0).await.unwrap();
+        assert_eq!(c.tally, Tally::of(&events), "{}", c.id);
+    }
+    assert_eq!(tallies[1].tally.verified_user_id.as_deref(), Some("u-7"));
+    assert_eq!(tallies[1].tally.last_at, 400);
+    assert!(store.tallies_started(300, 300).await.unwrap().is_empty());
 
-    let starts = store.verified_starts(0, 1_000).await.unwrap();
+    let starts = store.visitor_starts(0, 1_000).await.unwrap();
     assert_eq!(
         starts,
-        [relais_store::VerifiedStart {
-            conversation_id: "b".into(),
+        [relais_store::VisitorStart {
+            visitor: "user:u-7".into(),
             started_at: 250,
-            user_id: "u-7".into(),
         }]
     );
-    assert!(store.verified_starts(0, 250).await.unwrap().is_empty(), "b starts at 250");
+    assert!(store.visitor_starts(0, 250).await.unwrap().is_empty(), "b starts at 250");
+}
+
+#[tokio::test]
+async fn a_message_vector_is_kept_with_its_message_and_read_back_by_key() {
+    let (_dir, store) = open_temp().await;
+    store.append("c", &[started(1, "c")]).await.unwrap();
+    let vector = [0.6_f32, -0.8, 0.0];
+    store
+        .append_visitor_message("c", "m1", &[visitor(2, "m1", "can I pay in bitcoin?")], Some(&vector))
+        .await
+        .unwrap();
+    store
+        .append_visitor_message("c", "m2", &[visitor(3, "m2", "hello?")], None)
+        .await
+        .unwrap();
+    let keys = [("c".to_owned(), 2), ("c".to_owned(), 3), ("c".to_owned(), 1), ("nope".to_owned(), 2)];
+    let mut read = store.visitor_messages(&keys).await.unwrap();
+    read.sort_by_key(|m| m.seq);
+    // seq 1 is `started`, not a message; "nope" does not exist.
+    assert_eq!(read.len(), 2, "{read:?}");
+    assert_eq!(read[0].text, "can I pay in bitcoin?");
+    assert_eq!(read[0].at, 2);
+    // (0.6, -0.8, 0) × 127, rounded.
+    assert_eq!(read[0].vector, Some(vec![76, -102, 0]));
+    assert_eq!((read[1].text.as_str(), read[1].vector.as_ref()), ("hello?", None));
+    // A duplicate message keeps the first vector.
+    let again = store
+        .append_visitor_message("c", "m1", &[visitor(9, "m1", "can I pay in bitcoin?")], Some(&[1.0, 0.0, 0.0]))
+        .await
+        .unwrap();
+    assert_eq!(again, VisitorAppend::Duplicate { seq: 2 });
+    let read = store.visitor_messages(&keys[..1]).await.unwrap();
+    assert_eq!(read[0].vector, Some(vec![76, -102, 0]));
 }

@@ -232,6 +232,7 @@
       this.conv = noConversation();
       this.visitor = null;
       this.identity = null;
+      this.browserId = null;
       this.pageSentOnLoad = false;
       this.pageNeedsSend = false;
       this.connection = new Connection({
@@ -273,6 +274,7 @@
         hello.last_seq = this.conv.lastSeq || 0;
       } else {
         hello.page = this.page();
+        if (this.browserId) hello.browser_id = this.browserId;
       }
       if (this.visitor) hello.visitor = this.visitor;
       if (this.identity) hello.identity = this.identity;
@@ -416,7 +418,22 @@
   function storage(httpUrl) {
     const storeKey = "relais:" + httpUrl;
     const sessionKey = storeKey + ":session";
+    const browserKey = storeKey + ":browser";
     return {
+      /** This browser's id, 32 random hex digits made once; null when storage is unavailable. */
+      browserId() {
+        try {
+          let id = localStorage.getItem(browserKey);
+          if (!/^[0-9a-f]{32}$/.test(id || "")) {
+            const bytes = crypto.getRandomValues(new Uint8Array(16));
+            id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+            localStorage.setItem(browserKey, id);
+          }
+          return id;
+        } catch {
+          return null;
+        }
+      },
       /** The stored { conv, entries, pending }, or null. */
       load() {
         try {
@@ -1264,6 +1281,7 @@ a { color: #0b57d0; text-decoration: underline; }
       }
     });
     session.lang = chooseLang(settings.lang);
+    session.browserId = store.browserId();
     window.Relais = {
       version: "1",
       open: () => openPanel(true),

@@ -1,14 +1,19 @@
-//! `GET /v1/insights/summary`, `/intents`, `/agents`, `/conversations` and
-//! `/conversations.csv`, admins only: the figures of docs/metrics.md over the
-//! conversations started in `[from, to)` (of one language with `lang`), the breakdowns
-//! per intent and per agent, the conversations behind one count, and one CSV row per
-//! conversation. Each request reads the log of the window (`relais_insights::Cohort::load`).
+//! `GET /v1/insights/…`, admins only: the figures of docs/metrics.md over the
+//! conversations started in `[from, to)` (of one language with `lang`, one channel with
+//! `channel`): the summary, the breakdowns (intents, articles, agents, languages, pages,
+//! days), the knowledge gaps, the conversations behind one count (of one breakdown row
+//! with `intent`, `article`, `agent`, `page` or `day`), and one CSV row per conversation.
+//! Each request reads the window's tallies (`relais_insights::Cohort::load`), one row
+//! per conversation.
 
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use relais_insights::{AgentRow, Cohort, Figure, IntentRow, Summary, Window};
+use relais_insights::{
+    AgentRow, ArticleRow, Cohort, DayRow, Figure, GapMessage, IntentRow, LanguageRow, NearestArticle, PageRow, Slice,
+    Summary, Topic, Window,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -16,18 +21,33 @@ use super::App;
 use super::extract::{Admin, PageQuery, paged};
 use crate::error::ClientError;
 
-/// `?from=&to=[&lang=]`.
+/// Most topics `GET /v1/insights/gaps` lists.
+const MAX_TOPICS: usize = 50;
+
+/// `?from=&to=[&lang=][&channel=]`.
 #[derive(Deserialize)]
 pub(super) struct Frame {
     from: Option<String>,
     to: Option<String>,
     lang: Option<String>,
+    channel: Option<String>,
 }
 
-/// `?figure=`.
+/// `?figure=` and at most one breakdown row: `intent`, `article`, `agent`, `page`, `day`.
 #[derive(Deserialize)]
-pub(super) struct FigureQuery {
+pub(super) struct DrillDown {
     figure: Option<String>,
+    intent: Option<String>,
+    article: Option<String>,
+    agent: Option<String>,
+    page: Option<String>,
+    day: Option<String>,
+}
+
+/// `?interval=day`.
+#[derive(Deserialize)]
+pub(super) struct Interval {
+    interval: Option<String>,
 }
 
 impl Frame {
@@ -40,11 +60,31 @@ impl Frame {
         Window::parse(from, to).map_err(|error| ClientError::bad_frame(error.to_string()))
     }
 
-    /// The conversations started in the window, of the language asked for.
+    /// The conversations started in the window, of the language and channel asked for.
     async fn cohort(&self, app: &App) -> Result<Cohort, ClientError> {
         let window = self.window()?;
         let cohort = Cohort::load(&app.hub.store, window, &app.insights, crate::now_ms()).await?;
-        Ok(cohort.in_language(self.lang.as_deref()))
+        Ok(cohort.in_language(self.lang.as_deref()).in_channel(self.channel.as_deref()))
+    }
+}
+
+impl DrillDown {
+    fn slice(&self) -> Result<Slice, ClientError> {
+        let rows = [
+            self.intent.clone().map(Slice::Intent),
+            self.article.clone().map(Slice::Article),
+            self.agent.clone().map(Slice::Agent),
+            self.page.clone().map(Slice::Page),
+            self.day.clone().map(Slice::Day),
+        ];
+        let mut given = rows.into_iter().flatten();
+        match (given.next(), given.next()) {
+            (None, _) => Ok(Slice::All),
+            (Some(slice), None) => Ok(slice),
+            (Some(_), Some(_)) => Err(ClientError::bad_frame(
+                "send at most one of intent, article, agent, page and day",
+            )),
+        }
     }
 }
 
@@ -59,23 +99,102 @@ pub(super) async fn intents(State(app): State<App>, _: Admin, Query(frame): Quer
     Ok(Json(frame.cohort(&app).await?.intents()))
 }
 
+/// Per article the bot cited, the most shown first.
+pub(super) async fn articles(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<ArticleRow>>, ClientError> {
+    Ok(Json(frame.cohort(&app).await?.articles()))
+}
+
 /// Per agent, the most conversations first.
 pub(super) async fn agents(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<AgentRow>>, ClientError> {
     Ok(Json(frame.cohort(&app).await?.agents()))
 }
 
-/// A page of the conversations one count figure counts, ordered by start.
+/// Per language, the most conversations first.
+pub(super) async fn languages(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<LanguageRow>>, ClientError> {
+    Ok(Json(frame.cohort(&app).await?.languages()))
+}
+
+/// Per page where chats start, the most conversations first.
+pub(super) async fn pages(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<PageRow>>, ClientError> {
+    Ok(Json(frame.cohort(&app).await?.pages()))
+}
+
+/// Per day of the window (UTC), in order; `interval=day` is the only interval.
+pub(super) async fn timeseries(
+    State(app): State<App>,
+    _: Admin,
+    Query(frame): Query<Frame>,
+    Query(interval): Query<Interval>,
+) -> Result<Json<Vec<DayRow>>, ClientError> {
+    match interval.interval.as_deref() {
+        None | Some("day") => Ok(Json(frame.cohort(&app).await?.days())),
+        Some(other) => Err(ClientError::bad_frame(format!("interval {other:?} is not known; send interval=day"))),
+    }
+}
+
+/// The knowledge gaps: messages the bot could not serve, grouped into topics, the
+/// largest first, each with the article the knowledge search finds nearest.
+pub(super) async fn gaps(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<Topic>>, ClientError> {
+    let cohort = frame.cohort(&app).await?;
+    let wanted = cohort.gap_messages();
+    let keys: Vec<(String, u64)> = wanted.iter().map(|(id, seq, _, _)| (id.clone(), *seq)).collect();
+    let mut read: std::collections::HashMap<(String, u64), relais_store::MessageRead> = app
+        .hub
+        .store
+        .visitor_messages(&keys)
+        .await?
+        .into_iter()
+        .map(|m| ((m.conversation_id.clone(), m.seq), m))
+        .collect();
+    let messages: Vec<GapMessage> = wanted
+        .into_iter()
+        .filter_map(|(id, seq, reason, lang)| {
+            let m = read.remove(&(id, seq))?;
+            Some(GapMessage {
+                conversation_id: m.conversation_id,
+                seq,
+                at: m.at,
+                text: m.text,
+                lang,
+                reason,
+                vector: m.vector,
+            })
+        })
+        .collect();
+    let bot = app.hub.bot.clone();
+    let topics = tokio::task::spawn_blocking(move || {
+        let mut topics = relais_insights::topics(messages, MAX_TOPICS);
+        for topic in &mut topics {
+            let lang = topic.samples.first().and_then(|s| s.lang.clone());
+            let results = bot.search_knowledge(&topic.topic, lang.as_deref(), 1)?;
+            topic.nearest_article = results.hits.into_iter().next().map(|hit| NearestArticle {
+                id: hit.url.unwrap_or(hit.article_id),
+                title: hit.title,
+                score: results.confidence,
+            });
+        }
+        Ok::<_, relais_assistant::Error>(topics)
+    })
+    .await
+    .map_err(ClientError::internal)?
+    .map_err(ClientError::internal)?;
+    Ok(Json(topics))
+}
+
+/// A page of the conversations one count figure counts (in one breakdown row, if
+/// asked), ordered by start.
 pub(super) async fn conversations(
     State(app): State<App>,
     _: Admin,
     Query(frame): Query<Frame>,
-    Query(figure): Query<FigureQuery>,
+    Query(drill): Query<DrillDown>,
     Query(page): Query<PageQuery>,
 ) -> Result<Response, ClientError> {
-    let name = figure.figure.as_deref().unwrap_or_default();
+    let name = drill.figure.as_deref().unwrap_or_default();
     let figure = Figure::parse(name).map_err(|error| ClientError::bad_frame(error.to_string()))?;
+    let slice = drill.slice()?;
     let cohort = frame.cohort(&app).await?;
-    let listed = cohort.conversations(figure);
+    let listed = cohort.conversations(figure, &slice);
     let page = page.page();
     let rows: Vec<Value> = listed
         .iter()

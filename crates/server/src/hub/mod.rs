@@ -263,6 +263,7 @@ impl Hub {
         let at = now_ms();
         let turn = Turn::new(at, input).with_agents_available(self.roster.agents_available(at));
         let bot = self.bot.clone();
+        let vector = embedding.clone();
         let outcome = tokio::task::spawn_blocking(move || bot.turn(&state, turn, embedding))
             .await
             .map_err(ClientError::internal)?
@@ -272,7 +273,7 @@ impl Hub {
                 relais_store::Error::NotQueued { stage, .. } => not_queued(id, stage),
                 other => other.into(),
             })?,
-            (_, Some(once)) => match self.store.append_visitor_message(id, once, &outcome.events).await? {
+            (_, Some(once)) => match self.store.append_visitor_message(id, once, &outcome.events, vector.as_deref()).await? {
                 VisitorAppend::Stored(stored) => stored,
                 VisitorAppend::Duplicate { seq } => return Ok(Turned::Repeated(seq)),
             },

@@ -154,3 +154,78 @@ async fn only_admins_read_insights_and_bad_windows_say_what_to_send() {
     let missing = server.get(&format!("/v1/insights/conversations?{window}"), Some(&admin)).await;
     assert_eq!(refusal(&missing), (400, "bad_frame"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn breakdowns_gaps_and_repeat_browsers_from_real_conversations() {
+    let server = TestServer::start().await;
+    server.add_agent("boss@example.com", "Boss", Role::Admin).await;
+    let admin = server.login("boss@example.com").await;
+    let browser = "0123456789abcdef0123456789abcdef";
+
+    // Answered from an article, on the products page.
+    let (mut helped, _) = visitor(
+        &server,
+        json!({"type": "hello", "lang": "en", "page": {"url": "/products"}, "browser_id": browser}),
+    )
+    .await;
+    let (_, frames) = say(&mut helped, "m1", "how do I assemble the Atlas bookshelf").await;
+    let answer = bot_messages(&frames)[0].clone();
+    let cited = answer["sources"][0]["url"].as_str().expect("the answer cites an article").to_owned();
+    // The same browser comes back with a question the bot cannot serve, twice worded.
+    let mut lost_ids = Vec::new();
+    for (n, text) in ["zorblat quintessence frobnication", "zorblat quintessence frobnications"].iter().enumerate() {
+        let (mut lost, welcome) = visitor(&server, json!({"type": "hello", "lang": "en", "browser_id": browser})).await;
+        lost_ids.push(welcome["conversation_id"].as_str().unwrap().to_owned());
+        let (_, frames) = say(&mut lost, &format!("m{n}"), text).await;
+        assert!(bot_messages(&frames).iter().all(|m| m["sources"].as_array().is_none_or(Vec::is_empty)), "{frames:?}");
+    }
+    let window = around_now();
+    let get = |what: &str| {
+        let url = format!("/v1/insights/{what}{}{window}", if what.contains('?') { "&" } else { "?" });
+        let server = &server;
+        let admin = admin.clone();
+        async move {
+            let (status, body) = server.get(&url, Some(&admin)).await;
+            assert_eq!(status, 200, "{url}: {body}");
+            body
+        }
+    };
+
+    let s = get("summary").await;
+    // The first two came from the same browser within the repeat window.
+    assert_eq!((s["conversations"].as_u64(), s["repeat_contacts"].as_u64()), (Some(3), Some(2)), "{s}");
+
+    let articles = get("articles").await;
+    assert_eq!((&articles[0]["article"], &articles[0]["shown"]), (&json!(cited), &json!(1)), "{articles}");
+    let languages = get("languages").await;
+    assert_eq!((&languages[0]["lang"], &languages[0]["conversations"]), (&json!("en"), &json!(3)), "{languages}");
+    let pages = get("pages").await;
+    assert!(pages.as_array().unwrap().iter().any(|row| row["page"] == "/products" && row["conversations"] == 1), "{pages}");
+    let days = get("timeseries?interval=day").await;
+    let total: u64 = days.as_array().unwrap().iter().map(|row| row["conversations"].as_u64().unwrap()).sum();
+    assert_eq!(total, 3, "{days}");
+
+    // The two unserved messages make one topic, with their conversations.
+    let gaps = get("gaps").await;
+    let topic = &gaps[0];
+    assert_eq!(topic["messages"], 2, "{gaps}");
+    let mut behind: Vec<String> = serde_json::from_value(topic["conversation_ids"].clone()).unwrap();
+    behind.sort();
+    lost_ids.sort();
+    assert_eq!(behind, lost_ids, "{gaps}");
+    assert!(topic["topic"].as_str().is_some_and(|t| t.starts_with("zorblat")), "{gaps}");
+    assert_eq!(topic["languages"], json!({"en": 2}), "{gaps}");
+
+    // A breakdown row opens its conversations.
+    let listed = server
+        .fetch(&format!("/v1/insights/conversations?{window}&figure=conversations&page=/products"), Some(&admin))
+        .await;
+    assert_eq!(listed.header("x-total-count"), "1", "{}", listed.text);
+    let two = server
+        .fetch(&format!("/v1/insights/conversations?{window}&figure=conversations&page=/p&day=2026-01-01"), Some(&admin))
+        .await;
+    assert_eq!(two.status, 400, "{}", two.text);
+    let (status, body) = server.get(&format!("/v1/insights/timeseries?{window}&interval=week"), Some(&admin)).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("interval=day"), "{body}");
+}

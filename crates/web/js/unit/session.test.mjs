@@ -55,6 +55,20 @@ test("a new conversation: hello carries the language and the page, not a convers
   assert.deepEqual(t.transport.last.sent, [{ type: "hello", lang: "fr", page: PAGE }]);
 });
 
+test("the browser id goes with a starting hello only", () => {
+  const t = setup();
+  t.session.browserId = "0123456789abcdef0123456789abcdef";
+  t.session.connectIfNeeded(true);
+  t.transport.last.accept();
+  assert.equal(t.transport.last.sent[0].browser_id, "0123456789abcdef0123456789abcdef");
+  const resumed = setup();
+  resumed.session.browserId = "0123456789abcdef0123456789abcdef";
+  resumed.session.restore({ id: "conv-1", token: "tok-1", lastSeq: 7 }, []);
+  resumed.session.connectIfNeeded(false);
+  resumed.transport.last.accept();
+  assert.equal(resumed.transport.last.sent[0].browser_id, undefined);
+});
+
 test("a stored conversation is resumed from its last seq", () => {
   const t = setup();
   t.session.restore({ id: "conv-1", token: "tok-1", lastSeq: 7 }, []);

@@ -548,6 +548,7 @@ function install(script) {
     },
   });
   session.lang = chooseLang(settings.lang);
+  session.browserId = store.browserId();
   window.Relais = {
     version: "1",
     open: () => openPanel(true),

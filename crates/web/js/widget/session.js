@@ -37,6 +37,8 @@ export class Session {
     /** The host site's attributes of the visitor and its signed identity, sent with hello. */
     this.visitor = null;
     this.identity = null;
+    /** This browser's random id (storage.browserId), sent when a conversation starts. */
+    this.browserId = null;
     this.pageSentOnLoad = false;
     this.pageNeedsSend = false;
     this.connection = new Connection({
@@ -84,6 +86,7 @@ export class Session {
       hello.last_seq = this.conv.lastSeq || 0;
     } else {
       hello.page = this.page();
+      if (this.browserId) hello.browser_id = this.browserId;
     }
     if (this.visitor) hello.visitor = this.visitor;
     if (this.identity) hello.identity = this.identity;

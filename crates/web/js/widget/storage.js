@@ -1,7 +1,8 @@
 /**
  * What the widget keeps in the browser. localStorage, per server: the conversation (id, token,
  * last seq), the transcript and the unacknowledged messages, so a conversation survives
- * reloads and navigation. sessionStorage, per tab: whether the panel is open and which
+ * reloads and navigation, and a random browser id, so the insights can tell a returning
+ * browser (a repeat contact) without knowing who it is. sessionStorage, per tab: whether the panel is open and which
  * invitations were shown. Storage that is missing, full or corrupt is never an error.
  */
 
@@ -11,7 +12,23 @@ export const MAX_ENTRIES = 200;
 export function storage(httpUrl) {
   const storeKey = "relais:" + httpUrl;
   const sessionKey = storeKey + ":session";
+  const browserKey = storeKey + ":browser";
   return {
+    /** This browser's id, 32 random hex digits made once; null when storage is unavailable. */
+    browserId() {
+      try {
+        let id = localStorage.getItem(browserKey);
+        if (!/^[0-9a-f]{32}$/.test(id || "")) {
+          const bytes = crypto.getRandomValues(new Uint8Array(16));
+          id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+          localStorage.setItem(browserKey, id);
+        }
+        return id;
+      } catch {
+        return null; // no storage: every conversation looks like a new browser
+      }
+    },
+
     /** The stored { conv, entries, pending }, or null. */
     load() {
       try {

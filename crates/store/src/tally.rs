@@ -1,0 +1,545 @@
+//! A conversation's tally: what the insights figures need of it, folded from its events
+//! in `seq` order and kept in its `conversations` row by the transaction that appends
+//! them (migration 0004), so the figures of a window read one row per conversation
+//! instead of its whole log. The fold reads no clock and no setting: relais-insights
+//! turns a tally into facts given `now` and `[insights]`, and docs/metrics.md defines
+//! what each field feeds.
+
+use std::collections::BTreeMap;
+
+use relais_dialogue::{EventKind, HandoffState, ReasonCode, Source};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result, Store, StoredEvent};
+
+/// Conversations folded per transaction when the store fills the tallies a version
+/// before 4 did not keep.
+const FILL_BATCH: usize = 500;
+
+/// The visitor's rating of the whole conversation: `score` from 1 to `scale`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rating {
+    pub score: u8,
+    pub scale: u8,
+}
+
+impl Rating {
+    /// At least 80 % of the scale: 2 of 2 (👍), 4 or 5 of 5.
+    pub fn positive(self) -> bool {
+        5 * u32::from(self.score) >= 4 * u32::from(self.scale)
+    }
+}
+
+/// A bot message that answers: it names an intent or cites articles.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
+    /// The articles it cites.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub articles: Vec<Source>,
+    /// The `seq` of the visitor message it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked: Option<u64>,
+}
+
+/// Why a visitor message is a knowledge gap: the bot could not serve it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapReason {
+    /// The turn escalated because the classifier was not confident enough.
+    LowConfidence,
+    /// The turn escalated because no article matched.
+    NoArticle,
+    /// The classifier judged the message out of scope and nothing answered it.
+    OutOfScope,
+    /// The bot fell back (asked to rephrase, offered choices or a person).
+    Fallback,
+    /// The answer to it was rated 👎.
+    RatedUnhelpful,
+}
+
+impl GapReason {
+    /// The snake_case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapReason::LowConfidence => "low_confidence",
+            GapReason::NoArticle => "no_article",
+            GapReason::OutOfScope => "out_of_scope",
+            GapReason::Fallback => "fallback",
+            GapReason::RatedUnhelpful => "rated_unhelpful",
+        }
+    }
+}
+
+/// The turn under way: what followed the visitor's last message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpenTurn {
+    /// The `seq` of the visitor message that began it.
+    pub asked: u64,
+    #[serde(default)]
+    pub answered: bool,
+    #[serde(default)]
+    pub fell_back: bool,
+    #[serde(default)]
+    pub out_of_scope: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalated: Option<ReasonCode>,
+}
+
+impl OpenTurn {
+    /// Why this turn's message is a gap, if the bot could not serve it.
+    fn gap(&self) -> Option<GapReason> {
+        if self.answered {
+            return None;
+        }
+        match self.escalated {
+            Some(ReasonCode::LowConfidence) => Some(GapReason::LowConfidence),
+            Some(ReasonCode::KnowledgeNotFound) => Some(GapReason::NoArticle),
+            _ if self.out_of_scope && self.fell_back => Some(GapReason::OutOfScope),
+            _ if self.fell_back => Some(GapReason::Fallback),
+            _ => None,
+        }
+    }
+}
+
+/// What the insights figures need of one conversation. Times in ms since the epoch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Tally {
+    /// The time of its first event.
+    pub started_at: i64,
+    /// The time of its last event.
+    pub last_at: i64,
+    /// The last language set (`started.lang`, then `language_set`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The URL of the first `page_viewed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_page: Option<String>,
+    /// The first verified user id (at the start or from `identify`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_user_id: Option<String>,
+    /// The widget's browser id, a claim used only to recognise a returning browser.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browser_id: Option<String>,
+    /// The visitor wrote (typed, pressed a suggestion or asked for a person).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub engaged: bool,
+    /// The intents the bot answered, each once, in the order first answered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub intents: Vec<String>,
+    /// The classifier's in-scope predictions: intent and confidence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub predictions: Vec<(String, f32)>,
+    /// The bot's answers, by `seq`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub answers: BTreeMap<u64, Answer>,
+    /// The latest "Was this useful?" per rated `seq` (true: 👍).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub feedback: BTreeMap<u64, bool>,
+    /// The last feedback given, and whether any was 👎.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_feedback_helpful: Option<bool>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub any_unhelpful: bool,
+    /// A `resolved` that did not come from a 👍: an intent that resolves, or an action
+    /// that succeeded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub resolved_by_answer: bool,
+    /// The turn under way began with a 👍 (the engine then says thanks and `resolved`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub in_positive_feedback_turn: bool,
+    /// The bot's last message was an answer and no fallback came after it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub last_bot_word_answers: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_answer_at: Option<i64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rating_asked: bool,
+    /// The visitor's latest rating of the conversation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
+    /// The reason of the first `handoff_requested`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation_reason: Option<ReasonCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_wait_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joined_at: Option<i64>,
+    /// The name of the first agent who joined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_agent_message_at: Option<i64>,
+    /// Left the queue because the visitor was gone.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub abandoned: bool,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub callbacks: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<i64>,
+    /// Visitor messages of finished turns the bot could not serve, by `seq`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub gaps: BTreeMap<u64, GapReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub turn: Option<OpenTurn>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Tally {
+    /// The tally of `events`, in `seq` order.
+    pub fn of<'a>(events: impl IntoIterator<Item = &'a StoredEvent>) -> Tally {
+        let mut tally = Tally::default();
+        for stored in events {
+            tally.apply(stored);
+        }
+        tally
+    }
+
+    /// The visitor messages the bot could not serve, by `seq`, with the first reason
+    /// that applies: a 👎 on the answer, else what happened in its turn.
+    pub fn gap_messages(&self) -> BTreeMap<u64, GapReason> {
+        let mut gaps = self.gaps.clone();
+        if let Some(reason) = self.turn.as_ref().and_then(OpenTurn::gap) {
+            gaps.insert(self.turn.as_ref().map_or(0, |turn| turn.asked), reason);
+        }
+        for (seq, helpful) in &self.feedback {
+            if let Some(asked) = self.answers.get(seq).and_then(|answer| answer.asked)
+                && !helpful
+            {
+                gaps.insert(asked, GapReason::RatedUnhelpful);
+            }
+        }
+        gaps
+    }
+
+    /// Folds one more event.
+    pub fn apply(&mut self, stored: &StoredEvent) {
+        let at = stored.event.at;
+        if self.started_at == 0 {
+            self.started_at = at;
+        }
+        self.last_at = self.last_at.max(at);
+        match &stored.event.kind {
+            EventKind::Started {
+                lang,
+                verified_user_id,
+                browser_id,
+                ..
+            } => {
+                self.language.clone_from(lang);
+                self.verified_user_id.clone_from(verified_user_id);
+                self.browser_id.clone_from(browser_id);
+            }
+            EventKind::LanguageSet { lang } => self.language = Some(lang.clone()),
+            EventKind::VisitorIdentified {
+                verified_user_id: Some(user),
+                ..
+            } => {
+                self.verified_user_id.get_or_insert_with(|| user.clone());
+            }
+            EventKind::PageViewed { url, .. } => {
+                self.first_page.get_or_insert_with(|| url.clone());
+            }
+            EventKind::VisitorMessage { .. } | EventKind::QuickReplyPressed { .. } => {
+                self.engaged = true;
+                self.in_positive_feedback_turn = false;
+                self.begin_turn(stored.seq, matches!(stored.event.kind, EventKind::VisitorMessage { .. }));
+            }
+            EventKind::RequestAgent { .. } => self.engaged = true,
+            EventKind::ActionResult { .. } => self.in_positive_feedback_turn = false,
+            EventKind::IntentPredicted {
+                intent,
+                confidence,
+                oos,
+                ..
+            } => {
+                if *oos {
+                    if let Some(turn) = &mut self.turn {
+                        turn.out_of_scope = true;
+                    }
+                } else {
+                    self.predictions.push((intent.clone(), *confidence));
+                }
+            }
+            EventKind::BotMessage { intent, sources, .. } => {
+                self.last_bot_word_answers = intent.is_some() || !sources.is_empty();
+                if self.last_bot_word_answers {
+                    self.last_answer_at = Some(at);
+                    let asked = self.turn.as_mut().map(|turn| {
+                        turn.answered = true;
+                        turn.asked
+                    });
+                    self.answers.insert(
+                        stored.seq,
+                        Answer {
+                            intent: intent.clone(),
+                            articles: sources.clone(),
+                            asked,
+                        },
+                    );
+                }
+                if let Some(intent) = intent
+                    && !self.intents.contains(intent)
+                {
+                    self.intents.push(intent.clone());
+                }
+            }
+            EventKind::Fallback { .. } => {
+                self.last_bot_word_answers = false;
+                if let Some(turn) = &mut self.turn {
+                    turn.fell_back = true;
+                }
+            }
+            EventKind::Resolved if !self.in_positive_feedback_turn => self.resolved_by_answer = true,
+            EventKind::Feedback { seq, helpful } => {
+                self.feedback.insert(*seq, *helpful);
+                self.last_feedback_helpful = Some(*helpful);
+                self.any_unhelpful |= !helpful;
+                self.in_positive_feedback_turn = *helpful;
+            }
+            EventKind::RatingAsked { .. } => self.rating_asked = true,
+            EventKind::ConversationRated { score, scale } => {
+                self.rating = Some(Rating {
+                    score: *score,
+                    scale: *scale,
+                });
+            }
+            EventKind::HandoffRequested { reason, .. } => {
+                self.escalation_reason.get_or_insert(*reason);
+                if let Some(turn) = &mut self.turn {
+                    turn.escalated.get_or_insert(*reason);
+                }
+            }
+            EventKind::Handoff {
+                state, agent_name, ..
+            } => self.handoff(*state, agent_name, at),
+            EventKind::AgentMessage { agent_name, .. }
+                if self.joined_at.is_some() && self.first_agent_message_at.is_none() =>
+            {
+                self.first_agent_message_at = Some(at);
+                self.agent.get_or_insert_with(|| agent_name.clone());
+            }
+            EventKind::CallbackRequested { .. } => self.callbacks = self.callbacks.saturating_add(1),
+            EventKind::Closed { .. } => {
+                self.closed_at.get_or_insert(at);
+            }
+            _ => {}
+        }
+    }
+
+    /// Ends the turn under way, keeping its message if it is a gap, and begins the next
+    /// one: only a typed message can be a gap (a pressed suggestion is the bot's words).
+    fn begin_turn(&mut self, seq: u64, typed: bool) {
+        if let Some(turn) = self.turn.take()
+            && let Some(reason) = turn.gap()
+        {
+            self.gaps.insert(turn.asked, reason);
+        }
+        self.turn = typed.then(|| OpenTurn {
+            asked: seq,
+            ..OpenTurn::default()
+        });
+    }
+
+    fn handoff(&mut self, state: HandoffState, agent_name: &Option<String>, at: i64) {
+        match state {
+            HandoffState::Queued => self.queued_at = Some(at),
+            HandoffState::AgentJoined if self.joined_at.is_none() => {
+                self.joined_at = Some(at);
+                self.agent.clone_from(agent_name);
+                self.queue_wait_ms = self.queued_at.map(|queued| at - queued);
+            }
+            HandoffState::Abandoned => self.abandoned = true,
+            _ => {}
+        }
+    }
+
+    /// The JSON kept in `conversations.tally`.
+    pub(crate) fn encode(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(Error::Encode)
+    }
+
+    /// Reads conversation `id`'s `conversations.tally`.
+    pub(crate) fn decode(json: &str, id: &str) -> Result<Tally> {
+        serde_json::from_str(json).map_err(|e| Error::corrupt(format!("the tally of conversation {id}"), e))
+    }
+
+    /// Who started it, to recognise the same visitor coming back: the verified user id,
+    /// else the browser id (two name spaces, never mixed).
+    pub fn visitor(&self) -> Option<String> {
+        match (&self.verified_user_id, &self.browser_id) {
+            (Some(user), _) => Some(format!("user:{user}")),
+            (None, Some(browser)) => Some(format!("browser:{browser}")),
+            (None, None) => None,
+        }
+    }
+}
+
+impl Store {
+    /// Folds the tally of every conversation that has none (written before schema
+    /// version 4), a batch per transaction; nothing to do on a store written since.
+    pub(crate) async fn fill_tallies(&self) -> Result<()> {
+        loop {
+            let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM conversations WHERE tally IS NULL LIMIT $1")
+                .bind(i64::try_from(FILL_BATCH).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?;
+            if ids.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self.begin_write().await?;
+            for id in &ids {
+                let rows = sqlx::query("SELECT seq, at, kind, payload FROM events WHERE conversation_id = $1 ORDER BY seq")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let events = rows
+                    .iter()
+                    .map(|row| crate::events::stored_event(row, id))
+                    .collect::<Result<Vec<_>>>()?;
+                let tally = Tally::of(&events);
+                sqlx::query("UPDATE conversations SET tally = $1, visitor = $2 WHERE id = $3")
+                    .bind(tally.encode()?)
+                    .bind(tally.visitor())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use relais_dialogue::{Event, FallbackStage};
+
+    use super::*;
+
+    fn at(seq: u64, kind: EventKind) -> StoredEvent {
+        StoredEvent {
+            seq,
+            event: Event { at: seq as i64 * 1000, kind },
+        }
+    }
+
+    fn message(seq: u64, text: &str) -> StoredEvent {
+        at(seq, EventKind::VisitorMessage {
+            text: text.into(),
+            client_id: format!("m{seq}"),
+        })
+    }
+
+    fn answer(seq: u64) -> StoredEvent {
+        at(seq, EventKind::BotMessage {
+            text: "An answer.".into(),
+            quick_replies: Vec::new(),
+            sources: Vec::new(),
+            intent: Some("order_status".into()),
+            ask_feedback: true,
+        })
+    }
+
+    fn fallback(seq: u64) -> StoredEvent {
+        at(seq, EventKind::Fallback {
+            stage: FallbackStage::Rephrase,
+        })
+    }
+
+    #[test]
+    fn the_messages_the_bot_could_not_serve_are_gaps_with_their_reason() {
+        let oos = at(4, EventKind::IntentPredicted {
+            intent: "greet".into(),
+            confidence: 0.2,
+            ranking: Vec::new(),
+            oos: true,
+            ambiguous: false,
+        });
+        let low = at(9, EventKind::HandoffRequested {
+            reason: ReasonCode::LowConfidence,
+            detail: String::new(),
+        });
+        let events = [
+            message(1, "where is my parcel"),
+            answer(2),
+            // 3: out of scope, fell back.
+            message(3, "can I pay in bitcoin"),
+            oos,
+            fallback(5),
+            // 6: fell back.
+            message(6, "asdf"),
+            fallback(7),
+            // 8: escalated for low confidence, the turn still open at the end.
+            message(8, "my thing broke"),
+            low,
+        ];
+        let tally = Tally::of(&events);
+        let gaps: Vec<(u64, GapReason)> = tally.gap_messages().into_iter().collect();
+        assert_eq!(
+            gaps,
+            [(3, GapReason::OutOfScope), (6, GapReason::Fallback), (8, GapReason::LowConfidence)]
+        );
+        // A 👎 on the answer makes its question a gap too.
+        let mut rated = tally.clone();
+        rated.apply(&at(10, EventKind::Feedback { seq: 2, helpful: false }));
+        assert_eq!(rated.gap_messages().get(&1), Some(&GapReason::RatedUnhelpful));
+        // A 👍 after it takes that back; the others stay.
+        rated.apply(&at(11, EventKind::Feedback { seq: 2, helpful: true }));
+        assert_eq!(rated.gap_messages().get(&1), None);
+        assert_eq!(rated.gap_messages().len(), 3);
+    }
+
+    #[test]
+    fn the_visitor_is_the_verified_user_else_the_browser() {
+        let mut tally = Tally::default();
+        assert_eq!(tally.visitor(), None);
+        tally.browser_id = Some("b-1234567".into());
+        assert_eq!(tally.visitor().as_deref(), Some("browser:b-1234567"));
+        tally.verified_user_id = Some("u-7".into());
+        assert_eq!(tally.visitor().as_deref(), Some("user:u-7"));
+    }
+
+    #[tokio::test]
+    async fn a_store_written_before_tallies_folds_them_when_it_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relais.db");
+        let store = Store::open(&path).await.unwrap();
+        let started = Event {
+            at: 5,
+            kind: EventKind::Started {
+                conversation_id: "c".into(),
+                lang: Some("fr".into()),
+                visitor: Default::default(),
+                verified_user_id: None,
+                browser_id: Some("b-1234567".into()),
+            },
+        };
+        let said = Event {
+            at: 6,
+            kind: EventKind::VisitorMessage {
+                text: "bonjour".into(),
+                client_id: "m1".into(),
+            },
+        };
+        store.append("c", &[started, said]).await.unwrap();
+        let kept = store.tallies_started(0, 10).await.unwrap();
+        // As a version-3 store left it.
+        sqlx::query("UPDATE conversations SET tally = NULL, visitor = NULL")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        store.close().await;
+        let reopened = Store::open(&path).await.unwrap();
+        assert_eq!(reopened.tallies_started(0, 10).await.unwrap(), kept);
+        assert!(kept[0].tally.engaged);
+        assert_eq!(kept[0].tally.language.as_deref(), Some("fr"));
+        assert_eq!(reopened.visitor_starts(0, 10).await.unwrap().len(), 1);
+    }
+}
