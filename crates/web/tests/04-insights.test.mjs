@@ -91,6 +91,7 @@ test("an admin's Insights: figures of real conversations, another range, drill-d
   await answered.page.goto(BASE + "/products.html");
   await openWidget(answered.page);
   await say(answered.page, "how do I assemble the Atlas bookshelf");
+  const answeredId = await conversationId(answered.page);
   const escalated = await newPage(browser);
   await escalated.page.goto(BASE + "/help.html");
   const w = await openWidget(escalated.page);
@@ -128,15 +129,29 @@ test("an admin's Insights: figures of real conversations, another range, drill-d
   for (const [reason, n] of Object.entries(s.escalation_reasons)) {
     assert.equal(await reasons.locator(`${chook("drill")}[data-figure="escalation_reasons.${reason}"]`).textContent(), fmt(n), reason);
   }
-  // Every section shows its figures, or says the server has none yet; none failed.
+  // Every section shows its figures (or that there are none in the range).
   for (const key of ["summary", "timeseries", "outcomes", "reasons", "intents", "agents", "articles", "languages", "pages", "gaps"]) {
     const status = page.locator(chook(`insights-status-${key}`));
-    assert.notEqual(await status.getAttribute("data-state"), "error", `${key}: ${await status.textContent()}`);
+    assert.match(await status.getAttribute("data-state"), /^(ready|empty)$/, `${key}: ${await status.textContent()}`);
   }
+  // The day's row and chart column: today's conversations, as the server counts them.
+  const today = new Date().toISOString().slice(0, 10);
+  const days = await adminGet(`/v1/insights/timeseries?from=${encodeURIComponent(s.from)}&to=${encodeURIComponent(s.to)}&interval=day`);
+  const todayRow = days.find((d) => d.day === today);
+  const dayButton = page.locator(`${chook("timeseries-table")} ${chook("drill")}[data-figure="conversations"][data-filters="day ${today}"]`);
+  assert.equal(await dayButton.textContent(), fmt(todayRow.conversations));
+  assert.equal(await page.locator(`${chook("insights-timeseries")} svg rect[data-day="${today}"]`).count() > 0, true);
   const intents = await adminGet(`/v1/insights/intents?from=${encodeURIComponent(s.from)}&to=${encodeURIComponent(s.to)}`);
   assert.ok(intents.length > 0, "the bot answered intents");
   assert.equal(await page.locator(`${chook("intents-table")} tbody tr`).count(), intents.length, "one row per intent");
   await screenshot(page, "insights.png");
+
+  // A breakdown row opens its own conversations: the article the bot cited for the bookshelf.
+  const article = page.locator(`${chook("articles-table")} tbody tr`).filter({ hasText: /Atlas/ }).first();
+  await article.locator(`${chook("drill")}[data-figure="engaged"]`).click();
+  await page.locator(chook("drill-title")).filter({ hasText: /^Engaged · article / }).waitFor();
+  await inDrill(page, answeredId);
+  assert.equal(await page.locator(`${chook("drill")} ${chook("drill-open")}[data-conversation-id="${id}"]`).count(), 0, "the escalated visitor saw no article");
 
   // A window with no conversations: every count is 0, every rate "—".
   await page.locator(chook("insights-from")).fill("2020-01-01");

@@ -1063,6 +1063,7 @@
           { label: "Article", value: (r) => h("span", {}, String(r.title || r.article || ""), r.title && r.article ? h("span", { class: "muted id" }, " " + String(r.article)) : null) },
           { label: "Shown", num: true, value: (r) => formatCount(r.shown) },
           { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "engaged", filters: { article: r.article } }) },
+          { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { article: r.article } }) },
           { label: "Helpful 👍", num: true, value: (r) => countButton(r.helpful_answers, { figure: "helpful_answers", filters: { article: r.article } }) },
           { label: "Unhelpful 👎", num: true, value: (r) => countButton(r.unhelpful_answers, { figure: "unhelpful_answers", filters: { article: r.article } }) },
           { label: "Useful", num: true, value: (r) => formatRate(r.usefulness_rate) }
@@ -1084,20 +1085,20 @@
         key: "languages",
         path: "/v1/insights/languages",
         columns: [
-          { label: "Language", value: (r) => String(r.lang ?? "") },
+          { label: "Language", value: (r) => r.lang ? String(r.lang) : h("span", { class: "muted" }, "unknown") },
           { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { lang: r.lang } }) },
           { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { lang: r.lang } }) },
           { label: "Resolved by the bot", num: true, value: (r) => countButton(r.bot_resolved, { figure: "bot_resolved", filters: { lang: r.lang } }) },
           { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { lang: r.lang } }) },
           { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) }
         ],
-        after: (rows) => langs.replaceChildren(...rows.map((r) => h("option", { value: String(r.lang ?? "") })))
+        after: (rows) => langs.replaceChildren(...rows.filter((r) => r.lang).map((r) => h("option", { value: String(r.lang) })))
       },
       {
         key: "pages",
         path: "/v1/insights/pages",
         columns: [
-          { label: "Page", value: (r) => h("span", { class: "url" }, String(r.page ?? "")) },
+          { label: "Page", value: (r) => r.page ? h("span", { class: "url" }, String(r.page)) : h("span", { class: "muted" }, "no page reported") },
           { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { page: r.page } }) },
           { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { page: r.page } }) },
           { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { page: r.page } }) },
@@ -1118,7 +1119,8 @@
               return idsButton(num(r.conversations) || ids.length, ids, "Knowledge gap: " + String(r.topic ?? ""));
             }
           },
-          { label: "Languages", value: (r) => Object.entries(r.languages || {}).map(([k, v]) => `${k} ${v}`).join(", ") },
+          { label: "Languages", value: (r) => counts(r.languages) },
+          { label: "Why", value: (r) => counts(r.reasons, humanize) },
           { label: "Samples", value: (r) => samplesList(r.samples) },
           {
             label: "Nearest article",
@@ -1148,6 +1150,7 @@
     }
     function countButton(value, drill) {
       if (typeof value !== "number") return NONE;
+      if (Object.values(drill.filters || {}).some((v) => v === null || v === void 0)) return formatCount(value);
       const b = h("button", { type: "button", class: "count-link", "data-relais-console": "drill", "data-figure": drill.figure, "data-filters": filterText(drill.filters) || null, title: "Show these conversations" }, formatCount(value));
       b.addEventListener("click", () => openDrill(drill));
       return b;
@@ -1344,6 +1347,9 @@
     if (body && Array.isArray(body.items)) return body.items;
     if (body && Array.isArray(body.rows)) return body.rows;
     return null;
+  }
+  function counts(map, name = String) {
+    return Object.entries(map && typeof map === "object" ? map : {}).map(([k, v]) => `${name(k)} ${v}`).join(", ");
   }
   function filterText(filters) {
     return Object.entries(filters || {}).filter(([, v]) => v !== void 0 && v !== null && v !== "").map(([k, v]) => `${k} ${v}`).join(", ");

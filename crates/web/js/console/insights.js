@@ -317,6 +317,7 @@ export function insightsView(root, http, showError) {
         { label: "Article", value: (r) => h("span", {}, String(r.title || r.article || ""), r.title && r.article ? h("span", { class: "muted id" }, " " + String(r.article)) : null) },
         { label: "Shown", num: true, value: (r) => formatCount(r.shown) },
         { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "engaged", filters: { article: r.article } }) },
+        { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { article: r.article } }) },
         { label: "Helpful 👍", num: true, value: (r) => countButton(r.helpful_answers, { figure: "helpful_answers", filters: { article: r.article } }) },
         { label: "Unhelpful 👎", num: true, value: (r) => countButton(r.unhelpful_answers, { figure: "unhelpful_answers", filters: { article: r.article } }) },
         { label: "Useful", num: true, value: (r) => formatRate(r.usefulness_rate) },
@@ -338,20 +339,20 @@ export function insightsView(root, http, showError) {
       key: "languages",
       path: "/v1/insights/languages",
       columns: [
-        { label: "Language", value: (r) => String(r.lang ?? "") },
+        { label: "Language", value: (r) => (r.lang ? String(r.lang) : h("span", { class: "muted" }, "unknown")) },
         { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { lang: r.lang } }) },
         { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { lang: r.lang } }) },
         { label: "Resolved by the bot", num: true, value: (r) => countButton(r.bot_resolved, { figure: "bot_resolved", filters: { lang: r.lang } }) },
         { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { lang: r.lang } }) },
         { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) },
       ],
-      after: (rows) => langs.replaceChildren(...rows.map((r) => h("option", { value: String(r.lang ?? "") }))),
+      after: (rows) => langs.replaceChildren(...rows.filter((r) => r.lang).map((r) => h("option", { value: String(r.lang) }))),
     },
     {
       key: "pages",
       path: "/v1/insights/pages",
       columns: [
-        { label: "Page", value: (r) => h("span", { class: "url" }, String(r.page ?? "")) },
+        { label: "Page", value: (r) => (r.page ? h("span", { class: "url" }, String(r.page)) : h("span", { class: "muted" }, "no page reported")) },
         { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { page: r.page } }) },
         { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { page: r.page } }) },
         { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { page: r.page } }) },
@@ -372,7 +373,8 @@ export function insightsView(root, http, showError) {
             return idsButton(num(r.conversations) || ids.length, ids, "Knowledge gap: " + String(r.topic ?? ""));
           },
         },
-        { label: "Languages", value: (r) => Object.entries(r.languages || {}).map(([k, v]) => `${k} ${v}`).join(", ") },
+        { label: "Languages", value: (r) => counts(r.languages) },
+        { label: "Why", value: (r) => counts(r.reasons, humanize) },
         { label: "Samples", value: (r) => samplesList(r.samples) },
         {
           label: "Nearest article",
@@ -405,9 +407,13 @@ export function insightsView(root, http, showError) {
 
   /* ---------- building blocks ---------- */
 
-  /** A count that opens the conversations behind it; "—" for no number. */
+  /**
+   * A count that opens the conversations behind it; "—" for no number. A row whose key is
+   * null (no language, no page) cannot be asked for: its count is plain text.
+   */
   function countButton(value, drill) {
     if (typeof value !== "number") return NONE;
+    if (Object.values(drill.filters || {}).some((v) => v === null || v === undefined)) return formatCount(value);
     const b = h("button", { type: "button", class: "count-link", "data-relais-console": "drill", "data-figure": drill.figure, "data-filters": filterText(drill.filters) || null, title: "Show these conversations" }, formatCount(value));
     b.addEventListener("click", () => openDrill(drill));
     return b;
@@ -639,6 +645,13 @@ function listOf(body) {
   if (body && Array.isArray(body.items)) return body.items;
   if (body && Array.isArray(body.rows)) return body.rows;
   return null;
+}
+
+/** A map of counts as "en 3, fr 1" (keys through `name`). */
+function counts(map, name = String) {
+  return Object.entries(map && typeof map === "object" ? map : {})
+    .map(([k, v]) => `${name(k)} ${v}`)
+    .join(", ");
 }
 
 function filterText(filters) {
