@@ -21,9 +21,12 @@ after(async () => {
 
 const PAYLOAD = "<img src=x onerror=window.__xss=1> where is my <b>order</b>?";
 
-/** The id of the widget's conversation, from its local storage. */
+/** The id of the widget's conversation, from its local storage (not the browser id's entry). */
 function conversationId(page) {
-  return page.evaluate(() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith("relais:")))).conv.id);
+  return page.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith("relais:") && !k.endsWith(":browser"));
+    return JSON.parse(localStorage.getItem(key)).conv.id;
+  });
 }
 
 /** GET `path` over HTTP as the admin (a session of its own). */

@@ -376,7 +376,7 @@
       children
     );
   }
-  function timeSeriesChart(rows, { id = "timeseries", width = 720, height = 220 } = {}) {
+  function timeSeriesChart(rows, { id = "timeseries", width = 960, height = 240 } = {}) {
     const days = Array.isArray(rows) ? rows.filter((r) => r && typeof r.day === "string") : [];
     const total = days.reduce((sum, r) => sum + SERIES.reduce((s, se) => s + seriesValue(r, se.key), 0), 0);
     const desc = days.length ? `${total} conversations over ${days.length} days, by day and outcome; the table beside it has the numbers.` : "No days in this range.";

@@ -63,7 +63,7 @@ function frame(id, title, desc, width, height, children) {
  * bot_resolved, escalated, unresolved}), each stacked by outcome, on a y axis from 0 to a
  * nice maximum; one label every few days so that at most 8 show.
  */
-export function timeSeriesChart(rows, { id = "timeseries", width = 720, height = 220 } = {}) {
+export function timeSeriesChart(rows, { id = "timeseries", width = 960, height = 240 } = {}) {
   const days = Array.isArray(rows) ? rows.filter((r) => r && typeof r.day === "string") : [];
   const total = days.reduce((sum, r) => sum + SERIES.reduce((s, se) => s + seriesValue(r, se.key), 0), 0);
   const desc = days.length
