@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the browser tests (crates/web/tests) against a real `relais serve` with the demo site,
-# a fresh data directory and one agent, driving Debian's chromium with playwright-core.
+# a fresh data directory, one agent and one admin, driving Debian's chromium with playwright-core.
+# `scripts/browser-tests.sh crates/web/tests/04-insights.test.mjs` runs only the files given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -94,11 +95,18 @@ email=agent@example.com
 password=secret-pass
 printf '%s' "$password" | target/release/relais agent add --data-dir "$data" --email "$email" --name Alice \
   --role agent --password-stdin >/dev/null
+# The admin reads the Insights view (04-insights.test.mjs).
+admin_email=admin@example.com
+admin_password=admin-secret-pass
+printf '%s' "$admin_password" | target/release/relais agent add --data-dir "$data" --email "$admin_email" --name Ada \
+  --role admin --password-stdin >/dev/null
 
+tests=("$root/$web/tests/")
+[ "$#" -gt 0 ] && tests=("$@")
 status=0
 RELAIS_URL=$url RELAIS_AGENT_EMAIL=$email RELAIS_AGENT_PASSWORD=$password RELAIS_IDENTITY_SECRET=$identity_secret \
-  CHROMIUM=$chromium \
-  node --test --test-concurrency=1 "$root/$web/tests/" || status=$?
+  RELAIS_ADMIN_EMAIL=$admin_email RELAIS_ADMIN_PASSWORD=$admin_password CHROMIUM=$chromium \
+  node --test --test-concurrency=1 "${tests[@]}" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- relais serve log (last 80 lines) ---" >&2
   tail -n 80 "$logs/serve.log" >&2

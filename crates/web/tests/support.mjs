@@ -17,6 +17,15 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 export const BASE = required("RELAIS_URL").replace(/\/+$/, "");
 export const AGENT = { email: required("RELAIS_AGENT_EMAIL"), password: required("RELAIS_AGENT_PASSWORD") };
+/** An account with the admin role (the Insights view); read when a test signs in with it. */
+export const ADMIN = {
+  get email() {
+    return required("RELAIS_ADMIN_EMAIL");
+  },
+  get password() {
+    return required("RELAIS_ADMIN_PASSWORD");
+  },
+};
 /** The server's identity_secret, to sign user ids as a host site's backend does. */
 export const IDENTITY_SECRET = required("RELAIS_IDENTITY_SECRET");
 
@@ -163,12 +172,12 @@ export function consoleToken(page) {
   return page.evaluate(() => JSON.parse(sessionStorage.getItem("relais-console")).token);
 }
 
-/** Signs the agent in to /console and waits until its socket is online. */
-export async function loginConsole(browser) {
+/** Signs the agent (or `account`, such as ADMIN) in to /console and waits until its socket is online. */
+export async function loginConsole(browser, account = AGENT) {
   const { context, page } = await newPage(browser, { viewport: { width: 1400, height: 860 } });
   await page.goto(BASE + "/console");
-  await page.locator(chook("email")).fill(AGENT.email);
-  await page.locator(chook("password")).fill(AGENT.password);
+  await page.locator(chook("email")).fill(account.email);
+  await page.locator(chook("password")).fill(account.password);
   await page.locator(chook("login-submit")).click();
   await page.locator(`${chook("connection")}[data-state="online"]`).waitFor();
   return { context, page };

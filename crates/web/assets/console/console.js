@@ -50,7 +50,7 @@
       try {
         this.socket = this.open({
           open: () => handle.socket === this.socket && this.socket.send(this.hello()),
-          frame: (frame) => handle.socket === this.socket && this.received(frame),
+          frame: (frame2) => handle.socket === this.socket && this.received(frame2),
           close: (code) => handle.socket === this.socket && this.dropped(code)
         });
       } catch (err) {
@@ -59,13 +59,13 @@
       }
       handle.socket = this.socket;
     }
-    received(frame) {
-      if (frame.type === "welcome") {
+    received(frame2) {
+      if (frame2.type === "welcome") {
         this.ready = true;
         this.attempt = 0;
         this.setState("online");
       }
-      this.onFrame(frame);
+      this.onFrame(frame2);
     }
     /** The socket closed without being asked to (idle 1001, no hello 1008, restart 1012, network …). */
     dropped(code) {
@@ -115,19 +115,19 @@
       this.connect();
     }
     /** Sends now if the server has welcomed this socket; says whether it did. */
-    send(frame) {
+    send(frame2) {
       if (!this.ready || !this.socket || !this.socket.isOpen()) return false;
-      this.socket.send(frame);
+      this.socket.send(frame2);
       return true;
     }
     /** Sends now, or once after the next welcome. */
-    queue(frame) {
-      if (!this.send(frame)) this.outbox.push(frame);
+    queue(frame2) {
+      if (!this.send(frame2)) this.outbox.push(frame2);
     }
     /** Keeps a frame with a client_id until acknowledge(client_id), sending it now and after every welcome; says whether it went now. */
-    sendMessage(frame) {
-      this.messages.set(frame.client_id, frame);
-      return this.send(frame);
+    sendMessage(frame2) {
+      this.messages.set(frame2.client_id, frame2);
+      return this.send(frame2);
     }
     /** The server stored the message `clientId`: it is not sent again. Says whether it was waiting. */
     acknowledge(clientId) {
@@ -135,12 +135,12 @@
     }
     /** Forgets the waiting messages for which `test(frame)` holds. */
     dropMessages(test) {
-      for (const [id, frame] of this.messages) if (test(frame)) this.messages.delete(id);
+      for (const [id, frame2] of this.messages) if (test(frame2)) this.messages.delete(id);
     }
     /** After a welcome: the held frames once, then every message not yet acknowledged. */
     flush() {
-      for (const frame of this.outbox.splice(0)) this.send(frame);
-      for (const frame of this.messages.values()) this.send(frame);
+      for (const frame2 of this.outbox.splice(0)) this.send(frame2);
+      for (const frame2 of this.messages.values()) this.send(frame2);
     }
   };
 
@@ -175,18 +175,18 @@
       const socket = new WebSocket(url);
       socket.onopen = () => on.open();
       socket.onmessage = (m) => {
-        let frame;
+        let frame2;
         try {
-          frame = JSON.parse(m.data);
+          frame2 = JSON.parse(m.data);
         } catch {
           return;
         }
-        if (frame && typeof frame === "object") on.frame(frame);
+        if (frame2 && typeof frame2 === "object") on.frame(frame2);
       };
       socket.onclose = (e) => on.close(e.code);
       return {
         isOpen: () => socket.readyState === WebSocket.OPEN,
-        send: (frame) => socket.send(JSON.stringify(frame)),
+        send: (frame2) => socket.send(JSON.stringify(frame2)),
         close() {
           socket.onopen = null;
           socket.onmessage = null;
@@ -242,7 +242,32 @@
       }
       return { items, total };
     }
-    return { json, range };
+    async function fetchJson(path) {
+      const res = await send(path);
+      if (!res.ok) return res;
+      const body = await res.response.json().catch(() => void 0);
+      if (body === void 0) return { ok: false, status: res.response.status, message: "The server's answer is not JSON." };
+      const total = parseInt(res.response.headers.get("X-Total-Count") || "", 10);
+      return { ok: true, body, total: Number.isNaN(total) ? null : total };
+    }
+    async function download(path) {
+      const res = await send(path);
+      return res.ok ? { ok: true, blob: await res.response.blob() } : res;
+    }
+    async function send(path) {
+      let response;
+      try {
+        response = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
+      } catch {
+        return { ok: false, status: 0, message: "The server cannot be reached." };
+      }
+      if (response.status === 401) unauthorized();
+      if (response.ok) return { ok: true, response };
+      const body = await response.json().catch(() => null);
+      const message = body && body.error && body.error.message || "The server answered " + response.status + ".";
+      return { ok: false, status: response.status, message };
+    }
+    return { json, range, fetchJson, download };
   }
 
   // js/console/conversations.js
@@ -292,9 +317,9 @@
       return "added";
     }
     /** The agent's reply `frame`, shown as a pending message until its ack or echo. */
-    reply(conv, frame, agentName) {
-      const local = { kind: "message", from: "agent", agent_name: agentName, text: frame.text, pending: true, at: (/* @__PURE__ */ new Date()).toISOString() };
-      conv.pending.set(frame.client_id, local);
+    reply(conv, frame2, agentName) {
+      const local = { kind: "message", from: "agent", agent_name: agentName, text: frame2.text, pending: true, at: (/* @__PURE__ */ new Date()).toISOString() };
+      conv.pending.set(frame2.client_id, local);
       conv.events.push(local);
     }
     /** The server stored the reply `client_id` as `seq`: its pending copy takes the seq (or goes, if the echo came first). Returns its conversation, or null. */
@@ -314,6 +339,263 @@
       return conv;
     }
   };
+
+  // js/console/charts.js
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  function node(tag, attrs = {}, ...children) {
+    return { tag, attrs, children: children.flat().filter((c) => c !== null && c !== void 0 && c !== false) };
+  }
+  function niceMax(n) {
+    if (!(n > 0)) return 1;
+    const exp = Math.pow(10, Math.floor(Math.log10(n)));
+    for (const m of [1, 2, 2.5, 5, 10]) if (m * exp >= n) return Math.max(1, m * exp);
+    return 10 * exp;
+  }
+  function clip(text, max) {
+    const s = String(text ?? "");
+    return s.length > max ? s.slice(0, max - 1) + "…" : s;
+  }
+  var round = (v) => Math.round(v * 10) / 10;
+  var SERIES = [
+    { key: "bot_resolved", label: "resolved by the bot", cls: "s-bot" },
+    { key: "escalated", label: "escalated", cls: "s-esc" },
+    { key: "unresolved", label: "unresolved", cls: "s-unres" },
+    { key: "not_engaged", label: "not engaged", cls: "s-idle" }
+  ];
+  function seriesValue(row, key) {
+    const n = (v) => typeof v === "number" && v > 0 ? v : 0;
+    if (key === "not_engaged") return Math.max(0, n(row.conversations) - n(row.engaged));
+    return n(row[key]);
+  }
+  function frame(id, title, desc, width, height, children) {
+    return node(
+      "svg",
+      { xmlns: SVG_NS, viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img", "aria-labelledby": `${id}-title ${id}-desc`, "data-chart": id },
+      node("title", { id: `${id}-title` }, title),
+      node("desc", { id: `${id}-desc` }, desc),
+      children
+    );
+  }
+  function timeSeriesChart(rows, { id = "timeseries", width = 960, height = 240 } = {}) {
+    const days = Array.isArray(rows) ? rows.filter((r) => r && typeof r.day === "string") : [];
+    const total = days.reduce((sum, r) => sum + SERIES.reduce((s, se) => s + seriesValue(r, se.key), 0), 0);
+    const desc = days.length ? `${total} conversations over ${days.length} days, by day and outcome; the table beside it has the numbers.` : "No days in this range.";
+    const m = { top: 10, right: 10, bottom: 26, left: 40 };
+    const plotW = width - m.left - m.right;
+    const plotH = height - m.top - m.bottom;
+    const max = niceMax(Math.max(0, ...days.map((r) => SERIES.reduce((s, se) => s + seriesValue(r, se.key), 0))));
+    const y = (v) => m.top + plotH - v / max * plotH;
+    const children = [];
+    for (const tick of [0, max / 2, max]) {
+      children.push(node("line", { class: "grid", x1: m.left, x2: width - m.right, y1: round(y(tick)), y2: round(y(tick)) }));
+      children.push(node("text", { class: "axis", x: m.left - 6, y: round(y(tick)) + 4, "text-anchor": "end" }, String(Math.round(tick * 10) / 10)));
+    }
+    if (!days.length) {
+      children.push(node("text", { class: "axis empty", x: width / 2, y: height / 2, "text-anchor": "middle" }, "No data"));
+      return frame(id, "Conversations per day", desc, width, height, children);
+    }
+    const step = plotW / days.length;
+    const barW = Math.max(1, Math.min(40, step * 0.8));
+    const every = Math.ceil(days.length / 8);
+    days.forEach((row, i) => {
+      const x = round(m.left + i * step + (step - barW) / 2);
+      let base = 0;
+      const marks = [];
+      for (const se of SERIES) {
+        const v = seriesValue(row, se.key);
+        if (!v) continue;
+        const figure = se.key === "not_engaged" ? "conversations" : se.key;
+        marks.push(
+          node(
+            "rect",
+            { class: "mark " + se.cls, x, y: round(y(base + v)), width: round(barW), height: round(y(base) - y(base + v)), "data-figure": figure, "data-day": row.day },
+            node("title", {}, `${row.day}: ${v} ${se.label}`)
+          )
+        );
+        base += v;
+      }
+      children.push(node("g", { class: "day", "data-day": row.day }, marks));
+      if ((days.length - 1 - i) % every === 0) {
+        children.push(node("text", { class: "axis", x: round(m.left + i * step + step / 2), y: height - 8, "text-anchor": "middle" }, row.day.slice(5)));
+      }
+    });
+    return frame(id, "Conversations per day", desc, width, height, children);
+  }
+  function barChart(items, { id = "bars", title = "", width = 480, row = 26, labelWidth = 170 } = {}) {
+    const list = (Array.isArray(items) ? items : []).filter((i) => i && typeof i.value === "number");
+    const m = { top: 6, bottom: 6, right: 48 };
+    const height = m.top + m.bottom + Math.max(1, list.length) * row;
+    const desc = list.length ? list.map((i) => `${i.label}: ${i.value}`).join("; ") : "No data";
+    const max = Math.max(0, ...list.map((i) => i.value));
+    const plotW = width - labelWidth - m.right;
+    const children = [];
+    if (!list.length) {
+      children.push(node("text", { class: "axis empty", x: width / 2, y: height / 2 + 4, "text-anchor": "middle" }, "No data"));
+    }
+    list.forEach((item, i) => {
+      const top = m.top + i * row;
+      const w = max > 0 ? item.value / max * plotW : 0;
+      children.push(
+        node(
+          "g",
+          { class: "bar" },
+          node("text", { class: "label", x: labelWidth - 8, y: top + row / 2 + 4, "text-anchor": "end" }, clip(item.label, 26)),
+          node(
+            "rect",
+            { class: "mark " + (item.cls || "s-bar"), x: labelWidth, y: top + 4, width: round(Math.max(item.value > 0 ? 2 : 0, w)), height: row - 8, "data-figure": item.figure || null },
+            node("title", {}, `${item.label}: ${item.value}`)
+          ),
+          node("text", { class: "value", x: round(labelWidth + Math.max(2, w) + 6), y: top + row / 2 + 4 }, String(item.value))
+        )
+      );
+    });
+    return frame(id, title, desc, width, height, children);
+  }
+  function toSvg(tree) {
+    const el = document.createElementNS(SVG_NS, tree.tag);
+    for (const [k, v] of Object.entries(tree.attrs || {})) {
+      if (v !== void 0 && v !== null && v !== false && k !== "xmlns") el.setAttribute(k, String(v));
+    }
+    for (const c of tree.children || []) el.append(typeof c === "string" ? document.createTextNode(c) : toSvg(c));
+    return el;
+  }
+
+  // js/console/format.js
+  var NONE = "—";
+  var isNumber = (v) => typeof v === "number" && Number.isFinite(v);
+  function formatCount(n) {
+    return isNumber(n) ? Math.round(n).toLocaleString("en-US") : NONE;
+  }
+  function formatRate(r) {
+    if (!isNumber(r)) return NONE;
+    const pct = Math.round(r * 1e3) / 10;
+    return (Number.isInteger(pct) ? String(pct) : pct.toFixed(1)) + " %";
+  }
+  function formatDuration(seconds) {
+    if (!isNumber(seconds) || seconds < 0) return NONE;
+    if (seconds < 10) return (Math.round(seconds * 10) / 10).toString() + " s";
+    const s = Math.round(seconds);
+    if (s < 60) return s + " s";
+    const two = (big, bigUnit, small, smallUnit) => big + " " + bigUnit + (small ? " " + small + " " + smallUnit : "");
+    if (s < 3600) return two(Math.floor(s / 60), "min", s % 60, "s");
+    if (s < 86400) return two(Math.floor(s / 3600), "h", Math.floor(s % 3600 / 60), "min");
+    return two(Math.floor(s / 86400), "d", Math.floor(s % 86400 / 3600), "h");
+  }
+  function formatMoney(amount, currency) {
+    if (!isNumber(amount)) return NONE;
+    const code = String(currency || "").toUpperCase();
+    try {
+      return new Intl.NumberFormat("en-US", { style: "currency", currency: code }).format(amount);
+    } catch {
+      return amount.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + (code ? " " + code : "");
+    }
+  }
+  function formatHours(hours) {
+    return isNumber(hours) ? hours.toLocaleString("en-US", { maximumFractionDigits: 2 }) + " h" : NONE;
+  }
+  function formatScore(v) {
+    return isNumber(v) ? v.toFixed(2) : NONE;
+  }
+  function humanize(code) {
+    return String(code ?? "").replace(/[_.]+/g, " ").trim();
+  }
+
+  // js/console/insights-query.js
+  var DAY_MS = 864e5;
+  var DEFAULT_DAYS = 30;
+  var MAX_DAYS = 366;
+  var DATE = /^\d{4}-\d{2}-\d{2}$/;
+  function utcDate(ms) {
+    return new Date(ms).toISOString().slice(0, 10);
+  }
+  function dayMs(date) {
+    return DATE.test(String(date)) ? Date.parse(date + "T00:00:00Z") : NaN;
+  }
+  function addDays(date, n) {
+    return utcDate(dayMs(date) + n * DAY_MS);
+  }
+  function defaultRange(nowMs = Date.now(), days = DEFAULT_DAYS) {
+    const to = utcDate(nowMs);
+    return { from: addDays(to, -(days - 1)), to };
+  }
+  function windowOf(range) {
+    const from = dayMs(range.from);
+    const to = dayMs(range.to);
+    if (Number.isNaN(from) || Number.isNaN(to)) return { error: "Pick a start and an end date." };
+    if (from > to) return { error: "The start date is after the end date." };
+    const days = (to - from) / DAY_MS + 1;
+    if (days > MAX_DAYS) return { error: `Pick at most ${MAX_DAYS} days (this range has ${days}).` };
+    return { from: rfc3339(from), to: rfc3339(to + DAY_MS), days };
+  }
+  function rfc3339(ms) {
+    return new Date(ms).toISOString().replace(".000Z", "Z");
+  }
+  function frameParams(filters) {
+    const params = { from: filters.window.from, to: filters.window.to };
+    const lang = String(filters.lang || "").trim();
+    if (lang) params.lang = lang;
+    const channel = String(filters.channel || "").trim();
+    if (channel) params.channel = channel;
+    return params;
+  }
+  function withQuery(path, params) {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      if (v !== void 0 && v !== null && v !== "") query.append(k, String(v));
+    }
+    const text = query.toString();
+    return text ? path + "?" + text : path;
+  }
+  var DRILL_FILTERS = ["intent", "article", "agent", "page", "day"];
+  function drillParams(filters, drill, offset = 0, limit = 50) {
+    const extra = drill.filters || {};
+    const params = frameParams(filters);
+    if (extra.lang) params.lang = extra.lang;
+    if (extra.day && DATE.test(extra.day)) {
+      params.from = rfc3339(Math.max(dayMs(extra.day), Date.parse(params.from)));
+      params.to = rfc3339(Math.min(dayMs(extra.day) + DAY_MS, Date.parse(params.to)));
+    }
+    params.figure = drill.figure;
+    for (const key of DRILL_FILTERS) if (extra[key] !== void 0 && extra[key] !== null) params[key] = String(extra[key]);
+    params.offset = String(offset);
+    params.limit = String(limit);
+    return params;
+  }
+  function factMatches(fact, extra = {}) {
+    let known = true;
+    for (const [key, want] of Object.entries(extra)) {
+      if (want === void 0 || want === null) continue;
+      if (key === "intent") {
+        if (!Array.isArray(fact.intents)) known = false;
+        else if (!fact.intents.includes(want)) return false;
+      } else if (key === "agent") {
+        if (!("agent" in fact)) known = false;
+        else if (fact.agent !== want) return false;
+      } else if (key === "page") {
+        if (!("first_page" in fact)) known = false;
+        else if (fact.first_page !== want) return false;
+      } else if (key === "lang") {
+        if (!("language" in fact)) known = false;
+        else if (fact.language !== want) return false;
+      } else if (key === "day") {
+        if (typeof fact.started_at !== "number" && typeof fact.started_at !== "string") known = false;
+        else if (utcDate(typeof fact.started_at === "number" ? fact.started_at : Date.parse(fact.started_at)) !== want) return false;
+      } else {
+        known = false;
+      }
+    }
+    return known ? true : null;
+  }
+  function pageOf(body, totalHeader) {
+    if (Array.isArray(body)) {
+      const total = parseInt(totalHeader ?? "", 10);
+      return { items: body, total: Number.isNaN(total) ? body.length : total };
+    }
+    if (body && Array.isArray(body.items)) {
+      return { items: body.items, total: typeof body.total === "number" ? body.total : body.items.length };
+    }
+    return null;
+  }
 
   // js/console/view.js
   function toDate(value) {
@@ -532,6 +814,547 @@
     );
   }
 
+  // js/console/insights.js
+  var DRILL_PAGE = 50;
+  var NOT_AVAILABLE = "Not available on this server yet.";
+  var OUTCOMES = [
+    { key: "bot_resolved_confirmed", label: "bot, confirmed", cls: "s-bot" },
+    { key: "bot_resolved_assumed", label: "bot, assumed", cls: "s-bot2" },
+    { key: "escalated", label: "escalated", cls: "s-esc" },
+    { key: "unresolved", label: "unresolved", cls: "s-unres" }
+  ];
+  var EVENT_PLUMBING = ["type", "conversation_id", "seq", "at", "kind"];
+  function insightsView(root, http2, showError2) {
+    const state2 = { filters: null, run: 0, loaded: false, drill: null, drillRun: 0, transcriptRun: 0 };
+    const initial = defaultRange();
+    const from = h("input", { type: "date", id: "insights-from", value: initial.from, required: true, "data-relais-console": "insights-from" });
+    const to = h("input", { type: "date", id: "insights-to", value: initial.to, required: true, "data-relais-console": "insights-to" });
+    const lang = h("input", { type: "text", id: "insights-lang", list: "insights-langs", size: 6, placeholder: "all", pattern: "[A-Za-z-]{0,12}", "data-relais-console": "insights-lang" });
+    const langs = h("datalist", { id: "insights-langs" });
+    const channel = h(
+      "select",
+      { id: "insights-channel", "data-relais-console": "insights-channel" },
+      h("option", { value: "" }, "All channels"),
+      h("option", { value: "widget" }, "Web widget")
+    );
+    const formError = h("p", { class: "error", role: "alert", "data-relais-console": "insights-form-error" });
+    const form = h(
+      "form",
+      { class: "insights-filters", "data-relais-console": "insights-form" },
+      h("label", { for: "insights-from" }, "From"),
+      from,
+      h("label", { for: "insights-to" }, "To"),
+      to,
+      h("label", { for: "insights-lang" }, "Language"),
+      lang,
+      langs,
+      h("label", { for: "insights-channel" }, "Channel"),
+      channel,
+      h("button", { type: "submit", class: "primary", "data-relais-console": "insights-apply" }, "Show"),
+      h("button", { type: "button", "data-relais-console": "insights-last30" }, "Last 30 days"),
+      h("span", { class: "spacer" }),
+      h("button", { type: "button", "data-relais-console": "insights-csv" }, "Download CSV"),
+      formError
+    );
+    const caption = h("p", { class: "muted insights-caption", "data-relais-console": "insights-caption", "aria-live": "polite" });
+    const simulated = h("p", { class: "simulated", role: "status", "data-relais-console": "insights-simulated", hidden: true });
+    const sections = {};
+    function section2(key, title, intro) {
+      const status = h("p", { class: "muted section-status", "data-relais-console": `insights-status-${key}` });
+      const body = h("div", { class: "section-body", "data-relais-console": `insights-${key}` });
+      const el = h("section", { class: "insights-section", "data-section": key, "aria-labelledby": `insights-h-${key}` }, h("h2", { id: `insights-h-${key}` }, title), intro ? h("p", { class: "muted intro" }, intro) : null, status, body);
+      sections[key] = { el, status, body };
+      return el;
+    }
+    const drillBox = h("section", { class: "insights-drill", "data-relais-console": "drill", hidden: true, "aria-labelledby": "insights-drill-title", tabindex: "-1" });
+    const transcriptBox = h("section", { class: "insights-transcript", "data-relais-console": "transcript", hidden: true, "aria-labelledby": "insights-transcript-title", tabindex: "-1" });
+    root.replaceChildren(
+      h("div", { class: "insights-head" }, h("h1", {}, "Insights"), form, caption, simulated),
+      h(
+        "div",
+        { class: "insights-grid" },
+        section2("summary", "Summary", "Of the conversations started in the range; every rate's denominator is the engaged conversations unless said. Click a number to see the conversations behind it."),
+        section2("timeseries", "Per day"),
+        section2("outcomes", "Outcomes of engaged conversations"),
+        section2("reasons", "Escalation reasons", "Each escalated conversation under its first reason."),
+        section2("gaps", "Knowledge gaps", "What visitors asked that the bot could not serve, grouped by topic."),
+        section2("intents", "Intents"),
+        section2("articles", "Articles"),
+        section2("agents", "Agents"),
+        section2("languages", "Languages"),
+        section2("pages", "Pages where chats start")
+      ),
+      drillBox,
+      transcriptBox
+    );
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      load();
+    });
+    form.querySelector("[data-relais-console=insights-last30]").addEventListener("click", () => {
+      const range = defaultRange();
+      from.value = range.from;
+      to.value = range.to;
+      load();
+    });
+    form.querySelector("[data-relais-console=insights-csv]").addEventListener("click", downloadCsv);
+    root.addEventListener("click", (e) => {
+      const mark = e.target instanceof Element && e.target.closest("svg [data-figure]");
+      if (!mark) return;
+      const day = mark.getAttribute("data-day");
+      openDrill({ figure: mark.getAttribute("data-figure"), filters: day ? { day } : {} });
+    });
+    function readFilters() {
+      const window2 = windowOf({ from: from.value, to: to.value });
+      if (window2.error) return { error: window2.error };
+      return { window: window2, lang: lang.value.trim(), channel: channel.value, range: { from: from.value, to: to.value } };
+    }
+    async function load() {
+      const filters = readFilters();
+      formError.textContent = filters.error || "";
+      if (filters.error) return;
+      state2.filters = filters;
+      state2.loaded = true;
+      const run = ++state2.run;
+      root.dataset.state = "loading";
+      root.dataset.window = filters.window.from + "/" + filters.window.to;
+      caption.textContent = `Conversations started from ${filters.range.from} to ${filters.range.to} (UTC, both days included)` + (filters.lang ? `, language ${filters.lang}` : "") + (filters.channel ? `, channel ${filters.channel}` : "") + ".";
+      closeDrill();
+      const params = frameParams(filters);
+      const read = (key, path, extra = {}) => {
+        sections[key].status.textContent = "Loading…";
+        return http2.fetchJson(withQuery(path, { ...params, ...extra })).then((res) => run === state2.run ? res : null);
+      };
+      const jobs = [
+        read("summary", "/v1/insights/summary").then((res) => res && showSummary(res)),
+        read("timeseries", "/v1/insights/timeseries", { interval: "day" }).then((res) => res && showTimeseries(res)),
+        ...BREAKDOWNS.map((b) => read(b.key, b.path).then((res) => res && showBreakdown(b, res)))
+      ];
+      await Promise.all(jobs);
+      if (run === state2.run) root.dataset.state = "ready";
+    }
+    function failed(key, res) {
+      const s = sections[key];
+      s.body.replaceChildren();
+      if (res.status === 404) {
+        s.status.textContent = NOT_AVAILABLE;
+        s.status.dataset.state = "not-available";
+      } else {
+        s.status.textContent = res.message || "This could not be read.";
+        s.status.dataset.state = "error";
+      }
+      return false;
+    }
+    function loaded(key, empty) {
+      const s = sections[key];
+      s.status.textContent = empty ? "Nothing in this range." : "";
+      s.status.dataset.state = empty ? "empty" : "ready";
+    }
+    function showSummary(res) {
+      if (!res.ok || !res.body || typeof res.body !== "object") {
+        sections.outcomes.body.replaceChildren();
+        sections.reasons.body.replaceChildren();
+        simulated.hidden = true;
+        if (res.ok) res = { ok: false, status: 500, message: "The summary is not what this console expects." };
+        failed("outcomes", res);
+        failed("reasons", res);
+        return failed("summary", res);
+      }
+      const s = res.body;
+      const n = Number(s.simulated) || 0;
+      simulated.hidden = n <= 0;
+      simulated.textContent = n > 0 ? `Includes ${formatCount(n)} simulated conversation${n === 1 ? "" : "s"} (made by relais simulate): not all of these figures are real.` : "";
+      sections.summary.body.replaceChildren(h("div", { class: "cards" }, ...cards(s)));
+      loaded("summary", false);
+      const outcomes = OUTCOMES.map((o) => ({ label: o.label, value: num(s[o.key]), figure: o.key, cls: o.cls }));
+      const idle = Math.max(0, num(s.conversations) - num(s.engaged));
+      outcomes.push({ label: "not engaged", value: idle, figure: null, cls: "s-idle" });
+      sections.outcomes.body.replaceChildren(
+        chartWithTable(
+          barChart(outcomes, { id: "chart-outcomes", title: "Outcomes of the conversations" }),
+          table("outcomes-table", "Outcomes", [
+            { label: "Outcome", value: (r) => r.label },
+            { label: "Conversations", num: true, value: (r) => r.figure ? countButton(r.value, { figure: r.figure }) : formatCount(r.value) },
+            { label: "Of engaged", num: true, value: (r) => r.figure ? formatRate(ratio(r.value, s.engaged)) : "" }
+          ], outcomes)
+        )
+      );
+      loaded("outcomes", !num(s.conversations));
+      const reasons = Object.entries(s.escalation_reasons || {}).filter(([, v]) => typeof v === "number").sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([code, value]) => ({ code, label: humanize(code), value, figure: "escalation_reasons." + code, cls: "s-esc" }));
+      sections.reasons.body.replaceChildren(
+        chartWithTable(
+          barChart(reasons, { id: "chart-reasons", title: "Escalation reasons" }),
+          table("reasons-table", "Escalation reasons", [
+            { label: "Reason", value: (r) => h("span", { title: r.code }, r.label) },
+            { label: "Conversations", num: true, value: (r) => countButton(r.value, { figure: r.figure }) },
+            { label: "Of escalated", num: true, value: (r) => formatRate(ratio(r.value, s.escalated)) }
+          ], reasons)
+        )
+      );
+      loaded("reasons", !reasons.length);
+      return true;
+    }
+    function cards(s) {
+      const c = (figure2) => countButton(s[figure2], { figure: figure2 });
+      const times = s.resolution_time_p50_s || {};
+      return [
+        card("conversations", "Conversations", c("conversations"), [c("engaged"), " engaged (the visitor wrote)"]),
+        card("containment_rate", "Containment", figure("containment_rate", formatRate(s.containment_rate)), ["engaged and never escalated"]),
+        card("bot_resolution_rate", "Resolved by the bot", figure("bot_resolution_rate", formatRate(s.bot_resolution_rate)), [c("bot_resolved"), " resolved: ", c("bot_resolved_confirmed"), " confirmed, ", c("bot_resolved_assumed"), " assumed"]),
+        card("escalation_rate", "Escalated", figure("escalation_rate", formatRate(s.escalation_rate)), [c("escalated"), " escalated, ", c("agent_handled"), " handled by an agent; ", c("unresolved"), " unresolved"]),
+        card("usefulness_rate", "Useful answers", figure("usefulness_rate", formatRate(s.usefulness_rate)), [c("helpful_answers"), " helpful (👍) and ", c("unhelpful_answers"), " unhelpful (👎) answers"]),
+        card("csat", "CSAT", figure("csat", formatRate(s.csat)), [c("rated_positive"), " positive of ", c("rated"), " rated; response rate ", figure("csat_response_rate", formatRate(s.csat_response_rate)), " of ", c("ratings_asked"), " asked"]),
+        card("queue", "Queue wait (median)", figure("queue_wait_p50_s", formatDuration(s.queue_wait_p50_s)), ["90th percentile ", figure("queue_wait_p90_s", formatDuration(s.queue_wait_p90_s)), "; ", c("queued"), " queued, ", c("abandoned_in_queue"), " left the queue"]),
+        card("callbacks", "Callbacks", c("callbacks"), ["conversations with a callback request"]),
+        card("resolution_time", "Time to resolution (median)", figure("resolution_time_p50_s.bot_resolved", formatDuration(times.bot_resolved)), ["by the bot; by agents ", figure("resolution_time_p50_s.agent_handled", formatDuration(times.agent_handled)), "; agents' first reply ", figure("agent_first_response_p50_s", formatDuration(s.agent_first_response_p50_s))]),
+        card("repeat_contact_rate", "Repeat contacts", figure("repeat_contact_rate", formatRate(s.repeat_contact_rate)), [c("repeat_contacts"), " came back within the repeat window (identified visitors only)"]),
+        card("savings", "Saved by self-service", figure("cost_saved", formatMoney(s.cost_saved, s.currency)), [c("contacts_saved"), " contacts saved, ", figure("agent_hours_saved", formatHours(s.agent_hours_saved)), " of agent time"])
+      ];
+    }
+    function card(key, title, main, sub) {
+      return h("div", { class: "card-figure", "data-card": key }, h("div", { class: "card-title" }, title), h("div", { class: "card-main" }, main), h("div", { class: "card-sub" }, ...sub));
+    }
+    function figure(name, text) {
+      return h("span", { class: "figure", "data-relais-console": "figure", "data-figure": name }, text);
+    }
+    function showTimeseries(res) {
+      const rows = res.ok ? listOf2(res.body) : null;
+      if (!rows) return failed("timeseries", res.ok ? { status: 500, message: "The time series is not what this console expects." } : res);
+      sections.timeseries.body.replaceChildren(
+        chartWithTable(
+          timeSeriesChart(rows, { id: "chart-timeseries" }),
+          table("timeseries-table", "Conversations per day", [
+            { label: "Day", value: (r) => String(r.day) },
+            { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { day: r.day } }) },
+            { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { day: r.day } }) },
+            ...SERIES.filter((se) => se.key !== "not_engaged").map((se) => ({
+              label: humanize(se.label),
+              num: true,
+              value: (r) => countButton(seriesValue(r, se.key), { figure: se.key, filters: { day: r.day } })
+            })),
+            { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) }
+          ], rows),
+          { openTable: false, legend: SERIES }
+        )
+      );
+      loaded("timeseries", !rows.some((r) => num(r.conversations) > 0));
+      return true;
+    }
+    const BREAKDOWNS = [
+      {
+        key: "intents",
+        path: "/v1/insights/intents",
+        columns: [
+          { label: "Intent", value: (r) => String(r.intent ?? "") },
+          { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "engaged", filters: { intent: r.intent } }) },
+          { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { intent: r.intent } }) },
+          { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) },
+          { label: "Escalation rate", num: true, value: (r) => formatRate(r.escalation_rate) },
+          { label: "Median confidence", num: true, value: (r) => formatScore(r.median_confidence) },
+          { label: "Helpful 👍", num: true, value: (r) => countButton(r.helpful_answers, { figure: "helpful_answers", filters: { intent: r.intent } }) },
+          { label: "Unhelpful 👎", num: true, value: (r) => countButton(r.unhelpful_answers, { figure: "unhelpful_answers", filters: { intent: r.intent } }) },
+          { label: "Useful", num: true, value: (r) => formatRate(r.usefulness_rate) }
+        ]
+      },
+      {
+        key: "articles",
+        path: "/v1/insights/articles",
+        columns: [
+          { label: "Article", value: (r) => h("span", {}, String(r.title || r.article || ""), r.title && r.article ? h("span", { class: "muted id" }, " " + String(r.article)) : null) },
+          { label: "Shown", num: true, value: (r) => formatCount(r.shown) },
+          { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "engaged", filters: { article: r.article } }) },
+          { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { article: r.article } }) },
+          { label: "Helpful 👍", num: true, value: (r) => countButton(r.helpful_answers, { figure: "helpful_answers", filters: { article: r.article } }) },
+          { label: "Unhelpful 👎", num: true, value: (r) => countButton(r.unhelpful_answers, { figure: "unhelpful_answers", filters: { article: r.article } }) },
+          { label: "Useful", num: true, value: (r) => formatRate(r.usefulness_rate) }
+        ]
+      },
+      {
+        key: "agents",
+        path: "/v1/insights/agents",
+        columns: [
+          { label: "Agent", value: (r) => String(r.agent ?? "") },
+          { label: "Handled", num: true, value: (r) => countButton(r.handled, { figure: "agent_handled", filters: { agent: r.agent } }) },
+          { label: "First reply (median)", num: true, value: (r) => formatDuration(r.agent_first_response_p50_s) },
+          { label: "Resolution (median)", num: true, value: (r) => formatDuration(r.resolution_time_p50_s) },
+          { label: "Rated", num: true, value: (r) => countButton(r.rated, { figure: "rated", filters: { agent: r.agent } }) },
+          { label: "CSAT", num: true, value: (r) => formatRate(r.csat) }
+        ]
+      },
+      {
+        key: "languages",
+        path: "/v1/insights/languages",
+        columns: [
+          { label: "Language", value: (r) => r.lang ? String(r.lang) : h("span", { class: "muted" }, "unknown") },
+          { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { lang: r.lang } }) },
+          { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { lang: r.lang } }) },
+          { label: "Resolved by the bot", num: true, value: (r) => countButton(r.bot_resolved, { figure: "bot_resolved", filters: { lang: r.lang } }) },
+          { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { lang: r.lang } }) },
+          { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) }
+        ],
+        after: (rows) => langs.replaceChildren(...rows.filter((r) => r.lang).map((r) => h("option", { value: String(r.lang) })))
+      },
+      {
+        key: "pages",
+        path: "/v1/insights/pages",
+        columns: [
+          { label: "Page", value: (r) => r.page ? h("span", { class: "url" }, String(r.page)) : h("span", { class: "muted" }, "no page reported") },
+          { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { page: r.page } }) },
+          { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { page: r.page } }) },
+          { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { page: r.page } }) },
+          { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) }
+        ]
+      },
+      {
+        key: "gaps",
+        path: "/v1/insights/gaps",
+        columns: [
+          { label: "Topic", value: (r) => String(r.topic ?? "") },
+          { label: "Messages", num: true, value: (r) => formatCount(r.messages) },
+          {
+            label: "Conversations",
+            num: true,
+            value: (r) => {
+              const ids = Array.isArray(r.conversation_ids) ? r.conversation_ids.map(String) : [];
+              return idsButton(num(r.conversations) || ids.length, ids, "Knowledge gap: " + String(r.topic ?? ""));
+            }
+          },
+          { label: "Languages", value: (r) => counts(r.languages) },
+          { label: "Why", value: (r) => counts(r.reasons, humanize) },
+          { label: "Samples", value: (r) => samplesList(r.samples) },
+          {
+            label: "Nearest article",
+            value: (r) => r.nearest_article ? h("span", {}, String(r.nearest_article.title || r.nearest_article.id || ""), h("span", { class: "muted" }, " (" + formatScore(r.nearest_article.score) + ")")) : h("span", { class: "muted" }, "none")
+          }
+        ]
+      }
+    ];
+    function showBreakdown(b, res) {
+      const rows = res.ok ? listOf2(res.body) : null;
+      if (!rows) return failed(b.key, res.ok ? { status: 500, message: "This answer is not what this console expects." } : res);
+      if (b.after) b.after(rows);
+      sections[b.key].body.replaceChildren(rows.length ? table(b.key + "-table", null, b.columns, rows) : "");
+      loaded(b.key, !rows.length);
+      return true;
+    }
+    function samplesList(samples) {
+      if (!Array.isArray(samples) || !samples.length) return "";
+      return h(
+        "ul",
+        { class: "samples" },
+        ...samples.map((s) => {
+          const open = s && s.conversation_id ? openButton(String(s.conversation_id), "open") : null;
+          return h("li", {}, "“" + String(s && s.text || "") + "”", s && s.lang ? h("span", { class: "tag" }, String(s.lang)) : null, open ? " " : null, open);
+        })
+      );
+    }
+    function countButton(value, drill) {
+      if (typeof value !== "number") return NONE;
+      if (Object.values(drill.filters || {}).some((v) => v === null || v === void 0)) return formatCount(value);
+      const b = h("button", { type: "button", class: "count-link", "data-relais-console": "drill", "data-figure": drill.figure, "data-filters": filterText(drill.filters) || null, title: "Show these conversations" }, formatCount(value));
+      b.addEventListener("click", () => openDrill(drill));
+      return b;
+    }
+    function idsButton(value, ids, label) {
+      const b = h("button", { type: "button", class: "count-link", "data-relais-console": "drill-ids", title: "Show these conversations" }, formatCount(value));
+      b.addEventListener("click", () => openDrill({ ids, label }));
+      return b;
+    }
+    function openButton(id, text = "Open") {
+      const b = h("button", { type: "button", class: "small", "data-relais-console": "drill-open", "data-conversation-id": id }, text);
+      b.addEventListener("click", () => openTranscript(id));
+      return b;
+    }
+    function chartWithTable(tree, tableEl, { openTable = true, legend = null } = {}) {
+      return h(
+        "div",
+        { class: "chart-pair" },
+        h("div", { class: "chart-box" }, toSvg(tree)),
+        legend ? h("ul", { class: "legend", "aria-hidden": "true" }, ...legend.map((l) => h("li", {}, h("span", { class: "swatch " + l.cls }), l.label))) : null,
+        h("details", { class: "chart-table", open: openTable }, h("summary", {}, "Table"), tableEl)
+      );
+    }
+    function table(hook, caption2, columns, rows) {
+      return h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          { class: "data", "data-relais-console": hook },
+          caption2 ? h("caption", { class: "visually-hidden" }, caption2) : null,
+          h("thead", {}, h("tr", {}, ...columns.map((c) => h("th", { scope: "col", class: c.num ? "num" : null }, c.label)))),
+          h(
+            "tbody",
+            {},
+            ...rows.map(
+              (r) => h("tr", {}, ...columns.map((c, i) => h(i ? "td" : "th", { scope: i ? null : "row", class: c.num ? "num" : null }, cell(c.value(r)))))
+            )
+          )
+        )
+      );
+    }
+    function openDrill(drill) {
+      if (!state2.filters) return;
+      state2.drill = { ...drill, offset: 0, items: [], total: null, note: "" };
+      closeTranscript();
+      drillBox.hidden = false;
+      renderDrill("Loading…");
+      drillBox.focus({ preventScroll: true });
+      drillBox.scrollIntoView({ block: "start" });
+      if (drill.ids) {
+        state2.drill.items = drill.ids.map((id) => ({ id }));
+        state2.drill.total = drill.ids.length;
+        renderDrill("");
+        return;
+      }
+      readDrillPage();
+    }
+    async function readDrillPage() {
+      const drill = state2.drill;
+      const run = ++state2.drillRun;
+      const res = await http2.fetchJson(withQuery("/v1/insights/conversations", drillParams(state2.filters, drill, drill.offset, DRILL_PAGE)));
+      if (run !== state2.drillRun || drill !== state2.drill) return;
+      if (!res.ok) return renderDrill(res.status === 404 ? NOT_AVAILABLE : res.message);
+      const page = pageOf(res.body, res.total);
+      if (!page) return renderDrill("This answer is not what this console expects.");
+      drill.offset += page.items.length;
+      drill.more = page.items.length >= DRILL_PAGE && drill.offset < page.total;
+      const extra = { ...drill.filters || {} };
+      const checks = page.items.map((f) => factMatches(f, extra));
+      if (checks.some((c) => c === false)) {
+        drill.filtered = true;
+        drill.note = "This server does not apply this row's filter yet: the list keeps the matching conversations, and its count may be short of the figure.";
+      }
+      drill.items.push(...page.items.filter((_, i) => checks[i] !== false));
+      drill.total = drill.filtered ? null : page.total;
+      renderDrill("");
+    }
+    function renderDrill(status) {
+      const drill = state2.drill;
+      const title = drillTitle(drill);
+      const close = h("button", { type: "button", class: "small", "data-relais-console": "drill-close" }, "Close");
+      close.addEventListener("click", closeDrill);
+      const count = drill.total !== null && drill.total !== void 0 ? `${formatCount(drill.total)} conversation${drill.total === 1 ? "" : "s"}` : `${formatCount(drill.items.length)} shown`;
+      const more = h("button", { type: "button", class: "small", "data-relais-console": "drill-more", hidden: !drill.more }, "Show more");
+      more.addEventListener("click", () => {
+        more.disabled = true;
+        readDrillPage();
+      });
+      drillBox.replaceChildren(
+        h("div", { class: "drill-head" }, h("h2", { id: "insights-drill-title", "data-relais-console": "drill-title" }, title), h("span", { class: "muted", "data-relais-console": "drill-count" }, status ? "" : count), h("span", { class: "spacer" }), close),
+        status ? h("p", { class: "muted", role: "status", "data-relais-console": "drill-status" }, status) : null,
+        drill.note ? h("p", { class: "muted" }, drill.note) : null,
+        drill.items.length ? drillTable(drill) : !status ? h("p", { class: "muted" }, "No conversations.") : null,
+        more
+      );
+    }
+    function drillTable(drill) {
+      if (drill.ids) return table("drill-list", "Conversations", [{ label: "Conversation", value: (f) => h("span", { class: "id" }, f.id) }, { label: "", value: (f) => openButton(f.id) }], drill.items);
+      return table(
+        "drill-list",
+        "Conversations",
+        [
+          { label: "Started", value: (f) => formatTime(f.started_at) },
+          { label: "Language", value: (f) => String(f.language ?? "") },
+          { label: "Outcome", value: (f) => humanize(f.outcome) },
+          { label: "Reason", value: (f) => humanize(f.escalation_reason ?? "") },
+          { label: "Agent", value: (f) => String(f.agent ?? "") },
+          { label: "Intents", value: (f) => Array.isArray(f.intents) ? f.intents.join(", ") : "" },
+          { label: "First page", value: (f) => h("span", { class: "url" }, String(f.first_page ?? "")) },
+          { label: "", value: (f) => openButton(String(f.id)) }
+        ],
+        drill.items
+      );
+    }
+    function drillTitle(drill) {
+      if (drill.label) return drill.label;
+      const name = humanize(drill.figure).replace(/^escalation reasons /, "escalated for ");
+      const extra = filterText(drill.filters);
+      return name.charAt(0).toUpperCase() + name.slice(1) + (extra ? " · " + extra : "");
+    }
+    function closeDrill() {
+      state2.drill = null;
+      state2.drillRun++;
+      drillBox.hidden = true;
+      drillBox.replaceChildren();
+      closeTranscript();
+    }
+    async function openTranscript(id) {
+      const run = ++state2.transcriptRun;
+      transcriptBox.hidden = false;
+      const close = h("button", { type: "button", class: "small", "data-relais-console": "transcript-close" }, "Close");
+      close.addEventListener("click", closeTranscript);
+      const head = h("div", { class: "drill-head" }, h("h2", { id: "insights-transcript-title", "data-relais-console": "transcript-title" }, "Conversation " + id), h("span", { class: "muted" }, "read only"), h("span", { class: "spacer" }), close);
+      transcriptBox.replaceChildren(head, h("p", { class: "muted", role: "status" }, "Loading…"));
+      transcriptBox.focus({ preventScroll: true });
+      transcriptBox.scrollIntoView({ block: "start" });
+      const res = await http2.fetchJson("/v1/conversations/" + encodeURIComponent(id) + "/events");
+      if (run !== state2.transcriptRun) return;
+      const events = res.ok ? listOf2(res.body) : null;
+      if (!events) {
+        transcriptBox.replaceChildren(head, h("p", { class: "error", role: "alert", "data-relais-console": "transcript-error" }, res.ok ? "This answer is not what this console expects." : res.status === 404 ? "No such conversation." : res.message));
+        return;
+      }
+      transcriptBox.dataset.conversationId = id;
+      transcriptBox.replaceChildren(head, h("div", { class: "messages transcript-log", role: "log", "data-relais-console": "transcript-events" }, ...events.map(transcriptEvent)));
+    }
+    function closeTranscript() {
+      state2.transcriptRun++;
+      transcriptBox.hidden = true;
+      transcriptBox.replaceChildren();
+    }
+    async function downloadCsv() {
+      const filters = readFilters();
+      formError.textContent = filters.error || "";
+      if (filters.error) return;
+      const res = await http2.download(withQuery("/v1/insights/conversations.csv", frameParams(filters)));
+      if (!res.ok) {
+        showError2(res.status === 404 ? "The CSV export is not available on this server." : res.message);
+        return;
+      }
+      const url = URL.createObjectURL(res.blob);
+      const a = h("a", { href: url, download: `relais-conversations-${filters.range.from}-to-${filters.range.to}.csv`, hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1e4);
+    }
+    return {
+      /** Shows the view; the first time, loads the default range. */
+      open() {
+        if (!state2.loaded) load();
+      }
+    };
+  }
+  function transcriptEvent(ev) {
+    const known = eventEl(ev || {});
+    if (known) return known;
+    const fields = Object.entries(ev || {}).filter(([k]) => !EVENT_PLUMBING.includes(k)).map(([k, v]) => `${k}: ${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`).join(" · ");
+    return h("div", { class: "notice event-other", "data-relais-console": "event", "data-kind": String(ev && ev.kind || "") }, humanize(ev && ev.kind || "event") + (fields ? " — " + fields : ""), ev && ev.at ? h("span", { class: "muted" }, " · " + formatTime(ev.at)) : null);
+  }
+  function cell(v) {
+    if (v === null || v === void 0) return "";
+    return typeof v === "string" || v instanceof Node ? v : String(v);
+  }
+  function num(v) {
+    return typeof v === "number" && Number.isFinite(v) ? v : 0;
+  }
+  function ratio(part, whole) {
+    return typeof whole === "number" && whole > 0 ? part / whole : null;
+  }
+  function listOf2(body) {
+    if (Array.isArray(body)) return body;
+    if (body && Array.isArray(body.items)) return body.items;
+    if (body && Array.isArray(body.rows)) return body.rows;
+    return null;
+  }
+  function counts(map, name = String) {
+    return Object.entries(map && typeof map === "object" ? map : {}).map(([k, v]) => `${name(k)} ${v}`).join(", ");
+  }
+  function filterText(filters) {
+    return Object.entries(filters || {}).filter(([, v]) => v !== void 0 && v !== null && v !== "").map(([k, v]) => `${k} ${v}`).join(", ");
+  }
+
   // js/console/main.js
   var SESSION_KEY = "relais-console";
   var AVAILABLE_KEY = "relais-console:available";
@@ -567,7 +1390,9 @@
     claiming: null,
     lastTypingSent: 0,
     typingTimer: null,
-    audio: null
+    audio: null,
+    view: "conversations",
+    insights: null
   };
   var $ = (id) => document.getElementById(id);
   var conversations = new Conversations();
@@ -641,6 +1466,24 @@
   }
   function renderAgent() {
     $("agent-name").textContent = state.agent ? state.agent.name + (state.agent.role ? " (" + state.agent.role + ")" : "") : "";
+    $("view-insights").hidden = !isAdmin();
+    if (!isAdmin() && state.view === "insights") showView("conversations");
+    if (isAdmin() && location.hash === "#insights" && state.view !== "insights") showView("insights");
+  }
+  function isAdmin() {
+    return !!state.agent && state.agent.role === "admin";
+  }
+  function showView(name) {
+    const insights = name === "insights" && isAdmin();
+    state.view = insights ? "insights" : "conversations";
+    $("app").classList.toggle("view-insights", insights);
+    $("insights").hidden = !insights;
+    $("view-conversations").setAttribute("aria-pressed", String(!insights));
+    $("view-insights").setAttribute("aria-pressed", String(insights));
+    history.replaceState(null, "", insights ? "#insights" : location.pathname + location.search);
+    if (!insights) return;
+    if (!state.insights) state.insights = insightsView($("insights"), http, showError);
+    state.insights.open();
   }
   function setConnection(value) {
     const el = document.querySelector("[data-relais-console=connection]");
@@ -648,7 +1491,7 @@
     el.dataset.state = value;
     el.textContent = { connecting: "Connecting…", online: "Online", reconnecting: "Reconnecting…" }[value] || value;
   }
-  function onFrame(frame) {
+  function onFrame(frame2) {
     const handler = {
       welcome: onWelcome,
       queue: onQueue,
@@ -657,15 +1500,15 @@
       ack: onAck,
       status: renderAvailable,
       error: onError
-    }[frame.type];
-    if (handler) handler(frame);
+    }[frame2.type];
+    if (handler) handler(frame2);
   }
-  function onWelcome(frame) {
-    if (frame.agent) {
-      state.agent = frame.agent;
+  function onWelcome(frame2) {
+    if (frame2.agent) {
+      state.agent = frame2.agent;
       renderAgent();
     }
-    renderAvailable(frame);
+    renderAvailable(frame2);
     connection.flush();
   }
   function setAvailable(event) {
@@ -673,13 +1516,13 @@
     localStorage.setItem(AVAILABLE_KEY, String(available));
     connection.send({ type: "status", available });
   }
-  function renderAvailable(frame) {
-    if (typeof frame.available !== "boolean") return;
-    $("available").checked = frame.available;
-    $("available").dataset.state = frame.available ? "available" : "away";
+  function renderAvailable(frame2) {
+    if (typeof frame2.available !== "boolean") return;
+    $("available").checked = frame2.available;
+    $("available").dataset.state = frame2.available ? "available" : "away";
   }
-  function onError(frame) {
-    if (frame.code === "unauthorized") {
+  function onError(frame2) {
+    if (frame2.code === "unauthorized") {
       sessionStorage.removeItem(SESSION_KEY);
       connection.disconnect();
       $("app").hidden = true;
@@ -687,11 +1530,11 @@
       $("login-form").querySelector(".error").textContent = "Your session has ended. Please sign in again.";
       return;
     }
-    showError(ERRORS[frame.code] || frame.message || "Error: " + frame.code);
+    showError(ERRORS[frame2.code] || frame2.message || "Error: " + frame2.code);
   }
-  function onQueue(frame) {
-    state.queue = Array.isArray(frame.conversations) ? frame.conversations : [];
-    const total = typeof frame.total === "number" ? frame.total : state.queue.length;
+  function onQueue(frame2) {
+    state.queue = Array.isArray(frame2.conversations) ? frame2.conversations : [];
+    const total = typeof frame2.total === "number" ? frame2.total : state.queue.length;
     const ids = new Set(state.queue.map((c) => c.conversation_id));
     const arrived = state.queueIds !== null && (total > state.queueFrameTotal || [...ids].some((id) => !state.queueIds.has(id)));
     state.queueIds = ids;
@@ -773,12 +1616,12 @@
     if (state.audio || !window.AudioContext) return;
     state.audio = new AudioContext();
   }
-  function onConversation(frame) {
-    leaveQueue(frame.conversation_id);
-    const conv = conversations.open(frame.conversation_id);
-    conv.context = frame.context || {};
+  function onConversation(frame2) {
+    leaveQueue(frame2.conversation_id);
+    const conv = conversations.open(frame2.conversation_id);
+    conv.context = frame2.context || {};
     conv.ended = false;
-    for (const ev of Array.isArray(frame.events) ? frame.events : []) onEvent(conv.id, ev, false);
+    for (const ev of Array.isArray(frame2.events) ? frame2.events : []) onEvent(conv.id, ev, false);
     renderMine();
     const claimed = state.claiming === conv.id;
     if (claimed) state.claiming = null;
@@ -806,9 +1649,9 @@
     if (state.selected === id) renderThread();
     renderMine();
   }
-  function onAck(frame) {
-    connection.acknowledge(frame.client_id);
-    const conv = conversations.acknowledge(frame.conversation_id, frame.client_id, frame.seq);
+  function onAck(frame2) {
+    connection.acknowledge(frame2.client_id);
+    const conv = conversations.acknowledge(frame2.conversation_id, frame2.client_id, frame2.seq);
     if (conv && state.selected === conv.id) renderThread();
   }
   function renderMine() {
@@ -829,7 +1672,7 @@
   }
   function dismiss() {
     conversations.byId.delete(state.selected);
-    connection.dropMessages((frame) => frame.conversation_id === state.selected);
+    connection.dropMessages((frame2) => frame2.conversation_id === state.selected);
     const next = conversations.byId.keys().next();
     select(next.done ? null : next.value);
   }
@@ -865,10 +1708,10 @@
       connection.queue({ type: "note", conversation_id: conv.id, text });
       return;
     }
-    const frame = { type: "message", conversation_id: conv.id, client_id: newClientId("a-"), text };
-    conversations.reply(conv, frame, state.agent && state.agent.name);
+    const frame2 = { type: "message", conversation_id: conv.id, client_id: newClientId("a-"), text };
+    conversations.reply(conv, frame2, state.agent && state.agent.name);
     renderThread();
-    connection.sendMessage(frame);
+    connection.sendMessage(frame2);
   }
   function onReplyKey(event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -946,6 +1789,8 @@
     $("callbacks-more").addEventListener("click", showMoreCallbacks);
     $("queue-more").addEventListener("click", showMoreQueue);
     $("available").addEventListener("change", setAvailable);
+    $("view-conversations").addEventListener("click", () => showView("conversations"));
+    $("view-insights").addEventListener("click", () => showView("insights"));
     $("available").checked = localStorage.getItem(AVAILABLE_KEY) !== "false";
     document.addEventListener("pointerdown", unlockAudio, { once: true });
     setInterval(tickWaits, 1e3);

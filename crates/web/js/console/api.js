@@ -2,7 +2,9 @@
  * The console's HTTP calls with the agent's session token (docs/protocol.md, section 7):
  * GET of a resource or of a paged list (X-Total-Count), read in pages the server accepts.
  * A 401 is reported as `unauthorized()`, any other failure as `failed(text)`, and the call
- * resolves to null.
+ * resolves to null. `fetchJson` and `download` (the Insights view) report only a 401 and
+ * leave other failures to the caller, with the server's message: a 404 there means "this
+ * server has no such figures yet", not an error to shout about.
  */
 
 /** The most items the server returns in one page of a list. */
@@ -59,5 +61,38 @@ export function api(token, { unauthorized, failed }) {
     return { items, total };
   }
 
-  return { json, range };
+  /**
+   * GET `path` without reporting failures but a 401: `{ok: true, body, total}` (total from
+   * X-Total-Count, or null) or `{ok: false, status, message}` (status 0: unreachable).
+   */
+  async function fetchJson(path) {
+    const res = await send(path);
+    if (!res.ok) return res;
+    const body = await res.response.json().catch(() => undefined);
+    if (body === undefined) return { ok: false, status: res.response.status, message: "The server's answer is not JSON." };
+    const total = parseInt(res.response.headers.get("X-Total-Count") || "", 10);
+    return { ok: true, body, total: Number.isNaN(total) ? null : total };
+  }
+
+  /** GET `path` as a Blob (a file the token guards): `{ok: true, blob}` or as fetchJson's failure. */
+  async function download(path) {
+    const res = await send(path);
+    return res.ok ? { ok: true, blob: await res.response.blob() } : res;
+  }
+
+  async function send(path) {
+    let response;
+    try {
+      response = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
+    } catch {
+      return { ok: false, status: 0, message: "The server cannot be reached." };
+    }
+    if (response.status === 401) unauthorized();
+    if (response.ok) return { ok: true, response };
+    const body = await response.json().catch(() => null);
+    const message = (body && body.error && body.error.message) || "The server answered " + response.status + ".";
+    return { ok: false, status: response.status, message };
+  }
+
+  return { json, range, fetchJson, download };
 }

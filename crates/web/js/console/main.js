@@ -11,7 +11,8 @@
  * intents, articles, escalation), searches the knowledge base (GET /v1/knowledge/search) and
  * lists callback requests (GET /v1/callbacks). The queue frame carries the first 50 entries
  * and the true total; the rest is read page by page (GET /v1/conversations?state=queued).
- * Sign out revokes the session (POST /v1/auth/logout).
+ * Sign out revokes the session (POST /v1/auth/logout). Admins also get the Insights view
+ * (insights.js): the figures of docs/metrics.md, charts, breakdowns and drill-downs.
  * Everything a visitor typed is rendered as text, never as HTML.
  */
 import { Connection, newClientId } from "../shared/connection.js";
@@ -19,6 +20,7 @@ import { h, safeUrl } from "../shared/dom.js";
 import { webSocket } from "../shared/transport.js";
 import { api } from "./api.js";
 import { Conversations } from "./conversations.js";
+import { insightsView } from "./insights.js";
 import { callbackItem, contextChildren, eventEl, formatWait, hitItem, mineItem, newestFirst, queueItem } from "./view.js";
 
 const SESSION_KEY = "relais-console";
@@ -57,6 +59,8 @@ const state = {
   lastTypingSent: 0,
   typingTimer: null,
   audio: null,
+  view: "conversations",
+  insights: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -146,6 +150,29 @@ async function logout() {
 
 function renderAgent() {
   $("agent-name").textContent = state.agent ? state.agent.name + (state.agent.role ? " (" + state.agent.role + ")" : "") : "";
+  $("view-insights").hidden = !isAdmin();
+  if (!isAdmin() && state.view === "insights") showView("conversations");
+  if (isAdmin() && location.hash === "#insights" && state.view !== "insights") showView("insights");
+}
+
+function isAdmin() {
+  return !!state.agent && state.agent.role === "admin";
+}
+
+/* ---------- views: conversations, insights (admins) ---------- */
+
+/** Shows the conversations (every agent) or the Insights view (admins only; the server checks too). */
+function showView(name) {
+  const insights = name === "insights" && isAdmin();
+  state.view = insights ? "insights" : "conversations";
+  $("app").classList.toggle("view-insights", insights);
+  $("insights").hidden = !insights;
+  $("view-conversations").setAttribute("aria-pressed", String(!insights));
+  $("view-insights").setAttribute("aria-pressed", String(insights));
+  history.replaceState(null, "", insights ? "#insights" : location.pathname + location.search);
+  if (!insights) return;
+  if (!state.insights) state.insights = insightsView($("insights"), http, showError);
+  state.insights.open();
 }
 
 /* ---------- socket ---------- */
@@ -523,6 +550,8 @@ function bind() {
   $("callbacks-more").addEventListener("click", showMoreCallbacks);
   $("queue-more").addEventListener("click", showMoreQueue);
   $("available").addEventListener("change", setAvailable);
+  $("view-conversations").addEventListener("click", () => showView("conversations"));
+  $("view-insights").addEventListener("click", () => showView("insights"));
   $("available").checked = localStorage.getItem(AVAILABLE_KEY) !== "false";
   document.addEventListener("pointerdown", unlockAudio, { once: true });
   setInterval(tickWaits, 1000);
