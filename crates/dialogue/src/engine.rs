@@ -125,6 +125,8 @@ impl Engine {
                 let back = text(Msg::BackFromAgent, &self.lang(&out.state)).to_owned();
                 out.push(say(back, Vec::new()));
             }
+            // An agent's close asks for the rating, unless one was asked already.
+            Input::Close { by, .. } if by == "agent" && !out.state.rating_asked => self.ask_rating(&mut out),
             _ => {}
         }
         let resolved = out.events.iter().any(|e| e.kind == EventKind::Resolved);

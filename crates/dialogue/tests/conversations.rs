@@ -792,4 +792,29 @@ fn the_rating_is_asked_once_at_the_first_resolution() {
     let mut convo = Convo::new(off, Some("en"));
     let helpful = convo.input(Input::Feedback { seq: 3, helpful: true });
     assert_eq!(asked(&convo.turn(helpful)), Vec::<u8>::new());
+    let by_agent = convo.input(Input::Close { by: "agent".into(), resolution: None });
+    assert_eq!(asked(&convo.turn(by_agent)), Vec::<u8>::new(), "off is off");
+}
+
+#[test]
+fn an_agents_close_asks_for_the_rating_after_it_unless_asked_before() {
+    let mut convo = Convo::new(Policy::default(), Some("en"));
+    let close = convo.input(Input::Close { by: "agent".into(), resolution: Some("solved".into()) });
+    let events = convo.outcome_of(close);
+    assert!(matches!(events[0], EventKind::Closed { .. }), "the close first: {events:?}");
+    assert_eq!(events[1..], [EventKind::RatingAsked { scale: 2 }]);
+    assert_eq!(convo.state.rating_pending, Some(2));
+    // Rated on the closed conversation.
+    let rate = convo.input(Input::Rate { score: 1 });
+    assert_eq!(convo.outcome_of(rate), [EventKind::ConversationRated { score: 1, scale: 2 }]);
+
+    // A visitor's close asks nothing; neither does an agent's after the bot asked.
+    let mut convo = Convo::new(Policy::default(), Some("en"));
+    let close = convo.input(Input::Close { by: "visitor".into(), resolution: None });
+    assert_eq!(convo.turn(close), Vec::<EventKind>::new());
+    let mut convo = Convo::new(Policy::default(), Some("en"));
+    let helpful = convo.input(Input::Feedback { seq: 3, helpful: true });
+    convo.turn(helpful);
+    let close = convo.input(Input::Close { by: "agent".into(), resolution: None });
+    assert_eq!(convo.turn(close), Vec::<EventKind>::new(), "asked once per conversation");
 }

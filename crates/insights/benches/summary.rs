@@ -247,10 +247,13 @@ fn figures(c: &mut Criterion) {
             cohort.summary(&config)
         })
     });
+    group.bench_function(format!("read {conversations} tallies from SQLite"), |b| {
+        b.iter(|| runtime.block_on(store.tallies_started(window.from, window.to)).unwrap())
+    });
     let tallies = runtime.block_on(store.tallies_started(window.from, window.to)).unwrap();
     let starts = runtime.block_on(store.visitor_starts(window.from, window.to + 7 * DAY)).unwrap();
-    group.bench_function(format!("summary of {conversations} tallies in memory"), |b| {
-        b.iter(|| Cohort::of(window, &tallies, &starts, &config, now).summary(&config))
+    group.bench_function(format!("summary of {conversations} tallies in memory (a copy of the tallies included)"), |b| {
+        b.iter(|| Cohort::of(window, tallies.clone(), &starts, &config, now).summary(&config))
     });
     let gaps = || {
         let cohort = runtime.block_on(Cohort::load(&store, window, &config, now)).unwrap();

@@ -134,11 +134,11 @@ impl ConversationFacts {
     /// The facts of conversation `id` from its tally. A conversation that is neither
     /// closed nor has had an event for `assume_resolved_after` before `now` (ms since the
     /// epoch) is still open, so never assumed resolved.
-    pub fn of(id: &str, tally: &Tally, assume_resolved_after: Duration, now: i64) -> ConversationFacts {
+    pub fn of(id: String, tally: Tally, assume_resolved_after: Duration, now: i64) -> ConversationFacts {
         let started_at = tally.started_at;
         let quiet_ms = i64::try_from(assume_resolved_after.as_millis()).unwrap_or(i64::MAX);
         let quiet = tally.closed_at.is_some() || now.saturating_sub(tally.last_at) >= quiet_ms;
-        let outcome = outcome(tally, quiet);
+        let outcome = outcome(&tally, quiet);
         let resolution_end = if outcome.bot_resolved() {
             tally.last_answer_at
         } else if tally.joined_at.is_some() {
@@ -146,7 +146,8 @@ impl ConversationFacts {
         } else {
             None
         };
-        let latest_feedback = tally.feedback.values();
+        let helpful_answers = count(tally.feedback.values().filter(|helpful| **helpful));
+        let unhelpful_answers = count(tally.feedback.values().filter(|helpful| !**helpful));
         let answer_ratings = tally
             .feedback
             .iter()
@@ -159,37 +160,40 @@ impl ConversationFacts {
                 }
             })
             .collect();
+        let gaps = tally.gap_messages().into_iter().collect();
+        let visitor = tally.visitor();
+        let agent_first_response_ms = tally
+            .first_agent_message_at
+            .zip(tally.joined_at)
+            .map(|(message, joined)| message - joined);
         ConversationFacts {
-            id: id.to_owned(),
+            id,
             started_at,
-            language: tally.language.clone(),
+            language: tally.language,
             channel: WIDGET,
             simulated: tally.simulated,
-            first_page: tally.first_page.clone(),
-            intents: tally.intents.clone(),
-            verified_user_id: tally.verified_user_id.clone(),
+            first_page: tally.first_page,
+            intents: tally.intents,
+            verified_user_id: tally.verified_user_id,
             outcome,
             escalation_reason: tally.escalation_reason,
             queued: tally.queued_at.is_some(),
             agent_handled: tally.joined_at.is_some(),
-            agent: tally.agent.clone(),
+            agent: tally.agent,
             abandoned_in_queue: tally.abandoned,
             callbacks: tally.callbacks,
-            helpful_answers: count(latest_feedback.clone().filter(|helpful| **helpful)),
-            unhelpful_answers: count(latest_feedback.filter(|helpful| !**helpful)),
+            helpful_answers,
+            unhelpful_answers,
             answer_ratings,
-            citations: tally.answers.values().flat_map(|answer| answer.articles.iter().cloned()).collect(),
-            gaps: tally.gap_messages().into_iter().collect(),
-            visitor: tally.visitor(),
-            predictions: tally.predictions.clone(),
+            citations: tally.answers.into_values().flat_map(|answer| answer.articles).collect(),
+            gaps,
+            visitor,
+            predictions: tally.predictions,
             rating_asked: tally.rating_asked,
             rating: tally.rating,
             queue_wait_ms: tally.queue_wait_ms,
             resolution_time_ms: resolution_end.map(|end| end - started_at),
-            agent_first_response_ms: tally
-                .first_agent_message_at
-                .zip(tally.joined_at)
-                .map(|(message, joined)| message - joined),
+            agent_first_response_ms,
             repeat_contact: false,
         }
     }

@@ -22,6 +22,7 @@ mod window;
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use relais_store::{ConversationTally, Store, VisitorStart};
 
 pub use breakdown::{AgentRow, ArticleRow, IntentRow};
@@ -56,18 +57,18 @@ impl Cohort {
         let tallies = store.tallies_started(window.from, window.to).await?;
         let repeat_ms = i64::try_from(config.repeat_window.as_millis()).unwrap_or(i64::MAX);
         let starts = store.visitor_starts(window.from, window.to.saturating_add(repeat_ms)).await?;
-        Ok(Cohort::of(window, &tallies, &starts, config, now))
+        Ok(Cohort::of(window, tallies, &starts, config, now))
     }
 
     /// The facts of `tallies` (the conversations started in `window`), ordered by start
     /// then id, with repeat contacts marked from `starts`: who started each conversation
     /// from the window's beginning to `repeat_window` after its end.
-    pub fn of(window: Window, tallies: &[ConversationTally], starts: &[VisitorStart], config: &InsightsConfig, now: i64) -> Cohort {
+    pub fn of(window: Window, tallies: Vec<ConversationTally>, starts: &[VisitorStart], config: &InsightsConfig, now: i64) -> Cohort {
         let mut facts: Vec<ConversationFacts> = tallies
-            .iter()
-            .map(|c| ConversationFacts::of(&c.id, &c.tally, config.assume_resolved_after, now))
+            .into_par_iter()
+            .map(|c| ConversationFacts::of(c.id, c.tally, config.assume_resolved_after, now))
             .collect();
-        facts.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
+        facts.par_sort_unstable_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
         let mut starts_by_visitor: HashMap<&str, Vec<i64>> = HashMap::new();
         for start in starts {
             starts_by_visitor.entry(&start.visitor).or_default().push(start.started_at);

@@ -167,7 +167,7 @@ fn window() -> Window {
 
 fn cohort(scripts: &[Script]) -> Cohort {
     let logs: Vec<ConversationTally> = scripts.iter().map(Script::log).collect();
-    Cohort::of(window(), &logs, &[], &InsightsConfig::default(), NOW)
+    Cohort::of(window(), logs.clone(), &[], &InsightsConfig::default(), NOW)
 }
 
 fn summary(scripts: &[Script]) -> Summary {
@@ -304,14 +304,14 @@ fn a_quiet_conversation_counts_as_resolved_only_after_assume_resolved_after() {
     let config = InsightsConfig::default();
     let last = T0 + 12 * S;
     // 24 h after its last event it is assumed resolved; a millisecond before, still open.
-    let at = |now| Cohort::of(window(), &logs, &[], &config, now).facts[0].outcome;
+    let at = |now| Cohort::of(window(), logs.clone(), &[], &config, now).facts[0].outcome;
     assert_eq!(at(last + DAY - 1), Outcome::Unresolved);
     assert_eq!(at(last + DAY), Outcome::BotResolvedAssumed);
     let patient = InsightsConfig {
         assume_resolved_after: std::time::Duration::from_secs(3 * 86_400),
         ..InsightsConfig::default()
     };
-    assert_eq!(Cohort::of(window(), &logs, &[], &patient, last + DAY).facts[0].outcome, Outcome::Unresolved);
+    assert_eq!(Cohort::of(window(), logs.clone(), &[], &patient, last + DAY).facts[0].outcome, Outcome::Unresolved);
 }
 
 /// Four escalations and one resolved conversation, for the queue and the agents.
@@ -723,7 +723,7 @@ async fn a_verified_visitor_who_comes_back_within_the_repeat_window_is_a_repeat_
             visitor: format!("user:{user}"),
             started_at: T0 + offset,
         });
-    let by_hand = Cohort::of(window, &logs, &starts, &InsightsConfig::default(), NOW);
+    let by_hand = Cohort::of(window, logs, &starts, &InsightsConfig::default(), NOW);
     let mut repeats = ids(&by_hand.conversations(Figure::RepeatContacts, &Slice::All));
     repeats.sort();
     assert_eq!(repeats, ["w", "x"], "p's return is not among the starts given");
@@ -953,7 +953,7 @@ fn a_browser_that_comes_back_is_a_repeat_contact_unless_the_visitor_is_verified(
             })
         })
         .collect();
-    let cohort = Cohort::of(window(), &logs, &starts, &InsightsConfig::default(), NOW);
+    let cohort = Cohort::of(window(), logs.clone(), &starts, &InsightsConfig::default(), NOW);
     assert_eq!(ids(&cohort.conversations(Figure::RepeatContacts, &Slice::All)), ["r1"]);
 }
 

@@ -217,6 +217,8 @@ struct Sim<'a> {
     visitor_url: String,
     agents: Vec<Agent>,
     tally: Tally,
+    /// The browsers visitors come from: fewer than the conversations, so some come back.
+    browsers: u32,
 }
 
 async fn simulate(args: &SimulateArgs, store: &Store, address: SocketAddr, clock: Arc<AtomicI64>) -> anyhow::Result<Tally> {
@@ -230,6 +232,7 @@ async fn simulate(args: &SimulateArgs, store: &Store, address: SocketAddr, clock
         visitor_url: format!("ws://{address}/v1/ws"),
         agents,
         tally: Tally::default(),
+        browsers: u32::try_from(args.conversations * 3 / 4).unwrap_or(u32::MAX).max(1),
     };
     let mut result = Ok(());
     for (number, start) in starts.into_iter().enumerate() {
@@ -310,7 +313,8 @@ impl Sim<'_> {
             agent.set_available(staffed).await?;
         }
         let (url, title) = PAGES[self.rng.usize(..PAGES.len())];
-        let mut hello = json!({"type": "hello", "page": {"url": url, "title": title}});
+        let browser = format!("simulated-browser-{:06}", self.rng.u32(..self.browsers));
+        let mut hello = json!({"type": "hello", "page": {"url": url, "title": title}, "browser_id": browser});
         if self.rng.u8(..10) < 8 {
             hello["lang"] = lang.code().into();
         }

@@ -35,10 +35,10 @@ impl Store {
     /// ordered by start, then id. SQLite joins them into one text (ids and tallies hold
     /// no control character: ids are hex, tallies JSON), so a window of 100,000
     /// conversations costs one row, not 100,000 trips through the driver; the tallies are
-    /// then decoded on every core.
+    /// then decoded and ordered on every core.
     pub async fn tallies_started(&self, from: i64, to: i64) -> Result<Vec<ConversationTally>> {
         let joined: Option<String> = sqlx::query_scalar(
-            "SELECT group_concat(id || char(31) || coalesce(tally, '{}'), char(30) ORDER BY created_at, id) \
+            "SELECT group_concat(id || char(31) || coalesce(tally, '{}'), char(30)) \
              FROM conversations WHERE created_at >= $1 AND created_at < $2",
         )
         .bind(from)
@@ -48,7 +48,7 @@ impl Store {
         let Some(joined) = joined else {
             return Ok(Vec::new());
         };
-        joined
+        let mut tallies = joined
             .par_split(RECORD)
             .map(|record| {
                 let (id, json) = record
@@ -59,7 +59,9 @@ impl Store {
                     tally: Tally::decode(json, id)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        tallies.par_sort_unstable_by(|a, b| (a.tally.started_at, &a.id).cmp(&(b.tally.started_at, &b.id)));
+        Ok(tallies)
     }
 
     /// Who started each conversation started in `[from, to)` whose visitor is known,

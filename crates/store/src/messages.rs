@@ -4,11 +4,16 @@
 //! unit vector's component times 127, rounded: a quarter of the size of `f32`, and
 //! cosine similarities within about 0.01 of the exact ones.
 
-use relais_dialogue::EventKind;
+use serde::Deserialize;
 use sqlx::Row;
 
-use crate::events::stored_event;
-use crate::{Error, Result, Store};
+use crate::{Error, Result, Store, to_u64};
+
+/// What the visitor wrote, from a stored `visitor_message`'s payload.
+#[derive(Deserialize)]
+struct Said {
+    text: String,
+}
 
 /// A visitor message and its vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +51,7 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = sqlx::AssertSqlSafe(format!(
-                "SELECT e.conversation_id, e.seq, e.at, e.kind, e.payload, v.vector FROM events e \
+                "SELECT e.conversation_id, e.seq, e.at, e.payload, v.vector FROM events e \
                  LEFT JOIN message_vectors v ON v.conversation_id = e.conversation_id AND v.seq = e.seq \
                  WHERE e.kind = 'visitor_message' AND (e.conversation_id, e.seq) IN (VALUES {pairs})"
             ));
@@ -58,14 +63,17 @@ impl Store {
             }
             for row in query.fetch_all(&self.pool).await? {
                 let conversation_id: String = row.try_get("conversation_id")?;
-                let stored = stored_event(&row, &conversation_id)?;
-                let EventKind::VisitorMessage { text, .. } = stored.event.kind else { continue };
+                let seq = to_u64(row.try_get("seq")?, "events.seq")?;
+                // Only the text of the stored `visitor_message` (its other fields: `client_id`).
+                let payload: String = row.try_get("payload")?;
+                let said: Said = serde_json::from_str(&payload)
+                    .map_err(|e| Error::corrupt(format!("event {seq} of conversation {conversation_id}"), e))?;
                 let vector: Option<Vec<u8>> = row.try_get("vector")?;
                 messages.push(MessageRead {
                     conversation_id,
-                    seq: stored.seq,
-                    at: stored.event.at,
-                    text,
+                    seq,
+                    at: row.try_get("at")?,
+                    text: said.text,
                     vector: vector.map(|bytes| bytes.into_iter().map(|b| b as i8).collect()),
                 });
             }

@@ -212,6 +212,8 @@
   // js/widget/session.js
   var MAX_LEN = 2e3;
   var RATE_LIMIT_RETRY_MS = 3e3;
+  var RATING_WAIT_MS = 3e3;
+  var RATING_KEEP_MS = 10 * 60 * 1e3;
   var NOT_RESUMABLE = ["not_found", "unauthorized", "closed"];
   var NOTICES = { limit_reached: "limitReached", too_long: "tooLong", rate_limited: "rateLimited", internal: "failed" };
   function noConversation() {
@@ -235,6 +237,9 @@
       this.browserId = null;
       this.pageSentOnLoad = false;
       this.pageNeedsSend = false;
+      this.closedBy = null;
+      this.ratingOpen = false;
+      this.endTimer = null;
       this.connection = new Connection({
         open,
         clock,
@@ -340,6 +345,11 @@
       this.conv.id = frame.conversation_id;
       this.conv.token = frame.token;
       for (const ev of Array.isArray(frame.events) ? frame.events : []) this.onEvent(ev, true);
+      if (this.closedBy && !this.ratingOpen) {
+        this.end();
+        this.handlers.changed();
+        return;
+      }
       if (sameConversation && !this.pageSentOnLoad) this.pageNeedsSend = true;
       this.pageSentOnLoad = true;
       this.flush();
@@ -358,7 +368,14 @@
         this.conv.lastSeq = seq;
       }
       if (ev.kind === "closed") {
-        this.end(ev);
+        this.closing(ev);
+      } else if (this.closedBy) {
+        if (ev.kind === "rating_request") {
+          this.ratingOpen = true;
+          this.clock.clearTimeout(this.endTimer);
+          this.endTimer = this.clock.setTimeout(() => this.endNow(), RATING_KEEP_MS);
+          this.handlers.event(ev, live);
+        }
       } else {
         if (ev.kind === "message" && ev.from === "visitor" && ev.client_id) this.connection.acknowledge(ev.client_id);
         this.handlers.event(ev, live);
@@ -379,7 +396,8 @@
         return;
       }
       if (code === "closed") {
-        if (this.conv.id) this.end({});
+        if (this.conv.id && !this.closedBy) this.handlers.closed({});
+        if (this.conv.id) this.end();
         this.handlers.changed();
         return;
       }
@@ -393,11 +411,37 @@
       this.handlers.fresh();
     }
     /**
+     * The conversation was closed: the widget says so at once. An agent's close may be followed
+     * by a rating request (docs/protocol.md, rating_request), so the socket stays open
+     * RATING_WAIT_MS for it; any other close ends the conversation now.
+     */
+    closing(ev) {
+      this.handlers.closed(ev);
+      this.connection.outbox = [];
+      this.closedBy = ev.by || "server";
+      if (ev.by === "agent") this.endTimer = this.clock.setTimeout(() => this.endNow(), RATING_WAIT_MS);
+      else this.end();
+    }
+    /** The visitor rates the conversation; a rating after the close ends it once sent. Says whether it went. */
+    rate(score) {
+      if (!this.conv.id) return false;
+      this.sendWhenReady({ type: "rate", score });
+      if (this.ratingOpen) this.end();
+      return true;
+    }
+    /** Ends the conversation from a timer, and has the stored state saved. */
+    endNow() {
+      this.end();
+      this.handlers.changed();
+    }
+    /**
      * The conversation is over: forget it. Held frames (feedback, page views …) belong to it and
      * are dropped; the visitor's unsent messages are kept and start a new conversation.
      */
-    end(ev) {
-      this.handlers.closed(ev);
+    end() {
+      this.clock.clearTimeout(this.endTimer);
+      this.closedBy = null;
+      this.ratingOpen = false;
       this.connection.outbox = [];
       this.conv = noConversation();
       this.connection.stop();
@@ -1156,8 +1200,13 @@ a { color: #0b57d0; text-decoration: underline; }
   }
   function rate(entry, score) {
     if (entry.score !== void 0) return;
+    if (!session.rate(score)) {
+      elements.get(entry)?.remove();
+      state.entries = state.entries.filter((e) => e !== entry);
+      save();
+      return;
+    }
     entry.score = score;
-    session.sendWhenReady({ type: "rate", score });
     const el = ratingEl(entry, { t, rate });
     elements.get(entry)?.replaceWith(el);
     elements.set(entry, el);

@@ -355,14 +355,22 @@ test("markup typed by the visitor or the agent is shown as text and never runs",
   await closeAll(agent.context, visitor.context);
 });
 
-test("the agent closes with a resolution; the visitor's next message starts a new conversation", async () => {
+test("the agent closes with a resolution; the visitor rates it; the next message starts a new conversation", async () => {
   const { agent, visitor, page, frames, id } = await handoff();
   await agent.page.locator(chook("resolution")).selectOption("solved");
   await agent.page.locator(chook("close")).click();
   await page.locator(`${hook("notice")}[data-kind="closed"]`).waitFor();
   await agent.page.locator(chook("dismiss")).waitFor();
-  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith("relais:")))).conv.id);
-  assert.equal(stored, null, "the ended conversation is forgotten");
+  // The agent's close asks the visitor to rate the conversation, after the closed notice.
+  const rating = page.locator(hook("rating"));
+  await rating.waitFor();
+  await rating.locator(`${hook("rate")}[data-score="2"]`).click();
+  await rating.filter({ hasText: /Thanks/ }).waitFor();
+  assert.deepEqual(frames.sent.filter((f) => f.type === "rate"), [{ type: "rate", score: 2 }]);
+  await eventually(async () => {
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith("relais:")))).conv.id);
+    assert.equal(stored, null, "rated: the ended conversation is forgotten");
+  });
 
   const hellos = frames.sent.filter((f) => f.type === "hello").length;
   await say(page, "One more question please");

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { MAX_RETRY_MS } from "../shared/connection.js";
-import { MAX_LEN, Session } from "../widget/session.js";
+import { MAX_LEN, RATING_KEEP_MS, RATING_WAIT_MS, Session } from "../widget/session.js";
 import { fakeClock, fakeTransport } from "./fakes.mjs";
 
 const PAGE = { url: "https://shop.example/products?id=7", title: "Chair" };
@@ -328,4 +328,49 @@ test("frames for the conversation wait for the welcome; without a conversation, 
   assert.deepEqual(socket.sentOf("close"), []);
   socket.receive({ type: "welcome", conversation_id: "c1", token: "t1", resumed: true, events: [] });
   assert.deepEqual(socket.sentOf("close"), [{ type: "close" }]);
+});
+
+test("an agent's close waits for the rating request that follows, and the rating ends the conversation", () => {
+  const t = setup();
+  t.session.connectIfNeeded(true);
+  const socket = welcome(t, { conversation_id: "c1", token: "t1" });
+  socket.receive({ type: "event", kind: "closed", seq: 5, by: "agent" });
+  assert.deepEqual(t.told.closed.map((e) => e.by), ["agent"], "told at once");
+  assert.equal(socket.state, "open", "the socket waits for a rating request");
+  socket.receive({ type: "event", kind: "rating_request", seq: 6, scale: 2 });
+  assert.deepEqual(t.told.event.map(({ ev }) => ev.kind), ["rating_request"]);
+  t.clock.advance(RATING_WAIT_MS);
+  assert.equal(socket.state, "open", "kept while the rating is asked");
+  assert.equal(t.session.rate(2), true);
+  assert.deepEqual(socket.sentOf("rate"), [{ type: "rate", score: 2 }]);
+  assert.equal(socket.state, "closed by client", "rated: the conversation is over");
+  assert.equal(t.session.rate(1), false, "nothing more to rate");
+});
+
+test("an agent's close with no rating request ends after the wait; a visitor's at once", () => {
+  const t = setup();
+  t.session.connectIfNeeded(true);
+  const socket = welcome(t, { conversation_id: "c1", token: "t1" });
+  socket.receive({ type: "event", kind: "closed", seq: 5, by: "agent" });
+  socket.receive({ type: "event", kind: "message", seq: 6, from: "agent", text: "late" });
+  assert.deepEqual(t.told.event, [], "nothing but a rating request counts after the close");
+  t.clock.advance(RATING_WAIT_MS);
+  assert.equal(socket.state, "closed by client");
+
+  const v = setup();
+  v.session.connectIfNeeded(true);
+  const own = welcome(v, { conversation_id: "c2", token: "t2" });
+  own.receive({ type: "event", kind: "closed", seq: 3, by: "visitor" });
+  assert.equal(own.state, "closed by client");
+});
+
+test("an unanswered rating request after the close lapses", () => {
+  const t = setup();
+  t.session.connectIfNeeded(true);
+  const socket = welcome(t, { conversation_id: "c1", token: "t1" });
+  socket.receive({ type: "event", kind: "closed", seq: 5, by: "agent" });
+  socket.receive({ type: "event", kind: "rating_request", seq: 6, scale: 5 });
+  t.clock.advance(RATING_KEEP_MS);
+  assert.equal(socket.state, "closed by client");
+  assert.equal(t.session.rate(4), false);
 });

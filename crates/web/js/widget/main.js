@@ -403,8 +403,14 @@ function giveFeedback(entry, helpful) {
 /** The visitor rates the conversation: sent once, and the request turns into thanks. */
 function rate(entry, score) {
   if (entry.score !== undefined) return;
+  if (!session.rate(score)) {
+    // The wait for it is over: the request goes.
+    elements.get(entry)?.remove();
+    state.entries = state.entries.filter((e) => e !== entry);
+    save();
+    return;
+  }
   entry.score = score;
-  session.sendWhenReady({ type: "rate", score });
   const el = ratingEl(entry, { t, rate });
   elements.get(entry)?.replaceWith(el);
   elements.set(entry, el);

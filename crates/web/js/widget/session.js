@@ -12,6 +12,11 @@ import { Connection } from "../shared/connection.js";
 export const MAX_LEN = 2000;
 /** After rate_limited, what waits is sent again this much later. */
 const RATE_LIMIT_RETRY_MS = 3000;
+/** How long the socket stays open after an agent closed the conversation, for the rating request that follows. */
+export const RATING_WAIT_MS = 3000;
+/** How long a rating request that came after the close stays answerable. */
+export const RATING_KEEP_MS = 10 * 60 * 1000;
+
 /** Errors to a resuming hello: the conversation cannot be resumed (gone, not ours, closed too long ago). */
 const NOT_RESUMABLE = ["not_found", "unauthorized", "closed"];
 /** Errors the visitor is told about, by the key of their text in strings.js. */
@@ -41,6 +46,10 @@ export class Session {
     this.browserId = null;
     this.pageSentOnLoad = false;
     this.pageNeedsSend = false;
+    /** Who closed the conversation, while the socket waits for a rating request after it. */
+    this.closedBy = null;
+    this.ratingOpen = false;
+    this.endTimer = null;
     this.connection = new Connection({
       open,
       clock,
@@ -162,6 +171,12 @@ export class Session {
     this.conv.id = frame.conversation_id;
     this.conv.token = frame.token;
     for (const ev of Array.isArray(frame.events) ? frame.events : []) this.onEvent(ev, true);
+    // Replayed: a rating request after the close would have been among these events.
+    if (this.closedBy && !this.ratingOpen) {
+      this.end();
+      this.handlers.changed();
+      return;
+    }
     // A page loaded with a stored conversation is announced once it is resumed.
     if (sameConversation && !this.pageSentOnLoad) this.pageNeedsSend = true;
     this.pageSentOnLoad = true;
@@ -182,7 +197,15 @@ export class Session {
       this.conv.lastSeq = seq;
     }
     if (ev.kind === "closed") {
-      this.end(ev);
+      this.closing(ev);
+    } else if (this.closedBy) {
+      // After the close only a rating request matters: it keeps the socket until answered.
+      if (ev.kind === "rating_request") {
+        this.ratingOpen = true;
+        this.clock.clearTimeout(this.endTimer);
+        this.endTimer = this.clock.setTimeout(() => this.endNow(), RATING_KEEP_MS);
+        this.handlers.event(ev, live);
+      }
     } else {
       // The visitor's own message, echoed: stored, so not to be sent again.
       if (ev.kind === "message" && ev.from === "visitor" && ev.client_id) this.connection.acknowledge(ev.client_id);
@@ -207,7 +230,8 @@ export class Session {
     }
     if (code === "closed") {
       // Closed while our frames were on their way: end it here too, instead of re-sending them.
-      if (this.conv.id) this.end({});
+      if (this.conv.id && !this.closedBy) this.handlers.closed({});
+      if (this.conv.id) this.end();
       this.handlers.changed();
       return;
     }
@@ -223,11 +247,40 @@ export class Session {
   }
 
   /**
+   * The conversation was closed: the widget says so at once. An agent's close may be followed
+   * by a rating request (docs/protocol.md, rating_request), so the socket stays open
+   * RATING_WAIT_MS for it; any other close ends the conversation now.
+   */
+  closing(ev) {
+    this.handlers.closed(ev);
+    this.connection.outbox = [];
+    this.closedBy = ev.by || "server";
+    if (ev.by === "agent") this.endTimer = this.clock.setTimeout(() => this.endNow(), RATING_WAIT_MS);
+    else this.end();
+  }
+
+  /** The visitor rates the conversation; a rating after the close ends it once sent. Says whether it went. */
+  rate(score) {
+    if (!this.conv.id) return false; // the wait for it is over: the conversation is forgotten
+    this.sendWhenReady({ type: "rate", score });
+    if (this.ratingOpen) this.end();
+    return true;
+  }
+
+  /** Ends the conversation from a timer, and has the stored state saved. */
+  endNow() {
+    this.end();
+    this.handlers.changed();
+  }
+
+  /**
    * The conversation is over: forget it. Held frames (feedback, page views …) belong to it and
    * are dropped; the visitor's unsent messages are kept and start a new conversation.
    */
-  end(ev) {
-    this.handlers.closed(ev);
+  end() {
+    this.clock.clearTimeout(this.endTimer);
+    this.closedBy = null;
+    this.ratingOpen = false;
     this.connection.outbox = [];
     this.conv = noConversation();
     this.connection.stop();
