@@ -61,7 +61,7 @@ fn noise(seed: u64) -> f32 {
 /// A message's embedding: its topic's direction plus a third as much noise.
 fn embedding(topic: usize, message: u64) -> Vec<f32> {
     (0..DIM)
-        .map(|d| noise((topic * DIM + d) as u64) + noise(1 << 40 | message * DIM as u64 + d as u64) / 3.0)
+        .map(|d| noise((topic * DIM + d) as u64) + noise((1 << 40) | (message * DIM as u64 + d as u64)) / 3.0)
         .collect()
 }
 
