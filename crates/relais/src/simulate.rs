@@ -417,9 +417,13 @@ impl Sim<'_> {
         self.act(talk, frame).await
     }
 
-    /// Sends a visitor frame, waits for its turn, and reacts to what came of it: a form
-    /// asking for a value, an answer to rate, a rating asked, a handoff.
+    /// Sends a visitor frame (unless the conversation is over: an earlier turn may have
+    /// ended with an agent's close), waits for its turn, and reacts to what came of it: a
+    /// form asking for a value, an answer to rate, a rating asked, a handoff.
     async fn act(&mut self, talk: &mut Talk, frame: Value) -> anyhow::Result<()> {
+        if talk.over {
+            return Ok(());
+        }
         let mut frame = Some(frame);
         let mut rated = Vec::new();
         // Bounded: a reaction leads to another turn only a few times (a form's retries, 👎s).
@@ -510,8 +514,19 @@ impl Sim<'_> {
         };
         let before = talk.visitor.last_seq(self.store).await?;
         self.agents[index].send(end).await?;
-        talk.visitor.settle(self.store, before).await?;
+        let events = talk.visitor.settle(self.store, before).await?;
         talk.over = true;
+        // The close asks for a rating: three visitors in four answer it.
+        if let Some(scale) = rating_asked(&events)
+            && self.rng.u8(..4) != 0
+        {
+            self.wait(5 * SECOND, 40 * SECOND);
+            let score = if self.rng.f32() < talk.likes { scale } else { 1 };
+            self.tally.rated += 1;
+            let before = talk.visitor.last_seq(self.store).await?;
+            talk.visitor.send(json!({"type": "rate", "score": score})).await?;
+            talk.visitor.settle(self.store, before).await?;
+        }
         Ok(())
     }
 

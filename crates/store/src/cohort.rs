@@ -5,7 +5,6 @@
 //! `conversations_visitor` (0004) walk them in that order.
 
 use rayon::prelude::*;
-use sqlx::Row;
 
 use crate::{Error, Result, Store, Tally};
 
@@ -65,23 +64,26 @@ impl Store {
     }
 
     /// Who started each conversation started in `[from, to)` whose visitor is known,
-    /// ordered by start.
+    /// ordered by start. SQLite gives them as one JSON array of `[visitor, start]` pairs
+    /// (a visitor id may hold any character), one row instead of one per conversation.
     pub async fn visitor_starts(&self, from: i64, to: i64) -> Result<Vec<VisitorStart>> {
-        let rows = sqlx::query(
-            "SELECT visitor, created_at FROM conversations \
-             WHERE created_at >= $1 AND created_at < $2 AND visitor IS NOT NULL ORDER BY created_at",
+        let json: Option<String> = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(visitor, created_at)) FROM conversations \
+             WHERE created_at >= $1 AND created_at < $2 AND visitor IS NOT NULL",
         )
         .bind(from)
         .bind(to)
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(VisitorStart {
-                    visitor: row.try_get("visitor")?,
-                    started_at: row.try_get("created_at")?,
-                })
-            })
-            .collect()
+        let pairs: Vec<(String, i64)> = match json {
+            Some(json) => serde_json::from_str(&json).map_err(|e| Error::corrupt("conversations.visitor", e))?,
+            None => Vec::new(),
+        };
+        let mut starts: Vec<VisitorStart> = pairs
+            .into_iter()
+            .map(|(visitor, started_at)| VisitorStart { visitor, started_at })
+            .collect();
+        starts.sort_by_key(|start| start.started_at);
+        Ok(starts)
     }
 }
