@@ -126,9 +126,4 @@ impl Figure {
     pub fn count(self, facts: &[ConversationFacts]) -> u64 {
         facts.iter().map(|f| self.weight(f)).sum()
     }
-
-    /// The conversations this figure counts, in the order given.
-    pub fn conversations(self, facts: &[ConversationFacts]) -> Vec<&ConversationFacts> {
-        facts.iter().filter(|f| self.weight(f) > 0).collect()
-    }
 }

@@ -5,7 +5,7 @@
 //! least [`TOPIC_SIMILARITY`], else it starts a topic. One pass keeps the gaps of a busy
 //! quarter within a second or two, and the same messages always give the same topics.
 //! A message with no embedding (read before vectors were kept) joins the topic of the
-//! same text, case and spaces aside.
+//! same text, case and spaces aside. Past 2,000 topics a message joins its nearest one.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,6 +14,10 @@ use serde::Serialize;
 
 /// The cosine similarity to a topic's centroid at or above which a message joins it.
 pub const TOPIC_SIMILARITY: f32 = 0.6;
+
+/// Most topics formed: past it, a message joins its nearest topic whatever the
+/// similarity, so varied noise cannot make the grouping quadratic.
+const MAX_GROUPS: usize = 2_000;
 
 /// Sample messages shown per topic.
 const SAMPLES: usize = 5;
@@ -104,7 +108,7 @@ pub fn topics(mut messages: Vec<GapMessage>, limit: usize) -> Vec<Topic> {
             .map(|(i, g)| (i, dot(&g.centroid, vector)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
         match best {
-            Some((i, similarity)) if similarity >= TOPIC_SIMILARITY => {
+            Some((i, similarity)) if similarity >= TOPIC_SIMILARITY || groups.len() >= MAX_GROUPS => {
                 let group = &mut groups[i];
                 for (s, x) in group.sum.iter_mut().zip(vector) {
                     *s += x;

@@ -1,13 +1,14 @@
 //! Insights for managers: the figures that set the human/bot ratio — containment,
 //! resolution, escalation and its reasons, usefulness, satisfaction, the queue, repeat
-//! contacts, ROI — computed from the event log, the conversations behind each count,
-//! breakdowns per intent and per agent, and a CSV of one row per conversation. docs/metrics.md defines every figure; this crate
-//! computes exactly those.
+//! contacts, ROI — the conversations behind each count, breakdowns per intent, article,
+//! agent, language, start page and day, the knowledge gaps, and a CSV of one row per
+//! conversation. docs/metrics.md defines every figure; this crate computes exactly those.
 //!
 //! A [`Window`] `[from, to)` selects conversations by their start: one cohort, one
-//! denominator for every rate. Each conversation's events fold into its
-//! [`ConversationFacts`] (pure, given `now`); a [`Cohort`] holds the facts of a window
-//! and gives the [`Summary`], the drill-down of a [`Figure`] and the CSV.
+//! denominator for every rate. Each conversation's tally (the store's fold of its events,
+//! kept by the append transaction) becomes its [`ConversationFacts`] (pure, given `now`);
+//! a [`Cohort`] holds the facts of a window and gives the [`Summary`], the drill-down of a
+//! [`Figure`] in a [`Slice`], the breakdowns and the CSV.
 
 mod breakdown;
 mod config;
@@ -74,11 +75,17 @@ impl Cohort {
             starts_by_visitor.entry(&start.visitor).or_default().push(start.started_at);
         }
         let repeat_ms = i64::try_from(config.repeat_window.as_millis()).unwrap_or(i64::MAX);
+        for visitor_starts in starts_by_visitor.values_mut() {
+            visitor_starts.sort_unstable();
+        }
         for f in &mut facts {
             let Some(visitor) = &f.visitor else { continue };
             let started = f.started_at;
+            // The visitor's first start after this one: a binary search, so a visitor with
+            // many conversations (a browser id is only a claim) costs no more than a log.
             let came_back = starts_by_visitor.get(visitor.as_str()).is_some_and(|visitor_starts| {
-                visitor_starts.iter().any(|&s| s > started && s - started <= repeat_ms)
+                let next = visitor_starts.partition_point(|&s| s <= started);
+                visitor_starts.get(next).is_some_and(|&s| s - started <= repeat_ms)
             });
             f.repeat_contact = came_back;
         }
@@ -113,11 +120,12 @@ impl Cohort {
         Summary::of(self, config)
     }
 
-    /// The conversations of `slice` that `figure` counts, ordered by start then id.
+    /// The conversations of `slice` that `figure` counts, ordered by start then id. In an
+    /// intent's or an article's row, the two answer counts count that row's answers only.
     pub fn conversations(&self, figure: Figure, slice: &Slice) -> Vec<&ConversationFacts> {
         self.facts
             .iter()
-            .filter(|f| slice.holds(f) && figure.weight(f) > 0)
+            .filter(|f| slice.holds(f) && slice.weight(figure, f) > 0)
             .collect()
     }
 

@@ -3,6 +3,7 @@
 //! in any table opens exactly the conversations it counts.
 
 use crate::facts::ConversationFacts;
+use crate::figure::Figure;
 use crate::window::day;
 
 /// Which conversations of a cohort a breakdown row stands for.
@@ -19,8 +20,6 @@ pub enum Slice {
     Agent(String),
     /// The chat started on this page (its URL).
     Page(String),
-    /// In this language.
-    Language(String),
     /// Started on this day, `YYYY-MM-DD` in UTC.
     Day(String),
 }
@@ -34,8 +33,25 @@ impl Slice {
             Slice::Article(url) => f.citations.iter().any(|source| source.url == *url),
             Slice::Agent(agent) => f.agent.as_ref() == Some(agent),
             Slice::Page(page) => f.first_page.as_ref() == Some(page),
-            Slice::Language(lang) => f.language.as_ref() == Some(lang),
             Slice::Day(wanted) => day(f.started_at) == *wanted,
         }
+    }
+
+    /// What conversation `f` (in the slice) adds to `figure` in this slice: as in the
+    /// summary, but the answer counts of an intent's or an article's row count only the
+    /// answers of that intent, or citing that article (the row's own 👍 and 👎).
+    pub fn weight(&self, figure: Figure, f: &ConversationFacts) -> u64 {
+        let helpful = match figure {
+            Figure::HelpfulAnswers => true,
+            Figure::UnhelpfulAnswers => false,
+            _ => return figure.weight(f),
+        };
+        let counted = |rating: &&crate::AnswerRating| match self {
+            Slice::Intent(intent) => rating.intent.as_ref() == Some(intent),
+            Slice::Article(url) => rating.articles.iter().any(|source| source.url == *url),
+            _ => true,
+        };
+        let answers = f.answer_ratings.iter().filter(|r| r.helpful == helpful).filter(counted).count();
+        u64::from(f.engaged()) * answers as u64
     }
 }

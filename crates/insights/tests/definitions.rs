@@ -898,7 +898,10 @@ fn breakdowns_per_article_language_page_and_day_and_their_drill_down() {
     assert_eq!(listed("escalated", delivery_url), ["a2"]);
     assert_eq!(listed("conversations", Slice::Day("2023-11-15".into())), ["a3", "a2"]);
     assert_eq!(listed("conversations", Slice::Page("https://shop.example/cart".into())), ["a1", "a2"]);
-    assert_eq!(listed("engaged", Slice::Language("fr".into())), ["a2"]);
+    // The row's 👍 and 👎: a1's 👍 and a2's 👎 cited the article; a3's intent has none.
+    assert_eq!(listed("helpful_answers", Slice::Article("https://shop.example/help/delivery".into())), ["a1"]);
+    assert_eq!(listed("unhelpful_answers", Slice::Article("https://shop.example/help/delivery".into())), ["a2"]);
+    assert_eq!(listed("helpful_answers", Slice::Intent("opening_hours".into())), Vec::<String>::new());
     // a3 has been quiet for weeks at NOW: assumed resolved.
     assert_eq!(listed("bot_resolved_assumed", Slice::Intent("opening_hours".into())), ["a3"]);
     assert_eq!(listed("unresolved", Slice::Intent("opening_hours".into())), Vec::<String>::new());

@@ -196,7 +196,9 @@ fn section(title: &str, header: &[&str], rows: impl Iterator<Item = Vec<String>>
         return String::new();
     }
     let mut all = vec![header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
-    all.extend(rows);
+    // Page URLs and titles come from visitors: their control characters (a terminal's
+    // escape sequences) are shown escaped, never sent to the terminal.
+    all.extend(rows.into_iter().map(|row| row.into_iter().map(|cell| printable(&cell)).collect()));
     let widths: Vec<usize> = (0..header.len())
         .map(|c| all.iter().map(|row| row[c].chars().count()).max().unwrap_or(0))
         .collect();
@@ -207,4 +209,23 @@ fn section(title: &str, header: &[&str], rows: impl Iterator<Item = Vec<String>>
         text.push('\n');
     }
     text
+}
+
+/// `text` with its control characters escaped (`\u{1b}` for ESC).
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_visitors_escape_sequence_never_reaches_the_terminal() {
+        let table = section("Per start page", &["page"], [vec!["/x\u{1b}[2J\u{7}".to_owned()]].into_iter());
+        assert!(!table.chars().any(|c| c == '\u{1b}' || c == '\u{7}'), "{table:?}");
+        assert!(table.contains("/x\\u{1b}[2J\\u{7}"), "{table}");
+    }
 }

@@ -13,6 +13,9 @@ use crate::{Error, Result, Store, Tally};
 const RECORD: char = '\u{1e}';
 const UNIT: char = '\u{1f}';
 
+/// The longest stretch of starts joined into one text: 31 days.
+const CHUNK_MS: i64 = 31 * 86_400_000;
+
 /// One conversation's tally.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConversationTally {
@@ -31,34 +34,53 @@ pub struct VisitorStart {
 
 impl Store {
     /// The tallies of the conversations started in `[from, to)` (ms since the epoch),
-    /// ordered by start, then id. SQLite joins them into one text (ids and tallies hold
-    /// no control character: ids are hex, tallies JSON), so a window of 100,000
-    /// conversations costs one row, not 100,000 trips through the driver; the tallies are
-    /// then decoded and ordered on every core.
+    /// ordered by start, then id. SQLite joins each month's tallies into one text (ids
+    /// hold no control character, [`crate::events`] refuses them; tallies are JSON), so a
+    /// window of 100,000 conversations costs a row a month, not 100,000 trips through the
+    /// driver, and no text grows past SQLite's limit; the tallies are then decoded and
+    /// ordered on every core.
     pub async fn tallies_started(&self, from: i64, to: i64) -> Result<Vec<ConversationTally>> {
-        let joined: Option<String> = sqlx::query_scalar(
-            "SELECT group_concat(id || char(31) || coalesce(tally, '{}'), char(30)) \
-             FROM conversations WHERE created_at >= $1 AND created_at < $2",
+        let mut tallies = Vec::new();
+        // From the first start to the last, not over the whole window (which may be
+        // open-ended).
+        let (first, last): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT min(created_at), max(created_at) FROM conversations WHERE created_at >= $1 AND created_at < $2",
         )
         .bind(from)
         .bind(to)
         .fetch_one(&self.pool)
         .await?;
-        let Some(joined) = joined else {
-            return Ok(Vec::new());
+        let (Some(mut start), Some(last)) = (first, last) else {
+            return Ok(tallies);
         };
-        let mut tallies = joined
-            .par_split(RECORD)
-            .map(|record| {
-                let (id, json) = record
-                    .split_once(UNIT)
-                    .ok_or_else(|| Error::corrupt("conversations", "a tally without its conversation id"))?;
-                Ok(ConversationTally {
-                    id: id.to_owned(),
-                    tally: Tally::decode(json, id)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let to = last.saturating_add(1);
+        while start < to {
+            let end = start.saturating_add(CHUNK_MS).min(to);
+            let joined: Option<String> = sqlx::query_scalar(
+                "SELECT group_concat(id || char(31) || coalesce(tally, '{}'), char(30)) \
+                 FROM conversations WHERE created_at >= $1 AND created_at < $2",
+            )
+            .bind(start)
+            .bind(end)
+            .fetch_one(&self.pool)
+            .await?;
+            if let Some(joined) = joined {
+                let decoded = joined
+                    .par_split(RECORD)
+                    .map(|record| {
+                        let (id, json) = record
+                            .split_once(UNIT)
+                            .ok_or_else(|| Error::corrupt("conversations", "a tally without its conversation id"))?;
+                        Ok(ConversationTally {
+                            id: id.to_owned(),
+                            tally: Tally::decode(json, id)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                tallies.extend(decoded);
+            }
+            start = end;
+        }
         tallies.par_sort_unstable_by(|a, b| (a.tally.started_at, &a.id).cmp(&(b.tally.started_at, &b.id)));
         Ok(tallies)
     }

@@ -42,6 +42,8 @@ pub enum Error {
     Corrupt { what: String, detail: String },
     #[error("no conversation {0}; check the conversation id")]
     ConversationNotFound(String),
+    #[error("conversation id \"{0}\" holds a control character; use letters, digits and punctuation")]
+    BadConversationId(String),
     #[error("conversation {id} is {stage}, not queued: only a queued conversation can be claimed")]
     NotQueued {
         id: String,

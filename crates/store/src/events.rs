@@ -6,6 +6,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
+use crate::tally::TALLY_VERSION;
 use crate::{Conversation, Db, Error, Result, Store, Tally, to_u64};
 
 /// An event with its place in its conversation's log.
@@ -218,6 +219,9 @@ async fn append_in(
     let Some(first) = events.first() else {
         return Ok(Vec::new());
     };
+    if conversation_id.chars().any(char::is_control) {
+        return Err(Error::BadConversationId(conversation_id.escape_debug().to_string()));
+    }
     sqlx::query(
         "INSERT INTO conversations (id, created_at, updated_at, state, last_seq) \
          VALUES ($1, $2, $2, $3, 0) ON CONFLICT (id) DO NOTHING",
@@ -234,9 +238,12 @@ async fn append_in(
         .bind(conversation_id)
         .fetch_one(&mut **tx)
         .await?;
-    let mut tally = match tally {
-        Some(json) => Tally::decode(&json, conversation_id)?,
-        None => Tally::default(),
+    let mut tally = match tally.map(|json| Tally::decode(&json, conversation_id)) {
+        Some(Ok(tally)) if tally.version == TALLY_VERSION => tally,
+        None if conversation.last_seq == 0 => Tally::new(),
+        // Another version's, unreadable, or missing: folded again from the log, so an
+        // insights projection never stops a conversation.
+        _ => crate::tally::fold_log(tx, conversation_id).await?,
     };
 
     let mut stored = Vec::with_capacity(events.len());

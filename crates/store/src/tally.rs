@@ -10,11 +10,16 @@ use std::collections::BTreeMap;
 use relais_dialogue::{EventKind, HandoffState, ReasonCode, Source};
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result, Store, StoredEvent};
+use crate::{Db, Error, Result, Store, StoredEvent};
 
 /// Conversations folded per transaction when the store fills the tallies a version
-/// before 4 did not keep.
+/// before 4 did not keep, or another version of the fold wrote.
 const FILL_BATCH: usize = 500;
+
+/// The version of the fold ([`Tally::apply`]) and of its JSON. A change to either comes
+/// with one more here: the store then folds every conversation's tally again from its log
+/// when it opens, so no figure keeps an older fold's answer.
+pub const TALLY_VERSION: u32 = 1;
 
 /// The visitor's rating of the whole conversation: `score` from 1 to `scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,9 +101,11 @@ impl OpenTurn {
         match self.escalated {
             Some(ReasonCode::LowConfidence) => Some(GapReason::LowConfidence),
             Some(ReasonCode::KnowledgeNotFound) => Some(GapReason::NoArticle),
-            _ if self.out_of_scope && self.fell_back => Some(GapReason::OutOfScope),
-            _ if self.fell_back => Some(GapReason::Fallback),
-            _ => None,
+            // Asked for a person, frustration …: the visitor's choice, not a gap.
+            Some(_) => None,
+            None if self.out_of_scope && self.fell_back => Some(GapReason::OutOfScope),
+            None if self.fell_back => Some(GapReason::Fallback),
+            None => None,
         }
     }
 }
@@ -107,6 +114,9 @@ impl OpenTurn {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Tally {
+    /// [`TALLY_VERSION`] when folded by this version; 0 in a tally of no version.
+    #[serde(rename = "v")]
+    pub version: u32,
     /// The time of its first event.
     pub started_at: i64,
     /// The time of its last event.
@@ -196,9 +206,17 @@ fn is_zero(n: &u32) -> bool {
 }
 
 impl Tally {
+    /// The tally of no event yet, of this version.
+    pub fn new() -> Tally {
+        Tally {
+            version: TALLY_VERSION,
+            ..Tally::default()
+        }
+    }
+
     /// The tally of `events`, in `seq` order.
     pub fn of<'a>(events: impl IntoIterator<Item = &'a StoredEvent>) -> Tally {
-        let mut tally = Tally::default();
+        let mut tally = Tally::new();
         for stored in events {
             tally.apply(stored);
         }
@@ -389,27 +407,23 @@ impl Tally {
 
 impl Store {
     /// Folds the tally of every conversation that has none (written before schema
-    /// version 4), a batch per transaction; nothing to do on a store written since.
+    /// version 4) or one of another [`TALLY_VERSION`], a batch per transaction; nothing to
+    /// do on a store written by this version.
     pub(crate) async fn fill_tallies(&self) -> Result<()> {
         loop {
-            let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM conversations WHERE tally IS NULL LIMIT $1")
-                .bind(i64::try_from(FILL_BATCH).unwrap_or(i64::MAX))
-                .fetch_all(&self.pool)
-                .await?;
+            let ids: Vec<String> = sqlx::query_scalar(
+                "SELECT id FROM conversations WHERE tally IS NULL OR json_extract(tally, '$.v') IS NOT $1 LIMIT $2",
+            )
+            .bind(i64::from(TALLY_VERSION))
+            .bind(i64::try_from(FILL_BATCH).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
             if ids.is_empty() {
                 return Ok(());
             }
             let mut tx = self.begin_write().await?;
             for id in &ids {
-                let rows = sqlx::query("SELECT seq, at, kind, payload FROM events WHERE conversation_id = $1 ORDER BY seq")
-                    .bind(id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let events = rows
-                    .iter()
-                    .map(|row| crate::events::stored_event(row, id))
-                    .collect::<Result<Vec<_>>>()?;
-                let tally = Tally::of(&events);
+                let tally = fold_log(&mut tx, id).await?;
                 sqlx::query("UPDATE conversations SET tally = $1, visitor = $2 WHERE id = $3")
                     .bind(tally.encode()?)
                     .bind(tally.visitor())
@@ -420,6 +434,19 @@ impl Store {
             tx.commit().await?;
         }
     }
+}
+
+/// The tally of conversation `id`'s whole log, read inside `tx`.
+pub(crate) async fn fold_log(tx: &mut sqlx::Transaction<'static, Db>, id: &str) -> Result<Tally> {
+    let rows = sqlx::query("SELECT seq, at, kind, payload FROM events WHERE conversation_id = $1 ORDER BY seq")
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let events = rows
+        .iter()
+        .map(|row| crate::events::stored_event(row, id))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Tally::of(&events))
 }
 
 #[cfg(test)]
@@ -495,6 +522,15 @@ mod tests {
         let mut rated = tally.clone();
         rated.apply(&at(10, EventKind::Feedback { seq: 2, helpful: false }));
         assert_eq!(rated.gap_messages().get(&1), Some(&GapReason::RatedUnhelpful));
+        // A turn that fell back, then escalated because the visitor asked for a person.
+        let mut asked_for_person = Tally::of(&events[..2]);
+        asked_for_person.apply(&message(3, "blorp"));
+        asked_for_person.apply(&fallback(4));
+        asked_for_person.apply(&at(5, EventKind::HandoffRequested {
+            reason: ReasonCode::ExplicitRequest,
+            detail: String::new(),
+        }));
+        assert!(asked_for_person.gap_messages().is_empty(), "{asked_for_person:?}");
         // A 👍 after it takes that back; the others stay.
         rated.apply(&at(11, EventKind::Feedback { seq: 2, helpful: true }));
         assert_eq!(rated.gap_messages().get(&1), None);
@@ -544,6 +580,30 @@ mod tests {
         store.close().await;
         let reopened = Store::open(&path).await.unwrap();
         assert_eq!(reopened.tallies_started(0, 10).await.unwrap(), kept);
+        // As another version of the fold left it: folded again when the store opens …
+        sqlx::query("UPDATE conversations SET tally = '{\"v\":0,\"started_at\":1}'")
+            .execute(&reopened.pool)
+            .await
+            .unwrap();
+        reopened.close().await;
+        let reopened = Store::open(&path).await.unwrap();
+        assert_eq!(reopened.tallies_started(0, 10).await.unwrap(), kept);
+        // … and by the next append if it changes while the store is open, or is unreadable.
+        sqlx::query("UPDATE conversations SET tally = 'not json'")
+            .execute(&reopened.pool)
+            .await
+            .unwrap();
+        let more = Event {
+            at: 7,
+            kind: EventKind::PageViewed {
+                url: "/help".into(),
+                title: None,
+            },
+        };
+        reopened.append("c", &[more]).await.unwrap();
+        let refolded = reopened.tallies_started(0, 10).await.unwrap();
+        assert_eq!(refolded[0].tally, Tally::of(&reopened.events_after("c", 0).await.unwrap()));
+        assert_eq!(refolded[0].tally.first_page.as_deref(), Some("/help"));
         assert!(kept[0].tally.engaged);
         assert_eq!(kept[0].tally.language.as_deref(), Some("fr"));
         assert_eq!(reopened.visitor_starts(0, 10).await.unwrap().len(), 1);

@@ -764,3 +764,48 @@ async fn a_message_vector_is_kept_with_its_message_and_read_back_by_key() {
     let read = store.visitor_messages(&keys[..1]).await.unwrap();
     assert_eq!(read[0].vector, Some(vec![76, -102, 0]));
 }
+
+#[tokio::test]
+async fn a_conversation_id_with_a_control_character_is_refused() {
+    let (_dir, store) = open_temp().await;
+    let error = store.append("a\u{1e}b", &[started(1, "a\u{1e}b")]).await.unwrap_err();
+    assert!(matches!(error, Error::BadConversationId(_)), "{error}");
+    assert!(error.to_string().contains("control character"), "{error}");
+}
+
+#[tokio::test]
+async fn messages_are_read_back_across_batches_of_keys() {
+    let (_dir, store) = open_temp().await;
+    store.append("c", &[started(1, "c")]).await.unwrap();
+    // 401 messages: two batches of 400 and one of 1.
+    for i in 0..401 {
+        let client = format!("m{i}");
+        let vector = [i as f32, 1.0];
+        store
+            .append_visitor_message("c", &client, &[visitor(2 + i, &client, &format!("message {i}"))], Some(&vector))
+            .await
+            .unwrap();
+    }
+    let keys: Vec<(String, u64)> = (2..=402).map(|seq| ("c".to_owned(), seq)).collect();
+    let mut read = store.visitor_messages(&keys).await.unwrap();
+    read.sort_by_key(|m| m.seq);
+    assert_eq!(read.len(), 401);
+    assert_eq!((read[0].seq, read[0].text.as_str()), (2, "message 0"));
+    assert_eq!((read[400].seq, read[400].text.as_str()), (402, "message 400"));
+    assert!(read.iter().all(|m| m.vector.is_some()));
+}
+
+#[tokio::test]
+async fn a_long_or_open_window_reads_every_month_of_tallies_in_order() {
+    let (_dir, store) = open_temp().await;
+    const DAY: i64 = 86_400_000;
+    // 40 days apart: three of the 31-day stretches the store reads one at a time.
+    for (id, day) in [("late", 80), ("early", 0), ("middle", 40)] {
+        store.append(id, &[started(day * DAY + 5, id)]).await.unwrap();
+    }
+    let ids = |tallies: Vec<relais_store::ConversationTally>| tallies.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.tallies_started(0, 100 * DAY).await.unwrap()), ["early", "middle", "late"]);
+    assert_eq!(ids(store.tallies_started(i64::MIN, i64::MAX).await.unwrap()), ["early", "middle", "late"]);
+    assert_eq!(ids(store.tallies_started(DAY, 80 * DAY + 5).await.unwrap()), ["middle"]);
+    assert!(store.tallies_started(81 * DAY, i64::MAX).await.unwrap().is_empty());
+}

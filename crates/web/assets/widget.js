@@ -425,8 +425,12 @@
     /** The visitor rates the conversation; a rating after the close ends it once sent. Says whether it went. */
     rate(score) {
       if (!this.conv.id) return false;
+      if (this.ratingOpen) {
+        const sent = this.send({ type: "rate", score });
+        this.end();
+        return sent;
+      }
       this.sendWhenReady({ type: "rate", score });
-      if (this.ratingOpen) this.end();
       return true;
     }
     /** Ends the conversation from a timer, and has the stored state saved. */

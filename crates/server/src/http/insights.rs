@@ -60,11 +60,26 @@ impl Frame {
         Window::parse(from, to).map_err(|error| ClientError::bad_frame(error.to_string()))
     }
 
-    /// The conversations started in the window, of the language and channel asked for.
-    async fn cohort(&self, app: &App) -> Result<Cohort, ClientError> {
+    /// Reads the window's conversations (of the language and channel asked for) and
+    /// computes `figures` of them, both on a blocking thread: decoding 100,000 tallies and
+    /// adding them up is a few hundred ms of CPU, which must not hold a runtime thread
+    /// that every socket shares.
+    async fn figures<T: Send + 'static>(
+        &self,
+        app: &App,
+        figures: impl FnOnce(Cohort) -> T + Send + 'static,
+    ) -> Result<T, ClientError> {
         let window = self.window()?;
-        let cohort = Cohort::load(&app.hub.store, window, &app.insights, crate::now_ms()).await?;
-        Ok(cohort.in_language(self.lang.as_deref()).in_channel(self.channel.as_deref()))
+        let (store, config) = (app.hub.store.clone(), app.insights.clone());
+        let (lang, channel) = (self.lang.clone(), self.channel.clone());
+        let now = crate::now_ms();
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let cohort = runtime.block_on(Cohort::load(&store, window, &config, now))?;
+            Ok(figures(cohort.in_language(lang.as_deref()).in_channel(channel.as_deref())))
+        })
+        .await
+        .map_err(ClientError::internal)?
     }
 }
 
@@ -77,6 +92,11 @@ impl DrillDown {
             self.page.clone().map(Slice::Page),
             self.day.clone().map(Slice::Day),
         ];
+        if let Some(day) = &self.day
+            && (day.len() != 10 || Window::parse(day, day).is_err())
+        {
+            return Err(ClientError::bad_frame(format!("day {day:?} is not a date: send YYYY-MM-DD, such as 2026-11-01")));
+        }
         let mut given = rows.into_iter().flatten();
         match (given.next(), given.next()) {
             (None, _) => Ok(Slice::All),
@@ -90,33 +110,33 @@ impl DrillDown {
 
 /// Every figure over the window.
 pub(super) async fn summary(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Summary>, ClientError> {
-    let cohort = frame.cohort(&app).await?;
-    Ok(Json(cohort.summary(&app.insights)))
+    let config = app.insights.clone();
+    Ok(Json(frame.figures(&app, move |cohort| cohort.summary(&config)).await?))
 }
 
 /// Per intent the bot answered, the most answered first.
 pub(super) async fn intents(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<IntentRow>>, ClientError> {
-    Ok(Json(frame.cohort(&app).await?.intents()))
+    Ok(Json(frame.figures(&app, |cohort| cohort.intents()).await?))
 }
 
 /// Per article the bot cited, the most shown first.
 pub(super) async fn articles(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<ArticleRow>>, ClientError> {
-    Ok(Json(frame.cohort(&app).await?.articles()))
+    Ok(Json(frame.figures(&app, |cohort| cohort.articles()).await?))
 }
 
 /// Per agent, the most conversations first.
 pub(super) async fn agents(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<AgentRow>>, ClientError> {
-    Ok(Json(frame.cohort(&app).await?.agents()))
+    Ok(Json(frame.figures(&app, |cohort| cohort.agents()).await?))
 }
 
 /// Per language, the most conversations first.
 pub(super) async fn languages(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<LanguageRow>>, ClientError> {
-    Ok(Json(frame.cohort(&app).await?.languages()))
+    Ok(Json(frame.figures(&app, |cohort| cohort.languages()).await?))
 }
 
 /// Per page where chats start, the most conversations first.
 pub(super) async fn pages(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<PageRow>>, ClientError> {
-    Ok(Json(frame.cohort(&app).await?.pages()))
+    Ok(Json(frame.figures(&app, |cohort| cohort.pages()).await?))
 }
 
 /// Per day of the window (UTC), in order; `interval=day` is the only interval.
@@ -127,7 +147,7 @@ pub(super) async fn timeseries(
     Query(interval): Query<Interval>,
 ) -> Result<Json<Vec<DayRow>>, ClientError> {
     match interval.interval.as_deref() {
-        None | Some("day") => Ok(Json(frame.cohort(&app).await?.days())),
+        None | Some("day") => Ok(Json(frame.figures(&app, |cohort| cohort.days()).await?)),
         Some(other) => Err(ClientError::bad_frame(format!("interval {other:?} is not known; send interval=day"))),
     }
 }
@@ -135,8 +155,7 @@ pub(super) async fn timeseries(
 /// The knowledge gaps: messages the bot could not serve, grouped into topics, the
 /// largest first, each with the article the knowledge search finds nearest.
 pub(super) async fn gaps(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<Topic>>, ClientError> {
-    let cohort = frame.cohort(&app).await?;
-    let wanted = cohort.gap_messages();
+    let wanted = frame.figures(&app, |cohort| cohort.gap_messages()).await?;
     let keys: Vec<(String, u64)> = wanted.iter().map(|(id, seq, _, _)| (id.clone(), *seq)).collect();
     let mut read: std::collections::HashMap<(String, u64), relais_store::MessageRead> = app
         .hub
@@ -193,24 +212,28 @@ pub(super) async fn conversations(
     let name = drill.figure.as_deref().unwrap_or_default();
     let figure = Figure::parse(name).map_err(|error| ClientError::bad_frame(error.to_string()))?;
     let slice = drill.slice()?;
-    let cohort = frame.cohort(&app).await?;
-    let listed = cohort.conversations(figure, &slice);
     let page = page.page();
-    let rows: Vec<Value> = listed
-        .iter()
-        .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
-        .take(page.limit as usize)
-        .map(|facts| serde_json::to_value(facts).map_err(ClientError::internal))
-        .collect::<Result<_, _>>()?;
-    Ok(paged(rows, listed.len() as u64))
+    let (rows, total) = frame
+        .figures(&app, move |cohort| {
+            let listed = cohort.conversations(figure, &slice);
+            let rows: Result<Vec<Value>, _> = listed
+                .iter()
+                .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+                .take(page.limit as usize)
+                .map(serde_json::to_value)
+                .collect();
+            (rows, listed.len() as u64)
+        })
+        .await?;
+    Ok(paged(rows.map_err(ClientError::internal)?, total))
 }
 
 /// One CSV row per conversation started in the window.
 pub(super) async fn csv(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Response, ClientError> {
-    let cohort = frame.cohort(&app).await?;
+    let csv = frame.figures(&app, |cohort| cohort.csv()).await?;
     let headers = [
         (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
         (header::CONTENT_DISPOSITION, "attachment; filename=\"relais-conversations.csv\""),
     ];
-    Ok((headers, cohort.csv()).into_response())
+    Ok((headers, csv).into_response())
 }

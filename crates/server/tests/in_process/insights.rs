@@ -63,7 +63,9 @@ async fn figures_and_rows_of_two_real_conversations() {
     );
     assert_eq!(s["escalation_reasons"], json!({"explicit_request": 1}), "{s}");
     assert_eq!((s["containment_rate"].as_f64(), s["escalation_rate"].as_f64()), (Some(0.5), Some(0.5)));
-    assert_eq!(counts(&["helpful_answers", "ratings_asked", "rated", "rated_positive"]), [1, 1, 1, 1], "{s}");
+    // Asked twice: at the bot's resolution, and at Ann's close (rated once).
+    assert_eq!(counts(&["helpful_answers", "ratings_asked", "rated", "rated_positive"]), [1, 2, 1, 1], "{s}");
+    assert_eq!(s["csat_response_rate"].as_f64(), Some(0.5));
     assert_eq!(s["csat"].as_f64(), Some(1.0));
     assert!(s["queue_wait_p50_s"].as_f64().unwrap() >= 0.0, "{s}");
     assert!(s["resolution_time_p50_s"]["agent_handled"].as_f64().unwrap() > 0.0, "{s}");

@@ -374,3 +374,14 @@ test("an unanswered rating request after the close lapses", () => {
   assert.equal(socket.state, "closed by client");
   assert.equal(t.session.rate(4), false);
 });
+
+test("a rating after the close is not promised when the socket is down", () => {
+  const t = setup();
+  t.session.connectIfNeeded(true);
+  const socket = welcome(t, { conversation_id: "c1", token: "t1" });
+  socket.receive({ type: "event", kind: "closed", seq: 5, by: "agent" });
+  socket.receive({ type: "event", kind: "rating_request", seq: 6, scale: 2 });
+  socket.drop(1006);
+  assert.equal(t.session.rate(2), false, "not sent: the widget says so");
+  assert.deepEqual(socket.sentOf("rate"), []);
+});

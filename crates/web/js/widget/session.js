@@ -262,8 +262,13 @@ export class Session {
   /** The visitor rates the conversation; a rating after the close ends it once sent. Says whether it went. */
   rate(score) {
     if (!this.conv.id) return false; // the wait for it is over: the conversation is forgotten
+    if (this.ratingOpen) {
+      // After the close it goes now or never: a closed conversation cannot be resumed.
+      const sent = this.send({ type: "rate", score });
+      this.end();
+      return sent;
+    }
     this.sendWhenReady({ type: "rate", score });
-    if (this.ratingOpen) this.end();
     return true;
   }
 
