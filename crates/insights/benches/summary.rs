@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use relais_dialogue::{Event, EventKind, FallbackStage, HandoffState, ReasonCode, Source};
-use relais_insights::{Cohort, GapMessage, InsightsConfig, Window, topics};
+use relais_insights::{Cohort, InsightsConfig, Window, read_gap_messages, topics};
 use relais_store::Store;
 
 /// The conversations generated, unless `INSIGHTS_CONVERSATIONS` says otherwise.
@@ -258,21 +258,7 @@ fn figures(c: &mut Criterion) {
     let gaps = || {
         let cohort = runtime.block_on(Cohort::load(&store, window, &config, now)).unwrap();
         let wanted = cohort.gap_messages();
-        let keys: Vec<(String, u64)> = wanted.iter().map(|(id, seq, _, _)| (id.clone(), *seq)).collect();
-        let read = runtime.block_on(store.visitor_messages(&keys)).unwrap();
-        let messages: Vec<GapMessage> = read
-            .into_iter()
-            .zip(wanted)
-            .map(|(m, (_, _, reason, lang))| GapMessage {
-                conversation_id: m.conversation_id,
-                seq: m.seq,
-                at: m.at,
-                text: m.text,
-                lang,
-                reason,
-                vector: m.vector,
-            })
-            .collect();
+        let messages = runtime.block_on(read_gap_messages(&store, wanted)).unwrap();
         topics(messages, 50)
     };
     let found = gaps();

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use relais_store::GapReason;
+use relais_store::{GapReason, Store};
 use serde::Serialize;
 
 /// The cosine similarity to a topic's centroid at or above which a message joins it.
@@ -33,6 +33,37 @@ pub struct GapMessage {
     pub reason: GapReason,
     /// The message's embedding, components times 127 (relais-store's `message_vectors`).
     pub vector: Option<Vec<i8>>,
+}
+
+/// Reads the gap messages `wanted` (conversation id, `seq`, reason, language — as
+/// [`crate::Cohort::gap_messages`] lists them) with their text and vector; a key that is
+/// no visitor message is left out.
+pub async fn read_gap_messages(
+    store: &Store,
+    wanted: Vec<(String, u64, GapReason, Option<String>)>,
+) -> relais_store::Result<Vec<GapMessage>> {
+    let keys: Vec<(String, u64)> = wanted.iter().map(|(id, seq, _, _)| (id.clone(), *seq)).collect();
+    let mut read: HashMap<(String, u64), relais_store::MessageRead> = store
+        .visitor_messages(&keys)
+        .await?
+        .into_iter()
+        .map(|m| ((m.conversation_id.clone(), m.seq), m))
+        .collect();
+    Ok(wanted
+        .into_iter()
+        .filter_map(|(id, seq, reason, lang)| {
+            let m = read.remove(&(id, seq))?;
+            Some(GapMessage {
+                conversation_id: m.conversation_id,
+                seq,
+                at: m.at,
+                text: m.text,
+                lang,
+                reason,
+                vector: m.vector,
+            })
+        })
+        .collect())
 }
 
 /// A message shown as an example of its topic.

@@ -31,7 +31,7 @@ pub use config::InsightsConfig;
 pub use export::{COLUMNS, csv, text_cell};
 pub use facts::{AnswerRating, ConversationFacts, Outcome, WIDGET};
 pub use figure::{Figure, UnknownFigure};
-pub use gaps::{GapMessage, NearestArticle, Sample, Topic, topics};
+pub use gaps::{GapMessage, NearestArticle, Sample, Topic, read_gap_messages, topics};
 pub use relais_store::{GapReason, Rating};
 pub use segments::{DayRow, LanguageRow, Outcomes, PageRow};
 pub use slice::Slice;

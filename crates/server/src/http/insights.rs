@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use relais_insights::{
-    AgentRow, ArticleRow, Cohort, DayRow, Figure, GapMessage, IntentRow, LanguageRow, NearestArticle, PageRow, Slice,
+    AgentRow, ArticleRow, Cohort, DayRow, Figure, IntentRow, LanguageRow, NearestArticle, PageRow, Slice,
     Summary, Topic, Window,
 };
 use serde::Deserialize;
@@ -156,30 +156,7 @@ pub(super) async fn timeseries(
 /// largest first, each with the article the knowledge search finds nearest.
 pub(super) async fn gaps(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<Topic>>, ClientError> {
     let wanted = frame.figures(&app, |cohort| cohort.gap_messages()).await?;
-    let keys: Vec<(String, u64)> = wanted.iter().map(|(id, seq, _, _)| (id.clone(), *seq)).collect();
-    let mut read: std::collections::HashMap<(String, u64), relais_store::MessageRead> = app
-        .hub
-        .store
-        .visitor_messages(&keys)
-        .await?
-        .into_iter()
-        .map(|m| ((m.conversation_id.clone(), m.seq), m))
-        .collect();
-    let messages: Vec<GapMessage> = wanted
-        .into_iter()
-        .filter_map(|(id, seq, reason, lang)| {
-            let m = read.remove(&(id, seq))?;
-            Some(GapMessage {
-                conversation_id: m.conversation_id,
-                seq,
-                at: m.at,
-                text: m.text,
-                lang,
-                reason,
-                vector: m.vector,
-            })
-        })
-        .collect();
+    let messages = relais_insights::read_gap_messages(&app.hub.store, wanted).await?;
     let bot = app.hub.bot.clone();
     let topics = tokio::task::spawn_blocking(move || {
         let mut topics = relais_insights::topics(messages, MAX_TOPICS);

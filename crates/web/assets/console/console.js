@@ -561,40 +561,10 @@
     params.limit = String(limit);
     return params;
   }
-  function factMatches(fact, extra = {}) {
-    let known = true;
-    for (const [key, want] of Object.entries(extra)) {
-      if (want === void 0 || want === null) continue;
-      if (key === "intent") {
-        if (!Array.isArray(fact.intents)) known = false;
-        else if (!fact.intents.includes(want)) return false;
-      } else if (key === "agent") {
-        if (!("agent" in fact)) known = false;
-        else if (fact.agent !== want) return false;
-      } else if (key === "page") {
-        if (!("first_page" in fact)) known = false;
-        else if (fact.first_page !== want) return false;
-      } else if (key === "lang") {
-        if (!("language" in fact)) known = false;
-        else if (fact.language !== want) return false;
-      } else if (key === "day") {
-        if (typeof fact.started_at !== "number" && typeof fact.started_at !== "string") known = false;
-        else if (utcDate(typeof fact.started_at === "number" ? fact.started_at : Date.parse(fact.started_at)) !== want) return false;
-      } else {
-        known = false;
-      }
-    }
-    return known ? true : null;
-  }
   function pageOf(body, totalHeader) {
-    if (Array.isArray(body)) {
-      const total = parseInt(totalHeader ?? "", 10);
-      return { items: body, total: Number.isNaN(total) ? body.length : total };
-    }
-    if (body && Array.isArray(body.items)) {
-      return { items: body.items, total: typeof body.total === "number" ? body.total : body.items.length };
-    }
-    return null;
+    if (!Array.isArray(body)) return null;
+    const total = parseInt(totalHeader ?? "", 10);
+    return { items: body, total: Number.isNaN(total) ? body.length : total };
   }
 
   // js/console/view.js
@@ -1195,7 +1165,7 @@
     }
     function openDrill(drill) {
       if (!state2.filters) return;
-      state2.drill = { ...drill, offset: 0, items: [], total: null, note: "" };
+      state2.drill = { ...drill, offset: 0, items: [], total: null };
       closeTranscript();
       drillBox.hidden = false;
       renderDrill("Loading…");
@@ -1219,14 +1189,8 @@
       if (!page) return renderDrill("This answer is not what this console expects.");
       drill.offset += page.items.length;
       drill.more = page.items.length >= DRILL_PAGE && drill.offset < page.total;
-      const extra = { ...drill.filters || {} };
-      const checks = page.items.map((f) => factMatches(f, extra));
-      if (checks.some((c) => c === false)) {
-        drill.filtered = true;
-        drill.note = "This server does not apply this row's filter yet: the list keeps the matching conversations, and its count may be short of the figure.";
-      }
-      drill.items.push(...page.items.filter((_, i) => checks[i] !== false));
-      drill.total = drill.filtered ? null : page.total;
+      drill.items.push(...page.items);
+      drill.total = page.total;
       renderDrill("");
     }
     function renderDrill(status) {
@@ -1243,7 +1207,6 @@
       drillBox.replaceChildren(
         h("div", { class: "drill-head" }, h("h2", { id: "insights-drill-title", "data-relais-console": "drill-title" }, title), h("span", { class: "muted", "data-relais-console": "drill-count" }, status ? "" : count), h("span", { class: "spacer" }), close),
         status ? h("p", { class: "muted", role: "status", "data-relais-console": "drill-status" }, status) : null,
-        drill.note ? h("p", { class: "muted" }, drill.note) : null,
         drill.items.length ? drillTable(drill) : !status ? h("p", { class: "muted" }, "No conversations.") : null,
         more
       );
@@ -1343,10 +1306,7 @@
     return typeof whole === "number" && whole > 0 ? part / whole : null;
   }
   function listOf2(body) {
-    if (Array.isArray(body)) return body;
-    if (body && Array.isArray(body.items)) return body.items;
-    if (body && Array.isArray(body.rows)) return body.rows;
-    return null;
+    return Array.isArray(body) ? body : null;
   }
   function counts(map, name = String) {
     return Object.entries(map && typeof map === "object" ? map : {}).map(([k, v]) => `${name(k)} ${v}`).join(", ");

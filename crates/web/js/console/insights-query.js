@@ -103,44 +103,9 @@ export function drillParams(filters, drill, offset = 0, limit = 50) {
   return params;
 }
 
-/**
- * Whether one conversation's facts (a drill-down item) match a row's filters, as far as the
- * facts tell: true, false, or null when they cannot tell (no article in the facts).
- */
-export function factMatches(fact, extra = {}) {
-  let known = true;
-  for (const [key, want] of Object.entries(extra)) {
-    if (want === undefined || want === null) continue;
-    if (key === "intent") {
-      if (!Array.isArray(fact.intents)) known = false;
-      else if (!fact.intents.includes(want)) return false;
-    } else if (key === "agent") {
-      if (!("agent" in fact)) known = false;
-      else if (fact.agent !== want) return false;
-    } else if (key === "page") {
-      if (!("first_page" in fact)) known = false;
-      else if (fact.first_page !== want) return false;
-    } else if (key === "lang") {
-      if (!("language" in fact)) known = false;
-      else if (fact.language !== want) return false;
-    } else if (key === "day") {
-      if (typeof fact.started_at !== "number" && typeof fact.started_at !== "string") known = false;
-      else if (utcDate(typeof fact.started_at === "number" ? fact.started_at : Date.parse(fact.started_at)) !== want) return false;
-    } else {
-      known = false;
-    }
-  }
-  return known ? true : null;
-}
-
-/** A drill-down response as {items, total}: a bare array with X-Total-Count, or {items, total}. */
+/** A drill-down response as {items, total}: the server's array with X-Total-Count; null otherwise. */
 export function pageOf(body, totalHeader) {
-  if (Array.isArray(body)) {
-    const total = parseInt(totalHeader ?? "", 10);
-    return { items: body, total: Number.isNaN(total) ? body.length : total };
-  }
-  if (body && Array.isArray(body.items)) {
-    return { items: body.items, total: typeof body.total === "number" ? body.total : body.items.length };
-  }
-  return null;
+  if (!Array.isArray(body)) return null;
+  const total = parseInt(totalHeader ?? "", 10);
+  return { items: body, total: Number.isNaN(total) ? body.length : total };
 }

@@ -19,7 +19,7 @@
 import { h } from "../shared/dom.js";
 import { barChart, SERIES, seriesValue, timeSeriesChart, toSvg } from "./charts.js";
 import { formatCount, formatDuration, formatHours, formatMoney, formatRate, formatScore, humanize, NONE } from "./format.js";
-import { defaultRange, drillParams, factMatches, frameParams, pageOf, windowOf, withQuery } from "./insights-query.js";
+import { defaultRange, drillParams, frameParams, pageOf, windowOf, withQuery } from "./insights-query.js";
 import { eventEl, formatTime } from "./view.js";
 
 const DRILL_PAGE = 50;
@@ -466,7 +466,7 @@ export function insightsView(root, http, showError) {
 
   function openDrill(drill) {
     if (!state.filters) return;
-    state.drill = { ...drill, offset: 0, items: [], total: null, note: "" };
+    state.drill = { ...drill, offset: 0, items: [], total: null };
     closeTranscript();
     drillBox.hidden = false;
     renderDrill("Loading…");
@@ -491,15 +491,8 @@ export function insightsView(root, http, showError) {
     if (!page) return renderDrill("This answer is not what this console expects.");
     drill.offset += page.items.length;
     drill.more = page.items.length >= DRILL_PAGE && drill.offset < page.total;
-    // A server that does not know a row's filter yet ignores it: keep what matches here.
-    const extra = { ...(drill.filters || {}) };
-    const checks = page.items.map((f) => factMatches(f, extra));
-    if (checks.some((c) => c === false)) {
-      drill.filtered = true;
-      drill.note = "This server does not apply this row's filter yet: the list keeps the matching conversations, and its count may be short of the figure.";
-    }
-    drill.items.push(...page.items.filter((_, i) => checks[i] !== false));
-    drill.total = drill.filtered ? null : page.total;
+    drill.items.push(...page.items);
+    drill.total = page.total;
     renderDrill("");
   }
 
@@ -517,7 +510,6 @@ export function insightsView(root, http, showError) {
     drillBox.replaceChildren(
       h("div", { class: "drill-head" }, h("h2", { id: "insights-drill-title", "data-relais-console": "drill-title" }, title), h("span", { class: "muted", "data-relais-console": "drill-count" }, status ? "" : count), h("span", { class: "spacer" }), close),
       status ? h("p", { class: "muted", role: "status", "data-relais-console": "drill-status" }, status) : null,
-      drill.note ? h("p", { class: "muted" }, drill.note) : null,
       drill.items.length ? drillTable(drill) : !status ? h("p", { class: "muted" }, "No conversations.") : null,
       more,
     );
@@ -639,12 +631,9 @@ function ratio(part, whole) {
   return typeof whole === "number" && whole > 0 ? part / whole : null;
 }
 
-/** A list answer: a bare array, or {items: [...]}, or {rows: [...]}; null otherwise. */
+/** A list answer: the server's bare array; null otherwise. */
 function listOf(body) {
-  if (Array.isArray(body)) return body;
-  if (body && Array.isArray(body.items)) return body.items;
-  if (body && Array.isArray(body.rows)) return body.rows;
-  return null;
+  return Array.isArray(body) ? body : null;
 }
 
 /** A map of counts as "en 3, fr 1" (keys through `name`). */
