@@ -5,7 +5,8 @@
 //! A log of five kinds of conversation (resolved by an intent, marked useful and rated,
 //! answered from an article and left, escalated to an agent, lost after four fallbacks,
 //! each of its messages on one of 40 topics) is generated once in a temporary folder
-//! through the store's append path; `INSIGHTS_CONVERSATIONS` changes the count.
+//! through the store's append path; `INSIGHTS_CONVERSATIONS` changes the count, and
+//! `INSIGHTS_DB=<path>` keeps the log there to measure it again without generating it.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -229,10 +230,19 @@ fn figures(c: &mut Criterion) {
         .unwrap_or(CONVERSATIONS);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let store = runtime.block_on(Store::open(dir.path().join("relais.db"))).unwrap();
-    let began = Instant::now();
-    let events = generate(&store, &runtime, conversations);
-    eprintln!("generated {conversations} conversations, {events} events, in {:.1?}", began.elapsed());
+    // INSIGHTS_DB keeps the generated log at that path, and reads it back on the next run.
+    let (path, reuse) = match std::env::var_os("INSIGHTS_DB") {
+        Some(path) => (std::path::PathBuf::from(&path), std::path::Path::new(&path).exists()),
+        None => (dir.path().join("relais.db"), false),
+    };
+    let store = runtime.block_on(Store::open(path)).unwrap();
+    if reuse {
+        eprintln!("read the log kept at INSIGHTS_DB");
+    } else {
+        let began = Instant::now();
+        let events = generate(&store, &runtime, conversations);
+        eprintln!("generated {conversations} conversations, {events} events, in {:.1?}", began.elapsed());
+    }
     let window = Window {
         from: FROM,
         to: FROM + 30 * DAY,

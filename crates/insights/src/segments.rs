@@ -79,7 +79,7 @@ fn by<'a, K: Ord + Clone>(facts: &'a [ConversationFacts], key: impl Fn(&'a Conve
 
 /// Per language, the most conversations first.
 pub fn languages(facts: &[ConversationFacts]) -> Vec<LanguageRow> {
-    by(facts, |f| f.language.clone())
+    by(facts, |f| f.language.clone().filter(|lang| !lang.is_empty()))
         .into_iter()
         .map(|(lang, outcomes)| LanguageRow { lang, outcomes })
         .collect()
@@ -87,7 +87,7 @@ pub fn languages(facts: &[ConversationFacts]) -> Vec<LanguageRow> {
 
 /// Per start page, the most conversations first.
 pub fn pages(facts: &[ConversationFacts]) -> Vec<PageRow> {
-    by(facts, |f| f.first_page.clone())
+    by(facts, |f| f.first_page.clone().filter(|page| !page.is_empty()))
         .into_iter()
         .map(|(page, outcomes)| PageRow { page, outcomes })
         .collect()

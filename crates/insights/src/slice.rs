@@ -18,7 +18,7 @@ pub enum Slice {
     Article(String),
     /// This agent joined first.
     Agent(String),
-    /// The chat started on this page (its URL).
+    /// The chat started on this page (its URL); `""`: no page was reported.
     Page(String),
     /// Started on this day, `YYYY-MM-DD` in UTC.
     Day(String),
@@ -32,7 +32,7 @@ impl Slice {
             Slice::Intent(intent) => f.intents.contains(intent),
             Slice::Article(url) => f.citations.iter().any(|source| source.url == *url),
             Slice::Agent(agent) => f.agent.as_ref() == Some(agent),
-            Slice::Page(page) => f.first_page.as_ref() == Some(page),
+            Slice::Page(page) => f.first_page.as_deref().unwrap_or_default() == page,
             Slice::Day(wanted) => day(f.started_at) == *wanted,
         }
     }

@@ -898,6 +898,9 @@ fn breakdowns_per_article_language_page_and_day_and_their_drill_down() {
     assert_eq!(listed("escalated", delivery_url), ["a2"]);
     assert_eq!(listed("conversations", Slice::Day("2023-11-15".into())), ["a3", "a2"]);
     assert_eq!(listed("conversations", Slice::Page("https://shop.example/cart".into())), ["a1", "a2"]);
+    // The rows of no page (a3) and of no language (a4): an empty value.
+    assert_eq!(listed("conversations", Slice::Page(String::new())), ["a3"]);
+    assert_eq!(ids(&cohort.clone().in_language(Some("")).conversations(Figure::parse("conversations").unwrap(), &Slice::All)), ["a4"]);
     // The row's 👍 and 👎: a1's 👍 and a2's 👎 cited the article; a3's intent has none.
     assert_eq!(listed("helpful_answers", Slice::Article("https://shop.example/help/delivery".into())), ["a1"]);
     assert_eq!(listed("unhelpful_answers", Slice::Article("https://shop.example/help/delivery".into())), ["a2"]);

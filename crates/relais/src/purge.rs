@@ -1,7 +1,8 @@
 //! `relais purge --simulated [--data-dir DIR]`: removes the conversations `relais
 //! simulate` made (their `started` event is marked simulated), with every row that
-//! belongs to them, in one transaction. Real conversations are never purged, so the flag
-//! is required: it says what goes.
+//! belongs to them, in one transaction, then the agents it made (`*@simulated-agent.invalid`)
+//! with their sessions. Real conversations are never purged, so the flag is required: it
+//! says what goes.
 
 use std::path::PathBuf;
 
@@ -30,7 +31,17 @@ pub fn run(args: PurgeArgs, settings: &Settings) -> anyhow::Result<()> {
             data_dir.display()
         );
     }
-    let removed = crate::serve::with_store(&data_dir, |store| async move { Ok(store.purge_simulated().await?) })?;
-    println!("removed {removed} simulated conversations from {}", data_dir.join("relais.db").display());
+    let (conversations, agents) = crate::serve::with_store(&data_dir, |store| async move {
+        let conversations = store.purge_simulated().await?;
+        let mut agents = 0;
+        for (_, email) in crate::simulate::AGENTS {
+            agents += u64::from(store.remove_agent(email).await?);
+        }
+        Ok((conversations, agents))
+    })?;
+    println!(
+        "removed {conversations} simulated conversations and {agents} simulated agents from {}",
+        data_dir.join("relais.db").display()
+    );
     Ok(())
 }

@@ -36,7 +36,7 @@ const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
 
 /// The simulated agents: name and email (`.invalid` is a domain that never exists).
-const AGENTS: [(&str, &str); 2] = [
+pub(crate) const AGENTS: [(&str, &str); 2] = [
     ("Sam (simulated agent)", "sam@simulated-agent.invalid"),
     ("Noor (simulated agent)", "noor@simulated-agent.invalid"),
 ];

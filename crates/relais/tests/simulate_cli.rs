@@ -96,8 +96,9 @@ async fn simulated_conversations_are_made_through_the_server_and_purged() {
     assert!(why.contains("relais purge --simulated"), "{why}");
 
     let said = succeeded(&relais(&["purge", "--simulated", "--data-dir", data]));
-    assert!(said.contains("removed 20 simulated conversations"), "{said}");
+    assert!(said.contains("removed 20 simulated conversations and 2 simulated agents"), "{said}");
     let store = Store::open(dir.path().join("relais.db")).await.unwrap();
+    assert!(store.agents().await.unwrap().iter().all(|a| !a.email.ends_with("@simulated-agent.invalid")), "the simulated agents are gone");
     let left = store.tallies_started(0, i64::MAX).await.unwrap();
     assert_eq!(left.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["real"]);
     assert_eq!(store.count_callback_requests(None).await.unwrap(), 0);

@@ -169,6 +169,31 @@ impl Store {
         Ok(agent)
     }
 
+    /// Removes the agent with this email and their sessions; false if there is none. An
+    /// agent who holds a conversation is kept ([`Error::AgentHoldsConversations`]).
+    pub async fn remove_agent(&self, email: &str) -> Result<bool> {
+        let email = normalise_email(email);
+        let mut tx = self.pool.begin().await?;
+        let Some(id): Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let held: i64 = sqlx::query_scalar("SELECT count(*) FROM conversations WHERE holder_agent_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if held > 0 {
+            return Err(Error::AgentHoldsConversations { email, held });
+        }
+        sqlx::query("DELETE FROM sessions WHERE agent_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM agents WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Starts a login session for `agent_id` valid for `ttl` from `now` (ms since the
     /// epoch) and returns its token; only the token's SHA-256 is stored.
     pub async fn create_session(&self, agent_id: i64, ttl: Duration, now: i64) -> Result<String> {

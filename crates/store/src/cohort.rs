@@ -8,13 +8,12 @@ use rayon::prelude::*;
 
 use crate::{Error, Result, Store, Tally};
 
-/// The separators of [`Store::tallies_started`]'s joined text: ASCII's record and unit
-/// separators.
-const RECORD: char = '\u{1e}';
-const UNIT: char = '\u{1f}';
-
-/// The longest stretch of starts joined into one text: 31 days.
+/// The longest stretch of starts joined into one value: 31 days.
 const CHUNK_MS: i64 = 31 * 86_400_000;
+
+/// The width of each of the two lengths, in hexadecimal digits, before a record of
+/// [`Store::tallies_started`]'s joined value.
+const LENGTH_DIGITS: usize = 8;
 
 /// One conversation's tally.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,10 +33,10 @@ pub struct VisitorStart {
 
 impl Store {
     /// The tallies of the conversations started in `[from, to)` (ms since the epoch),
-    /// ordered by start, then id. SQLite joins each month's tallies into one text (ids
-    /// hold no control character, [`crate::events`] refuses them; tallies are JSON), so a
+    /// ordered by start, then id. SQLite joins each month's records into one value, each
+    /// record the byte lengths of the id and the tally in hexadecimal, then both, so a
     /// window of 100,000 conversations costs a row a month, not 100,000 trips through the
-    /// driver, and no text grows past SQLite's limit; the tallies are then decoded and
+    /// driver, and no value grows past SQLite's limit; the tallies are then decoded and
     /// ordered on every core.
     pub async fn tallies_started(&self, from: i64, to: i64) -> Result<Vec<ConversationTally>> {
         let mut tallies = Vec::new();
@@ -56,8 +55,11 @@ impl Store {
         let to = last.saturating_add(1);
         while start < to {
             let end = start.saturating_add(CHUNK_MS).min(to);
-            let joined: Option<String> = sqlx::query_scalar(
-                "SELECT group_concat(id || char(31) || coalesce(tally, '{}'), char(30)) \
+            // `||` and group_concat keep a blob's bytes as they are; the cast gives them
+            // back as a blob.
+            let joined: Option<Vec<u8>> = sqlx::query_scalar(
+                "SELECT CAST(group_concat(printf('%08x%08x', length(CAST(id AS BLOB)), length(tally)) \
+                 || id || coalesce(tally, x''), '') AS BLOB) \
                  FROM conversations WHERE created_at >= $1 AND created_at < $2",
             )
             .bind(start)
@@ -65,15 +67,12 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
             if let Some(joined) = joined {
-                let decoded = joined
-                    .par_split(RECORD)
-                    .map(|record| {
-                        let (id, json) = record
-                            .split_once(UNIT)
-                            .ok_or_else(|| Error::corrupt("conversations", "a tally without its conversation id"))?;
+                let decoded = records(&joined)?
+                    .into_par_iter()
+                    .map(|(id, tally)| {
                         Ok(ConversationTally {
                             id: id.to_owned(),
-                            tally: Tally::decode(json, id)?,
+                            tally: Tally::decode(tally, id)?,
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
@@ -108,4 +107,28 @@ impl Store {
         starts.sort_by_key(|start| start.started_at);
         Ok(starts)
     }
+}
+
+/// The `(id, tally)` records of [`Store::tallies_started`]'s joined value.
+fn records(mut joined: &[u8]) -> Result<Vec<(&str, &[u8])>> {
+    let cut = || Error::corrupt("conversations", "the joined tallies end in the middle of a record");
+    let mut records = Vec::new();
+    while !joined.is_empty() {
+        let lengths = joined.get(..2 * LENGTH_DIGITS).ok_or_else(cut)?;
+        let length = |digits: &[u8]| {
+            std::str::from_utf8(digits)
+                .ok()
+                .and_then(|digits| usize::from_str_radix(digits, 16).ok())
+                .ok_or_else(|| Error::corrupt("conversations", "a joined tally's length is not hexadecimal"))
+        };
+        let id_length = length(&lengths[..LENGTH_DIGITS])?;
+        let tally_length = length(&lengths[LENGTH_DIGITS..])?;
+        let rest = &joined[2 * LENGTH_DIGITS..];
+        let id = rest.get(..id_length).ok_or_else(cut)?;
+        let id = std::str::from_utf8(id).map_err(|e| Error::corrupt("conversations.id", e))?;
+        let tally = rest.get(id_length..id_length + tally_length).ok_or_else(cut)?;
+        records.push((id, tally));
+        joined = &rest[id_length + tally_length..];
+    }
+    Ok(records)
 }

@@ -33,8 +33,8 @@ pub enum Error {
     },
     #[error("database error: {0}; check disk space and permissions of the data directory")]
     Database(#[from] sqlx::Error),
-    #[error("cannot encode an event as JSON: {0}; this is a bug in Relais, please report it")]
-    Encode(serde_json::Error),
+    #[error("cannot encode {what}: {detail}; this is a bug in Relais, please report it")]
+    Encode { what: &'static str, detail: String },
     #[error(
         "stored data cannot be read ({what}): {detail}; the database was written by an \
          incompatible Relais version or edited by hand: restore a backup"
@@ -53,6 +53,8 @@ pub enum Error {
     AgentNotFound(String),
     #[error("an agent with the email {0} already exists; choose another email")]
     DuplicateEmail(String),
+    #[error("the agent {email} holds {held} conversation(s); close or release them first")]
+    AgentHoldsConversations { email: String, held: i64 },
     #[error("unknown role {0:?}; use \"agent\" or \"admin\"")]
     UnknownRole(String),
     #[error("cannot hash the password: {0}")]
@@ -65,6 +67,13 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    pub(crate) fn encode(what: &'static str, detail: impl ToString) -> Self {
+        Error::Encode {
+            what,
+            detail: detail.to_string(),
+        }
+    }
+
     pub(crate) fn corrupt(what: impl Into<String>, detail: impl ToString) -> Self {
         Error::Corrupt {
             what: what.into(),

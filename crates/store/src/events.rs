@@ -234,11 +234,11 @@ async fn append_in(
     let mut conversation = load(tx, conversation_id)
         .await?
         .ok_or_else(|| Error::ConversationNotFound(conversation_id.to_owned()))?;
-    let tally: Option<String> = sqlx::query_scalar("SELECT tally FROM conversations WHERE id = $1")
+    let tally: Option<Vec<u8>> = sqlx::query_scalar("SELECT tally FROM conversations WHERE id = $1")
         .bind(conversation_id)
         .fetch_one(&mut **tx)
         .await?;
-    let mut tally = match tally.map(|json| Tally::decode(&json, conversation_id)) {
+    let mut tally = match tally.map(|bytes| Tally::decode(&bytes, conversation_id)) {
         Some(Ok(tally)) if tally.version == TALLY_VERSION => tally,
         None if conversation.last_seq == 0 => Tally::new(),
         // Another version's, unreadable, or missing: folded again from the log, so an
@@ -336,7 +336,7 @@ async fn append_in(
 
 /// Splits an event into its kind name and the JSON of its other fields.
 fn encode(event: &Event) -> Result<(String, String)> {
-    let mut value = serde_json::to_value(event).map_err(Error::Encode)?;
+    let mut value = serde_json::to_value(event).map_err(|e| Error::encode("an event as JSON", e))?;
     let Value::Object(fields) = &mut value else {
         return Err(Error::corrupt(
             "event",

@@ -21,8 +21,8 @@ mod error;
 mod events;
 mod messages;
 mod passwords;
-mod tally;
 mod purge;
+mod tally;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

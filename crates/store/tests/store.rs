@@ -695,9 +695,10 @@ async fn the_queue_lists_the_oldest_first_with_the_last_visitor_message() {
 async fn conversations_are_read_by_their_start_in_a_half_open_window() {
     let (_dir, store) = open_temp().await;
     // Started at 100 (before the window), 200 (its first instant), 250, 300 (its end,
-    // outside). "b" is appended before "a" but starts later; its last event is after 300.
+    // outside). "bé" is appended before "a" but starts later; its last event is after 300. (An id
+    // of several bytes a character checks how the tallies are read back.)
     store.append("early", &[started(100, "early")]).await.unwrap();
-    store.append("b", &[started(250, "b"), visitor(400, "m1", "late")]).await.unwrap();
+    store.append("bé", &[started(250, "bé"), visitor(400, "m1", "late")]).await.unwrap();
     store.append("a", &[started(200, "a"), visitor(210, "m1", "hi")]).await.unwrap();
     store.append("end", &[started(300, "end")]).await.unwrap();
     let identified = Event {
@@ -707,11 +708,11 @@ async fn conversations_are_read_by_their_start_in_a_half_open_window() {
             verified_user_id: Some("u-7".into()),
         },
     };
-    store.append("b", &[identified]).await.unwrap();
+    store.append("bé", &[identified]).await.unwrap();
 
     let tallies = store.tallies_started(200, 300).await.unwrap();
     let read: Vec<&str> = tallies.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(read, ["a", "b"]);
+    assert_eq!(read, ["a", "bé"]);
     // Each tally is the fold of the conversation's whole log, kept across appends.
     for c in &tallies {
         let events = store.events_after(&c.id, 0).await.unwrap();
@@ -729,7 +730,7 @@ async fn conversations_are_read_by_their_start_in_a_half_open_window() {
             started_at: 250,
         }]
     );
-    assert!(store.visitor_starts(0, 250).await.unwrap().is_empty(), "b starts at 250");
+    assert!(store.visitor_starts(0, 250).await.unwrap().is_empty(), "bé starts at 250");
 }
 
 #[tokio::test]

@@ -143,6 +143,7 @@ test("an admin's Insights: figures of real conversations, another range, drill-d
   const todayRow = days.find((d) => d.day === today);
   const dayButton = page.locator(`${chook("timeseries-table")} ${chook("drill")}[data-figure="conversations"][data-filters="day ${today}"]`);
   assert.equal(await dayButton.textContent(), fmt(todayRow.conversations));
+  assert.equal(await dayButton.getAttribute("aria-label"), `${fmt(todayRow.conversations)} conversations · day ${today}: show these conversations`, "its name says what it counts");
   assert.equal(await page.locator(`${chook("insights-timeseries")} svg rect[data-day="${today}"]`).count() > 0, true);
   const intents = await adminGet(`/v1/insights/intents?from=${encodeURIComponent(s.from)}&to=${encodeURIComponent(s.to)}`);
   assert.ok(intents.length > 0, "the bot answered intents");

@@ -67,11 +67,14 @@ export function frameParams(filters) {
   return params;
 }
 
-/** `path?query` with the parameters whose value is neither empty, null nor undefined. */
+/**
+ * `path?query` with the parameters whose value is neither null nor undefined. An empty value
+ * is sent: `lang=` and `page=` ask for the conversations of no language or no page.
+ */
 export function withQuery(path, params) {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
-    if (v !== undefined && v !== null && v !== "") query.append(k, String(v));
+    if (v !== undefined && v !== null) query.append(k, String(v));
   }
   const text = query.toString();
   return text ? path + "?" + text : path;
@@ -80,6 +83,7 @@ export function withQuery(path, params) {
 /**
  * The filters a breakdown row adds to a drill-down: `intent`, `article`, `agent`, `page`,
  * `lang` (which replaces the view's) and `day` (which narrows the window to that UTC day).
+ * The row of no page and the row of no language send an empty `page` or `lang`.
  */
 export const DRILL_FILTERS = ["intent", "article", "agent", "page", "day"];
 
@@ -91,7 +95,7 @@ export const DRILL_FILTERS = ["intent", "article", "agent", "page", "day"];
 export function drillParams(filters, drill, offset = 0, limit = 50) {
   const extra = drill.filters || {};
   const params = frameParams(filters);
-  if (extra.lang) params.lang = extra.lang;
+  if (extra.lang !== undefined && extra.lang !== null) params.lang = String(extra.lang);
   if (extra.day && DATE.test(extra.day)) {
     params.from = rfc3339(Math.max(dayMs(extra.day), Date.parse(params.from)));
     params.to = rfc3339(Math.min(dayMs(extra.day) + DAY_MS, Date.parse(params.to)));

@@ -340,10 +340,10 @@ export function insightsView(root, http, showError) {
       path: "/v1/insights/languages",
       columns: [
         { label: "Language", value: (r) => (r.lang ? String(r.lang) : h("span", { class: "muted" }, "unknown")) },
-        { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { lang: r.lang } }) },
-        { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { lang: r.lang } }) },
-        { label: "Resolved by the bot", num: true, value: (r) => countButton(r.bot_resolved, { figure: "bot_resolved", filters: { lang: r.lang } }) },
-        { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { lang: r.lang } }) },
+        { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { lang: r.lang ?? "" } }) },
+        { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { lang: r.lang ?? "" } }) },
+        { label: "Resolved by the bot", num: true, value: (r) => countButton(r.bot_resolved, { figure: "bot_resolved", filters: { lang: r.lang ?? "" } }) },
+        { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { lang: r.lang ?? "" } }) },
         { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) },
       ],
       after: (rows) => langs.replaceChildren(...rows.filter((r) => r.lang).map((r) => h("option", { value: String(r.lang) }))),
@@ -353,9 +353,9 @@ export function insightsView(root, http, showError) {
       path: "/v1/insights/pages",
       columns: [
         { label: "Page", value: (r) => (r.page ? h("span", { class: "url" }, String(r.page)) : h("span", { class: "muted" }, "no page reported")) },
-        { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { page: r.page } }) },
-        { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { page: r.page } }) },
-        { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { page: r.page } }) },
+        { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { page: r.page ?? "" } }) },
+        { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { page: r.page ?? "" } }) },
+        { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { page: r.page ?? "" } }) },
         { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) },
       ],
     },
@@ -409,12 +409,15 @@ export function insightsView(root, http, showError) {
 
   /**
    * A count that opens the conversations behind it; "—" for no number. A row whose key is
-   * null (no language, no page) cannot be asked for: its count is plain text.
+   * null (an agent without a name) cannot be asked for: its count is plain text. The
+   * button's accessible name says what it counts, not just the number.
    */
   function countButton(value, drill) {
     if (typeof value !== "number") return NONE;
     if (Object.values(drill.filters || {}).some((v) => v === null || v === undefined)) return formatCount(value);
-    const b = h("button", { type: "button", class: "count-link", "data-relais-console": "drill", "data-figure": drill.figure, "data-filters": filterText(drill.filters) || null, title: "Show these conversations" }, formatCount(value));
+    const extra = filterText(drill.filters);
+    const name = `${formatCount(value)} ${humanize(drill.figure)}${extra ? " · " + extra : ""}: show these conversations`;
+    const b = h("button", { type: "button", class: "count-link", "data-relais-console": "drill", "data-figure": drill.figure, "data-filters": extra || null, "aria-label": name, title: "Show these conversations" }, formatCount(value));
     b.addEventListener("click", () => openDrill(drill));
     return b;
   }
@@ -643,9 +646,10 @@ function counts(map, name = String) {
     .join(", ");
 }
 
+/** A drill-down's row filters in words: `intent order_status`, `no page`. */
 function filterText(filters) {
   return Object.entries(filters || {})
-    .filter(([, v]) => v !== undefined && v !== null && v !== "")
-    .map(([k, v]) => `${k} ${v}`)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => (v === "" ? `no ${k}` : `${k} ${v}`))
     .join(", ");
 }

@@ -76,7 +76,7 @@ test("the filters' query: from and to, then lang and channel only when chosen, a
   assert.deepEqual(frameParams({ window, lang: "", channel: "" }), { from: "2026-11-01T00:00:00Z", to: "2026-12-01T00:00:00Z" });
   const params = frameParams({ window, lang: " fr ", channel: "widget" });
   assert.equal(withQuery("/v1/insights/summary", params), "/v1/insights/summary?from=2026-11-01T00%3A00%3A00Z&to=2026-12-01T00%3A00%3A00Z&lang=fr&channel=widget");
-  assert.equal(withQuery("/x", { a: "", b: null, c: undefined, d: "1&2=3" }), "/x?d=1%262%3D3");
+  assert.equal(withQuery("/x", { a: "", b: null, c: undefined, d: "1&2=3" }), "/x?a=&d=1%262%3D3");
   assert.equal(withQuery("/x", {}), "/x");
 });
 
@@ -93,6 +93,11 @@ test("a drill-down asks for the figure, the row's filter and a page; a day narro
   assert.equal(day.to, "2026-11-08T00:00:00Z");
   assert.equal(day.day, "2026-11-07");
   assert.equal(drillParams(filters, { figure: "engaged", filters: { lang: "fr" } }).lang, "fr", "a language row replaces the view's language");
+  // The rows of no language and no page ask with an empty value.
+  const none = drillParams(filters, { figure: "engaged", filters: { lang: "" } });
+  assert.equal(none.lang, "");
+  assert.match(withQuery("/v1/insights/conversations", none), /[?&]lang=&/);
+  assert.equal(drillParams(filters, { figure: "engaged", filters: { page: "" } }).page, "");
 });
 
 test("a drill-down answer is read as a bare array with X-Total-Count", () => {
