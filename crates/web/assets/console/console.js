@@ -541,7 +541,7 @@
   function withQuery(path, params) {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) {
-      if (v !== void 0 && v !== null && v !== "") query.append(k, String(v));
+      if (v !== void 0 && v !== null) query.append(k, String(v));
     }
     const text = query.toString();
     return text ? path + "?" + text : path;
@@ -550,7 +550,7 @@
   function drillParams(filters, drill, offset = 0, limit = 50) {
     const extra = drill.filters || {};
     const params = frameParams(filters);
-    if (extra.lang) params.lang = extra.lang;
+    if (extra.lang !== void 0 && extra.lang !== null) params.lang = String(extra.lang);
     if (extra.day && DATE.test(extra.day)) {
       params.from = rfc3339(Math.max(dayMs(extra.day), Date.parse(params.from)));
       params.to = rfc3339(Math.min(dayMs(extra.day) + DAY_MS, Date.parse(params.to)));
@@ -1056,10 +1056,10 @@
         path: "/v1/insights/languages",
         columns: [
           { label: "Language", value: (r) => r.lang ? String(r.lang) : h("span", { class: "muted" }, "unknown") },
-          { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { lang: r.lang } }) },
-          { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { lang: r.lang } }) },
-          { label: "Resolved by the bot", num: true, value: (r) => countButton(r.bot_resolved, { figure: "bot_resolved", filters: { lang: r.lang } }) },
-          { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { lang: r.lang } }) },
+          { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { lang: r.lang ?? "" } }) },
+          { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { lang: r.lang ?? "" } }) },
+          { label: "Resolved by the bot", num: true, value: (r) => countButton(r.bot_resolved, { figure: "bot_resolved", filters: { lang: r.lang ?? "" } }) },
+          { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { lang: r.lang ?? "" } }) },
           { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) }
         ],
         after: (rows) => langs.replaceChildren(...rows.filter((r) => r.lang).map((r) => h("option", { value: String(r.lang) })))
@@ -1069,9 +1069,9 @@
         path: "/v1/insights/pages",
         columns: [
           { label: "Page", value: (r) => r.page ? h("span", { class: "url" }, String(r.page)) : h("span", { class: "muted" }, "no page reported") },
-          { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { page: r.page } }) },
-          { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { page: r.page } }) },
-          { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { page: r.page } }) },
+          { label: "Conversations", num: true, value: (r) => countButton(r.conversations, { figure: "conversations", filters: { page: r.page ?? "" } }) },
+          { label: "Engaged", num: true, value: (r) => countButton(r.engaged, { figure: "engaged", filters: { page: r.page ?? "" } }) },
+          { label: "Escalated", num: true, value: (r) => countButton(r.escalated, { figure: "escalated", filters: { page: r.page ?? "" } }) },
           { label: "Containment", num: true, value: (r) => formatRate(r.containment_rate) }
         ]
       },
@@ -1121,7 +1121,9 @@
     function countButton(value, drill) {
       if (typeof value !== "number") return NONE;
       if (Object.values(drill.filters || {}).some((v) => v === null || v === void 0)) return formatCount(value);
-      const b = h("button", { type: "button", class: "count-link", "data-relais-console": "drill", "data-figure": drill.figure, "data-filters": filterText(drill.filters) || null, title: "Show these conversations" }, formatCount(value));
+      const extra = filterText(drill.filters);
+      const name = `${formatCount(value)} ${humanize(drill.figure)}${extra ? " · " + extra : ""}: show these conversations`;
+      const b = h("button", { type: "button", class: "count-link", "data-relais-console": "drill", "data-figure": drill.figure, "data-filters": extra || null, "aria-label": name, title: "Show these conversations" }, formatCount(value));
       b.addEventListener("click", () => openDrill(drill));
       return b;
     }
@@ -1312,7 +1314,7 @@
     return Object.entries(map && typeof map === "object" ? map : {}).map(([k, v]) => `${name(k)} ${v}`).join(", ");
   }
   function filterText(filters) {
-    return Object.entries(filters || {}).filter(([, v]) => v !== void 0 && v !== null && v !== "").map(([k, v]) => `${k} ${v}`).join(", ");
+    return Object.entries(filters || {}).filter(([, v]) => v !== void 0 && v !== null).map(([k, v]) => v === "" ? `no ${k}` : `${k} ${v}`).join(", ");
   }
 
   // js/console/main.js
