@@ -38,7 +38,8 @@ pub struct IntentScore {
     pub confidence: f32,
 }
 
-/// Why the bot gives way to a human.
+/// Why the bot gives way to a human. New reasons go last: the store's insights tallies
+/// keep a reason as its position (relais_store::TALLY_VERSION).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonCode {

@@ -170,10 +170,10 @@ impl Store {
     }
 
     /// Removes the agent with this email and their sessions; false if there is none. An
-    /// agent who holds a conversation is kept ([`Error::AgentHoldsConversations`]).
+    /// agent who holds a conversation or labelled a turn is kept ([`Error::AgentInUse`]).
     pub async fn remove_agent(&self, email: &str) -> Result<bool> {
         let email = normalise_email(email);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(id): Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE email = $1")
             .bind(&email)
             .fetch_optional(&mut *tx)
@@ -181,12 +181,16 @@ impl Store {
         else {
             return Ok(false);
         };
-        let held: i64 = sqlx::query_scalar("SELECT count(*) FROM conversations WHERE holder_agent_id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if held > 0 {
-            return Err(Error::AgentHoldsConversations { email, held });
+        let (held, labelled): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM conversations WHERE holder_agent_id = $1), \
+             (SELECT count(*) FROM review_labels WHERE agent_id = $1)",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if held > 0 || labelled > 0 {
+            let why = format!("they hold {held} conversation(s) and labelled {labelled} turn(s)");
+            return Err(Error::AgentInUse { email, why });
         }
         sqlx::query("DELETE FROM sessions WHERE agent_id = $1").bind(id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM agents WHERE id = $1").bind(id).execute(&mut *tx).await?;

@@ -53,8 +53,8 @@ pub enum Error {
     AgentNotFound(String),
     #[error("an agent with the email {0} already exists; choose another email")]
     DuplicateEmail(String),
-    #[error("the agent {email} holds {held} conversation(s); close or release them first")]
-    AgentHoldsConversations { email: String, held: i64 },
+    #[error("the agent {email} cannot be removed: {why}; disable them instead (relais agent disable)")]
+    AgentInUse { email: String, why: String },
     #[error("unknown role {0:?}; use \"agent\" or \"admin\"")]
     UnknownRole(String),
     #[error("cannot hash the password: {0}")]

@@ -246,6 +246,8 @@ async fn append_in(
         _ => crate::tally::fold_log(tx, conversation_id).await?,
     };
 
+    let open_turn = tally.turn.as_ref().map(|turn| turn.asked);
+    let lang_before = tally.language.clone();
     let mut stored = Vec::with_capacity(events.len());
     for (index, event) in events.iter().enumerate() {
         let seq = conversation.last_seq + 1;
@@ -308,6 +310,11 @@ async fn append_in(
         let event = StoredEvent { seq, event };
         tally.apply(&event);
         stored.push(event);
+    }
+
+    let asked_of = |answer: u64| tally.answers.get(&answer).and_then(|answer| answer.asked);
+    if let Some((from, lang)) = crate::review::refold_from(&stored, open_turn, asked_of, lang_before) {
+        crate::review::refold_turns(tx, conversation_id, from, lang).await?;
     }
 
     sqlx::query(

@@ -22,6 +22,7 @@ mod events;
 mod messages;
 mod passwords;
 mod purge;
+mod review;
 mod tally;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ pub use conversations::{Conversation, Feedback};
 pub use error::{Error, Result};
 pub use events::{StoredEvent, VisitorAppend};
 pub use messages::MessageRead;
+pub use review::{Label, ListedTurn, Prediction, RANKING_KEPT, ReviewKind, ReviewQuery, ReviewTurn};
 pub use tally::{Answer, GapReason, OpenTurn, Rating, Tally};
 
 /// The database driver behind the store; the only place that names SQLite.

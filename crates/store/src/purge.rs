@@ -12,7 +12,14 @@ use crate::{Result, Store};
 /// purged conversation's rows before its `conversations` row. A new per-conversation
 /// table goes here; the store test `purging_leaves_no_row_of_a_simulated_conversation`
 /// checks that every table with a `conversation_id` column is listed.
-const CONVERSATION_TABLES: [&str; 4] = ["feedback", "callback_requests", "message_vectors", "events"];
+const CONVERSATION_TABLES: [&str; 6] = [
+    "feedback",
+    "callback_requests",
+    "message_vectors",
+    "review_labels",
+    "review_turns",
+    "events",
+];
 
 impl Store {
     /// Removes every simulated conversation (its `started` event has `simulated: true`)

@@ -370,9 +370,10 @@ impl Tally {
 }
 
 impl Store {
-    /// Folds the tally of every conversation that has none (written before schema
-    /// version 4) or one of another [`TALLY_VERSION`], a batch per transaction; nothing to
-    /// do on a store written by this version.
+    /// Folds the tally and the review turns of every conversation that has no tally
+    /// (written before schema version 4, or since emptied by a migration) or one of
+    /// another [`TALLY_VERSION`], a batch per transaction; nothing to do on a store
+    /// written by this version.
     pub(crate) async fn fill_tallies(&self) -> Result<()> {
         // The first bytes of a tally of this version (see `Tally::encode`).
         let version = postcard::to_stdvec(&TALLY_VERSION).map_err(|e| Error::encode("a tally's version", e))?;
@@ -389,7 +390,9 @@ impl Store {
             }
             let mut tx = self.begin_write().await?;
             for id in &ids {
-                let tally = fold_log(&mut tx, id).await?;
+                let events = read_log(&mut tx, id).await?;
+                let tally = Tally::of(&events);
+                crate::review::save_turns(&mut tx, &crate::review::fold_turns(id, &events, None)).await?;
                 sqlx::query("UPDATE conversations SET tally = $1, visitor = $2 WHERE id = $3")
                     .bind(tally.encode()?)
                     .bind(tally.visitor())
@@ -404,15 +407,16 @@ impl Store {
 
 /// The tally of conversation `id`'s whole log, read inside `tx`.
 pub(crate) async fn fold_log(tx: &mut sqlx::Transaction<'static, Db>, id: &str) -> Result<Tally> {
+    Ok(Tally::of(&read_log(tx, id).await?))
+}
+
+/// Conversation `id`'s whole log, read inside `tx`.
+async fn read_log(tx: &mut sqlx::Transaction<'static, Db>, id: &str) -> Result<Vec<StoredEvent>> {
     let rows = sqlx::query("SELECT seq, at, kind, payload FROM events WHERE conversation_id = $1 ORDER BY seq")
         .bind(id)
         .fetch_all(&mut **tx)
         .await?;
-    let events = rows
-        .iter()
-        .map(|row| crate::events::stored_event(row, id))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Tally::of(&events))
+    rows.iter().map(|row| crate::events::stored_event(row, id)).collect()
 }
 
 #[cfg(test)]
@@ -543,6 +547,32 @@ mod tests {
             "02d00fc03e000102667200000109622d3132333435363701010c6f726465725f737461747573000103010c6f726465725f73746174757301094c6976726169736f6e0f2f616964652f6c6976726169736f6e010200000000000101f02e0000010800000000000000000001020100000108",
             "the tally's encoding changed: add one to TALLY_VERSION");
         assert_eq!(Tally::decode(&tally.encode().unwrap(), "c").unwrap(), tally);
+        // postcard writes an enum's variant as its position: a variant moved or inserted
+        // before another changes what stored tallies mean (new ones go last).
+        let reasons = [
+            ReasonCode::LowConfidence,
+            ReasonCode::ExplicitRequest,
+            ReasonCode::Frustration,
+            ReasonCode::NegativeFeedback,
+            ReasonCode::AlwaysHandoffIntent,
+            ReasonCode::ActionFailed,
+            ReasonCode::ActionHandoff,
+            ReasonCode::KnowledgeNotFound,
+            ReasonCode::NoResolution,
+        ];
+        for (position, reason) in reasons.into_iter().enumerate() {
+            assert_eq!(postcard::to_stdvec(&reason).unwrap(), [position as u8], "{reason:?} moved: add one to TALLY_VERSION");
+        }
+        let gaps = [
+            GapReason::LowConfidence,
+            GapReason::NoArticle,
+            GapReason::OutOfScope,
+            GapReason::Fallback,
+            GapReason::RatedUnhelpful,
+        ];
+        for (position, gap) in gaps.into_iter().enumerate() {
+            assert_eq!(postcard::to_stdvec(&gap).unwrap(), [position as u8], "{gap:?} moved: add one to TALLY_VERSION");
+        }
     }
 
     #[tokio::test]

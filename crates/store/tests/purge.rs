@@ -11,7 +11,8 @@ fn event(at: i64, kind: EventKind) -> Event {
     Event { at, kind }
 }
 
-/// A conversation with a visitor message, a bot answer, 👍 on it and a callback request.
+/// A conversation with a visitor message, the intent predicted, a bot answer, 👍 on it
+/// and a callback request.
 fn conversation(id: &str, simulated: bool) -> Vec<Event> {
     vec![
         event(1, EventKind::Started {
@@ -26,6 +27,13 @@ fn conversation(id: &str, simulated: bool) -> Vec<Event> {
             text: "where is my parcel".into(),
             client_id: format!("{id}-m1"),
         }),
+        event(3, EventKind::IntentPredicted {
+            intent: "order_status".into(),
+            confidence: 0.9,
+            ranking: Vec::new(),
+            oos: false,
+            ambiguous: false,
+        }),
         event(3, EventKind::BotMessage {
             text: "Here is how to track it.".into(),
             quick_replies: Vec::new(),
@@ -33,7 +41,7 @@ fn conversation(id: &str, simulated: bool) -> Vec<Event> {
             intent: Some("order_status".into()),
             ask_feedback: true,
         }),
-        event(4, EventKind::Feedback { seq: 3, helpful: true }),
+        event(4, EventKind::Feedback { seq: 4, helpful: true }),
         event(5, EventKind::CallbackRequested {
             name: Some("Sam".into()),
             email: Some("sam@example.com".into()),
@@ -89,6 +97,30 @@ async fn purging_leaves_no_row_of_a_simulated_conversation() {
         let message = format!("{id}-m1");
         store.append_visitor_message(id, &message, &events[1..], Some(&[0.6, 0.8])).await.unwrap();
     }
+    // A reviewer labels each conversation's turn.
+    let reviewer = store
+        .add_agent(
+            relais_store::NewAgent {
+                email: "rev@example.com".into(),
+                name: "Rev".into(),
+                password: "a long enough password".into(),
+                role: relais_store::Role::Admin,
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    let query = relais_store::ReviewQuery {
+        from: 0,
+        to: 100,
+        kind: None,
+        threshold: 0.5,
+        before: None,
+        limit: 10,
+    };
+    for turn in store.review_turns(&query).await.unwrap() {
+        store.label_turn(turn.id, "confirm", reviewer.id, 50).await.unwrap().unwrap();
+    }
     let before = rows_of(&path, "real").await;
     assert!(before.values().all(|&count| count > 0), "the real conversation has rows everywhere: {before:?}");
     assert_eq!(before, rows_of(&path, "sim-1").await);
@@ -100,6 +132,6 @@ async fn purging_leaves_no_row_of_a_simulated_conversation() {
         assert!(left.values().all(|&count| count == 0), "rows of {id} left: {left:?}");
     }
     assert_eq!(rows_of(&path, "real").await, before, "the real conversation is untouched");
-    assert_eq!(store.events_after("real", 0).await.unwrap().len(), 5);
+    assert_eq!(store.events_after("real", 0).await.unwrap().len(), 6);
     assert_eq!(store.purge_simulated().await.unwrap(), 0, "nothing is left to purge");
 }

@@ -14,4 +14,5 @@ mod insights;
 mod limits;
 mod queue;
 mod resume;
+mod review;
 mod simulated;

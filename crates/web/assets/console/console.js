@@ -1314,7 +1314,7 @@
     return Object.entries(map && typeof map === "object" ? map : {}).map(([k, v]) => `${name(k)} ${v}`).join(", ");
   }
   function filterText(filters) {
-    return Object.entries(filters || {}).filter(([, v]) => v !== void 0 && v !== null).map(([k, v]) => v === "" ? `no ${k}` : `${k} ${v}`).join(", ");
+    return Object.entries(filters || {}).filter(([, v]) => v !== void 0 && v !== null).map(([k, v]) => v !== "" ? `${k} ${v}` : k === "article" ? "article without URL" : `no ${k}`).join(", ");
   }
 
   // js/console/main.js

@@ -650,6 +650,6 @@ function counts(map, name = String) {
 function filterText(filters) {
   return Object.entries(filters || {})
     .filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => (v === "" ? `no ${k}` : `${k} ${v}`))
+    .map(([k, v]) => (v !== "" ? `${k} ${v}` : k === "article" ? "article without URL" : `no ${k}`))
     .join(", ");
 }
