@@ -1,6 +1,7 @@
 //! The `relais` command: one binary for training, evaluating and talking to a Relais
 //! assistant. Each subcommand lives in its own module; this file only dispatches.
 
+mod advise;
 mod agent;
 mod bot;
 mod chat;
@@ -53,6 +54,8 @@ enum Command {
     Agent(agent::AgentArgs),
     /// The figures for managers over the conversations started in a window.
     Report(report::ReportArgs),
+    /// Recommend the intent-confidence threshold from the reviewed turns.
+    Advise(advise::AdviseArgs),
     /// Fill a data folder with simulated conversations for a demo, through the real server.
     Simulate(simulate::SimulateArgs),
     /// Remove the simulated conversations (only those: pass --simulated).
@@ -81,6 +84,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args, settings),
         Command::Agent(args) => agent::run(args, &settings),
         Command::Report(args) => report::run(args, &settings),
+        Command::Advise(args) => advise::run(args, &settings),
         Command::Simulate(args) => simulate::run(args, settings),
         Command::Purge(args) => purge::run(args, &settings),
         Command::Test { paths } => {

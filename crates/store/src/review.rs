@@ -342,6 +342,31 @@ impl Store {
         row.as_ref().map(listed).transpose()
     }
 
+    /// Every labelled turn whose message is in `[from, to)` (of language `lang`, if
+    /// given), with its latest label, oldest first.
+    pub async fn labelled_turns(&self, from: i64, to: i64, lang: Option<&str>) -> Result<Vec<(ReviewTurn, String)>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.detail, l.label FROM review_turns t \
+             JOIN review_labels l ON l.id = (SELECT max(id) FROM review_labels WHERE turn_id = t.id) \
+             WHERE t.at >= $1 AND t.at < $2 AND ($3 IS NULL OR json_extract(t.detail, '$.lang') = $3) \
+             ORDER BY t.at, t.id",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(lang)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                let detail: String = row.try_get("detail")?;
+                let turn: ReviewTurn =
+                    serde_json::from_str(&detail).map_err(|e| Error::corrupt(format!("review turn {id}"), e))?;
+                Ok((turn, row.try_get("label")?))
+            })
+            .collect()
+    }
+
     /// Labels turn `id` with `label` by agent `agent_id` at `at`; the turn as it now is, or
     /// `None` if there is no such turn.
     pub async fn label_turn(&self, id: i64, label: &str, agent_id: i64, at: i64) -> Result<Option<ListedTurn>> {

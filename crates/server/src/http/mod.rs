@@ -1,11 +1,12 @@
 //! HTTP routes, one file per resource: the two sockets, login and logout, the team
 //! (admins only), the console's read endpoints (paged, with the true count in `X-Total-Count`),
-//! the insights and the review inbox (admins only), health,
+//! the insights, the review inbox and the threshold advisor (admins only), health,
 //! metrics (behind a token), the widget and console files, and the site folder at `/`.
 //! Handlers take what they need through extractors (`extract`: the signed-in agent or
 //! admin, the client's address, a page) and answer errors as `ClientError`s, whose code sets
 //! the status. Every response carries the security headers.
 
+mod advisor;
 mod agents;
 mod assets;
 mod auth;
@@ -67,6 +68,7 @@ pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
         .route("/v1/insights/conversations", get(insights::conversations))
         .route("/v1/insights/conversations.csv", get(insights::csv))
         .route("/v1/review", get(review::inbox))
+        .route("/v1/advisor", get(advisor::advice))
         .route("/v1/review/{turn_id}/label", post(review::label))
         .route("/v1/knowledge/search", get(knowledge::knowledge_search))
         .route("/v1/widget/config", get(assets::widget_config))

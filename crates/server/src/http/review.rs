@@ -45,14 +45,6 @@ impl Inbox {
                 ClientError::bad_frame(format!("unknown kind {name:?}: send one of {}", kinds.join(", ")))
             })?),
         };
-        let time = |name: &str, text: &Option<String>, open: i64| match text.as_deref() {
-            None | Some("") => Ok(open),
-            Some(text) => relais_insights::Window::parse(text, text).map(|w| w.from).map_err(|_| {
-                ClientError::bad_frame(format!(
-                    "{name} {text:?} is not a time: send RFC 3339 in UTC such as 2026-11-01T00:00:00Z, or a date"
-                ))
-            }),
-        };
         let before = match self.cursor.as_deref() {
             None | Some("") => None,
             Some(cursor) => Some(parse_cursor(cursor).ok_or_else(|| {
@@ -60,13 +52,25 @@ impl Inbox {
             })?),
         };
         Ok(ReviewQuery {
-            from: time("from", &self.from, i64::MIN)?,
-            to: time("to", &self.to, i64::MAX)?,
+            from: bound("from", self.from.as_deref(), i64::MIN)?,
+            to: bound("to", self.to.as_deref(), i64::MAX)?,
             kind,
             threshold,
             before,
             limit: self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         })
+    }
+}
+
+/// An optional `from` or `to`: RFC 3339 or a date, ms since the epoch; `open` without one.
+pub(super) fn bound(name: &str, text: Option<&str>, open: i64) -> Result<i64, ClientError> {
+    match text {
+        None | Some("") => Ok(open),
+        Some(text) => relais_insights::Window::parse(text, text).map(|w| w.from).map_err(|_| {
+            ClientError::bad_frame(format!(
+                "{name} {text:?} is not a time: send RFC 3339 in UTC such as 2026-11-01T00:00:00Z, or a date"
+            ))
+        }),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The review inbox over HTTP after real conversations: the bot's turns newest first with
 //! what it predicted and did, filtered by kind, in pages; labels given, changed and
-//! refused; admins only.
+//! refused; the advisor over the labelled turns; admins only.
 
 use relais_store::Role;
 use serde_json::{Value, json};
@@ -63,6 +63,17 @@ async fn the_bots_turns_are_listed_labelled_and_paged() {
     assert_eq!(refusal(&missing).0, 404, "{missing:?}");
     let (_, page) = server.get("/v1/review", Some(&admin)).await;
     assert_eq!(page["turns"][0]["label"]["label"], "order_status");
+
+    // The advisor over the one labelled turn: too few to advise, so the threshold in force.
+    let (status, advice) = server.get("/v1/advisor?target_error=0.05", Some(&admin)).await;
+    assert_eq!(status, 200, "{advice}");
+    assert_eq!((advice["labelled_turns"].as_u64(), advice["reachable"].as_bool()), (Some(1), Some(false)), "{advice}");
+    assert_eq!(advice["curve"].as_array().unwrap().len(), 101);
+    assert_eq!(advice["per_intent"].as_object().unwrap().len(), 1, "{advice}");
+    let (_, french) = server.get("/v1/advisor?lang=fr", Some(&admin)).await;
+    assert_eq!(french["labelled_turns"], 0);
+    assert_eq!(refusal(&server.get("/v1/advisor?target_error=1.5", Some(&admin)).await).0, 400);
+    assert_eq!(refusal(&server.get("/v1/advisor", Some(&agent)).await).0, 403);
 
     // Bad queries say what to send; agents who are not admins are refused.
     let bad_kind = server.get("/v1/review?kind=everything", Some(&admin)).await;

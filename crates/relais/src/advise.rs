@@ -1,0 +1,120 @@
+//! `relais advise [--target-error 0.05] [--lang] [--json] [--data-dir]`: the threshold
+//! advisor over the reviewed turns of the data folder's store (docs/advisor.md), against
+//! `[dialogue]` of relais.toml: the recommended `intent_confidence`, what it is expected
+//! to give, the per-intent thresholds, and the replay at every tenth.
+
+use std::path::PathBuf;
+
+use relais_advisor::{Advice, Point, Settings};
+
+use crate::config::Settings as Config;
+
+#[derive(clap::Args)]
+pub struct AdviseArgs {
+    /// The highest acceptable share of wrong answers among answered turns (0.05: 5 %).
+    #[arg(long, default_value_t = 0.05)]
+    target_error: f64,
+    /// Only the turns in this language (en, fr …).
+    #[arg(long)]
+    lang: Option<String>,
+    /// Print the advice as one JSON object (as GET /v1/advisor answers).
+    #[arg(long)]
+    json: bool,
+    /// The data folder, where conversations are kept (relais.db)
+    /// [default: `data_dir` of relais.toml, "data"].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+pub fn run(args: AdviseArgs, config: &Config) -> anyhow::Result<()> {
+    if !(0.0..1.0).contains(&args.target_error) {
+        anyhow::bail!("--target-error {} is not a share: pass a number from 0 to below 1, such as 0.05", args.target_error);
+    }
+    let data_dir = args.data_dir.unwrap_or_else(|| config.assistant.data_dir.clone());
+    if !data_dir.join("relais.db").is_file() {
+        anyhow::bail!(
+            "no reviewed turns in {}: there is no relais.db; pass the data folder of `relais serve` with --data-dir",
+            data_dir.display()
+        );
+    }
+    let lang = args.lang.clone();
+    let turns = crate::serve::with_store(&data_dir, |store| async move {
+        Ok(relais_advisor::reviewed_turns(&store, i64::MIN, i64::MAX, lang.as_deref()).await?)
+    })?;
+    let policy = &config.assistant.dialogue;
+    let settings = Settings {
+        target_error: args.target_error,
+        current: policy.intent_confidence,
+        handoff_after: policy.low_confidence_handoff_after,
+    };
+    let advice = relais_advisor::advise(&turns, &settings);
+    if args.json {
+        crate::output::print_figures(&advice, true)
+    } else {
+        print!("{}", text(&advice));
+        Ok(())
+    }
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or("-".to_owned(), |r| format!("{:.1} %", r * 100.0))
+}
+
+/// The advice for people.
+fn text(advice: &Advice) -> String {
+    let r = &advice.recommendation;
+    let mut out = format!(
+        "{} reviewed turns; target: at most {} wrong answers among answered turns\n",
+        r.labelled_turns,
+        percent(Some(advice.target_error))
+    );
+    let interval = r
+        .wrong_rate_interval
+        .map_or(String::new(), |(lo, hi)| format!(" (95 % interval {} – {})", percent(Some(lo)), percent(Some(hi))));
+    if r.expected_wrong_rate.is_none() {
+        out += &format!(
+            "too few reviewed turns to advise (a threshold needs {} answered): keep intent_confidence = {:.2}\n",
+            relais_advisor::MIN_SUPPORT,
+            r.threshold
+        );
+    } else {
+        out += &format!(
+            "{}: intent_confidence = {:.2}: {} wrong{interval}, {} answered\n",
+            if r.reachable { "recommended" } else { "the target cannot be reached; the closest safe value" },
+            r.threshold,
+            percent(r.expected_wrong_rate),
+            percent(r.expected_answered_rate)
+        );
+    }
+    out += &format!("in force: intent_confidence = {:.2}: {}\n", advice.current_threshold, point(&advice.current));
+    for (intent, own) in advice.per_intent.iter().filter(|(_, a)| a.own) {
+        out += &format!(
+            "  {intent}: {:.2} ({} reviewed, {} wrong)\n",
+            own.recommendation.threshold,
+            own.recommendation.labelled_turns,
+            percent(own.recommendation.expected_wrong_rate)
+        );
+    }
+    out += "threshold  answered    wrong  not answered  escalations\n";
+    for p in advice.curve.iter().step_by(10) {
+        out += &format!(
+            "{:>9.2}  {:>8}  {:>7}  {:>12}  {:>11}\n",
+            p.threshold,
+            percent(p.answered_rate),
+            percent(p.wrong_rate),
+            p.not_answered,
+            p.escalations
+        );
+    }
+    out
+}
+
+fn point(p: &Point) -> String {
+    format!(
+        "{} wrong, {} answered, {} not answered, {} escalations",
+        percent(p.wrong_rate),
+        percent(p.answered_rate),
+        p.not_answered,
+        p.escalations
+    )
+}
