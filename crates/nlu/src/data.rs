@@ -1,5 +1,6 @@
-//! Training data: Relais intent files (`intents/<lang>/*.yml`), Rasa `nlu.yml`
-//! files (imported as they are) and JSONL lines `{"text", "intent"}`.
+//! Training data: Relais intent files (`intents/<lang>/*.yml`, the reviewed examples'
+//! `reviewed.yml` among them), Rasa `nlu.yml` files (imported as they are) and JSONL
+//! lines `{"text", "intent"}`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,13 @@ struct IntentEntry {
     name: String,
     #[serde(default)]
     examples: Vec<String>,
+}
+
+/// A file of reviewed examples: `examples: [{text, intent}]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewedFile {
+    examples: Vec<Example>,
 }
 
 /// A Rasa NLU file: `nlu: [{intent, examples: "- a\n- b"}]`.
@@ -142,16 +150,22 @@ fn load_yaml(path: &Path) -> Result<Vec<Example>, NluError> {
     parse_yaml(&read_text(path)?, path)
 }
 
-/// Parses the text of a YAML intent file, Relais (`intents:`) or Rasa (`nlu:`); errors
-/// name `path` and, for YAML errors, the line.
+/// Parses the text of a YAML intent file, Relais (`intents:`), reviewed examples
+/// (`examples:` of `{text, intent}`, [`crate::reviewed`]) or Rasa (`nlu:`); errors name
+/// `path` and, for YAML errors, the line.
 pub fn parse_yaml(text: &str, path: &Path) -> Result<Vec<Example>, NluError> {
     let value: serde_yaml_ng::Value =
         serde_yaml_ng::from_str(text).map_err(|source| NluError::data(path, source.to_string()))?;
+    if value.get("examples").is_some() {
+        let file: ReviewedFile = serde_yaml_ng::from_str(text)
+            .map_err(|source| NluError::data(path, source.to_string()))?;
+        return Ok(file.examples);
+    }
     let is_rasa = value.get("nlu").is_some();
     if !is_rasa && value.get("intents").is_none() {
         return Err(NluError::data(
             path,
-            "expected a top-level `intents:` list (Relais) or `nlu:` list (Rasa)",
+            "expected a top-level `intents:` list (Relais), `examples:` list (reviewed) or `nlu:` list (Rasa)",
         ));
     }
     // Parse the text again (not the value) so that errors keep their line numbers.

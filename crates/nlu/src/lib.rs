@@ -15,6 +15,7 @@ mod eval;
 mod features;
 mod model;
 mod reuse;
+pub mod reviewed;
 
 pub use data::{Example, TrainingData, load_jsonl, load_training_data, parse_jsonl, parse_yaml};
 pub use error::NluError;

@@ -13,6 +13,7 @@ mod output;
 mod progress;
 mod purge;
 mod report;
+mod review;
 mod serve;
 mod simulate;
 
@@ -54,6 +55,11 @@ enum Command {
     Agent(agent::AgentArgs),
     /// The figures for managers over the conversations started in a window.
     Report(report::ReportArgs),
+    /// The reviewed turns: export their labels as training examples.
+    Review {
+        #[command(subcommand)]
+        command: review::ReviewCommand,
+    },
     /// Recommend the intent-confidence threshold from the reviewed turns.
     Advise(advise::AdviseArgs),
     /// Fill a data folder with simulated conversations for a demo, through the real server.
@@ -84,6 +90,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args, settings),
         Command::Agent(args) => agent::run(args, &settings),
         Command::Report(args) => report::run(args, &settings),
+        Command::Review { command } => review::run(command, &settings),
         Command::Advise(args) => advise::run(args, &settings),
         Command::Simulate(args) => simulate::run(args, settings),
         Command::Purge(args) => purge::run(args, &settings),

@@ -1,5 +1,7 @@
-//! `relais advise`: the threshold advisor over a data folder's reviewed turns, for people
-//! and as JSON, against `[dialogue]` of relais.toml; a folder without a store says so.
+//! The reviewed turns on the command line: `relais advise`, the threshold advisor over a
+//! data folder's reviewed turns, for people and as JSON, against `[dialogue]` of
+//! relais.toml; `relais review export`, their labels as training examples that training
+//! reads and the playbook accepts; a folder without a store says so.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -108,4 +110,47 @@ async fn the_advice_of_reviewed_turns_for_people_and_scripts() {
     let empty = tempfile::tempdir().unwrap();
     let missing = relais(&["advise", "--data-dir", empty.path().to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("there is no relais.db"));
+}
+
+#[tokio::test]
+async fn labels_are_exported_as_examples_that_training_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    reviewed(dir.path()).await;
+    // Two labels changed: one needs an article, one names an intent English does not have.
+    let store = Store::open(dir.path().join("relais.db")).await.unwrap();
+    let query = ReviewQuery {
+        from: 99,
+        to: 101,
+        kind: None,
+        threshold: 0.6,
+        before: None,
+        limit: 10,
+    };
+    let agent = store.agents().await.unwrap().remove(0);
+    for (turn, label) in store.review_turns(&query).await.unwrap().iter().zip(["needs_article", "book_flight"]) {
+        store.label_turn(turn.id, label, agent.id, 600).await.unwrap();
+    }
+    store.close().await;
+    // An intent folder of our own: "question 5" is already an example of cancel_order.
+    let intents = dir.path().join("intents");
+    std::fs::create_dir_all(intents.join("en")).unwrap();
+    let file = "intents:\n  - name: order_status\n    examples: [where is my order, has it shipped]\n    responses: [It is on its way.]\n  - name: cancel_order\n    examples: [cancel it, Question 5]\n    responses: [Cancelled.]\n";
+    std::fs::write(intents.join("en/orders.yml"), file).unwrap();
+
+    let args = ["review", "export", "--data-dir", dir.path().to_str().unwrap(), "--intents-dir", intents.to_str().unwrap()];
+    let said = succeeded(&relais(&args));
+    assert!(said.contains("en: 97 examples written"), "{said}");
+    assert!(said.contains("(1 already examples); 1 left out"), "{said}");
+    assert!(said.contains("`book_flight` is no intent"), "{said}");
+    assert!(said.contains("1 turns need an article"), "{said}");
+
+    let data = relais_nlu::load_training_data(&intents.join("en")).unwrap();
+    let counts = data.intent_counts();
+    // 29 more of cancel_order (30 less "question 5"), 68 more of order_status (70 less the two relabelled).
+    assert_eq!((counts["cancel_order"], counts["order_status"]), (2 + 29, 2 + 68), "{counts:?}");
+    assert!(relais_dialogue::Playbook::load_dir(&intents).is_ok(), "the playbook accepts the reviewed file");
+    // Exported again: the same file.
+    let first = std::fs::read_to_string(intents.join("en/reviewed.yml")).unwrap();
+    succeeded(&relais(&args));
+    assert_eq!(std::fs::read_to_string(intents.join("en/reviewed.yml")).unwrap(), first);
 }
