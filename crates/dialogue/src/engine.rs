@@ -170,8 +170,15 @@ impl Engine {
         })
     }
 
+    /// At or above the high threshold (the intent's own, else `intent_confidence`).
     fn confident(&self, u: &Understanding) -> bool {
-        !u.oos && !u.ambiguous && u.confidence >= self.policy.intent_confidence
+        !u.oos && !u.ambiguous && u.confidence >= self.policy.thresholds(&u.intent).0
+    }
+
+    /// Between the low threshold and the high one: worth a "Did you mean …?".
+    fn worth_suggesting(&self, u: &Understanding) -> bool {
+        let (high, low) = self.policy.thresholds(&u.intent);
+        !u.oos && !u.ambiguous && u.confidence >= low && u.confidence < high
     }
 
     /// Whether `message` is one of the words that leave a form.
@@ -269,8 +276,19 @@ impl Engine {
             if u.ambiguous && self.disambiguate(out, u) {
                 return;
             }
+            // A confident article beats an unsure intent; else "Did you mean …?".
+            if self.worth_suggesting(u) && !self.knowledge_answers(turn) && self.disambiguate(out, u) {
+                return;
+            }
         }
         self.not_understood(out, turn);
+    }
+
+    /// Whether the knowledge base has a confident answer for the turn.
+    fn knowledge_answers(&self, turn: &Turn) -> bool {
+        turn.knowledge
+            .as_ref()
+            .is_some_and(|k| k.confidence >= self.policy.knowledge_confidence && !k.hits.is_empty())
     }
 
     fn on_quick_reply(&self, out: &mut Out, prior: &ConversationState, payload: &str, turn: &Turn) {

@@ -30,7 +30,7 @@ pub use event::{
     ReasonCode, Source,
 };
 pub use lang::detect_language;
-pub use policy::{Policy, RatingScale};
+pub use policy::{IntentThresholds, Policy, RatingScale};
 pub use stage::Stage;
 pub use state::{ConversationState, FormProgress, PendingAction};
 pub use turn::{Input, KnowledgeAnswer, KnowledgeHit, Outcome, Turn, Understanding};

@@ -3,15 +3,26 @@
 //! Deserialised from the `[dialogue]` section of `relais.toml`; a missing key takes its
 //! default, an unknown key is an error (so a typo does not silently keep a default).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Dialogue thresholds. Each field says what raising or lowering it trades.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
-    /// Minimum intent confidence to answer from an intent. Higher: fewer wrong answers,
-    /// more rephrase requests and knowledge look-ups.
+    /// Minimum intent confidence to answer from an intent (the high threshold). Higher:
+    /// fewer wrong answers, more "Did you mean …?", rephrase requests and knowledge
+    /// look-ups.
     pub intent_confidence: f32,
+    /// Minimum intent confidence to ask "Did you mean …?" with the two best intents as
+    /// quick replies, when a turn is below `intent_confidence` and the knowledge base has
+    /// no confident answer (the low threshold). Lower: fewer rephrase requests, more
+    /// suggestions off the mark; equal to `intent_confidence`: never asks.
+    pub suggest_confidence: f32,
+    /// Per intent, thresholds that replace the two above for turns predicted as it
+    /// (`[dialogue.intent_thresholds.<intent>]`, `high` and `low`).
+    pub intent_thresholds: BTreeMap<String, IntentThresholds>,
     /// Minimum retriever confidence to answer from the knowledge base. Higher: fewer
     /// off-topic passages, more fallbacks.
     pub knowledge_confidence: f32,
@@ -55,6 +66,27 @@ pub struct Policy {
     pub rating: RatingScale,
 }
 
+/// One intent's thresholds; a missing one is the global one.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntentThresholds {
+    /// Answers at or above (replaces `intent_confidence`).
+    pub high: Option<f32>,
+    /// Asks "Did you mean …?" at or above (replaces `suggest_confidence`).
+    pub low: Option<f32>,
+}
+
+impl Policy {
+    /// The high and low thresholds for a turn predicted as `intent`.
+    pub fn thresholds(&self, intent: &str) -> (f32, f32) {
+        let own = self.intent_thresholds.get(intent).copied().unwrap_or_default();
+        (
+            own.high.unwrap_or(self.intent_confidence),
+            own.low.unwrap_or(self.suggest_confidence),
+        )
+    }
+}
+
 /// The scale of the conversation rating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -79,6 +111,8 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             intent_confidence: 0.6,
+            suggest_confidence: 0.35,
+            intent_thresholds: BTreeMap::new(),
             knowledge_confidence: 0.5,
             offer_human_after: 2,
             low_confidence_handoff_after: 3,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use relais_dialogue::{
     Playbook, ConversationState, Engine, EventKind, Input, FallbackStage, FormOutcome,
-    HandoffState, IntentScore, KnowledgeAnswer, KnowledgeHit, LoadError, Policy, QuickReply,
+    HandoffState, IntentScore, IntentThresholds, KnowledgeAnswer, KnowledgeHit, LoadError, Policy, QuickReply,
     ReasonCode, Source, Turn, Understanding,
 };
 use serde_json::json;
@@ -290,6 +290,76 @@ fn ambiguous_top_two_become_quick_replies() {
         texts(&convo.turn(turn)),
         ["You can return any item within 30 days."]
     );
+}
+
+/// `returns` at `confidence`, `delivery_info` just below it.
+fn unsure(confidence: f32) -> Understanding {
+    Understanding {
+        ranking: vec![
+            IntentScore {
+                intent: "returns".into(),
+                confidence,
+            },
+            IntentScore {
+                intent: "delivery_info".into(),
+                confidence: confidence / 2.0,
+            },
+        ],
+        ..intent("returns", confidence)
+    }
+}
+
+#[test]
+fn between_the_two_thresholds_the_bot_asks_did_you_mean() {
+    // Defaults: answers from 0.6, suggests from 0.35.
+    let mut convo = Convo::new(Policy::default(), Some("en"));
+    let events = convo.say("send it back", unsure(0.5));
+    assert_eq!(texts(&events), ["Did you mean:"]);
+    assert_eq!(
+        buttons(&events).iter().map(|b| b.payload.as_str()).collect::<Vec<_>>(),
+        ["/returns", "/delivery_info"]
+    );
+    assert!(events.contains(&EventKind::Fallback {
+        stage: FallbackStage::Disambiguate
+    }));
+    // Below the low threshold: the fallback ladder (the suggestion was its first step);
+    // at the high threshold: the answer.
+    let below = convo.say("blah", unsure(0.3));
+    assert!(below.contains(&EventKind::Fallback { stage: FallbackStage::OfferHuman }), "{below:?}");
+    assert_eq!(texts(&convo.say("return it", unsure(0.6))), ["You can return any item within 30 days."]);
+    // A confident article beats an unsure intent.
+    let knowledge = KnowledgeAnswer {
+        hits: vec![KnowledgeHit {
+            title: "Returns policy".into(),
+            url: "/help/returns".into(),
+            text: "Returns are free for 30 days.".into(),
+        }],
+        confidence: 0.8,
+    };
+    let turn = convo.message("sending things back").with_understanding(unsure(0.5)).with_knowledge(knowledge);
+    assert_eq!(texts(&convo.turn(turn)), ["Returns are free for 30 days."]);
+
+    // Per intent: `returns` answers from 0.45 and suggests from 0.2; others keep the
+    // global thresholds.
+    let mut policy = Policy::default();
+    policy.intent_thresholds.insert(
+        "returns".into(),
+        IntentThresholds {
+            high: Some(0.45),
+            low: Some(0.2),
+        },
+    );
+    let mut convo = Convo::new(policy, Some("en"));
+    assert_eq!(texts(&convo.say("send it back", unsure(0.5))), ["You can return any item within 30 days."]);
+    assert_eq!(texts(&convo.say("blah", unsure(0.3))), ["Did you mean:"]);
+    let delivery = Understanding {
+        intent: "delivery_info".into(),
+        ..unsure(0.5)
+    };
+    assert_eq!(texts(&convo.say("how long", delivery)), ["Did you mean:"], "the global 0.6 for delivery_info");
+    // The low threshold at the high one: never asks.
+    let mut convo = Convo::new(Policy { suggest_confidence: 0.6, ..Policy::default() }, Some("en"));
+    assert_eq!(texts(&convo.say("send it back", unsure(0.5))), ["Sorry, I didn't quite get that. Could you rephrase?"]);
 }
 
 #[test]
