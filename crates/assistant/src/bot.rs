@@ -109,6 +109,15 @@ impl Bot {
                 .any(|m| m.intents().any(|i| i == intent))
     }
 
+    /// Every intent some language's model knows (`oos` not included), sorted.
+    pub fn intents(&self) -> std::collections::BTreeSet<&str> {
+        self.models
+            .values()
+            .flat_map(|m| m.intents())
+            .filter(|i| *i != relais_nlu::OOS)
+            .collect()
+    }
+
     /// The thresholds in force.
     pub fn policy(&self) -> &Policy {
         self.engine.policy()

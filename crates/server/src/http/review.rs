@@ -80,14 +80,15 @@ fn parse_cursor(cursor: &str) -> Option<(i64, i64)> {
     Some((at.parse().ok()?, id.parse().ok()?))
 }
 
-/// A page of turns to review, newest first: `{turns, next_cursor}` (`null` on the last).
+/// A page of turns to review, newest first: `{turns, next_cursor, intents}` (`null` on
+/// the last page; `intents`: every intent the models know, to label with).
 pub(super) async fn inbox(State(app): State<App>, _: Admin, Query(inbox): Query<Inbox>) -> Result<Json<Value>, ClientError> {
     let query = inbox.query(app.hub.bot.policy().intent_confidence)?;
     let turns = app.hub.store.review_turns(&query).await?;
     let next = (turns.len() == query.limit as usize)
         .then(|| turns.last().map(|t| format!("{}.{}", t.turn.at, t.id)))
         .flatten();
-    Ok(Json(json!({ "turns": turns, "next_cursor": next })))
+    Ok(Json(json!({ "turns": turns, "next_cursor": next, "intents": app.hub.bot.intents() })))
 }
 
 /// Labels a turn; answers the turn with its label. A label is an intent some language's

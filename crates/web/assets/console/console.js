@@ -254,10 +254,16 @@
       const res = await send(path);
       return res.ok ? { ok: true, blob: await res.response.blob() } : res;
     }
-    async function send(path) {
+    async function postJson(path, body) {
+      const res = await send(path, { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+      if (!res.ok) return res;
+      const answer = await res.response.json().catch(() => void 0);
+      return answer === void 0 ? { ok: false, status: res.response.status, message: "The server's answer is not JSON." } : { ok: true, body: answer };
+    }
+    async function send(path, init = {}) {
       let response;
       try {
-        response = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
+        response = await fetch(path, { ...init, headers: { ...init.headers || {}, Authorization: "Bearer " + token() } });
       } catch {
         return { ok: false, status: 0, message: "The server cannot be reached." };
       }
@@ -267,7 +273,7 @@
       const message = body && body.error && body.error.message || "The server answered " + response.status + ".";
       return { ok: false, status: response.status, message };
     }
-    return { json, range, fetchJson, download };
+    return { json, range, fetchJson, download, postJson };
   }
 
   // js/console/conversations.js
@@ -1317,6 +1323,174 @@
     return Object.entries(filters || {}).filter(([, v]) => v !== void 0 && v !== null).map(([k, v]) => v !== "" ? `${k} ${v}` : k === "article" ? "article without URL" : `no ${k}`).join(", ");
   }
 
+  // js/console/review.js
+  var KINDS = [
+    ["", "Every turn"],
+    ["low_confidence", "Low confidence"],
+    ["ambiguous", "Ambiguous"],
+    ["out_of_scope", "Out of scope"],
+    ["no_article", "No answer found"],
+    ["rated_unhelpful", "Rated 👎"],
+    ["escalated", "Escalated"]
+  ];
+  var OTHER = [
+    { label: "oos", key: "o", text: "Out of scope" },
+    { label: "needs_article", key: "a", text: "Needs an article" },
+    { label: "confirm", key: "c", text: "Confirm" }
+  ];
+  function reviewView(root, http2, showError2) {
+    const state2 = { turns: [], selected: 0, cursor: null, intents: [], run: 0, loaded: false };
+    const kind = h("select", { id: "review-kind", "data-relais-console": "review-kind" }, ...KINDS.map(([value, text]) => h("option", { value }, text)));
+    const status = h("p", { class: "muted", role: "status", "data-relais-console": "review-status" });
+    const list = h("ol", { class: "review-list", "data-relais-console": "review-list", "aria-label": "Turns to review" });
+    const more = h("button", { type: "button", hidden: true, "data-relais-console": "review-more" }, "Show more");
+    const detail = h("section", { class: "review-detail", "data-relais-console": "review-detail", "aria-live": "polite" });
+    const search = h("input", { type: "search", id: "review-search", list: "review-intents", placeholder: "Another intent…", autocomplete: "off", "aria-label": "Label with another intent", "data-relais-console": "review-search" });
+    const intents = h("datalist", { id: "review-intents" });
+    const searchForm = h("form", { class: "review-search" }, search, intents, h("button", { type: "submit" }, "Label"));
+    root.replaceChildren(
+      h(
+        "header",
+        { class: "review-head" },
+        h("h1", {}, "Review"),
+        h("label", { for: "review-kind" }, "Show"),
+        kind,
+        h("p", { class: "muted keys" }, "j/k move · 1–3 suggested intent · o out of scope · a needs an article · c confirm · / another intent")
+      ),
+      status,
+      h("div", { class: "review-body" }, h("div", { class: "review-column" }, list, more), h("div", { class: "review-column" }, detail, searchForm))
+    );
+    kind.addEventListener("change", () => load(false));
+    more.addEventListener("click", () => load(true));
+    searchForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const name = search.value.trim();
+      if (name) label(name).then((ok) => ok && (search.value = ""));
+    });
+    root.addEventListener("keydown", onKey);
+    async function load(append) {
+      const run = ++state2.run;
+      const params = new URLSearchParams();
+      if (kind.value) params.set("kind", kind.value);
+      if (append && state2.cursor) params.set("cursor", state2.cursor);
+      status.textContent = "Loading…";
+      const res = await http2.fetchJson("/v1/review" + (params.toString() ? "?" + params : ""));
+      if (run !== state2.run) return;
+      if (!res.ok) {
+        status.textContent = res.message;
+        return;
+      }
+      const turns = Array.isArray(res.body && res.body.turns) ? res.body.turns : [];
+      state2.turns = append ? state2.turns.concat(turns) : turns;
+      state2.cursor = res.body && res.body.next_cursor || null;
+      if (!append) state2.selected = 0;
+      if (Array.isArray(res.body.intents)) {
+        state2.intents = res.body.intents.map(String);
+        intents.replaceChildren(...state2.intents.map((name) => h("option", { value: name })));
+      }
+      more.hidden = !state2.cursor;
+      status.textContent = state2.turns.length ? `${state2.turns.length} turn${state2.turns.length === 1 ? "" : "s"} shown, newest first.` : "No turns to review.";
+      root.dataset.state = "ready";
+      render();
+    }
+    function render() {
+      list.replaceChildren(...state2.turns.map((turn2, i) => item(turn2, i)));
+      const turn = state2.turns[state2.selected];
+      detail.replaceChildren(...turn ? detailOf(turn) : [h("p", { class: "muted" }, "Nothing selected.")]);
+    }
+    function item(turn, i) {
+      const li = h(
+        "li",
+        { "data-relais-console": "review-item", "data-turn-id": String(turn.id), "aria-current": i === state2.selected ? "true" : null, class: i === state2.selected ? "selected" : null },
+        h("span", { class: "text" }, String(turn.text ?? "")),
+        turn.lang ? h("span", { class: "tag" }, String(turn.lang)) : null,
+        turn.label ? h("span", { class: "tag label", "data-relais-console": "review-item-label" }, String(turn.label.label)) : null
+      );
+      li.addEventListener("click", () => select2(i));
+      return li;
+    }
+    function detailOf(turn) {
+      const p = turn.prediction || {};
+      const ranking = Array.isArray(p.ranking) && p.ranking.length ? p.ranking : [{ intent: p.intent, confidence: p.confidence }];
+      const suggested = ranking.slice(0, 3).map(
+        (score, i) => button(`${i + 1} · ${score.intent} ${percent(score.confidence)}`, () => label(String(score.intent)), { "data-relais-console": "review-suggest", "data-intent": String(score.intent), "aria-keyshortcuts": String(i + 1) })
+      );
+      const others = OTHER.map((o) => button(`${o.text} (${o.key})`, () => label(o.label), { "data-relais-console": "review-" + o.label, "aria-keyshortcuts": o.key }));
+      return [
+        h("h2", {}, "“" + String(turn.text ?? "") + "”"),
+        h("p", { class: "muted" }, [turn.lang ? "Language " + turn.lang : "Language unknown", formatTime(turn.at), "conversation " + String(turn.conversation_id)].join(" · ")),
+        h("p", { "data-relais-console": "review-did" }, "The bot " + didText(turn) + (p.oos ? " (judged out of scope)" : p.ambiguous ? " (ambiguous)" : "") + "."),
+        h("p", { class: "muted" }, "Suggested intents:"),
+        h("div", { class: "review-actions" }, ...suggested),
+        h("div", { class: "review-actions" }, ...others),
+        h("p", { "data-relais-console": "review-label" }, turn.label ? `Labelled ${turn.label.label} by ${turn.label.by}, ${formatTime(turn.label.at)}.` : "Not labelled yet.")
+      ];
+    }
+    function didText(turn) {
+      if (turn.escalation_reason) return "handed over to a person (" + String(turn.escalation_reason).replace(/_/g, " ") + ")";
+      if (turn.answered_intent) return "answered with " + turn.answered_intent;
+      if (turn.article) return "showed the article “" + String(turn.article.title ?? "") + "”";
+      if (turn.fallback === "disambiguate") return "asked “Did you mean …?”";
+      if (turn.fallback) return "asked to rephrase";
+      return "did not answer";
+    }
+    function button(text, onClick, attrs) {
+      const b = h("button", { type: "button", ...attrs }, text);
+      b.addEventListener("click", onClick);
+      return b;
+    }
+    function select2(i) {
+      if (!state2.turns.length) return;
+      state2.selected = Math.max(0, Math.min(state2.turns.length - 1, i));
+      render();
+      list.children[state2.selected]?.scrollIntoView({ block: "nearest" });
+    }
+    async function label(name) {
+      const turn = state2.turns[state2.selected];
+      if (!turn) return false;
+      const res = await http2.postJson(`/v1/review/${encodeURIComponent(turn.id)}/label`, { label: name });
+      if (!res.ok) {
+        showError2(res.message);
+        return false;
+      }
+      state2.turns[state2.selected] = res.body;
+      render();
+      return true;
+    }
+    function onKey(e) {
+      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.ctrlKey || e.metaKey || e.altKey) return;
+      const turn = state2.turns[state2.selected];
+      const key = e.key;
+      if (key === "j" || key === "ArrowDown") select2(state2.selected + 1);
+      else if (key === "k" || key === "ArrowUp") select2(state2.selected - 1);
+      else if (key === "/") search.focus();
+      else if (turn && /^[1-3]$/.test(key)) {
+        const ranking = turn.prediction && turn.prediction.ranking || [];
+        const score = ranking[Number(key) - 1];
+        if (!score) return;
+        label(String(score.intent));
+      } else {
+        const other = OTHER.find((o) => o.key === key);
+        if (!other || !turn) return;
+        label(other.label);
+      }
+      e.preventDefault();
+    }
+    return {
+      open() {
+        root.tabIndex = -1;
+        root.focus();
+        if (!state2.loaded) {
+          state2.loaded = true;
+          load(false);
+        }
+      }
+    };
+  }
+  function percent(confidence) {
+    return typeof confidence === "number" ? Math.round(confidence * 100) + " %" : "";
+  }
+
   // js/console/main.js
   var SESSION_KEY = "relais-console";
   var AVAILABLE_KEY = "relais-console:available";
@@ -1354,7 +1528,8 @@
     typingTimer: null,
     audio: null,
     view: "conversations",
-    insights: null
+    insights: null,
+    review: null
   };
   var $ = (id) => document.getElementById(id);
   var conversations = new Conversations();
@@ -1428,24 +1603,29 @@
   }
   function renderAgent() {
     $("agent-name").textContent = state.agent ? state.agent.name + (state.agent.role ? " (" + state.agent.role + ")" : "") : "";
-    $("view-insights").hidden = !isAdmin();
-    if (!isAdmin() && state.view === "insights") showView("conversations");
-    if (isAdmin() && location.hash === "#insights" && state.view !== "insights") showView("insights");
+    for (const view of ADMIN_VIEWS) $("view-" + view).hidden = !isAdmin();
+    if (!isAdmin() && state.view !== "conversations") showView("conversations");
+    const wanted = location.hash.slice(1);
+    if (isAdmin() && ADMIN_VIEWS.includes(wanted) && state.view !== wanted) showView(wanted);
   }
   function isAdmin() {
     return !!state.agent && state.agent.role === "admin";
   }
+  var ADMIN_VIEWS = ["insights", "review"];
+  var BUILDERS = { insights: insightsView, review: reviewView };
   function showView(name) {
-    const insights = name === "insights" && isAdmin();
-    state.view = insights ? "insights" : "conversations";
-    $("app").classList.toggle("view-insights", insights);
-    $("insights").hidden = !insights;
-    $("view-conversations").setAttribute("aria-pressed", String(!insights));
-    $("view-insights").setAttribute("aria-pressed", String(insights));
-    history.replaceState(null, "", insights ? "#insights" : location.pathname + location.search);
-    if (!insights) return;
-    if (!state.insights) state.insights = insightsView($("insights"), http, showError);
-    state.insights.open();
+    const view = ADMIN_VIEWS.includes(name) && isAdmin() ? name : "conversations";
+    state.view = view;
+    for (const other of ADMIN_VIEWS) {
+      $("app").classList.toggle("view-" + other, view === other);
+      $(other).hidden = view !== other;
+      $("view-" + other).setAttribute("aria-pressed", String(view === other));
+    }
+    $("view-conversations").setAttribute("aria-pressed", String(view === "conversations"));
+    history.replaceState(null, "", view === "conversations" ? location.pathname + location.search : "#" + view);
+    if (view === "conversations") return;
+    if (!state[view]) state[view] = BUILDERS[view]($(view), http, showError);
+    state[view].open();
   }
   function setConnection(value) {
     const el = document.querySelector("[data-relais-console=connection]");
@@ -1753,6 +1933,7 @@
     $("available").addEventListener("change", setAvailable);
     $("view-conversations").addEventListener("click", () => showView("conversations"));
     $("view-insights").addEventListener("click", () => showView("insights"));
+    $("view-review").addEventListener("click", () => showView("review"));
     $("available").checked = localStorage.getItem(AVAILABLE_KEY) !== "false";
     document.addEventListener("pointerdown", unlockAudio, { once: true });
     setInterval(tickWaits, 1e3);

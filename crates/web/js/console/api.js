@@ -80,10 +80,18 @@ export function api(token, { unauthorized, failed }) {
     return res.ok ? { ok: true, blob: await res.response.blob() } : res;
   }
 
-  async function send(path) {
+  /** POST `body` as JSON to `path`: `{ok: true, body}` or as fetchJson's failure. */
+  async function postJson(path, body) {
+    const res = await send(path, { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+    if (!res.ok) return res;
+    const answer = await res.response.json().catch(() => undefined);
+    return answer === undefined ? { ok: false, status: res.response.status, message: "The server's answer is not JSON." } : { ok: true, body: answer };
+  }
+
+  async function send(path, init = {}) {
     let response;
     try {
-      response = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
+      response = await fetch(path, { ...init, headers: { ...(init.headers || {}), Authorization: "Bearer " + token() } });
     } catch {
       return { ok: false, status: 0, message: "The server cannot be reached." };
     }
@@ -94,5 +102,5 @@ export function api(token, { unauthorized, failed }) {
     return { ok: false, status: response.status, message };
   }
 
-  return { json, range, fetchJson, download };
+  return { json, range, fetchJson, download, postJson };
 }

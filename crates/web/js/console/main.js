@@ -12,7 +12,8 @@
  * lists callback requests (GET /v1/callbacks). The queue frame carries the first 50 entries
  * and the true total; the rest is read page by page (GET /v1/conversations?state=queued).
  * Sign out revokes the session (POST /v1/auth/logout). Admins also get the Insights view
- * (insights.js): the figures of docs/metrics.md, charts, breakdowns and drill-downs.
+ * (insights.js): the figures of docs/metrics.md, charts, breakdowns and drill-downs; and the
+ * Review view (review.js): the bot's turns to label, keyboard first.
  * Everything a visitor typed is rendered as text, never as HTML.
  */
 import { Connection, newClientId } from "../shared/connection.js";
@@ -21,6 +22,7 @@ import { webSocket } from "../shared/transport.js";
 import { api } from "./api.js";
 import { Conversations } from "./conversations.js";
 import { insightsView } from "./insights.js";
+import { reviewView } from "./review.js";
 import { callbackItem, contextChildren, eventEl, formatWait, hitItem, mineItem, newestFirst, queueItem } from "./view.js";
 
 const SESSION_KEY = "relais-console";
@@ -61,6 +63,7 @@ const state = {
   audio: null,
   view: "conversations",
   insights: null,
+  review: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -150,29 +153,36 @@ async function logout() {
 
 function renderAgent() {
   $("agent-name").textContent = state.agent ? state.agent.name + (state.agent.role ? " (" + state.agent.role + ")" : "") : "";
-  $("view-insights").hidden = !isAdmin();
-  if (!isAdmin() && state.view === "insights") showView("conversations");
-  if (isAdmin() && location.hash === "#insights" && state.view !== "insights") showView("insights");
+  for (const view of ADMIN_VIEWS) $("view-" + view).hidden = !isAdmin();
+  if (!isAdmin() && state.view !== "conversations") showView("conversations");
+  const wanted = location.hash.slice(1);
+  if (isAdmin() && ADMIN_VIEWS.includes(wanted) && state.view !== wanted) showView(wanted);
 }
 
 function isAdmin() {
   return !!state.agent && state.agent.role === "admin";
 }
 
-/* ---------- views: conversations, insights (admins) ---------- */
+/* ---------- views: conversations; insights and review (admins) ---------- */
 
-/** Shows the conversations (every agent) or the Insights view (admins only; the server checks too). */
+/** The views only admins see (the server checks too), each with its builder. */
+const ADMIN_VIEWS = ["insights", "review"];
+const BUILDERS = { insights: insightsView, review: reviewView };
+
+/** Shows the conversations (every agent), the Insights or the Review view (admins only). */
 function showView(name) {
-  const insights = name === "insights" && isAdmin();
-  state.view = insights ? "insights" : "conversations";
-  $("app").classList.toggle("view-insights", insights);
-  $("insights").hidden = !insights;
-  $("view-conversations").setAttribute("aria-pressed", String(!insights));
-  $("view-insights").setAttribute("aria-pressed", String(insights));
-  history.replaceState(null, "", insights ? "#insights" : location.pathname + location.search);
-  if (!insights) return;
-  if (!state.insights) state.insights = insightsView($("insights"), http, showError);
-  state.insights.open();
+  const view = ADMIN_VIEWS.includes(name) && isAdmin() ? name : "conversations";
+  state.view = view;
+  for (const other of ADMIN_VIEWS) {
+    $("app").classList.toggle("view-" + other, view === other);
+    $(other).hidden = view !== other;
+    $("view-" + other).setAttribute("aria-pressed", String(view === other));
+  }
+  $("view-conversations").setAttribute("aria-pressed", String(view === "conversations"));
+  history.replaceState(null, "", view === "conversations" ? location.pathname + location.search : "#" + view);
+  if (view === "conversations") return;
+  if (!state[view]) state[view] = BUILDERS[view]($(view), http, showError);
+  state[view].open();
 }
 
 /* ---------- socket ---------- */
@@ -552,6 +562,7 @@ function bind() {
   $("available").addEventListener("change", setAvailable);
   $("view-conversations").addEventListener("click", () => showView("conversations"));
   $("view-insights").addEventListener("click", () => showView("insights"));
+  $("view-review").addEventListener("click", () => showView("review"));
   $("available").checked = localStorage.getItem(AVAILABLE_KEY) !== "false";
   document.addEventListener("pointerdown", unlockAudio, { once: true });
   setInterval(tickWaits, 1000);

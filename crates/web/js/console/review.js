@@ -1,0 +1,204 @@
+/**
+ * The console's Review view, for admins: the bot's turns to review, newest first
+ * (GET /v1/review, docs/review.md), filtered by kind, each with the visitor's message, its
+ * language, the classifier's three best intents with their probabilities, what the bot did
+ * and the article it showed. A reviewer labels the selected turn (POST
+ * /v1/review/{turn_id}/label) with one of its suggested intents, another intent found by
+ * typing, "out of scope", "needs an article" or "confirm"; a label can be changed, and the
+ * conversation is never altered.
+ *
+ * Keyboard first: j / k (or ↓ / ↑) move, 1–3 label with the suggested intents, o out of
+ * scope, a needs an article, c confirm, / searches the intents. Everything from the server
+ * is set as text (h() makes text nodes).
+ */
+import { h } from "../shared/dom.js";
+import { formatTime } from "./view.js";
+
+const KINDS = [
+  ["", "Every turn"],
+  ["low_confidence", "Low confidence"],
+  ["ambiguous", "Ambiguous"],
+  ["out_of_scope", "Out of scope"],
+  ["no_article", "No answer found"],
+  ["rated_unhelpful", "Rated 👎"],
+  ["escalated", "Escalated"],
+];
+
+/** The labels that are not intents, with their key and how they read. */
+const OTHER = [
+  { label: "oos", key: "o", text: "Out of scope" },
+  { label: "needs_article", key: "a", text: "Needs an article" },
+  { label: "confirm", key: "c", text: "Confirm" },
+];
+
+/**
+ * The view inside `root` (an empty element). `http` is api.js's client; `showError(text)`
+ * shows a passing error. Call `open()` when the admin switches to it (the first time loads).
+ */
+export function reviewView(root, http, showError) {
+  const state = { turns: [], selected: 0, cursor: null, intents: [], run: 0, loaded: false };
+
+  const kind = h("select", { id: "review-kind", "data-relais-console": "review-kind" }, ...KINDS.map(([value, text]) => h("option", { value }, text)));
+  const status = h("p", { class: "muted", role: "status", "data-relais-console": "review-status" });
+  const list = h("ol", { class: "review-list", "data-relais-console": "review-list", "aria-label": "Turns to review" });
+  const more = h("button", { type: "button", hidden: true, "data-relais-console": "review-more" }, "Show more");
+  const detail = h("section", { class: "review-detail", "data-relais-console": "review-detail", "aria-live": "polite" });
+  const search = h("input", { type: "search", id: "review-search", list: "review-intents", placeholder: "Another intent…", autocomplete: "off", "aria-label": "Label with another intent", "data-relais-console": "review-search" });
+  const intents = h("datalist", { id: "review-intents" });
+  const searchForm = h("form", { class: "review-search" }, search, intents, h("button", { type: "submit" }, "Label"));
+
+  root.replaceChildren(
+    h(
+      "header",
+      { class: "review-head" },
+      h("h1", {}, "Review"),
+      h("label", { for: "review-kind" }, "Show"),
+      kind,
+      h("p", { class: "muted keys" }, "j/k move · 1–3 suggested intent · o out of scope · a needs an article · c confirm · / another intent"),
+    ),
+    status,
+    h("div", { class: "review-body" }, h("div", { class: "review-column" }, list, more), h("div", { class: "review-column" }, detail, searchForm)),
+  );
+
+  kind.addEventListener("change", () => load(false));
+  more.addEventListener("click", () => load(true));
+  searchForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const name = search.value.trim();
+    if (name) label(name).then((ok) => ok && (search.value = ""));
+  });
+  root.addEventListener("keydown", onKey);
+
+  async function load(append) {
+    const run = ++state.run;
+    const params = new URLSearchParams();
+    if (kind.value) params.set("kind", kind.value);
+    if (append && state.cursor) params.set("cursor", state.cursor);
+    status.textContent = "Loading…";
+    const res = await http.fetchJson("/v1/review" + (params.toString() ? "?" + params : ""));
+    if (run !== state.run) return;
+    if (!res.ok) {
+      status.textContent = res.message;
+      return;
+    }
+    const turns = Array.isArray(res.body && res.body.turns) ? res.body.turns : [];
+    state.turns = append ? state.turns.concat(turns) : turns;
+    state.cursor = (res.body && res.body.next_cursor) || null;
+    if (!append) state.selected = 0;
+    if (Array.isArray(res.body.intents)) {
+      state.intents = res.body.intents.map(String);
+      intents.replaceChildren(...state.intents.map((name) => h("option", { value: name })));
+    }
+    more.hidden = !state.cursor;
+    status.textContent = state.turns.length ? `${state.turns.length} turn${state.turns.length === 1 ? "" : "s"} shown, newest first.` : "No turns to review.";
+    root.dataset.state = "ready";
+    render();
+  }
+
+  function render() {
+    list.replaceChildren(...state.turns.map((turn, i) => item(turn, i)));
+    const turn = state.turns[state.selected];
+    detail.replaceChildren(...(turn ? detailOf(turn) : [h("p", { class: "muted" }, "Nothing selected.")]));
+  }
+
+  function item(turn, i) {
+    const li = h(
+      "li",
+      { "data-relais-console": "review-item", "data-turn-id": String(turn.id), "aria-current": i === state.selected ? "true" : null, class: i === state.selected ? "selected" : null },
+      h("span", { class: "text" }, String(turn.text ?? "")),
+      turn.lang ? h("span", { class: "tag" }, String(turn.lang)) : null,
+      turn.label ? h("span", { class: "tag label", "data-relais-console": "review-item-label" }, String(turn.label.label)) : null,
+    );
+    li.addEventListener("click", () => select(i));
+    return li;
+  }
+
+  function detailOf(turn) {
+    const p = turn.prediction || {};
+    const ranking = Array.isArray(p.ranking) && p.ranking.length ? p.ranking : [{ intent: p.intent, confidence: p.confidence }];
+    const suggested = ranking.slice(0, 3).map((score, i) =>
+      button(`${i + 1} · ${score.intent} ${percent(score.confidence)}`, () => label(String(score.intent)), { "data-relais-console": "review-suggest", "data-intent": String(score.intent), "aria-keyshortcuts": String(i + 1) }),
+    );
+    const others = OTHER.map((o) => button(`${o.text} (${o.key})`, () => label(o.label), { "data-relais-console": "review-" + o.label, "aria-keyshortcuts": o.key }));
+    return [
+      h("h2", {}, "“" + String(turn.text ?? "") + "”"),
+      h("p", { class: "muted" }, [turn.lang ? "Language " + turn.lang : "Language unknown", formatTime(turn.at), "conversation " + String(turn.conversation_id)].join(" · ")),
+      h("p", { "data-relais-console": "review-did" }, "The bot " + didText(turn) + (p.oos ? " (judged out of scope)" : p.ambiguous ? " (ambiguous)" : "") + "."),
+      h("p", { class: "muted" }, "Suggested intents:"),
+      h("div", { class: "review-actions" }, ...suggested),
+      h("div", { class: "review-actions" }, ...others),
+      h("p", { "data-relais-console": "review-label" }, turn.label ? `Labelled ${turn.label.label} by ${turn.label.by}, ${formatTime(turn.label.at)}.` : "Not labelled yet."),
+    ];
+  }
+
+  function didText(turn) {
+    if (turn.escalation_reason) return "handed over to a person (" + String(turn.escalation_reason).replace(/_/g, " ") + ")";
+    if (turn.answered_intent) return "answered with " + turn.answered_intent;
+    if (turn.article) return "showed the article “" + String(turn.article.title ?? "") + "”";
+    if (turn.fallback === "disambiguate") return "asked “Did you mean …?”";
+    if (turn.fallback) return "asked to rephrase";
+    return "did not answer";
+  }
+
+  function button(text, onClick, attrs) {
+    const b = h("button", { type: "button", ...attrs }, text);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function select(i) {
+    if (!state.turns.length) return;
+    state.selected = Math.max(0, Math.min(state.turns.length - 1, i));
+    render();
+    list.children[state.selected]?.scrollIntoView({ block: "nearest" });
+  }
+
+  /** Labels the selected turn; true when the server took it. */
+  async function label(name) {
+    const turn = state.turns[state.selected];
+    if (!turn) return false;
+    const res = await http.postJson(`/v1/review/${encodeURIComponent(turn.id)}/label`, { label: name });
+    if (!res.ok) {
+      showError(res.message);
+      return false;
+    }
+    state.turns[state.selected] = res.body;
+    render();
+    return true;
+  }
+
+  function onKey(e) {
+    if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.ctrlKey || e.metaKey || e.altKey) return;
+    const turn = state.turns[state.selected];
+    const key = e.key;
+    if (key === "j" || key === "ArrowDown") select(state.selected + 1);
+    else if (key === "k" || key === "ArrowUp") select(state.selected - 1);
+    else if (key === "/") search.focus();
+    else if (turn && /^[1-3]$/.test(key)) {
+      const ranking = (turn.prediction && turn.prediction.ranking) || [];
+      const score = ranking[Number(key) - 1];
+      if (!score) return;
+      label(String(score.intent));
+    } else {
+      const other = OTHER.find((o) => o.key === key);
+      if (!other || !turn) return;
+      label(other.label);
+    }
+    e.preventDefault();
+  }
+
+  return {
+    open() {
+      root.tabIndex = -1;
+      root.focus();
+      if (!state.loaded) {
+        state.loaded = true;
+        load(false);
+      }
+    },
+  };
+}
+
+function percent(confidence) {
+  return typeof confidence === "number" ? Math.round(confidence * 100) + " %" : "";
+}
