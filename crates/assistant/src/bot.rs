@@ -40,7 +40,7 @@ pub struct Bot {
     models: BTreeMap<String, IntentModel>,
     knowledge: Arc<RwLock<KnowledgeBase>>,
     engine: Engine,
-    actions: ActionClient,
+    actions: Arc<ActionClient>,
 }
 
 /// One conversation held in memory: its log and the state folded from it.
@@ -64,8 +64,26 @@ impl Bot {
             models,
             knowledge: Arc::new(RwLock::new(knowledge)),
             engine,
-            actions,
+            actions: Arc::new(actions),
         }
+    }
+
+    /// A bot answering with other intent models and another engine (intents, responses,
+    /// thresholds), sharing this one's encoder, knowledge base (and whoever watches it)
+    /// and action client: what a reload replaces ([`crate::reload`]).
+    pub fn with_intents(&self, models: BTreeMap<String, IntentModel>, engine: Engine) -> Bot {
+        Bot {
+            encoder: self.encoder.clone(),
+            models,
+            knowledge: self.knowledge.clone(),
+            engine,
+            actions: self.actions.clone(),
+        }
+    }
+
+    /// The sentence encoder, shared.
+    pub fn encoder(&self) -> &Encoder {
+        &self.encoder
     }
 
     /// Embeds `texts`, in their order, in as few passes of the encoder as it can: for

@@ -17,5 +17,5 @@ mod load;
 pub use actions::ActionClient;
 pub use bot::{Bot, Conversation, Error};
 pub use config::{ActionConfig, AssistantConfig, KnowledgeConfig, NluConfig};
-pub use load::{LoadError, Loading, load, load_encoder, open_knowledge};
+pub use load::{LoadError, Loading, load, load_encoder, open_knowledge, reload};
 pub use relais_knowledge::{Hit, SearchResults};

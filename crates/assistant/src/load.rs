@@ -57,6 +57,37 @@ pub fn load(
     mut report: impl FnMut(Loading<'_>),
 ) -> Result<Bot, LoadError> {
     let encoder = load_encoder(&config.nlu.model_dir)?;
+    let (models, engine) = intents(config, &encoder, &mut report)?;
+    let knowledge = open_knowledge(&config.knowledge.dir, &config.index_dir(), &encoder, report)?;
+    Ok(Bot::new(
+        encoder,
+        models,
+        knowledge,
+        engine,
+        ActionClient::new(config.actions.timeout()),
+    ))
+}
+
+/// `current` with the intents and `[dialogue]` settings of `config` as they are now: an
+/// intent model trained (or reused) for every language folder, the intents' responses
+/// and the thresholds, sharing `current`'s encoder, knowledge base (which follows edits
+/// of its own, [`Bot::watch_knowledge`]) and action client. On error `current` is
+/// untouched: the caller keeps serving with it.
+pub fn reload(
+    config: &AssistantConfig,
+    current: &Bot,
+    mut report: impl FnMut(Loading<'_>),
+) -> Result<Bot, LoadError> {
+    let (models, engine) = intents(config, current.encoder(), &mut report)?;
+    Ok(current.with_intents(models, engine))
+}
+
+/// The playbook of the intents folder with `[dialogue]`, and an intent model per language.
+fn intents(
+    config: &AssistantConfig,
+    encoder: &Encoder,
+    report: &mut impl FnMut(Loading<'_>),
+) -> Result<(BTreeMap<String, IntentModel>, Engine), LoadError> {
     let intents_dir = &config.nlu.intents_dir;
     let playbook = Playbook::load_dir(intents_dir).map_err(|source| LoadError::Playbook {
         dir: intents_dir.clone(),
@@ -68,7 +99,7 @@ pub fn load(
         let data = intents_dir.join(lang);
         let out = models_dir.join(format!("intents-{lang}.bin"));
         let model = IntentModel::train_or_reuse(
-            &encoder,
+            encoder,
             &data,
             None,
             &out,
@@ -78,14 +109,7 @@ pub fn load(
         .map_err(|source| LoadError::Intents { data, source })?;
         models.insert(lang.to_string(), model);
     }
-    let knowledge = open_knowledge(&config.knowledge.dir, &config.index_dir(), &encoder, report)?;
-    Ok(Bot::new(
-        encoder,
-        models,
-        knowledge,
-        Engine::new(playbook, config.dialogue.clone()),
-        ActionClient::new(config.actions.timeout()),
-    ))
+    Ok((models, Engine::new(playbook, config.dialogue.clone())))
 }
 
 /// Loads the sentence encoder from a sentence-transformer folder.

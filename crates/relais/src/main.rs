@@ -87,7 +87,7 @@ fn main() -> anyhow::Result<()> {
         Command::Nlu { command } => nlu::run(command, &settings),
         Command::Chat(args) => chat::run(args, &settings),
         Command::Knowledge { command } => knowledge::run(command, &settings),
-        Command::Serve(args) => serve::run(args, settings),
+        Command::Serve(args) => serve::run(args, settings, &cli.config),
         Command::Agent(args) => agent::run(args, &settings),
         Command::Report(args) => report::run(args, &settings),
         Command::Review { command } => review::run(command, &settings),

@@ -77,7 +77,7 @@ pub fn init_logging(default: &str) {
         .init();
 }
 
-pub fn run(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> {
+pub fn run(args: ServeArgs, mut settings: Settings, config_path: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
     init_logging("info");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -92,6 +92,7 @@ pub fn run(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> {
         settings.assistant.data_dir = data_dir;
     }
     let data_dir = settings.assistant.data_dir.clone();
+    let reloader = reloader(config_path.to_path_buf(), data_dir.clone());
     let bot = Arc::new(crate::bot::load_bot(&settings.assistant)?);
     let _watcher = bot
         .watch_knowledge(KNOWLEDGE_DEBOUNCE, |reload| match reload {
@@ -115,13 +116,61 @@ pub fn run(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> {
             "listening on http://{address} (ready in {} ms)",
             started.elapsed().as_millis()
         );
-        relais_server::Server::new(config, store, bot, signer)?
+        let server = relais_server::Server::new(config, store, bot, signer)?
             .with_insights(settings.insights)
-            .serve(listener, shutdown_signal())
-            .await;
+            .with_reloader(reloader);
+        tokio::spawn(reload_on_hangup(server.reload_handle()));
+        server.serve(listener, shutdown_signal()).await;
         println!("stopped");
         Ok(())
     })
+}
+
+/// Builds the next bot for a reload: relais.toml read again (with `data_dir` as served),
+/// then the intents retrained or reused and the dialogue settings applied
+/// (`relais_assistant::reload`); each step reported as text.
+fn reloader(config_path: PathBuf, data_dir: PathBuf) -> relais_server::Reloader {
+    Arc::new(move |current, step| {
+        step(format!("reading {}", config_path.display()));
+        let mut settings = Settings::load(&config_path).map_err(|error| format!("{error:#}"))?;
+        settings.assistant.data_dir = data_dir.clone();
+        relais_assistant::reload(&settings.assistant, current, |event| {
+            if let Some(text) = describe(&event) {
+                step(text);
+            }
+        })
+        .map_err(|error| format!("{:#}", anyhow::Error::from(error)))
+    })
+}
+
+/// A reload's step as text; `None` for the many embedding and epoch ticks in between.
+fn describe(event: &relais_assistant::Loading<'_>) -> Option<String> {
+    use relais_nlu::{Preparing, TrainProgress};
+    match event {
+        relais_assistant::Loading::Intents(Preparing::UpToDate { data, .. }) => {
+            Some(format!("{}: the intents have not changed, the model is reused", data.display()))
+        }
+        relais_assistant::Loading::Intents(Preparing::Training { examples, intents, data }) => {
+            Some(format!("{}: training on {examples} examples of {intents} intents", data.display()))
+        }
+        relais_assistant::Loading::Intents(Preparing::Train(TrainProgress::Fitting { epoch, epochs, .. })) if epoch % 10 == 0 => {
+            Some(format!("fitting: epoch {epoch} of {epochs}"))
+        }
+        relais_assistant::Loading::Intents(Preparing::Warning(warning)) => Some(format!("warning: {warning}")),
+        _ => None,
+    }
+}
+
+/// Starts a reload on every SIGHUP.
+async fn reload_on_hangup(reload: relais_server::ReloadHandle) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        tracing::warn!("SIGHUP cannot be caught here: reload with POST /v1/admin/reload");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        tracing::info!("SIGHUP: reloading the intents and settings");
+        reload.start();
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

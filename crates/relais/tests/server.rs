@@ -1,5 +1,6 @@
 //! `relais serve` end to end, for what needs a process of its own: a `kill -9` and a
-//! restart, SIGTERM, and what the binary wires up (the knowledge watcher). Each test
+//! restart, SIGTERM, and what the binary wires up (the knowledge watcher, the reload on
+//! SIGHUP). Each test
 //! starts its own server on a free port with its own data folder; the models and the
 //! knowledge index are the repository's. Everything else about the server is tested in
 //! the same process, in `crates/server/tests/in_process`.
@@ -78,4 +79,30 @@ async fn an_article_edited_on_disk_is_answered_without_a_restart() {
         assert!(started.elapsed() < Duration::from_secs(30), "the new article was not indexed within 30 s");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_assistant_without_a_restart() {
+    let (_dir, server) = Server::start(&[]);
+    server.add_admin("boss@example.com", "Boss");
+    let token = server.login("boss@example.com");
+    let (mut client, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    say(&mut client, "m1", "where is my order").await;
+    let status = || get_json(&server.url("/v1/admin/reload"), Some(&token)).1;
+    assert_eq!(status()["state"], "idle");
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    let started = std::time::Instant::now();
+    let done = loop {
+        let now = status();
+        if now["state"] == "done" || now["state"] == "failed" {
+            break now;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "the reload ends: {now}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((done["state"].as_str(), done["reloads"].as_u64()), (Some("done"), Some(1)), "{done}");
+    // The same socket goes on with the reloaded assistant.
+    let (_, frames) = say(&mut client, "m2", "how long does delivery take").await;
+    assert!(frames.iter().any(|f| f["from"] == "bot"), "{frames:?}");
 }

@@ -20,6 +20,7 @@ mod limits;
 mod listen;
 mod login;
 mod metrics;
+mod reload;
 mod socket;
 mod token;
 mod validate;
@@ -39,6 +40,7 @@ pub use clock::Clock;
 pub use config::{Limits, ProactiveRule, ServerConfig};
 pub use error::ConfigError;
 pub use hours::BusinessHours;
+pub use reload::{ReloadHandle, ReloadStatus, Reloader};
 pub use token::Signer;
 pub use wire::rfc3339;
 
@@ -100,6 +102,18 @@ impl Server {
     pub fn simulated(mut self) -> Self {
         self.hub_mut().simulated = true;
         self
+    }
+
+    /// Lets `POST /v1/admin/reload` (and [`Server::reload_handle`]) build a new bot with
+    /// `reloader` and swap it in. Call before [`Server::router`] or [`Server::serve`].
+    pub fn with_reloader(mut self, reloader: Reloader) -> Self {
+        self.hub_mut().reload.reloader = Some(reloader);
+        self
+    }
+
+    /// Starts reloads from outside HTTP (a signal handler).
+    pub fn reload_handle(&self) -> ReloadHandle {
+        ReloadHandle(self.hub.clone())
     }
 
     /// The hub, while nothing else holds it (before `router` or `serve`).

@@ -137,6 +137,10 @@ impl Server {
         add_agent(&self.data, email, name);
     }
 
+    pub fn add_admin(&self, email: &str, name: &str) {
+        add_account(&self.data, email, name, "admin");
+    }
+
     pub fn login(&self, email: &str) -> String {
         let (status, body) = post_json(
             &self.url("/v1/auth/login"),
@@ -161,9 +165,14 @@ impl Drop for Server {
 }
 
 pub fn add_agent(data: &Path, email: &str, name: &str) {
+    add_account(data, email, name, "agent");
+}
+
+/// Adds an account of `role` (agent or admin) with `relais agent add`.
+pub fn add_account(data: &Path, email: &str, name: &str, role: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
         .current_dir(root())
-        .args(["agent", "add", "--email", email, "--name", name, "--password-stdin", "--data-dir"])
+        .args(["agent", "add", "--email", email, "--name", name, "--role", role, "--password-stdin", "--data-dir"])
         .arg(data)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

@@ -36,7 +36,8 @@ pub(super) async fn advice(State(app): State<App>, _: Admin, Query(ask): Query<A
     let to = bound("to", ask.to.as_deref(), i64::MAX)?;
     let lang = ask.lang.as_deref().filter(|lang| !lang.is_empty());
     let turns = relais_advisor::reviewed_turns(&app.hub.store, from, to, lang).await?;
-    let policy = app.hub.bot.policy();
+    let bot = app.hub.bot();
+    let policy = bot.policy();
     let settings = Settings {
         target_error,
         current: policy.intent_confidence,

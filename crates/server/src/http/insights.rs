@@ -157,7 +157,7 @@ pub(super) async fn timeseries(
 pub(super) async fn gaps(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<Topic>>, ClientError> {
     let wanted = frame.figures(&app, |cohort| cohort.gap_messages()).await?;
     let messages = relais_insights::read_gap_messages(&app.hub.store, wanted).await?;
-    let bot = app.hub.bot.clone();
+    let bot = app.hub.bot();
     let topics = tokio::task::spawn_blocking(move || {
         let mut topics = relais_insights::topics(messages, MAX_TOPICS);
         for topic in &mut topics {

@@ -28,7 +28,7 @@ pub(super) async fn knowledge_search(
     if query.q.chars().count() > app.hub.config.limits.max_message_chars {
         return Err(ClientError::new(ErrorCode::TooLong, "the query is longer than a message may be"));
     }
-    let bot = app.hub.bot.clone();
+    let bot = app.hub.bot();
     let k = query.k.unwrap_or(5).clamp(1, MAX_SEARCH_HITS);
     let results = tokio::task::spawn_blocking(move || bot.search_knowledge(&query.q, query.lang.as_deref(), k))
         .await

@@ -1,6 +1,6 @@
 //! HTTP routes, one file per resource: the two sockets, login and logout, the team
 //! (admins only), the console's read endpoints (paged, with the true count in `X-Total-Count`),
-//! the insights, the review inbox and the threshold advisor (admins only), health,
+//! the insights, the review inbox, the threshold advisor and reloads (admins only), health,
 //! metrics (behind a token), the widget and console files, and the site folder at `/`.
 //! Handlers take what they need through extractors (`extract`: the signed-in agent or
 //! admin, the client's address, a page) and answer errors as `ClientError`s, whose code sets
@@ -15,6 +15,7 @@ mod conversations;
 mod extract;
 mod insights;
 mod knowledge;
+mod reload;
 mod review;
 mod sockets;
 
@@ -69,6 +70,7 @@ pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
         .route("/v1/insights/conversations.csv", get(insights::csv))
         .route("/v1/review", get(review::inbox))
         .route("/v1/advisor", get(advisor::advice))
+        .route("/v1/admin/reload", get(reload::status).post(reload::start))
         .route("/v1/review/{turn_id}/label", post(review::label))
         .route("/v1/knowledge/search", get(knowledge::knowledge_search))
         .route("/v1/widget/config", get(assets::widget_config))

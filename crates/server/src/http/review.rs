@@ -83,12 +83,13 @@ fn parse_cursor(cursor: &str) -> Option<(i64, i64)> {
 /// A page of turns to review, newest first: `{turns, next_cursor, intents}` (`null` on
 /// the last page; `intents`: every intent the models know, to label with).
 pub(super) async fn inbox(State(app): State<App>, _: Admin, Query(inbox): Query<Inbox>) -> Result<Json<Value>, ClientError> {
-    let query = inbox.query(app.hub.bot.policy().intent_confidence)?;
+    let bot = app.hub.bot();
+    let query = inbox.query(bot.policy().intent_confidence)?;
     let turns = app.hub.store.review_turns(&query).await?;
     let next = (turns.len() == query.limit as usize)
         .then(|| turns.last().map(|t| format!("{}.{}", t.turn.at, t.id)))
         .flatten();
-    Ok(Json(json!({ "turns": turns, "next_cursor": next, "intents": app.hub.bot.intents() })))
+    Ok(Json(json!({ "turns": turns, "next_cursor": next, "intents": bot.intents() })))
 }
 
 /// Labels a turn; answers the turn with its label. A label is an intent some language's
@@ -100,7 +101,7 @@ pub(super) async fn label(
     Json(new): Json<NewLabel>,
 ) -> Result<Json<ListedTurn>, ClientError> {
     let label = new.label.trim();
-    if !OTHER_LABELS.contains(&label) && !app.hub.bot.knows_intent(label) {
+    if !OTHER_LABELS.contains(&label) && !app.hub.bot().knows_intent(label) {
         return Err(ClientError::bad_frame(format!(
             "unknown label {label:?}: send an intent the bot knows, or one of {}",
             OTHER_LABELS.join(", ")

@@ -15,7 +15,7 @@ mod rooms;
 mod roster;
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
 use relais_assistant::Bot;
@@ -42,7 +42,10 @@ pub use roster::Presence;
 pub struct Hub {
     pub config: ServerConfig,
     pub store: Store,
-    pub bot: Arc<Bot>,
+    /// The assistant in use; a reload swaps in another ([`Hub::bot`]).
+    bot: RwLock<Arc<Bot>>,
+    /// The reload under way or last done ([`crate::reload`]).
+    pub(crate) reload: crate::reload::Reloads,
     pub metrics: Arc<Metrics>,
     pub signer: Signer,
     pub proxies: TrustedProxies,
@@ -112,6 +115,17 @@ impl Turned {
 }
 
 impl Hub {
+    /// The assistant in use now. A turn takes it once and answers with it to the end, so
+    /// no turn mixes the old and the new of a reload.
+    pub fn bot(&self) -> Arc<Bot> {
+        self.bot.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Puts `bot` in use for every turn that starts from now on.
+    pub(crate) fn swap_bot(&self, bot: Arc<Bot>) {
+        *self.bot.write().unwrap_or_else(PoisonError::into_inner) = bot;
+    }
+
     pub fn new(
         config: ServerConfig,
         store: Store,
@@ -133,7 +147,8 @@ impl Hub {
         Self {
             config,
             store,
-            bot,
+            bot: RwLock::new(bot),
+            reload: crate::reload::Reloads::default(),
             metrics,
             signer,
             proxies,
@@ -261,14 +276,15 @@ impl Hub {
             }
             _ => {}
         }
-        let embedding = match self.bot.reads(&state, &input) {
+        // One bot for the whole turn, whatever a reload swaps in meanwhile.
+        let bot = self.bot();
+        let embedding = match bot.reads(&state, &input) {
             Some(text) => Some(self.encoder.embed(text.to_owned()).await.map_err(ClientError::internal)?),
             None => None,
         };
         let read = embedding.is_some();
         let at = self.clock.now_ms();
         let turn = Turn::new(at, input).with_agents_available(self.roster.agents_available(at));
-        let bot = self.bot.clone();
         let vector = embedding.clone();
         let outcome = tokio::task::spawn_blocking(move || bot.turn(&state, turn, embedding))
             .await

@@ -13,6 +13,7 @@ mod http;
 mod insights;
 mod limits;
 mod queue;
+mod reload;
 mod resume;
 mod review;
 mod simulated;

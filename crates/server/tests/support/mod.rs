@@ -33,9 +33,8 @@ pub fn root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
-/// The assistant `relais serve` loads from the repository with the default settings
-/// (those `relais.toml` lists), trained or reused once for every test of this binary.
-static BOT: LazyLock<Arc<Bot>> = LazyLock::new(|| {
+/// The repository's assistant with the default settings, paths made absolute.
+pub fn assistant_config() -> AssistantConfig {
     let root = root();
     let mut config = AssistantConfig {
         data_dir: root.join("data"),
@@ -44,7 +43,13 @@ static BOT: LazyLock<Arc<Bot>> = LazyLock::new(|| {
     config.nlu.model_dir = root.join(&config.nlu.model_dir);
     config.nlu.intents_dir = root.join(&config.nlu.intents_dir);
     config.knowledge.dir = root.join(&config.knowledge.dir);
-    let bot = relais_assistant::load(&config, |_| {})
+    config
+}
+
+/// The assistant `relais serve` loads from the repository with the default settings
+/// (those `relais.toml` lists), trained or reused once for every test of this binary.
+static BOT: LazyLock<Arc<Bot>> = LazyLock::new(|| {
+    let bot = relais_assistant::load(&assistant_config(), |_| {})
         .unwrap_or_else(|error| panic!("the assistant loads (run `make models` first): {error:?}"));
     Arc::new(bot)
 });

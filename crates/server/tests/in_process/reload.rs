@@ -1,0 +1,150 @@
+//! Retrain and reload without a restart: 1,000 visitors keep talking while the assistant
+//! is reloaded — no socket dropped, every turn answered — and the new settings answer
+//! after; a reload that fails keeps the old assistant and says why; admins only; a server
+//! given no way to reload says so.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use relais_server::Reloader;
+use relais_store::Role;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const VISITORS: usize = 1_000;
+
+/// A reloader building the repository's assistant with `change` applied to its settings.
+fn reloader(change: impl Fn(&mut relais_assistant::AssistantConfig) + Send + Sync + 'static) -> Reloader {
+    Arc::new(move |current, step| {
+        let mut config = assistant_config();
+        change(&mut config);
+        step("reloading".into());
+        relais_assistant::reload(&config, current, |_| {}).map_err(|error| anyhow_chain(&error))
+    })
+}
+
+/// An error with its sources, as one line.
+fn anyhow_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text += &format!(": {cause}");
+        source = cause.source();
+    }
+    text
+}
+
+/// Polls the reload status until it is no longer running.
+async fn finished(server: &TestServer, admin: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (status, body) = server.get("/v1/admin/reload", Some(admin)).await;
+        assert_eq!(status, 200, "{body}");
+        if body["state"] != "running" {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "the reload ends: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_visitors_keep_talking_through_a_reload() {
+    let mut config = relais_server::ServerConfig::default();
+    config.limits.connections_per_ip = 4 * VISITORS;
+    config.limits.sockets_per_ip = 4 * VISITORS;
+    config.limits.conversations_per_ip_per_minute = 4 * VISITORS as u32;
+    // The reload raises the answer threshold: the advisor reports the one in force.
+    let server = TestServer::built(config, |server| {
+        server.with_reloader(reloader(|config| config.dialogue.intent_confidence = 0.7))
+    })
+    .await;
+    server.add_agent("boss@example.com", "Boss", Role::Admin).await;
+    let admin = server.login("boss@example.com").await;
+    let (_, before) = server.get("/v1/advisor", Some(&admin)).await;
+    assert!((before["current_threshold"].as_f64().unwrap() - 0.6).abs() < 1e-6, "{before}");
+
+    let mut visitors = Vec::with_capacity(VISITORS);
+    for _ in 0..VISITORS {
+        visitors.push(visitor(&server, json!({"type": "hello", "lang": "en"})).await.0);
+    }
+    // Every visitor asks at once; the reload starts among them.
+    let asked = visitors.iter_mut().enumerate().map(|(i, client)| async move {
+        let text = if i % 2 == 0 { "where is my order" } else { "how long does delivery take" };
+        let (_, frames) = say(client, "m1", text).await;
+        let mut frames = frames;
+        if !frames.iter().any(|f| f["from"] == "bot") {
+            frames.extend(client.recv_until(|f| f["from"] == "bot").await);
+        }
+        frames
+    });
+    let reload = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (status, body) = server.post("/v1/admin/reload", Some(&admin), json!({})).await;
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(body["state"], "running", "{body}");
+        // Asked again while it runs: the same reload, not a second one.
+        let (_, again) = server.post("/v1/admin/reload", Some(&admin), json!({})).await;
+        assert!(again["state"] == "running" || again["state"] == "done", "{again}");
+    };
+    let (answers, ()) = tokio::join!(join_all(asked), reload);
+    assert_eq!(answers.len(), VISITORS);
+    for frames in &answers {
+        assert!(frames.iter().any(|f| f["from"] == "bot"), "every turn answered: {frames:?}");
+    }
+    let done = finished(&server, &admin).await;
+    assert_eq!((done["state"].as_str(), done["reloads"].as_u64()), (Some("done"), Some(1)), "{done}");
+    assert!(done["error"].is_null());
+
+    // No socket was dropped: each still talks, now to the reloaded assistant.
+    let again = visitors.iter_mut().map(|client| async move { say(client, "m2", "thanks").await.0 });
+    assert_eq!(join_all(again).await.len(), VISITORS);
+    let (_, after) = server.get("/v1/advisor", Some(&admin)).await;
+    assert!((after["current_threshold"].as_f64().unwrap() - 0.7).abs() < 1e-6, "{after}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_reload_keeps_the_assistant_in_use_and_says_why() {
+    let broken = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(broken.path().join("en")).unwrap();
+    std::fs::write(broken.path().join("en/broken.yml"), "intents:\n  - name: [not, a, name]\n").unwrap();
+    let intents = broken.path().to_path_buf();
+    let server = TestServer::built(relais_server::ServerConfig::default(), |server| {
+        server.with_reloader(reloader(move |config| {
+            config.nlu.intents_dir = intents.clone();
+            config.dialogue.intent_confidence = 0.9;
+        }))
+    })
+    .await;
+    server.add_agent("boss@example.com", "Boss", Role::Admin).await;
+    let admin = server.login("boss@example.com").await;
+    let agent = server.signed_in("ann@example.com", "Ann").await;
+    assert_eq!(refusal(&server.post("/v1/admin/reload", Some(&agent), json!({})).await).0, 403);
+    assert_eq!(refusal(&server.get("/v1/admin/reload", Some(&agent)).await).0, 403);
+    let (_, idle) = server.get("/v1/admin/reload", Some(&admin)).await;
+    assert_eq!(idle["state"], "idle");
+
+    let (status, _) = server.post("/v1/admin/reload", Some(&admin), json!({})).await;
+    assert_eq!(status, 202);
+    let failed = finished(&server, &admin).await;
+    assert_eq!((failed["state"].as_str(), failed["reloads"].as_u64()), (Some("failed"), Some(0)), "{failed}");
+    assert!(failed["error"].as_str().unwrap().contains("broken.yml"), "says which file: {failed}");
+    // The old assistant answers as before.
+    let (mut client, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    let (_, frames) = say(&mut client, "m1", "where is my order").await;
+    assert!(!bot_messages(&frames).is_empty(), "{frames:?}");
+    let (_, advice) = server.get("/v1/advisor", Some(&admin)).await;
+    assert!((advice["current_threshold"].as_f64().unwrap() - 0.6).abs() < 1e-6, "{advice}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_a_reloader_says_so() {
+    let server = TestServer::start().await;
+    server.add_agent("boss@example.com", "Boss", Role::Admin).await;
+    let admin = server.login("boss@example.com").await;
+    let refused = server.post("/v1/admin/reload", Some(&admin), json!({})).await;
+    assert_eq!(refusal(&refused).0, 404, "{refused:?}");
+    assert!(refused.1["error"]["message"].as_str().unwrap().contains("restart"), "{refused:?}");
+}
