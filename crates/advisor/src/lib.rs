@@ -110,6 +110,7 @@ pub struct Settings {
 /// The replay at one threshold.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Point {
+    #[serde(serialize_with = "four_places")]
     pub threshold: f32,
     pub answered: u64,
     /// Answered with another intent than the right one, or answered at all when no
@@ -128,6 +129,7 @@ pub struct Point {
 /// A recommended threshold and what it is expected to give.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recommendation {
+    #[serde(serialize_with = "four_places")]
     pub threshold: f32,
     /// The target can be met with enough answered turns; otherwise `threshold` is the
     /// closest safe value (the lowest wrong-answer rate), or the current one when too few
@@ -153,6 +155,7 @@ pub struct IntentAdvice {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Advice {
     pub target_error: f64,
+    #[serde(serialize_with = "four_places")]
     pub current_threshold: f32,
     /// The replay at the threshold in force.
     pub current: Point,
@@ -160,6 +163,42 @@ pub struct Advice {
     pub recommendation: Recommendation,
     pub per_intent: BTreeMap<String, IntentAdvice>,
     pub curve: Vec<Point>,
+}
+
+/// The file of the thresholds an advice recommends, which the server reads over
+/// `relais.toml`'s `[dialogue]` (`<data_dir>/thresholds.toml`, docs/advisor.md): the global
+/// `intent_confidence` and, for the intents with their own, `high`. With a comment saying
+/// where it comes from; `None` when the advice recommends nothing (too few reviewed turns).
+pub fn thresholds_file(advice: &Advice) -> Option<String> {
+    #[derive(Serialize)]
+    struct File<'a> {
+        intent_confidence: f64,
+        intent_thresholds: BTreeMap<&'a str, High>,
+    }
+    #[derive(Serialize)]
+    struct High {
+        high: f64,
+    }
+    // Hundredths, as on the grid: 0.28, not the f32's 0.2800000011920929.
+    let hundredths = |threshold: f32| (f64::from(threshold) * 100.0).round() / 100.0;
+    let recommendation = &advice.recommendation;
+    recommendation.expected_wrong_rate?;
+    let file = File {
+        intent_confidence: hundredths(recommendation.threshold),
+        intent_thresholds: advice
+            .per_intent
+            .iter()
+            .filter(|(_, intent)| intent.own && intent.recommendation.expected_wrong_rate.is_some())
+            .map(|(name, intent)| (name.as_str(), High { high: hundredths(intent.recommendation.threshold) }))
+            .collect(),
+    };
+    let toml = toml::to_string(&file).ok()?;
+    Some(format!(
+        "# Written by the threshold advisor (docs/advisor.md) for a target of {:.1} % wrong answers,\n\
+         # from {} reviewed turns; read over relais.toml's [dialogue]. Apply again to replace it.\n{toml}",
+        advice.target_error * 100.0,
+        recommendation.labelled_turns
+    ))
 }
 
 /// The advice for `turns`.
@@ -264,6 +303,11 @@ fn escalations(turns: &[Turn], threshold: f32, handoff_after: u32) -> u64 {
             })
         })
         .count() as u64
+}
+
+/// A threshold as written in `relais.toml` (0.34, not the `f32`'s 0.3400000035762787).
+fn four_places<S: serde::Serializer>(threshold: &f32, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64((f64::from(*threshold) * 10_000.0).round() / 10_000.0)
 }
 
 fn rate(part: u64, whole: u64) -> Option<f64> {
@@ -433,6 +477,23 @@ mod tests {
         assert_eq!((few.recommendation.threshold, few.recommendation.reachable), (0.5, false));
         assert_eq!(few.recommendation.expected_wrong_rate, None);
         assert!(!few.per_intent["a"].own);
+    }
+
+    #[test]
+    fn the_thresholds_file_holds_the_recommendation_in_hundredths() {
+        let turns: Vec<Turn> = (1..=100)
+            .map(|i| turn(i, "a", i as f32 / 100.0, if i <= 30 { "b" } else { "a" }))
+            .collect();
+        let settings = Settings {
+            target_error: 0.05,
+            current: 0.6,
+            handoff_after: 0,
+        };
+        let file = thresholds_file(&advise(&turns, &settings)).unwrap();
+        assert!(file.starts_with("# Written by the threshold advisor"), "{file}");
+        assert!(file.contains("\nintent_confidence = 0.28\n"), "{file}");
+        assert!(file.contains("[intent_thresholds.a]\nhigh = 0.28\n"), "{file}");
+        assert_eq!(thresholds_file(&advise(&turns[..5], &settings)), None, "too few to recommend");
     }
 
     #[test]

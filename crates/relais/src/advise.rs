@@ -1,10 +1,12 @@
-//! `relais advise [--target-error 0.05] [--lang] [--json] [--data-dir]`: the threshold
-//! advisor over the reviewed turns of the data folder's store (docs/advisor.md), against
-//! `[dialogue]` of relais.toml: the recommended `intent_confidence`, what it is expected
-//! to give, the per-intent thresholds, and the replay at every tenth.
+//! `relais advise [--target-error 0.05] [--lang] [--json] [--apply] [--data-dir]`: the
+//! threshold advisor over the reviewed turns of the data folder's store
+//! (docs/advisor.md), against the thresholds in force: the recommended
+//! `intent_confidence`, what it is expected to give, the per-intent thresholds, and the
+//! replay at every tenth; `--apply` writes them to the data folder's thresholds.toml.
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use relais_advisor::{Advice, Point, Settings};
 
 use crate::config::Settings as Config;
@@ -20,17 +22,23 @@ pub struct AdviseArgs {
     /// Print the advice as one JSON object (as GET /v1/advisor answers).
     #[arg(long)]
     json: bool,
+    /// Write the recommended thresholds to the data folder's thresholds.toml, which the
+    /// server reads over relais.toml's [dialogue] (at its next start or reload).
+    #[arg(long)]
+    apply: bool,
     /// The data folder, where conversations are kept (relais.db)
     /// [default: `data_dir` of relais.toml, "data"].
     #[arg(long)]
     data_dir: Option<PathBuf>,
 }
 
-pub fn run(args: AdviseArgs, config: &Config) -> anyhow::Result<()> {
+pub fn run(args: AdviseArgs, config: Config) -> anyhow::Result<()> {
     if !(0.0..1.0).contains(&args.target_error) {
         anyhow::bail!("--target-error {} is not a share: pass a number from 0 to below 1, such as 0.05", args.target_error);
     }
-    let data_dir = args.data_dir.unwrap_or_else(|| config.assistant.data_dir.clone());
+    // The thresholds in force: relais.toml's, or the data folder's thresholds file.
+    let config = config.served(args.data_dir)?;
+    let data_dir = config.assistant.data_dir.clone();
     if !data_dir.join("relais.db").is_file() {
         anyhow::bail!(
             "no reviewed turns in {}: there is no relais.db; pass the data folder of `relais serve` with --data-dir",
@@ -49,11 +57,22 @@ pub fn run(args: AdviseArgs, config: &Config) -> anyhow::Result<()> {
     };
     let advice = relais_advisor::advise(&turns, &settings);
     if args.json {
-        crate::output::print_figures(&advice, true)
+        crate::output::print_figures(&advice, true)?;
     } else {
         print!("{}", text(&advice));
-        Ok(())
     }
+    if args.apply {
+        let Some(file) = relais_advisor::thresholds_file(&advice) else {
+            anyhow::bail!("nothing applied: too few reviewed turns to recommend a threshold");
+        };
+        let path = config.thresholds_path();
+        std::fs::write(&path, file).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!(
+            "wrote {}: reload the server (SIGHUP, or POST /v1/admin/reload) to answer with it",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 fn percent(rate: Option<f64>) -> String {

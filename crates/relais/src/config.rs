@@ -1,11 +1,14 @@
 //! `relais.toml`, with every key overridable by an environment variable
 //! `RELAIS__SECTION__KEY` (for example `RELAIS__NLU__MODEL_DIR`, or `RELAIS__DATA_DIR`
-//! for a key at the top).
+//! for a key at the top), and the answer thresholds the advisor's Apply writes in the data
+//! folder (`thresholds.toml`) over both.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use relais_assistant::AssistantConfig;
+use relais_dialogue::IntentThresholds;
 use serde::{Deserialize, Serialize};
 
 /// Everything the binary reads from configuration.
@@ -26,7 +29,58 @@ pub struct Settings {
     pub insights: relais_insights::InsightsConfig,
 }
 
+/// The thresholds file the advisor's Apply writes in the data folder, read over
+/// `[dialogue]` (docs/advisor.md).
+const THRESHOLDS_FILE: &str = "thresholds.toml";
+
+/// What the thresholds file may set.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Thresholds {
+    intent_confidence: Option<f32>,
+    #[serde(default)]
+    intent_thresholds: BTreeMap<String, IntentThresholds>,
+}
+
 impl Settings {
+    /// The settings of the assistant as served from `data_dir` (the configured one when
+    /// `None`): `[dialogue]`'s `intent_confidence` and per-intent thresholds as the data
+    /// folder's thresholds file sets them, when there is one.
+    pub fn served(mut self, data_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+        if let Some(data_dir) = data_dir {
+            self.assistant.data_dir = data_dir;
+        }
+        self.apply_thresholds()?;
+        Ok(self)
+    }
+
+    /// The thresholds file of the data folder in use.
+    pub fn thresholds_path(&self) -> PathBuf {
+        self.assistant.data_dir.join(THRESHOLDS_FILE)
+    }
+
+    fn apply_thresholds(&mut self) -> anyhow::Result<()> {
+        let path = self.thresholds_path();
+        if !path.is_file() {
+            return Ok(());
+        }
+        let thresholds: Thresholds = config::Config::builder()
+            .add_source(config::File::from(path.as_path()).format(config::FileFormat::Toml))
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .with_context(|| format!("reading the thresholds {} (the advisor's Apply writes it; delete it to use relais.toml's)", path.display()))?;
+        let policy = &mut self.assistant.dialogue;
+        if let Some(high) = thresholds.intent_confidence {
+            policy.intent_confidence = high;
+        }
+        for (intent, own) in thresholds.intent_thresholds {
+            let entry = policy.intent_thresholds.entry(intent).or_default();
+            entry.high = own.high.or(entry.high);
+            entry.low = own.low.or(entry.low);
+        }
+        Ok(())
+    }
+
     /// Reads `path` when it exists (defaults otherwise), then the environment.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         config::Config::builder()
@@ -54,6 +108,27 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+
+    #[test]
+    fn the_thresholds_file_is_read_over_relais_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = dir.path().join("relais.toml");
+        std::fs::write(&toml, "[dialogue]\nintent_confidence = 0.6\nsuggest_confidence = 0.3\n[dialogue.intent_thresholds.returns]\nlow = 0.2\n").unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        let served = |data: &Path| Settings::load(&toml).unwrap().served(Some(data.to_path_buf()));
+        // No file: relais.toml's.
+        assert_eq!(served(&data).unwrap().assistant.dialogue.intent_confidence, 0.6);
+        std::fs::write(data.join("thresholds.toml"), "intent_confidence = 0.42\n[intent_thresholds.returns]\nhigh = 0.5\n").unwrap();
+        let policy = served(&data).unwrap().assistant.dialogue;
+        assert_eq!(policy.intent_confidence, 0.42);
+        assert_eq!(policy.suggest_confidence, 0.3, "what the file does not set stays");
+        assert_eq!(policy.thresholds("returns"), (0.5, 0.2), "the file's high, relais.toml's low");
+        assert_eq!(policy.thresholds("greet"), (0.42, 0.3));
+        std::fs::write(data.join("thresholds.toml"), "intent_confidense = 0.42\n").unwrap();
+        let error = format!("{:#}", served(&data).unwrap_err());
+        assert!(error.contains("thresholds.toml") && error.contains("intent_confidense"), "{error}");
+    }
 
     /// Dotted paths of every setting (`server.limits.sockets_per_ip`); lists are leaves.
     fn paths(prefix: &str, value: &Value, out: &mut BTreeSet<String>) {

@@ -91,7 +91,7 @@ fn main() -> anyhow::Result<()> {
         Command::Agent(args) => agent::run(args, &settings),
         Command::Report(args) => report::run(args, &settings),
         Command::Review { command } => review::run(command, &settings),
-        Command::Advise(args) => advise::run(args, &settings),
+        Command::Advise(args) => advise::run(args, settings),
         Command::Simulate(args) => simulate::run(args, settings),
         Command::Purge(args) => purge::run(args, &settings),
         Command::Test { paths } => {

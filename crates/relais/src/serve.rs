@@ -77,19 +77,18 @@ pub fn init_logging(default: &str) {
         .init();
 }
 
-pub fn run(args: ServeArgs, mut settings: Settings, config_path: &Path) -> anyhow::Result<()> {
+pub fn run(args: ServeArgs, settings: Settings, config_path: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
     init_logging("info");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let settings = settings.served(args.data_dir)?;
+    let thresholds = settings.thresholds_path();
     let mut config = settings.server;
     if let Some(bind) = args.bind {
         config.bind = bind;
-    }
-    if let Some(data_dir) = args.data_dir {
-        settings.assistant.data_dir = data_dir;
     }
     let data_dir = settings.assistant.data_dir.clone();
     let reloader = reloader(config_path.to_path_buf(), data_dir.clone());
@@ -118,7 +117,8 @@ pub fn run(args: ServeArgs, mut settings: Settings, config_path: &Path) -> anyho
         );
         let server = relais_server::Server::new(config, store, bot, signer)?
             .with_insights(settings.insights)
-            .with_reloader(reloader);
+            .with_reloader(reloader)
+            .with_thresholds_file(thresholds);
         tokio::spawn(reload_on_hangup(server.reload_handle()));
         server.serve(listener, shutdown_signal()).await;
         println!("stopped");
@@ -126,14 +126,15 @@ pub fn run(args: ServeArgs, mut settings: Settings, config_path: &Path) -> anyho
     })
 }
 
-/// Builds the next bot for a reload: relais.toml read again (with `data_dir` as served),
-/// then the intents retrained or reused and the dialogue settings applied
+/// Builds the next bot for a reload: relais.toml and the thresholds file read again (with
+/// `data_dir` as served), then the intents retrained or reused and the dialogue settings applied
 /// (`relais_assistant::reload`); each step reported as text.
 fn reloader(config_path: PathBuf, data_dir: PathBuf) -> relais_server::Reloader {
     Arc::new(move |current, step| {
         step(format!("reading {}", config_path.display()));
-        let mut settings = Settings::load(&config_path).map_err(|error| format!("{error:#}"))?;
-        settings.assistant.data_dir = data_dir.clone();
+        let settings = Settings::load(&config_path)
+            .and_then(|settings| settings.served(Some(data_dir.clone())))
+            .map_err(|error| format!("{error:#}"))?;
         relais_assistant::reload(&settings.assistant, current, |event| {
             if let Some(text) = describe(&event) {
                 step(text);

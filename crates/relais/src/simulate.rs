@@ -69,14 +69,12 @@ pub struct SimulateArgs {
     if_empty: bool,
 }
 
-pub fn run(args: SimulateArgs, mut settings: Settings) -> anyhow::Result<()> {
+pub fn run(args: SimulateArgs, settings: Settings) -> anyhow::Result<()> {
     if args.conversations == 0 || !(1..=366).contains(&args.days) {
         bail!("give --conversations 1 or more and --days from 1 to 366");
     }
     crate::serve::init_logging("warn");
-    if let Some(data_dir) = args.data_dir.clone() {
-        settings.assistant.data_dir = data_dir;
-    }
+    let settings = settings.served(args.data_dir.clone())?;
     let data_dir = settings.assistant.data_dir.clone();
     if args.if_empty && data_dir.join("relais.db").is_file() {
         let held = crate::serve::with_store(&data_dir, |store| async move { Ok(store.count_conversations(None).await?) })?;

@@ -104,6 +104,15 @@ async fn the_advice_of_reviewed_turns_for_people_and_scripts() {
     assert!(strict.contains("recommended: intent_confidence = 0.31"), "{strict}");
     assert!(strict.contains("100 reviewed turns"), "{strict}");
 
+    // --apply writes the thresholds file, which is then the threshold in force.
+    let applied = relais(&["advise", "--apply", "--data-dir", data]);
+    assert!(applied.status.success(), "{}", String::from_utf8_lossy(&applied.stderr));
+    let file = std::fs::read_to_string(dir.path().join("thresholds.toml")).unwrap();
+    assert!(file.contains("\nintent_confidence = 0.28\n"), "{file}");
+    assert!(file.contains("[intent_thresholds.order_status]\nhigh = 0.28"), "{file}");
+    let json: Value = serde_json::from_str(&succeeded(&relais(&["advise", "--json", "--data-dir", data]))).unwrap();
+    assert!((json["current_threshold"].as_f64().unwrap() - 0.28).abs() < 1e-6, "{json}");
+
     let refused = relais(&["advise", "--target-error", "5", "--data-dir", data]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not a share"));

@@ -111,6 +111,14 @@ impl Server {
         self
     }
 
+    /// Lets `POST /v1/advisor/apply` write the advisor's thresholds to `path` (which the
+    /// [`Reloader`] reads) before it reloads. Call before [`Server::router`] or
+    /// [`Server::serve`].
+    pub fn with_thresholds_file(mut self, path: std::path::PathBuf) -> Self {
+        self.hub_mut().reload.thresholds_file = Some(path);
+        self
+    }
+
     /// Starts reloads from outside HTTP (a signal handler).
     pub fn reload_handle(&self) -> ReloadHandle {
         ReloadHandle(self.hub.clone())

@@ -47,11 +47,13 @@ impl Default for ReloadStatus {
     }
 }
 
-/// The hub's reloads: how to build the next bot, if the server was given a way, and the
-/// status.
+/// The hub's reloads: how to build the next bot, if the server was given a way, the
+/// thresholds file it reads, and the status.
 #[derive(Default)]
 pub(crate) struct Reloads {
     pub(crate) reloader: Option<Reloader>,
+    /// Where the advisor's Apply writes the thresholds the reloader reads.
+    pub(crate) thresholds_file: Option<std::path::PathBuf>,
     status: Mutex<ReloadStatus>,
 }
 

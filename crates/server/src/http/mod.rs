@@ -70,6 +70,7 @@ pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
         .route("/v1/insights/conversations.csv", get(insights::csv))
         .route("/v1/review", get(review::inbox))
         .route("/v1/advisor", get(advisor::advice))
+        .route("/v1/advisor/apply", post(advisor::apply))
         .route("/v1/admin/reload", get(reload::status).post(reload::start))
         .route("/v1/review/{turn_id}/label", post(review::label))
         .route("/v1/knowledge/search", get(knowledge::knowledge_search))

@@ -148,3 +148,66 @@ async fn a_server_without_a_reloader_says_so() {
     assert_eq!(refusal(&refused).0, 404, "{refused:?}");
     assert!(refused.1["error"]["message"].as_str().unwrap().contains("restart"), "{refused:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_writes_the_advised_thresholds_and_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("thresholds.toml");
+    let written = file.clone();
+    let server = TestServer::built(relais_server::ServerConfig::default(), move |server| {
+        server.with_reloader(reloader(|_| {})).with_thresholds_file(written)
+    })
+    .await;
+    server.add_agent("boss@example.com", "Boss", Role::Admin).await;
+    let admin = server.login("boss@example.com").await;
+    // Too few reviewed turns: nothing written.
+    let refused = server.post("/v1/advisor/apply", Some(&admin), json!({})).await;
+    assert_eq!(refusal(&refused).0, 400, "{refused:?}");
+    assert!(!file.exists());
+
+    // 30 turns at confidence 1/30 … 30/30, the 10 lowest really another intent.
+    let reviewer = server.store.agents().await.unwrap().into_iter().find(|a| a.email == "boss@example.com").unwrap();
+    for i in 1..=30i64 {
+        let id = format!("c{i}");
+        let events = [
+            relais_dialogue::Event {
+                at: i,
+                kind: relais_dialogue::EventKind::VisitorMessage {
+                    text: format!("question {i}"),
+                    client_id: "m1".into(),
+                },
+            },
+            relais_dialogue::Event {
+                at: i,
+                kind: relais_dialogue::EventKind::IntentPredicted {
+                    intent: "order_status".into(),
+                    confidence: i as f32 / 30.0,
+                    ranking: Vec::new(),
+                    oos: false,
+                    ambiguous: false,
+                },
+            },
+        ];
+        server.store.append(&id, &events).await.unwrap();
+    }
+    let query = relais_store::ReviewQuery {
+        from: 0,
+        to: 100,
+        kind: None,
+        threshold: 0.6,
+        before: None,
+        limit: 100,
+    };
+    for turn in server.store.review_turns(&query).await.unwrap() {
+        let label = if turn.turn.at <= 10 { "cancel_order" } else { "confirm" };
+        server.store.label_turn(turn.id, label, reviewer.id, 50).await.unwrap();
+    }
+    let (status, applied) = server.post("/v1/advisor/apply", Some(&admin), json!({"target_error": 0.0})).await;
+    assert_eq!(status, 202, "{applied}");
+    // From 0.34 the 20 answered (11/30 … 30/30) are all right; at 0.33 the 10th is answered, wrongly.
+    assert_eq!(applied["advice"]["threshold"], json!(0.34), "{applied}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\nintent_confidence = 0.34\n"), "{text}");
+    assert_eq!(applied["reload"]["state"], "running", "{applied}");
+    assert_eq!(finished(&server, &admin).await["state"], "done");
+}
