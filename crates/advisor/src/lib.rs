@@ -95,6 +95,15 @@ pub async fn reviewed_turns(
     Ok(labelled.iter().map(|(turn, label)| Turn::reviewed(turn, label)).collect())
 }
 
+/// The per-intent `high` thresholds of `policy`, for [`Settings::own`].
+pub fn own_thresholds(policy: &relais_dialogue::Policy) -> BTreeMap<String, f32> {
+    policy
+        .intent_thresholds
+        .iter()
+        .filter_map(|(intent, own)| own.high.map(|high| (intent.clone(), high)))
+        .collect()
+}
+
 /// What the advice depends on besides the turns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -105,6 +114,9 @@ pub struct Settings {
     /// `[dialogue] low_confidence_handoff_after`: unanswered turns in a row that escalate
     /// (0: never).
     pub handoff_after: u32,
+    /// The intents with a `high` threshold of their own in force
+    /// (`[dialogue.intent_thresholds]`): the global threshold does not govern them.
+    pub own: BTreeMap<String, f32>,
 }
 
 /// The replay at one threshold.
@@ -203,8 +215,10 @@ pub fn thresholds_file(advice: &Advice) -> Option<String> {
 
 /// The advice for `turns`.
 pub fn advise(turns: &[Turn], settings: &Settings) -> Advice {
-    let replayed = curve(turns, settings.handoff_after);
-    let recommendation = recommend(&replayed, turns.len(), settings, MIN_SUPPORT);
+    // The global threshold is fitted on the turns it governs.
+    let governed: Vec<Turn> = turns.iter().filter(|t| !settings.own.contains_key(&t.intent)).cloned().collect();
+    let replayed = curve(&governed, settings.handoff_after);
+    let recommendation = recommend(&replayed, governed.len(), settings, MIN_SUPPORT);
     let mut by_intent: BTreeMap<&str, Vec<Turn>> = BTreeMap::new();
     for turn in turns {
         by_intent.entry(turn.intent.as_str()).or_default().push(turn.clone());
@@ -229,7 +243,7 @@ pub fn advise(turns: &[Turn], settings: &Settings) -> Advice {
     Advice {
         target_error: settings.target_error,
         current_threshold: settings.current,
-        current: at(turns, settings.current, settings.handoff_after),
+        current: in_force(turns, settings),
         recommendation,
         per_intent,
         curve: replayed,
@@ -244,6 +258,24 @@ fn curve(turns: &[Turn], handoff_after: u32) -> Vec<Point> {
 /// (a correctly rounded division gives the same number as parsing "0.6").
 fn threshold(step: u32) -> f32 {
     step as f32 / STEPS as f32
+}
+
+/// The replay of every turn at the thresholds in force: an intent's own, else the global.
+fn in_force(turns: &[Turn], settings: &Settings) -> Point {
+    let mut point = at(&[], settings.current, settings.handoff_after);
+    let mut answered_turns = Vec::new();
+    for turn in turns {
+        let threshold = settings.own.get(&turn.intent).copied().unwrap_or(settings.current);
+        let one = at(std::slice::from_ref(turn), threshold, 0);
+        point.answered += one.answered;
+        point.wrong += one.wrong;
+        point.not_answered += one.not_answered;
+        answered_turns.push((turn, one.answered == 1));
+    }
+    point.escalations = escalations_of(answered_turns.into_iter().map(|(t, a)| (t.conversation.as_str(), t.seq, a)), settings.handoff_after);
+    point.answered_rate = rate(point.answered, turns.len() as u64);
+    point.wrong_rate = rate(point.wrong, point.answered);
+    point
 }
 
 /// Whether the engine answers `turn` from its intent at `threshold`.
@@ -281,15 +313,18 @@ pub fn at(turns: &[Turn], threshold: f32, handoff_after: u32) -> Point {
 /// Conversations whose reviewed turns, in order, hold `handoff_after` unanswered ones in
 /// a row at `threshold`.
 fn escalations(turns: &[Turn], threshold: f32, handoff_after: u32) -> u64 {
+    escalations_of(turns.iter().map(|t| (t.conversation.as_str(), t.seq, answered(t, threshold))), handoff_after)
+}
+
+/// Conversations whose `(conversation, seq, answered)` turns hold `handoff_after`
+/// unanswered ones in a row.
+fn escalations_of<'a>(turns: impl Iterator<Item = (&'a str, u64, bool)>, handoff_after: u32) -> u64 {
     if handoff_after == 0 {
         return 0;
     }
     let mut conversations: BTreeMap<&str, Vec<(u64, bool)>> = BTreeMap::new();
-    for turn in turns {
-        conversations
-            .entry(turn.conversation.as_str())
-            .or_default()
-            .push((turn.seq, answered(turn, threshold)));
+    for (conversation, seq, answered) in turns {
+        conversations.entry(conversation).or_default().push((seq, answered));
     }
     conversations
         .into_values()
@@ -414,6 +449,7 @@ mod tests {
             target_error: 0.05,
             current: 0.6,
             handoff_after: 0,
+            own: BTreeMap::new(),
         };
         let advice = advise(&turns, &settings);
         // At t = 0.28 the 73 answered hold 3 wrong (0.28, 0.29, 0.30): 4.1 %; at 0.27, 4 of
@@ -448,6 +484,7 @@ mod tests {
             target_error: 0.05,
             current: 0.5,
             handoff_after: 0,
+            own: BTreeMap::new(),
         };
         let advice = advise(&turns, &settings);
         assert_eq!(advice.curve[0].wrong_rate, Some(40.0 / 1040.0));
@@ -466,6 +503,7 @@ mod tests {
             target_error: 0.05,
             current: 0.5,
             handoff_after: 0,
+            own: BTreeMap::new(),
         };
         let advice = advise(&turns, &settings);
         assert!(!advice.recommendation.reachable);
@@ -488,12 +526,34 @@ mod tests {
             target_error: 0.05,
             current: 0.6,
             handoff_after: 0,
+            own: BTreeMap::new(),
         };
         let file = thresholds_file(&advise(&turns, &settings)).unwrap();
         assert!(file.starts_with("# Written by the threshold advisor"), "{file}");
         assert!(file.contains("\nintent_confidence = 0.28\n"), "{file}");
         assert!(file.contains("[intent_thresholds.a]\nhigh = 0.28\n"), "{file}");
         assert_eq!(thresholds_file(&advise(&turns[..5], &settings)), None, "too few to recommend");
+    }
+
+    #[test]
+    fn an_intent_with_its_own_threshold_is_not_governed_by_the_global_one() {
+        // `a` as in the hand-built log; `b`, always wrong, has its own threshold of 0.9.
+        let mut turns: Vec<Turn> = (1..=100)
+            .map(|i| turn(i, "a", i as f32 / 100.0, if i <= 30 { "oos" } else { "a" }))
+            .collect();
+        turns.extend((101..=140).map(|i| turn(i, "b", 0.5, "a")));
+        let settings = Settings {
+            target_error: 0.05,
+            current: 0.6,
+            handoff_after: 0,
+            own: BTreeMap::from([("b".to_owned(), 0.9)]),
+        };
+        let advice = advise(&turns, &settings);
+        assert_eq!(advice.recommendation.threshold, 0.28, "b's wrong answers do not count");
+        assert_eq!(advice.recommendation.labelled_turns, 100);
+        // In force: a at 0.6 (41 answered, right), b at 0.9 (none answered).
+        assert_eq!((advice.current.answered, advice.current.wrong, advice.current.not_answered), (41, 0, 99));
+        assert!(advice.per_intent["b"].own);
     }
 
     #[test]

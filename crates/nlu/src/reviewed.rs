@@ -102,7 +102,7 @@ pub fn file_text(examples: &[Example]) -> String {
     let yaml = serde_yaml_ng::to_string(&file).unwrap_or_else(|_| "examples: []\n".to_owned());
     format!(
         "# The turns reviewers labelled, as training examples: written by `relais review export`\n\
-         # (or the console's Apply) from every label each time. Change the labels, not this file.\n{yaml}"
+         # from every label each time. Change the labels, not this file.\n{yaml}"
     )
 }
 

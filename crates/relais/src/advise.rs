@@ -54,6 +54,7 @@ pub fn run(args: AdviseArgs, config: Config) -> anyhow::Result<()> {
         target_error: args.target_error,
         current: policy.intent_confidence,
         handoff_after: policy.low_confidence_handoff_after,
+        own: relais_advisor::own_thresholds(policy),
     };
     let advice = relais_advisor::advise(&turns, &settings);
     if args.json {

@@ -56,6 +56,13 @@ pub fn run(command: ReviewCommand, settings: &Settings) -> anyhow::Result<()> {
         }
     }
     println!("{} labelled turns", labelled.len());
+    // A language whose labels no longer give examples still has its file rewritten: empty.
+    for folder in std::fs::read_dir(&intents_dir).into_iter().flatten().flatten() {
+        let lang = folder.file_name().to_string_lossy().into_owned();
+        if folder.path().join(REVIEWED_FILE).is_file() {
+            by_lang.entry(lang).or_default();
+        }
+    }
     for (lang, labels) in &by_lang {
         let folder = intents_dir.join(lang);
         if !folder.is_dir() {

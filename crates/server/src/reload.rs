@@ -4,9 +4,10 @@
 //! again — while the bot in use keeps answering; then the new bot is swapped in at once
 //! ([`Hub::swap_bot`]). A turn takes the bot once at its start, so every turn is answered
 //! wholly by the old bot or wholly by the new one, and no socket is touched. A reload that
-//! fails keeps the old bot and says why in its status; one asked for while another runs
-//! is not started twice. How to build the new bot is the caller's ([`Reloader`]): the
-//! server knows no configuration file.
+//! fails keeps the old bot and says why in its status. One asked for while another runs
+//! (which may have read the files before they changed) runs once more when that one ends.
+//! How to build the new bot is the caller's ([`Reloader`]): the server knows no
+//! configuration file.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -55,6 +56,9 @@ pub(crate) struct Reloads {
     /// Where the advisor's Apply writes the thresholds the reloader reads.
     pub(crate) thresholds_file: Option<std::path::PathBuf>,
     status: Mutex<ReloadStatus>,
+    /// Asked for while one ran (which may have read the files before they changed): one
+    /// more runs when it ends.
+    again: std::sync::atomic::AtomicBool,
 }
 
 impl Reloads {
@@ -74,6 +78,7 @@ pub(crate) fn start(hub: &Arc<Hub>) -> Option<ReloadStatus> {
     {
         let mut status = hub.reload.status.lock().unwrap_or_else(PoisonError::into_inner);
         if status.state == "running" {
+            hub.reload.again.store(true, std::sync::atomic::Ordering::SeqCst);
             return Some(status.clone());
         }
         *status = ReloadStatus {
@@ -86,29 +91,38 @@ pub(crate) fn start(hub: &Arc<Hub>) -> Option<ReloadStatus> {
         };
     }
     let reloading = hub.clone();
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let hub = reloading;
         let current = hub.bot();
-        let built = reloader(&current, &mut |step| hub.reload.update(|status| status.step = Some(step)));
+        // A panic in the reloader is a failed reload, not one left running for ever.
+        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            reloader(&current, &mut |step| hub.reload.update(|status| status.step = Some(step)))
+        }))
+        .unwrap_or_else(|_| Err("the reload panicked (see the server's log)".to_owned()));
         drop(current);
-        match built {
+        let error = match built {
             Ok(bot) => {
                 hub.swap_bot(Arc::new(bot));
                 tracing::info!("reloaded: the new intents and settings answer from now on");
-                hub.reload.update(|status| {
-                    status.state = "done";
-                    status.reloads += 1;
-                });
+                None
             }
             Err(error) => {
                 tracing::warn!("the reload failed, the assistant in use keeps serving: {error}");
-                hub.reload.update(|status| {
-                    status.state = "failed";
-                    status.error = Some(error);
-                });
+                Some(error)
             }
+        };
+        hub.reload.update(|status| {
+            status.state = if error.is_none() { "done" } else { "failed" };
+            status.reloads += u64::from(error.is_none());
+            status.error = error;
+            status.finished_at = Some(crate::now_ms());
+        });
+        if hub.reload.again.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            tracing::info!("reloading again: asked for while the last one ran");
+            let _entered = runtime.enter();
+            start(&hub);
         }
-        hub.reload.update(|status| status.finished_at = Some(crate::now_ms()));
     });
     Some(hub.reload.status())
 }

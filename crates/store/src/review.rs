@@ -80,7 +80,9 @@ impl ReviewTurn {
 
 /// The review turns of `events` (a conversation's log from a visitor message on, in `seq`
 /// order): each typed message the classifier read, with what followed it up to the next
-/// visitor input, and a 👎 on one of its answers (the latest rating of an answer wins).
+/// visitor input, and a 👎 on one of its answers (the latest rating of an answer wins). A
+/// message that answered a form's question (a slot filled, no form started) is no turn:
+/// the classifier's reading of it did not count, and it may hold personal data.
 /// `lang` is the conversation's language before the first event.
 pub(crate) fn fold_turns(conversation_id: &str, events: &[StoredEvent], mut lang: Option<String>) -> Vec<ReviewTurn> {
     struct Open {
@@ -89,6 +91,10 @@ pub(crate) fn fold_turns(conversation_id: &str, events: &[StoredEvent], mut lang
         text: String,
         prediction: Option<Prediction>,
         answers: Vec<u64>,
+        /// A slot was filled and no form started: the message answered a form's
+        /// question, whatever the classifier said of it.
+        slot_answer: bool,
+        form_started: bool,
     }
     let mut turns: Vec<ReviewTurn> = Vec::new();
     // The answers (bot message seqs) of each turn, to find the turn a rating is about.
@@ -96,6 +102,9 @@ pub(crate) fn fold_turns(conversation_id: &str, events: &[StoredEvent], mut lang
     let mut open: Option<(Open, Vec<&EventKind>)> = None;
     let close = |open: Option<(Open, Vec<&EventKind>)>, lang: &Option<String>, turns: &mut Vec<ReviewTurn>, answers: &mut Vec<(u64, usize)>| {
         let Some((open, kinds)) = open else { return };
+        if open.slot_answer && !open.form_started {
+            return;
+        }
         let Some(prediction) = open.prediction else { return };
         let mut turn = ReviewTurn {
             conversation_id: conversation_id.to_owned(),
@@ -129,6 +138,8 @@ pub(crate) fn fold_turns(conversation_id: &str, events: &[StoredEvent], mut lang
                         text: text.clone(),
                         prediction: None,
                         answers: Vec::new(),
+                        slot_answer: false,
+                        form_started: false,
                     },
                     Vec::new(),
                 ));
@@ -160,12 +171,25 @@ pub(crate) fn fold_turns(conversation_id: &str, events: &[StoredEvent], mut lang
                     turns[index].rated_unhelpful = !helpful;
                 }
             }
+            EventKind::SlotSet { .. } => {
+                if let Some((turn, _)) = &mut open {
+                    turn.slot_answer = true;
+                }
+            }
+            EventKind::FormStarted { .. } => {
+                if let Some((turn, _)) = &mut open {
+                    turn.form_started = true;
+                }
+            }
             kind @ (EventKind::BotMessage { .. }
             | EventKind::KnowledgeShown { .. }
             | EventKind::Fallback { .. }
             | EventKind::HandoffRequested { .. }) => {
                 if let Some((turn, kinds)) = &mut open {
-                    if matches!(kind, EventKind::BotMessage { .. }) {
+                    // Only an answer can be rated (as the tally counts them).
+                    if let EventKind::BotMessage { intent, sources, .. } = kind
+                        && (intent.is_some() || !sources.is_empty())
+                    {
                         turn.answers.push(stored.seq);
                     }
                     kinds.push(kind);

@@ -75,6 +75,15 @@ fn turns() -> Vec<Vec<Event>> {
         vec![event(22, EventKind::Feedback { seq: 7, helpful: false })],
         vec![said(30, "can I pay in bitcoin"), predicted(30, "payment", 0.2, true, false), fallback(31, FallbackStage::Rephrase)],
         vec![said(40, "change it"), predicted(40, "change_address", 0.5, false, true), fallback(41, FallbackStage::Disambiguate)],
+        // A form's question answered: no turn, whatever the classifier said.
+        vec![
+            said(45, "sam@example.org"),
+            predicted(45, "greet", 0.1, false, false),
+            event(45, EventKind::SlotSet {
+                name: "email".into(),
+                value: "sam@example.org".into(),
+            }),
+        ],
         vec![
             said(50, "it broke again"),
             predicted(50, "warranty", 0.3, false, false),

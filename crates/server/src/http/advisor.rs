@@ -69,6 +69,7 @@ async fn advise(app: &App, ask: Ask) -> Result<Advice, ClientError> {
         target_error,
         current: policy.intent_confidence,
         handoff_after: policy.low_confidence_handoff_after,
+        own: relais_advisor::own_thresholds(policy),
     };
     Ok(relais_advisor::advise(&turns, &settings))
 }

@@ -1415,7 +1415,7 @@
       const suggested = ranking.slice(0, 3).map(
         (score, i) => button(`${i + 1} · ${score.intent} ${percent(score.confidence)}`, () => label(String(score.intent)), { "data-relais-console": "review-suggest", "data-intent": String(score.intent), "aria-keyshortcuts": String(i + 1) })
       );
-      const others = OTHER.map((o) => button(`${o.text} (${o.key})`, () => label(o.label), { "data-relais-console": "review-" + o.label, "aria-keyshortcuts": o.key }));
+      const others = OTHER.map((o) => button(`${o.label === "confirm" ? confirmText(p) : o.text} (${o.key})`, () => label(o.label), { "data-relais-console": "review-" + o.label, "aria-keyshortcuts": o.key }));
       return [
         h("h2", {}, "“" + String(turn.text ?? "") + "”"),
         h("p", { class: "muted" }, [turn.lang ? "Language " + turn.lang : "Language unknown", formatTime(turn.at), "conversation " + String(turn.conversation_id)].join(" · ")),
@@ -1425,6 +1425,11 @@
         h("div", { class: "review-actions" }, ...others),
         h("p", { "data-relais-console": "review-label" }, turn.label ? `Labelled ${turn.label.label} by ${turn.label.by}, ${formatTime(turn.label.at)}.` : "Not labelled yet.")
       ];
+    }
+    function confirmText(p) {
+      if (p.oos) return "Right: out of scope";
+      if (p.ambiguous) return "Right: ambiguous";
+      return "Right: " + String(p.intent ?? "");
     }
     function didText(turn) {
       if (turn.escalation_reason) return "handed over to a person (" + String(turn.escalation_reason).replace(/_/g, " ") + ")";
@@ -1453,7 +1458,8 @@
         showError2(res.message);
         return false;
       }
-      state2.turns[state2.selected] = res.body;
+      const at = state2.turns.findIndex((t) => t.id === turn.id);
+      if (at >= 0) state2.turns[at] = res.body;
       render();
       return true;
     }

@@ -8,7 +8,8 @@
  * conversation is never altered.
  *
  * Keyboard first: j / k (or ↓ / ↑) move, 1–3 label with the suggested intents, o out of
- * scope, a needs an article, c confirm, / searches the intents. Everything from the server
+ * scope, a needs an article, c confirm (the classifier's reading was right), / searches the
+ * intents. Everything from the server
  * is set as text (h() makes text nodes).
  */
 import { h } from "../shared/dom.js";
@@ -119,7 +120,7 @@ export function reviewView(root, http, showError) {
     const suggested = ranking.slice(0, 3).map((score, i) =>
       button(`${i + 1} · ${score.intent} ${percent(score.confidence)}`, () => label(String(score.intent)), { "data-relais-console": "review-suggest", "data-intent": String(score.intent), "aria-keyshortcuts": String(i + 1) }),
     );
-    const others = OTHER.map((o) => button(`${o.text} (${o.key})`, () => label(o.label), { "data-relais-console": "review-" + o.label, "aria-keyshortcuts": o.key }));
+    const others = OTHER.map((o) => button(`${o.label === "confirm" ? confirmText(p) : o.text} (${o.key})`, () => label(o.label), { "data-relais-console": "review-" + o.label, "aria-keyshortcuts": o.key }));
     return [
       h("h2", {}, "“" + String(turn.text ?? "") + "”"),
       h("p", { class: "muted" }, [turn.lang ? "Language " + turn.lang : "Language unknown", formatTime(turn.at), "conversation " + String(turn.conversation_id)].join(" · ")),
@@ -129,6 +130,13 @@ export function reviewView(root, http, showError) {
       h("div", { class: "review-actions" }, ...others),
       h("p", { "data-relais-console": "review-label" }, turn.label ? `Labelled ${turn.label.label} by ${turn.label.by}, ${formatTime(turn.label.at)}.` : "Not labelled yet."),
     ];
+  }
+
+  /** "Confirm" says what it confirms: the classifier's reading, not what the bot did. */
+  function confirmText(p) {
+    if (p.oos) return "Right: out of scope";
+    if (p.ambiguous) return "Right: ambiguous";
+    return "Right: " + String(p.intent ?? "");
   }
 
   function didText(turn) {
@@ -153,7 +161,7 @@ export function reviewView(root, http, showError) {
     list.children[state.selected]?.scrollIntoView({ block: "nearest" });
   }
 
-  /** Labels the selected turn; true when the server took it. */
+  /** Labels the selected turn; true when the server took it. The answer replaces that turn's row, wherever it is by then. */
   async function label(name) {
     const turn = state.turns[state.selected];
     if (!turn) return false;
@@ -162,7 +170,8 @@ export function reviewView(root, http, showError) {
       showError(res.message);
       return false;
     }
-    state.turns[state.selected] = res.body;
+    const at = state.turns.findIndex((t) => t.id === turn.id);
+    if (at >= 0) state.turns[at] = res.body;
     render();
     return true;
   }
