@@ -79,10 +79,15 @@ impl TestServer {
 
     /// A server with `config`, whose options `build` sets (`Server::simulated` …).
     pub async fn built(config: ServerConfig, build: impl FnOnce(Server) -> Server) -> TestServer {
+        TestServer::serving(BOT.clone(), config, build).await
+    }
+
+    /// A server answering with `bot` instead of the repository's assistant.
+    pub async fn serving(bot: Arc<Bot>, config: ServerConfig, build: impl FnOnce(Server) -> Server) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("relais.db")).await.unwrap();
         let signer = Signer::load_or_create(&dir.path().join("secret.key")).unwrap();
-        let server = build(Server::new(config, store.clone(), BOT.clone(), signer).expect("a valid configuration"));
+        let server = build(Server::new(config, store.clone(), bot, signer).expect("a valid configuration"));
         let router = server.router().layer(MockConnectInfo(HTTP_CLIENT));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
