@@ -2,8 +2,9 @@
  * Browser test of the console's Review view (admins only), keyboard first: a visitor's
  * message (with markup) shows newest first with the classifier's suggestions; j/k move, o
  * labels it out of scope, 1 relabels it with the first suggestion, / finds another intent;
- * the labels reach the server and the message renders as text. An agent who is not an admin
- * has no Review.
+ * the labels reach the server and the message renders as text; the threshold advisor shows
+ * its curve, refuses to apply without enough labels and reloads the assistant. An agent who
+ * is not an admin has no Review.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -82,6 +83,21 @@ test("an admin labels the bot's turns from the keyboard", async () => {
   await eventually(async () => assert.equal(await items.first().locator(chook("review-item-label")).textContent(), "order_status"));
   turn = (await adminGet("/v1/review?limit=200")).turns.find((t) => String(t.id) === id);
   assert.equal(turn.label.label, "order_status", "the latest label is the turn's");
+
+  // The advisor: too few reviewed turns to recommend; the curve marks the threshold in
+  // force; Apply is refused and says why; Reload retrains and swaps in, with its progress.
+  await page.locator(`${chook("advisor")} summary`).click();
+  const recommendation = page.locator(chook("advisor-recommendation"));
+  await eventually(async () => assert.match(await recommendation.textContent(), /Too few reviewed turns/));
+  assert.equal(await page.locator(`${chook("advisor")} svg[role=img] [data-mark="current"]`).count(), 1);
+  assert.equal(await page.locator(`${chook("advisor-table")} tbody tr`).count(), 21, "every 0.05");
+  await page.locator(chook("advisor-apply")).click();
+  const reload = page.locator(chook("advisor-reload"));
+  await eventually(async () => assert.equal(await reload.getAttribute("data-state"), "refused"));
+  assert.match(await reload.textContent(), /too few/);
+  await page.locator(chook("advisor-reload-button")).click();
+  await eventually(async () => assert.equal(await reload.getAttribute("data-state"), "done"), 60000);
+  assert.match(await reload.textContent(), /Reloaded/);
 
   // The kind filter: the nonsense is a turn the bot found nothing for; the question is not.
   await page.locator(chook("review-kind")).selectOption("no_article");

@@ -457,6 +457,31 @@
     });
     return frame(id, title, desc, width, height, children);
   }
+  function curveChart(points, { current = null, recommended = null, id = "advisor-curve", width = 640, height = 220 } = {}) {
+    const list = (Array.isArray(points) ? points : []).filter((p) => p && typeof p.threshold === "number");
+    const m = { top: 10, right: 12, bottom: 26, left: 40 };
+    const plotW = width - m.left - m.right;
+    const plotH = height - m.top - m.bottom;
+    const x = (t) => round(m.left + t * plotW);
+    const y = (r) => round(m.top + (1 - r) * plotH);
+    const line = (key, cls, label) => {
+      const pts = list.filter((p) => typeof p[key] === "number").map((p) => `${x(p.threshold)},${y(p[key])}`);
+      return pts.length ? node("polyline", { class: "curve " + cls, points: pts.join(" "), fill: "none", "data-series": key }, node("title", {}, label)) : null;
+    };
+    const mark = (t, kind, label) => typeof t === "number" ? node("line", { class: "threshold-mark " + kind, x1: x(t), x2: x(t), y1: m.top, y2: m.top + plotH, "data-mark": kind }, node("title", {}, `${label}: ${t}`)) : null;
+    const ticks = [0, 0.25, 0.5, 0.75, 1];
+    const children = [
+      ...ticks.map((r) => node("line", { class: "grid", x1: m.left, x2: m.left + plotW, y1: y(r), y2: y(r) })),
+      ...ticks.map((r) => node("text", { class: "axis", x: m.left - 6, y: y(r) + 4, "text-anchor": "end" }, Math.round(r * 100) + " %")),
+      ...ticks.map((t) => node("text", { class: "axis", x: x(t), y: height - 8, "text-anchor": "middle" }, String(t))),
+      line("answered_rate", "s-bot-line", "Answered share"),
+      line("wrong_rate", "s-esc-line", "Wrong answers among answered"),
+      mark(current, "current", "In force"),
+      mark(recommended, "recommended", "Recommended")
+    ];
+    const desc = list.length ? `Answered share and wrong answers for thresholds 0 to 1; in force ${current ?? "?"}, recommended ${recommended ?? "none"}.` : "No reviewed turns";
+    return frame(id, "Threshold advisor", desc, width, height, children);
+  }
   function toSvg(tree) {
     const el = document.createElementNS(SVG_NS, tree.tag);
     for (const [k, v] of Object.entries(tree.attrs || {})) {
@@ -1324,6 +1349,7 @@
   }
 
   // js/console/review.js
+  var RELOAD_POLL_MS = 500;
   var KINDS = [
     ["", "Every turn"],
     ["low_confidence", "Low confidence"],
@@ -1348,7 +1374,9 @@
     const search = h("input", { type: "search", id: "review-search", list: "review-intents", placeholder: "Another intent…", autocomplete: "off", "aria-label": "Label with another intent", "data-relais-console": "review-search" });
     const intents = h("datalist", { id: "review-intents" });
     const searchForm = h("form", { class: "review-search" }, search, intents, h("button", { type: "submit" }, "Label"));
+    const advisor = advisorPanel(http2, showError2);
     root.replaceChildren(
+      advisor.el,
       h(
         "header",
         { class: "review-head" },
@@ -1495,6 +1523,96 @@
   }
   function percent(confidence) {
     return typeof confidence === "number" ? Math.round(confidence * 100) + " %" : "";
+  }
+  function advisorPanel(http2, showError2) {
+    const target = h("input", { type: "number", id: "advisor-target", min: "0", max: "99", step: "0.5", value: "5", size: 4, "data-relais-console": "advisor-target" });
+    const summary = h("div", { "data-relais-console": "advisor-summary", "aria-live": "polite" });
+    const reloadStatus = h("p", { class: "muted", role: "status", "data-relais-console": "advisor-reload" });
+    const show = h("button", { type: "submit", "data-relais-console": "advisor-show" }, "Show");
+    const apply = h("button", { type: "button", "data-relais-console": "advisor-apply" }, "Apply");
+    const reload = h("button", { type: "button", "data-relais-console": "advisor-reload-button" }, "Reload");
+    const form = h("form", {}, h("label", { for: "advisor-target" }, "Target wrong answers (%)"), target, show, apply, reload);
+    const el = h("details", { class: "review-advisor", "data-relais-console": "advisor" }, h("summary", {}, "Threshold advisor"), form, summary, reloadStatus);
+    const targetError = () => Math.min(0.99, Math.max(0, Number(target.value) / 100 || 0));
+    const percent2 = (r) => typeof r === "number" ? (Math.round(r * 1e3) / 10).toFixed(1) + " %" : "—";
+    async function ask() {
+      const res = await http2.fetchJson("/v1/advisor?target_error=" + targetError());
+      if (!res.ok) {
+        summary.replaceChildren(h("p", { class: "error" }, res.message));
+        return;
+      }
+      render(res.body);
+    }
+    function render(a) {
+      const lines = [h("p", {}, `${a.labelled_turns} reviewed turns; in force: ${a.current_threshold} (${percent2(a.current && a.current.wrong_rate)} wrong, ${percent2(a.current && a.current.answered_rate)} answered).`)];
+      if (typeof a.expected_wrong_rate !== "number") {
+        lines.push(h("p", { "data-relais-console": "advisor-recommendation" }, "Too few reviewed turns to recommend a threshold: label more below."));
+      } else {
+        const interval = Array.isArray(a.wrong_rate_interval) ? ` (95 % interval ${percent2(a.wrong_rate_interval[0])} – ${percent2(a.wrong_rate_interval[1])})` : "";
+        lines.push(
+          h(
+            "p",
+            { "data-relais-console": "advisor-recommendation" },
+            `${a.reachable ? "Recommended" : "The target cannot be reached; the closest safe value"}: ${a.threshold} — ${percent2(a.expected_wrong_rate)} wrong${interval}, ${percent2(a.expected_answered_rate)} answered.`
+          )
+        );
+      }
+      const points = Array.isArray(a.curve) ? a.curve : [];
+      const shown = points.filter((p, i) => i % 5 === 0);
+      const row = (p) => h(
+        "tr",
+        { class: p.threshold === a.current_threshold ? "current" : p.threshold === a.threshold ? "recommended" : null },
+        h("th", { scope: "row" }, String(p.threshold)),
+        h("td", {}, percent2(p.answered_rate)),
+        h("td", {}, percent2(p.wrong_rate)),
+        h("td", {}, String(p.not_answered)),
+        h("td", {}, String(p.escalations))
+      );
+      const table = h(
+        "table",
+        { "data-relais-console": "advisor-table" },
+        h("caption", { class: "visually-hidden" }, "The replay every 0.05"),
+        h("thead", {}, h("tr", {}, ...["Threshold", "Answered", "Wrong", "Not answered", "Escalations"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, ...shown.map(row))
+      );
+      const chart = toSvg(curveChart(points, { current: a.current_threshold, recommended: typeof a.expected_wrong_rate === "number" ? a.threshold : null }));
+      summary.replaceChildren(...lines, h("div", { class: "chart-box" }, chart), h("details", {}, h("summary", {}, "Table"), table));
+    }
+    async function follow(status) {
+      for (let s = status; s; ) {
+        reloadStatus.textContent = s.state === "running" ? "Reloading: " + (s.step || "…") : s.state === "done" ? "Reloaded: the new settings answer now." : s.state === "failed" ? "The reload failed, the assistant in use keeps serving: " + (s.error || "") : "";
+        reloadStatus.dataset.state = s.state;
+        if (s.state !== "running") return;
+        await new Promise((resolve) => setTimeout(resolve, RELOAD_POLL_MS));
+        const res = await http2.fetchJson("/v1/admin/reload");
+        s = res.ok ? res.body : null;
+      }
+    }
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      ask();
+    });
+    apply.addEventListener("click", async () => {
+      const res = await http2.postJson("/v1/advisor/apply", { target_error: targetError() });
+      if (!res.ok) {
+        showError2(res.message);
+        reloadStatus.textContent = res.message;
+        reloadStatus.dataset.state = "refused";
+        return;
+      }
+      render(res.body.advice);
+      follow(res.body.reload);
+    });
+    reload.addEventListener("click", async () => {
+      const res = await http2.postJson("/v1/admin/reload", {});
+      if (!res.ok) {
+        showError2(res.message);
+        return;
+      }
+      follow(res.body);
+    });
+    el.addEventListener("toggle", () => el.open && ask());
+    return { el };
   }
 
   // js/console/main.js

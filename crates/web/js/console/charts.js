@@ -147,6 +147,40 @@ export function barChart(items, { id = "bars", title = "", width = 480, row = 26
   return frame(id, title, desc, width, height, children);
 }
 
+/**
+ * The threshold advisor's curve (GET /v1/advisor): over thresholds 0–1, the share of turns
+ * answered and the share of wrong answers among them, with the threshold in force and the
+ * recommended one marked by vertical lines (`data-mark` current / recommended).
+ */
+export function curveChart(points, { current = null, recommended = null, id = "advisor-curve", width = 640, height = 220 } = {}) {
+  const list = (Array.isArray(points) ? points : []).filter((p) => p && typeof p.threshold === "number");
+  const m = { top: 10, right: 12, bottom: 26, left: 40 };
+  const plotW = width - m.left - m.right;
+  const plotH = height - m.top - m.bottom;
+  const x = (t) => round(m.left + t * plotW);
+  const y = (r) => round(m.top + (1 - r) * plotH);
+  const line = (key, cls, label) => {
+    const pts = list.filter((p) => typeof p[key] === "number").map((p) => `${x(p.threshold)},${y(p[key])}`);
+    return pts.length ? node("polyline", { class: "curve " + cls, points: pts.join(" "), fill: "none", "data-series": key }, node("title", {}, label)) : null;
+  };
+  const mark = (t, kind, label) =>
+    typeof t === "number" ? node("line", { class: "threshold-mark " + kind, x1: x(t), x2: x(t), y1: m.top, y2: m.top + plotH, "data-mark": kind }, node("title", {}, `${label}: ${t}`)) : null;
+  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  const children = [
+    ...ticks.map((r) => node("line", { class: "grid", x1: m.left, x2: m.left + plotW, y1: y(r), y2: y(r) })),
+    ...ticks.map((r) => node("text", { class: "axis", x: m.left - 6, y: y(r) + 4, "text-anchor": "end" }, Math.round(r * 100) + " %")),
+    ...ticks.map((t) => node("text", { class: "axis", x: x(t), y: height - 8, "text-anchor": "middle" }, String(t))),
+    line("answered_rate", "s-bot-line", "Answered share"),
+    line("wrong_rate", "s-esc-line", "Wrong answers among answered"),
+    mark(current, "current", "In force"),
+    mark(recommended, "recommended", "Recommended"),
+  ];
+  const desc = list.length
+    ? `Answered share and wrong answers for thresholds 0 to 1; in force ${current ?? "?"}, recommended ${recommended ?? "none"}.`
+    : "No reviewed turns";
+  return frame(id, "Threshold advisor", desc, width, height, children);
+}
+
 /** DOM nodes of a tree (SVG namespace); strings become text nodes. Browser only. */
 export function toSvg(tree) {
   const el = document.createElementNS(SVG_NS, tree.tag);

@@ -9,11 +9,22 @@
  *
  * Keyboard first: j / k (or ↓ / ↑) move, 1–3 label with the suggested intents, o out of
  * scope, a needs an article, c confirm (the classifier's reading was right), / searches the
- * intents. Everything from the server
+ * intents.
+ *
+ * Above the list, the threshold advisor (GET /v1/advisor, docs/advisor.md): for a target
+ * share of wrong answers, the recommended threshold with what it is expected to give, the
+ * curve with the threshold in force and the recommended one marked (a table of the same
+ * numbers beside it); "Apply" (POST /v1/advisor/apply) writes the thresholds and reloads,
+ * "Reload" (POST /v1/admin/reload) retrains from the intent files; the reload's progress
+ * shows until it ends (GET /v1/admin/reload). Everything from the server
  * is set as text (h() makes text nodes).
  */
 import { h } from "../shared/dom.js";
+import { curveChart, toSvg } from "./charts.js";
 import { formatTime } from "./view.js";
+
+/** How often the reload status is read while one runs. */
+const RELOAD_POLL_MS = 500;
 
 const KINDS = [
   ["", "Every turn"],
@@ -48,7 +59,10 @@ export function reviewView(root, http, showError) {
   const intents = h("datalist", { id: "review-intents" });
   const searchForm = h("form", { class: "review-search" }, search, intents, h("button", { type: "submit" }, "Label"));
 
+  const advisor = advisorPanel(http, showError);
+
   root.replaceChildren(
+    advisor.el,
     h(
       "header",
       { class: "review-head" },
@@ -210,4 +224,102 @@ export function reviewView(root, http, showError) {
 
 function percent(confidence) {
   return typeof confidence === "number" ? Math.round(confidence * 100) + " %" : "";
+}
+
+/** The threshold advisor's panel: ask, see, apply, reload. */
+function advisorPanel(http, showError) {
+  const target = h("input", { type: "number", id: "advisor-target", min: "0", max: "99", step: "0.5", value: "5", size: 4, "data-relais-console": "advisor-target" });
+  const summary = h("div", { "data-relais-console": "advisor-summary", "aria-live": "polite" });
+  const reloadStatus = h("p", { class: "muted", role: "status", "data-relais-console": "advisor-reload" });
+  const show = h("button", { type: "submit", "data-relais-console": "advisor-show" }, "Show");
+  const apply = h("button", { type: "button", "data-relais-console": "advisor-apply" }, "Apply");
+  const reload = h("button", { type: "button", "data-relais-console": "advisor-reload-button" }, "Reload");
+  const form = h("form", {}, h("label", { for: "advisor-target" }, "Target wrong answers (%)"), target, show, apply, reload);
+  const el = h("details", { class: "review-advisor", "data-relais-console": "advisor" }, h("summary", {}, "Threshold advisor"), form, summary, reloadStatus);
+
+  const targetError = () => Math.min(0.99, Math.max(0, Number(target.value) / 100 || 0));
+  const percent = (r) => (typeof r === "number" ? (Math.round(r * 1000) / 10).toFixed(1) + " %" : "—");
+
+  async function ask() {
+    const res = await http.fetchJson("/v1/advisor?target_error=" + targetError());
+    if (!res.ok) {
+      summary.replaceChildren(h("p", { class: "error" }, res.message));
+      return;
+    }
+    render(res.body);
+  }
+
+  function render(a) {
+    const lines = [h("p", {}, `${a.labelled_turns} reviewed turns; in force: ${a.current_threshold} (${percent(a.current && a.current.wrong_rate)} wrong, ${percent(a.current && a.current.answered_rate)} answered).`)];
+    if (typeof a.expected_wrong_rate !== "number") {
+      lines.push(h("p", { "data-relais-console": "advisor-recommendation" }, "Too few reviewed turns to recommend a threshold: label more below."));
+    } else {
+      const interval = Array.isArray(a.wrong_rate_interval) ? ` (95 % interval ${percent(a.wrong_rate_interval[0])} – ${percent(a.wrong_rate_interval[1])})` : "";
+      lines.push(
+        h(
+          "p",
+          { "data-relais-console": "advisor-recommendation" },
+          `${a.reachable ? "Recommended" : "The target cannot be reached; the closest safe value"}: ${a.threshold} — ${percent(a.expected_wrong_rate)} wrong${interval}, ${percent(a.expected_answered_rate)} answered.`,
+        ),
+      );
+    }
+    const points = Array.isArray(a.curve) ? a.curve : [];
+    const shown = points.filter((p, i) => i % 5 === 0);
+    const row = (p) =>
+      h(
+        "tr",
+        { class: p.threshold === a.current_threshold ? "current" : p.threshold === a.threshold ? "recommended" : null },
+        h("th", { scope: "row" }, String(p.threshold)),
+        h("td", {}, percent(p.answered_rate)),
+        h("td", {}, percent(p.wrong_rate)),
+        h("td", {}, String(p.not_answered)),
+        h("td", {}, String(p.escalations)),
+      );
+    const table = h(
+      "table",
+      { "data-relais-console": "advisor-table" },
+      h("caption", { class: "visually-hidden" }, "The replay every 0.05"),
+      h("thead", {}, h("tr", {}, ...["Threshold", "Answered", "Wrong", "Not answered", "Escalations"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, ...shown.map(row)),
+    );
+    const chart = toSvg(curveChart(points, { current: a.current_threshold, recommended: typeof a.expected_wrong_rate === "number" ? a.threshold : null }));
+    summary.replaceChildren(...lines, h("div", { class: "chart-box" }, chart), h("details", {}, h("summary", {}, "Table"), table));
+  }
+
+  async function follow(status) {
+    for (let s = status; s; ) {
+      reloadStatus.textContent = s.state === "running" ? "Reloading: " + (s.step || "…") : s.state === "done" ? "Reloaded: the new settings answer now." : s.state === "failed" ? "The reload failed, the assistant in use keeps serving: " + (s.error || "") : "";
+      reloadStatus.dataset.state = s.state;
+      if (s.state !== "running") return;
+      await new Promise((resolve) => setTimeout(resolve, RELOAD_POLL_MS));
+      const res = await http.fetchJson("/v1/admin/reload");
+      s = res.ok ? res.body : null;
+    }
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    ask();
+  });
+  apply.addEventListener("click", async () => {
+    const res = await http.postJson("/v1/advisor/apply", { target_error: targetError() });
+    if (!res.ok) {
+      showError(res.message);
+      reloadStatus.textContent = res.message;
+      reloadStatus.dataset.state = "refused";
+      return;
+    }
+    render(res.body.advice);
+    follow(res.body.reload);
+  });
+  reload.addEventListener("click", async () => {
+    const res = await http.postJson("/v1/admin/reload", {});
+    if (!res.ok) {
+      showError(res.message);
+      return;
+    }
+    follow(res.body);
+  });
+  el.addEventListener("toggle", () => el.open && ask());
+  return { el };
 }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { barChart, clip, niceMax, timeSeriesChart, toMarkup } from "../console/charts.js";
+import { barChart, clip, curveChart, niceMax, timeSeriesChart, toMarkup } from "../console/charts.js";
 import { formatCount, formatDuration, formatHours, formatMoney, formatRate, formatScore, humanize, NONE } from "../console/format.js";
 import { addDays, defaultRange, drillParams, frameParams, pageOf, windowOf, withQuery } from "../console/insights-query.js";
 
@@ -169,4 +169,18 @@ test("bars are to scale, labelled, clickable by figure, and their text is never 
   assert.ok(!markup.includes("<img"), "labels are escaped: " + markup);
   assert.ok(markup.includes("&lt;img src=x onerror=alert(1)&gt;"));
   assert.ok(!markup.includes("data-figure=\"null\""), "no attribute for a bar without a figure");
+});
+
+test("the advisor's curve draws the answered share and the wrong answers, and marks the thresholds", () => {
+  const points = [0, 0.5, 1].map((t) => ({ threshold: t, answered_rate: 1 - t, wrong_rate: t < 1 ? 0.2 - 0.2 * t : null }));
+  const tree = curveChart(points, { current: 0.5, recommended: 0.25, width: 152, height: 136 });
+  const markup = toMarkup(tree);
+  // Plot 100 × 100 from (40, 10): x = 40 + 100 t, y = 10 + 100 (1 − r).
+  assert.match(markup, /<polyline class="curve s-bot-line" points="40,10 90,60 140,110"/);
+  assert.match(markup, /<polyline class="curve s-esc-line" points="40,90 90,100"/, "no point where nothing is answered");
+  assert.match(markup, /<line class="threshold-mark current" x1="90" x2="90"/);
+  assert.match(markup, /<line class="threshold-mark recommended" x1="65" x2="65"/);
+  assert.match(markup, /<title>In force: 0.5<\/title>/);
+  assert.doesNotMatch(toMarkup(curveChart(points, { current: 0.5 })), /data-mark="recommended"/, "no mark without a recommendation");
+  assert.match(toMarkup(curveChart([], {})), /No reviewed turns/);
 });
