@@ -95,15 +95,6 @@ pub async fn reviewed_turns(
     Ok(labelled.iter().map(|(turn, label)| Turn::reviewed(turn, label)).collect())
 }
 
-/// The per-intent `high` thresholds of `policy`, for [`Settings::own`].
-pub fn own_thresholds(policy: &relais_dialogue::Policy) -> BTreeMap<String, f32> {
-    policy
-        .intent_thresholds
-        .iter()
-        .filter_map(|(intent, own)| own.high.map(|high| (intent.clone(), high)))
-        .collect()
-}
-
 /// What the advice depends on besides the turns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -117,6 +108,22 @@ pub struct Settings {
     /// The intents with a `high` threshold of their own in force
     /// (`[dialogue.intent_thresholds]`): the global threshold does not govern them.
     pub own: BTreeMap<String, f32>,
+}
+
+impl Settings {
+    /// The settings of `policy` (`[dialogue]` in force) for `target_error`.
+    pub fn of(target_error: f64, policy: &relais_dialogue::Policy) -> Settings {
+        Settings {
+            target_error,
+            current: policy.intent_confidence,
+            handoff_after: policy.low_confidence_handoff_after,
+            own: policy
+                .intent_thresholds
+                .iter()
+                .filter_map(|(intent, own)| own.high.map(|high| (intent.clone(), high)))
+                .collect(),
+        }
+    }
 }
 
 /// The replay at one threshold.

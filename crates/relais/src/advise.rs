@@ -49,13 +49,7 @@ pub fn run(args: AdviseArgs, config: Config) -> anyhow::Result<()> {
     let turns = crate::serve::with_store(&data_dir, |store| async move {
         Ok(relais_advisor::reviewed_turns(&store, i64::MIN, i64::MAX, lang.as_deref()).await?)
     })?;
-    let policy = &config.assistant.dialogue;
-    let settings = Settings {
-        target_error: args.target_error,
-        current: policy.intent_confidence,
-        handoff_after: policy.low_confidence_handoff_after,
-        own: relais_advisor::own_thresholds(policy),
-    };
+    let settings = Settings::of(args.target_error, &config.assistant.dialogue);
     let advice = relais_advisor::advise(&turns, &settings);
     if args.json {
         crate::output::print_figures(&advice, true)?;

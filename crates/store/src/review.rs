@@ -329,15 +329,17 @@ pub struct ReviewQuery {
     pub limit: u32,
 }
 
+/// A review turn with its latest label and who gave it, as [`listed`] reads it.
+const LISTED: &str = "SELECT t.id, t.detail, l.label, a.email, l.at AS labelled_at FROM review_turns t \
+     LEFT JOIN review_labels l ON l.id = (SELECT max(id) FROM review_labels WHERE turn_id = t.id) \
+     LEFT JOIN agents a ON a.id = l.agent_id";
+
 impl Store {
     /// A page of the turns `query` asks for, newest first.
     pub async fn review_turns(&self, query: &ReviewQuery) -> Result<Vec<ListedTurn>> {
         let condition = query.kind.map_or("1 = 1", ReviewKind::condition);
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT t.id, t.detail, l.label, a.email, l.at AS labelled_at FROM review_turns t \
-             LEFT JOIN review_labels l ON l.id = (SELECT max(id) FROM review_labels WHERE turn_id = t.id) \
-             LEFT JOIN agents a ON a.id = l.agent_id \
-             WHERE t.at >= $1 AND t.at < $2 AND (t.at, t.id) < ($3, $4) AND {condition} \
+            "{LISTED} WHERE t.at >= $1 AND t.at < $2 AND (t.at, t.id) < ($3, $4) AND {condition} \
              ORDER BY t.at DESC, t.id DESC LIMIT $6"
         ));
         let (before_at, before_id) = query.before.unwrap_or((i64::MAX, i64::MAX));
@@ -355,11 +357,7 @@ impl Store {
 
     /// The turn `id`, if there is one.
     pub async fn review_turn(&self, id: i64) -> Result<Option<ListedTurn>> {
-        let row = sqlx::query(
-            "SELECT t.id, t.detail, l.label, a.email, l.at AS labelled_at FROM review_turns t \
-             LEFT JOIN review_labels l ON l.id = (SELECT max(id) FROM review_labels WHERE turn_id = t.id) \
-             LEFT JOIN agents a ON a.id = l.agent_id WHERE t.id = $1",
-        )
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{LISTED} WHERE t.id = $1")))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
@@ -495,14 +493,6 @@ pub(crate) async fn refold_turns(tx: &mut sqlx::Transaction<'static, Db>, id: &s
     .fetch_optional(&mut **tx)
     .await?;
     let lang = saved.flatten().or(lang);
-    let rows = sqlx::query("SELECT seq, at, kind, payload FROM events WHERE conversation_id = $1 AND seq >= $2 ORDER BY seq")
-        .bind(id)
-        .bind(i64::try_from(seq).unwrap_or(i64::MAX))
-        .fetch_all(&mut **tx)
-        .await?;
-    let events = rows
-        .iter()
-        .map(|row| crate::events::stored_event(row, id))
-        .collect::<Result<Vec<_>>>()?;
+    let events = crate::tally::read_log(tx, id, seq).await?;
     save_turns(tx, &fold_turns(id, &events, lang)).await
 }

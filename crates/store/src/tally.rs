@@ -390,7 +390,7 @@ impl Store {
             }
             let mut tx = self.begin_write().await?;
             for id in &ids {
-                let events = read_log(&mut tx, id).await?;
+                let events = read_log(&mut tx, id, 0).await?;
                 let tally = Tally::of(&events);
                 crate::review::save_turns(&mut tx, &crate::review::fold_turns(id, &events, None)).await?;
                 sqlx::query("UPDATE conversations SET tally = $1, visitor = $2 WHERE id = $3")
@@ -407,13 +407,14 @@ impl Store {
 
 /// The tally of conversation `id`'s whole log, read inside `tx`.
 pub(crate) async fn fold_log(tx: &mut sqlx::Transaction<'static, Db>, id: &str) -> Result<Tally> {
-    Ok(Tally::of(&read_log(tx, id).await?))
+    Ok(Tally::of(&read_log(tx, id, 0).await?))
 }
 
-/// Conversation `id`'s whole log, read inside `tx`.
-async fn read_log(tx: &mut sqlx::Transaction<'static, Db>, id: &str) -> Result<Vec<StoredEvent>> {
-    let rows = sqlx::query("SELECT seq, at, kind, payload FROM events WHERE conversation_id = $1 ORDER BY seq")
+/// Conversation `id`'s log from `seq` on (0: the whole log), read inside `tx`.
+pub(crate) async fn read_log(tx: &mut sqlx::Transaction<'static, Db>, id: &str, seq: u64) -> Result<Vec<StoredEvent>> {
+    let rows = sqlx::query("SELECT seq, at, kind, payload FROM events WHERE conversation_id = $1 AND seq >= $2 ORDER BY seq")
         .bind(id)
+        .bind(i64::try_from(seq).unwrap_or(i64::MAX))
         .fetch_all(&mut **tx)
         .await?;
     rows.iter().map(|row| crate::events::stored_event(row, id)).collect()

@@ -64,12 +64,6 @@ async fn advise(app: &App, ask: Ask) -> Result<Advice, ClientError> {
     let lang = ask.lang.as_deref().filter(|lang| !lang.is_empty());
     let turns = relais_advisor::reviewed_turns(&app.hub.store, from, to, lang).await?;
     let bot = app.hub.bot();
-    let policy = bot.policy();
-    let settings = Settings {
-        target_error,
-        current: policy.intent_confidence,
-        handoff_after: policy.low_confidence_handoff_after,
-        own: relais_advisor::own_thresholds(policy),
-    };
+    let settings = Settings::of(target_error, bot.policy());
     Ok(relais_advisor::advise(&turns, &settings))
 }
