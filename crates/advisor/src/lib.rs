@@ -84,15 +84,25 @@ impl Turn {
     }
 }
 
-/// The reviewed turns of the store whose message is in `[from, to)`, of language `lang`.
-pub async fn reviewed_turns(
+/// The advice over the store's turns whose message is in `[from, to)`, of language
+/// `lang`: the labelled ones, and kept apart, the unlabelled ones the bot answered from the
+/// predicted intent and whose answer's latest rating is 👍 (the intent taken as confirmed).
+pub async fn advice(
     store: &relais_store::Store,
     from: i64,
     to: i64,
     lang: Option<&str>,
-) -> relais_store::Result<Vec<Turn>> {
+    settings: &Settings,
+) -> relais_store::Result<Advice> {
     let labelled = store.labelled_turns(from, to, lang).await?;
-    Ok(labelled.iter().map(|(turn, label)| Turn::reviewed(turn, label)).collect())
+    let labelled: Vec<Turn> = labelled.iter().map(|(turn, label)| Turn::reviewed(turn, label)).collect();
+    let rated = store.rated_helpful_turns(from, to, lang).await?;
+    let rated: Vec<Turn> = rated
+        .iter()
+        .filter(|turn| turn.answered_intent.as_ref() == Some(&turn.prediction.intent))
+        .map(|turn| Turn::reviewed(turn, "confirm"))
+        .collect();
+    Ok(advise(&labelled, &rated, settings))
 }
 
 /// What the advice depends on besides the turns.
@@ -117,11 +127,7 @@ impl Settings {
             target_error,
             current: policy.intent_confidence,
             handoff_after: policy.low_confidence_handoff_after,
-            own: policy
-                .intent_thresholds
-                .iter()
-                .filter_map(|(intent, own)| own.high.map(|high| (intent.clone(), high)))
-                .collect(),
+            own: policy.own_highs(),
         }
     }
 }
@@ -182,6 +188,19 @@ pub struct Advice {
     pub recommendation: Recommendation,
     pub per_intent: BTreeMap<String, IntentAdvice>,
     pub curve: Vec<Point>,
+    /// The 👍 on answers no one labelled, kept apart.
+    pub rated_helpful: RatedHelpful,
+}
+
+/// 👍 ratings are weaker than labels — a visitor rates the answer, not the intent, and
+/// only answered turns can be rated — so they never move the recommendation: this says
+/// how many there are and what the recommendation would be were they `confirm` labels.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RatedHelpful {
+    /// Unlabelled turns answered from the predicted intent whose answer's latest rating is 👍.
+    pub turns: usize,
+    /// The global recommendation over the labelled turns and these, taken as `confirm`.
+    pub recommendation: Recommendation,
 }
 
 /// The file of the thresholds an advice recommends, which the server reads over
@@ -220,12 +239,14 @@ pub fn thresholds_file(advice: &Advice) -> Option<String> {
     ))
 }
 
-/// The advice for `turns`.
-pub fn advise(turns: &[Turn], settings: &Settings) -> Advice {
-    // The global threshold is fitted on the turns it governs.
-    let governed: Vec<Turn> = turns.iter().filter(|t| !settings.own.contains_key(&t.intent)).cloned().collect();
-    let replayed = curve(&governed, settings.handoff_after);
-    let recommendation = recommend(&replayed, governed.len(), settings, MIN_SUPPORT);
+/// The advice for the labelled `turns`, with the `rated_helpful` ones kept apart.
+pub fn advise(turns: &[Turn], rated_helpful: &[Turn], settings: &Settings) -> Advice {
+    let with_ratings: Vec<Turn> = turns.iter().chain(rated_helpful).cloned().collect();
+    let rated_helpful = RatedHelpful {
+        turns: rated_helpful.len(),
+        recommendation: global(&with_ratings, settings).1,
+    };
+    let (replayed, recommendation) = global(turns, settings);
     let mut by_intent: BTreeMap<&str, Vec<Turn>> = BTreeMap::new();
     for turn in turns {
         by_intent.entry(turn.intent.as_str()).or_default().push(turn.clone());
@@ -254,7 +275,17 @@ pub fn advise(turns: &[Turn], settings: &Settings) -> Advice {
         recommendation,
         per_intent,
         curve: replayed,
+        rated_helpful,
     }
+}
+
+/// The curve and the global recommendation of `turns`, fitted on the turns the global
+/// threshold governs.
+fn global(turns: &[Turn], settings: &Settings) -> (Vec<Point>, Recommendation) {
+    let governed: Vec<Turn> = turns.iter().filter(|t| !settings.own.contains_key(&t.intent)).cloned().collect();
+    let replayed = curve(&governed, settings.handoff_after);
+    let recommendation = recommend(&replayed, governed.len(), settings, MIN_SUPPORT);
+    (replayed, recommendation)
 }
 
 fn curve(turns: &[Turn], handoff_after: u32) -> Vec<Point> {
@@ -458,7 +489,7 @@ mod tests {
             handoff_after: 0,
             own: BTreeMap::new(),
         };
-        let advice = advise(&turns, &settings);
+        let advice = advise(&turns, &[], &settings);
         // At t = 0.28 the 73 answered hold 3 wrong (0.28, 0.29, 0.30): 4.1 %; at 0.27, 4 of
         // 74 = 5.4 %. Every higher threshold with 20 answered has fewer wrong.
         assert_eq!(advice.recommendation.threshold, 0.28);
@@ -475,7 +506,7 @@ mod tests {
         assert!(advice.per_intent["a"].own);
         assert_eq!(advice.per_intent["a"].recommendation.threshold, 0.28);
         // 0 % is reachable too: from 0.31 on nothing is wrong.
-        let strict = advise(&turns, &Settings { target_error: 0.0, ..settings.clone() });
+        let strict = advise(&turns, &[], &Settings { target_error: 0.0, ..settings.clone() });
         assert_eq!(strict.recommendation.threshold, 0.31);
     }
 
@@ -493,7 +524,7 @@ mod tests {
             handoff_after: 0,
             own: BTreeMap::new(),
         };
-        let advice = advise(&turns, &settings);
+        let advice = advise(&turns, &[], &settings);
         assert_eq!(advice.curve[0].wrong_rate, Some(40.0 / 1040.0));
         assert_eq!(advice.recommendation.threshold, 0.45);
         assert_eq!(advice.recommendation.expected_wrong_rate, Some(20.0 / 420.0));
@@ -512,13 +543,13 @@ mod tests {
             handoff_after: 0,
             own: BTreeMap::new(),
         };
-        let advice = advise(&turns, &settings);
+        let advice = advise(&turns, &[], &settings);
         assert!(!advice.recommendation.reachable);
         // The closest safe value: the lowest rate with 20 answered, 50 % at 0.00–0.50.
         assert_eq!(advice.recommendation.expected_wrong_rate, Some(0.5));
         assert_eq!(advice.recommendation.threshold, 0.0);
         // Too few labels for anything: the current threshold, unreachable.
-        let few = advise(&turns[..5], &settings);
+        let few = advise(&turns[..5], &[], &settings);
         assert_eq!((few.recommendation.threshold, few.recommendation.reachable), (0.5, false));
         assert_eq!(few.recommendation.expected_wrong_rate, None);
         assert!(!few.per_intent["a"].own);
@@ -535,11 +566,11 @@ mod tests {
             handoff_after: 0,
             own: BTreeMap::new(),
         };
-        let file = thresholds_file(&advise(&turns, &settings)).unwrap();
+        let file = thresholds_file(&advise(&turns, &[], &settings)).unwrap();
         assert!(file.starts_with("# Written by the threshold advisor"), "{file}");
         assert!(file.contains("\nintent_confidence = 0.28\n"), "{file}");
         assert!(file.contains("[intent_thresholds.a]\nhigh = 0.28\n"), "{file}");
-        assert_eq!(thresholds_file(&advise(&turns[..5], &settings)), None, "too few to recommend");
+        assert_eq!(thresholds_file(&advise(&turns[..5], &[], &settings)), None, "too few to recommend");
     }
 
     #[test]
@@ -555,12 +586,35 @@ mod tests {
             handoff_after: 0,
             own: BTreeMap::from([("b".to_owned(), 0.9)]),
         };
-        let advice = advise(&turns, &settings);
+        let advice = advise(&turns, &[], &settings);
         assert_eq!(advice.recommendation.threshold, 0.28, "b's wrong answers do not count");
         assert_eq!(advice.recommendation.labelled_turns, 100);
         // In force: a at 0.6 (41 answered, right), b at 0.9 (none answered).
         assert_eq!((advice.current.answered, advice.current.wrong, advice.current.not_answered), (41, 0, 99));
         assert!(advice.per_intent["b"].own);
+    }
+
+    #[test]
+    fn thumbs_up_are_kept_apart_from_the_labels() {
+        // The hand-built log's labels (0.28 for 5 %), and 400 👍 on right answers at
+        // 0.20–0.27: they would lower the threshold, but only in their own figure.
+        let turns: Vec<Turn> = (1..=100)
+            .map(|i| turn(i, "a", i as f32 / 100.0, if i <= 30 { "b" } else { "a" }))
+            .collect();
+        let rated: Vec<Turn> = (200..600).map(|i| turn(i, "a", 0.20 + (i % 8) as f32 / 100.0, "a")).collect();
+        let settings = Settings {
+            target_error: 0.05,
+            current: 0.6,
+            handoff_after: 0,
+            own: BTreeMap::new(),
+        };
+        let advice = advise(&turns, &rated, &settings);
+        assert_eq!(advice.recommendation.threshold, 0.28, "the labels alone decide");
+        assert_eq!(advice.recommendation.labelled_turns, 100);
+        assert_eq!(advice.rated_helpful.turns, 400);
+        assert_eq!(advice.rated_helpful.recommendation.labelled_turns, 500);
+        assert!(advice.rated_helpful.recommendation.threshold < 0.28, "{:?}", advice.rated_helpful);
+        assert_eq!(advise(&turns, &[], &settings).recommendation, advice.recommendation);
     }
 
     #[test]

@@ -127,12 +127,20 @@ impl Bot {
                 .any(|m| m.intents().any(|i| i == intent))
     }
 
-    /// Every intent some language's model knows (`oos` not included), sorted.
-    pub fn intents(&self) -> std::collections::BTreeSet<&str> {
+    /// Every intent some language's model knows (`oos` not included), by name, with its
+    /// title (the first language's with one) if the intent files give it one.
+    pub fn intents(&self) -> BTreeMap<&str, Option<&str>> {
+        let playbook = self.engine.playbook();
+        let title = |name: &str| {
+            playbook
+                .languages()
+                .find_map(|lang| playbook.intent(lang, name).and_then(|intent| intent.title.as_deref()))
+        };
         self.models
             .values()
             .flat_map(|m| m.intents())
             .filter(|i| *i != relais_nlu::OOS)
+            .map(|name| (name, title(name)))
             .collect()
     }
 

@@ -85,6 +85,15 @@ impl Policy {
             own.low.unwrap_or(self.suggest_confidence),
         )
     }
+
+    /// The intents with a `high` threshold of their own, and it: the global
+    /// `intent_confidence` does not govern them.
+    pub fn own_highs(&self) -> BTreeMap<String, f32> {
+        self.intent_thresholds
+            .iter()
+            .filter_map(|(intent, own)| own.high.map(|high| (intent.clone(), high)))
+            .collect()
+    }
 }
 
 /// The scale of the conversation rating.

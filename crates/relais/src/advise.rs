@@ -46,11 +46,10 @@ pub fn run(args: AdviseArgs, config: Config) -> anyhow::Result<()> {
         );
     }
     let lang = args.lang.clone();
-    let turns = crate::serve::with_store(&data_dir, |store| async move {
-        Ok(relais_advisor::reviewed_turns(&store, i64::MIN, i64::MAX, lang.as_deref()).await?)
-    })?;
     let settings = Settings::of(args.target_error, &config.assistant.dialogue);
-    let advice = relais_advisor::advise(&turns, &settings);
+    let advice = crate::serve::with_store(&data_dir, |store| async move {
+        Ok(relais_advisor::advice(&store, i64::MIN, i64::MAX, lang.as_deref(), &settings).await?)
+    })?;
     if args.json {
         crate::output::print_figures(&advice, true)?;
     } else {
@@ -101,6 +100,15 @@ fn text(advice: &Advice) -> String {
         );
     }
     out += &format!("in force: intent_confidence = {:.2}: {}\n", advice.current_threshold, point(&advice.current));
+    let rated = &advice.rated_helpful;
+    if rated.turns > 0 {
+        out += &format!(
+            "kept apart: {} unlabelled answers rated 👍; counted as confirmed they would give {:.2} ({} wrong)\n",
+            rated.turns,
+            rated.recommendation.threshold,
+            percent(rated.recommendation.expected_wrong_rate)
+        );
+    }
     for (intent, own) in advice.per_intent.iter().filter(|(_, a)| a.own) {
         out += &format!(
             "  {intent}: {:.2} ({} reviewed, {} wrong)\n",

@@ -1,4 +1,4 @@
-//! `relais agent add|list|disable`: console accounts. The password is read from stdin,
+//! `relais agent add|list|reviewer|disable`: console accounts. The password is read from stdin,
 //! never from the command line, where other users could see it. Disabling an agent
 //! ends their sessions in the database; a running server closes their sockets within
 //! seconds.
@@ -38,12 +38,22 @@ pub enum AgentCommand {
         /// agent or admin.
         #[arg(long, default_value = "agent")]
         role: String,
+        /// Give an agent the reviewer role: they work the review inbox as admins do.
+        #[arg(long)]
+        reviewer: bool,
         /// Read the password from standard input (required).
         #[arg(long, required = true)]
         password_stdin: bool,
     },
     /// List the agents, disabled ones included.
     List,
+    /// Give an agent the reviewer role (the review inbox), or take it away with --revoke.
+    Reviewer {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        revoke: bool,
+    },
     /// Disable an agent: their sessions end and they can no longer log in.
     Disable {
         #[arg(long)]
@@ -60,8 +70,9 @@ pub fn run(args: AgentArgs, settings: &Settings) -> anyhow::Result<()> {
             email,
             name,
             role,
+            reviewer,
             password_stdin: _,
-        } => add(email, name, &role, &data_dir),
+        } => add(email, name, &role, reviewer, &data_dir),
         AgentCommand::List => {
             let agents = with_store(&data_dir, |store| async move { Ok(store.agents().await?) })?;
             for agent in agents {
@@ -69,8 +80,15 @@ pub fn run(args: AgentArgs, settings: &Settings) -> anyhow::Result<()> {
                     Some(at) => format!("disabled {}", relais_server::rfc3339(at)),
                     None => "active".to_string(),
                 };
-                println!("{}\t{}\t{}\t{status}", agent.email, agent.name, agent.role);
+                let role = if agent.reviewer { format!("{} reviewer", agent.role) } else { agent.role.to_string() };
+                println!("{}\t{}\t{role}\t{status}", agent.email, agent.name);
             }
+            Ok(())
+        }
+        AgentCommand::Reviewer { email, revoke } => {
+            let agent = with_store(&data_dir, |store| async move { Ok(store.set_reviewer(&email, !revoke).await?) })?;
+            let now = if agent.reviewer { "now reviews" } else { "no longer reviews" };
+            println!("{} <{}> {now} turns in the review inbox", agent.name, agent.email);
             Ok(())
         }
         AgentCommand::Disable { email } => {
@@ -83,7 +101,7 @@ pub fn run(args: AgentArgs, settings: &Settings) -> anyhow::Result<()> {
     }
 }
 
-fn add(email: String, name: String, role: &str, data_dir: &Path) -> anyhow::Result<()> {
+fn add(email: String, name: String, role: &str, reviewer: bool, data_dir: &Path) -> anyhow::Result<()> {
     let role = Role::from_str(role)?;
     if !email.contains('@') || name.trim().is_empty() {
         anyhow::bail!("give an email address (--email) and a name (--name)");
@@ -100,14 +118,19 @@ fn add(email: String, name: String, role: &str, data_dir: &Path) -> anyhow::Resu
         email,
         name,
         role,
+        reviewer,
         password,
     };
     let agent = with_store(data_dir, |store| async move {
         Ok(store.add_agent(new, relais_server::now_ms()).await?)
     })?;
     println!(
-        "added {} <{}> as {} (id {})",
-        agent.name, agent.email, agent.role, agent.id
+        "added {} <{}> as {}{} (id {})",
+        agent.name,
+        agent.email,
+        agent.role,
+        if agent.reviewer { " and reviewer" } else { "" },
+        agent.id
     );
     Ok(())
 }

@@ -86,6 +86,7 @@ pub fn run(args: ServeArgs, settings: Settings, config_path: &Path) -> anyhow::R
         .context("starting the async runtime")?;
     let settings = settings.served(args.data_dir)?;
     let thresholds = settings.thresholds_path();
+    let intents_dir = settings.assistant.nlu.intents_dir.clone();
     let mut config = settings.server;
     if let Some(bind) = args.bind {
         config.bind = bind;
@@ -118,7 +119,8 @@ pub fn run(args: ServeArgs, settings: Settings, config_path: &Path) -> anyhow::R
         let server = relais_server::Server::new(config, store, bot, signer)?
             .with_insights(settings.insights)
             .with_reloader(reloader)
-            .with_thresholds_file(thresholds);
+            .with_thresholds_file(thresholds)
+            .with_intents_dir(intents_dir);
         tokio::spawn(reload_on_hangup(server.reload_handle()));
         server.serve(listener, shutdown_signal()).await;
         println!("stopped");

@@ -281,6 +281,7 @@ async fn connect_agents(store: &Store, address: SocketAddr) -> anyhow::Result<(V
                     email: email.into(),
                     name: name.into(),
                     role: Role::Agent,
+                    reviewer: false,
                     password,
                 };
                 store.add_agent(new, now).await?

@@ -1,7 +1,8 @@
 //! The reviewed turns on the command line: `relais advise`, the threshold advisor over a
 //! data folder's reviewed turns, for people and as JSON, against `[dialogue]` of
 //! relais.toml; `relais review export`, their labels as training examples that training
-//! reads and the playbook accepts; a folder without a store says so.
+//! reads and the playbook accepts; a folder without a store says so; `relais agent
+//! reviewer` gives and takes the reviewer role.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -67,6 +68,7 @@ async fn reviewed(dir: &std::path::Path) {
         email: "rev@example.com".into(),
         name: "Rev".into(),
         role: Role::Admin,
+        reviewer: false,
         password: "a long enough password".into(),
     };
     let reviewer = store.add_agent(reviewer, 0).await.unwrap();
@@ -75,6 +77,7 @@ async fn reviewed(dir: &std::path::Path) {
         to: 1_000,
         kind: None,
         threshold: 0.6,
+        own_thresholds: Default::default(),
         before: None,
         limit: 200,
     };
@@ -132,6 +135,7 @@ async fn labels_are_exported_as_examples_that_training_reads() {
         to: 101,
         kind: None,
         threshold: 0.6,
+        own_thresholds: Default::default(),
         before: None,
         limit: 10,
     };
@@ -162,4 +166,19 @@ async fn labels_are_exported_as_examples_that_training_reads() {
     let first = std::fs::read_to_string(intents.join("en/reviewed.yml")).unwrap();
     succeeded(&relais(&args));
     assert_eq!(std::fs::read_to_string(intents.join("en/reviewed.yml")).unwrap(), first);
+}
+
+#[tokio::test]
+async fn an_agent_is_given_the_reviewer_role_and_it_is_taken_away() {
+    let dir = tempfile::tempdir().unwrap();
+    reviewed(dir.path()).await;
+    let data = dir.path().to_str().unwrap();
+    let given = succeeded(&relais(&["agent", "--data-dir", data, "reviewer", "--email", "REV@example.com"]));
+    assert!(given.contains("rev@example.com> now reviews"), "{given}");
+    assert!(succeeded(&relais(&["agent", "--data-dir", data, "list"])).contains("\tadmin reviewer\t"));
+    let taken = succeeded(&relais(&["agent", "--data-dir", data, "reviewer", "--email", "rev@example.com", "--revoke"]));
+    assert!(taken.contains("no longer reviews"), "{taken}");
+    let unknown = relais(&["agent", "--data-dir", data, "reviewer", "--email", "nobody@example.com"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("nobody@example.com"), "{unknown:?}");
 }

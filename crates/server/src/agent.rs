@@ -162,7 +162,7 @@ impl Session<'_> {
         let agent = &self.agent;
         let mut frames = vec![json!({
             "type": "welcome",
-            "agent": {"id": agent.id, "name": agent.name, "role": agent.role.as_str()},
+            "agent": {"id": agent.id, "name": agent.name, "role": agent.role.as_str(), "reviewer": agent.reviewer},
             "available": self.presence.available(),
         })];
         frames.push(queue_frame(&self.hub.store).await?);
@@ -255,6 +255,20 @@ impl Session<'_> {
                 };
                 hub.turn(&conversation_id, back, Guard::Holder(&agent), None).await?;
                 Ok(Vec::new())
+            }
+            AgentFrame::Flag { conversation_id, seq } => {
+                hub.check_holder(&conversation_id, &agent).await?;
+                // The store checks the hold again in the statement that flags.
+                let Some(turn) = hub.store.flag_turn(&conversation_id, seq, agent.id, crate::now_ms()).await? else {
+                    hub.check_holder(&conversation_id, &agent).await?;
+                    return Err(ClientError::bad_frame(format!(
+                        "{seq} follows no message the classifier read (a greeting, a pressed suggestion or a \
+                         form's answer); flag the bot's reply to a typed question"
+                    )));
+                };
+                Ok(vec![json!({
+                    "type": "flagged", "conversation_id": conversation_id, "seq": seq, "turn_id": turn.id,
+                })])
             }
             AgentFrame::Close {
                 conversation_id,

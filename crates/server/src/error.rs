@@ -21,6 +21,8 @@ pub enum ErrorCode {
     NotHolder,
     /// The signed-in agent is not an admin.
     NotAdmin,
+    /// The signed-in agent is neither an admin nor a reviewer.
+    NotReviewer,
     Closed,
     LimitReached,
     ForbiddenOrigin,
@@ -41,6 +43,7 @@ impl ErrorCode {
             ErrorCode::AlreadyClaimed => "already_claimed",
             ErrorCode::NotHolder => "not_holder",
             ErrorCode::NotAdmin => "not_admin",
+            ErrorCode::NotReviewer => "not_reviewer",
             ErrorCode::Closed => "closed",
             ErrorCode::LimitReached => "limit_reached",
             ErrorCode::ForbiddenOrigin => "forbidden_origin",
@@ -54,7 +57,9 @@ impl ErrorCode {
         match self {
             ErrorCode::BadFrame | ErrorCode::UnknownType | ErrorCode::TooLong => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorCode::ForbiddenOrigin | ErrorCode::NotHolder | ErrorCode::NotAdmin => StatusCode::FORBIDDEN,
+            ErrorCode::ForbiddenOrigin | ErrorCode::NotHolder | ErrorCode::NotAdmin | ErrorCode::NotReviewer => {
+                StatusCode::FORBIDDEN
+            }
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::AlreadyClaimed | ErrorCode::Closed => StatusCode::CONFLICT,
             ErrorCode::RateLimited | ErrorCode::LimitReached | ErrorCode::TooManySockets => {

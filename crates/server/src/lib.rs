@@ -119,6 +119,14 @@ impl Server {
         self
     }
 
+    /// Lets `POST /v1/advisor/apply` export the review labels as training examples into
+    /// `dir`'s language folders (which the [`Reloader`] trains from) before it reloads.
+    /// Call before [`Server::router`] or [`Server::serve`].
+    pub fn with_intents_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.hub_mut().reload.intents_dir = Some(dir);
+        self
+    }
+
     /// Starts reloads from outside HTTP (a signal handler).
     pub fn reload_handle(&self) -> ReloadHandle {
         ReloadHandle(self.hub.clone())

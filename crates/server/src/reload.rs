@@ -55,6 +55,9 @@ pub(crate) struct Reloads {
     pub(crate) reloader: Option<Reloader>,
     /// Where the advisor's Apply writes the thresholds the reloader reads.
     pub(crate) thresholds_file: Option<std::path::PathBuf>,
+    /// The intent folders Apply exports the review labels to (`reviewed.yml`), which the
+    /// reloader trains from.
+    pub(crate) intents_dir: Option<std::path::PathBuf>,
     status: Mutex<ReloadStatus>,
     /// Asked for while one ran (which may have read the files before they changed): one
     /// more runs when it ends.

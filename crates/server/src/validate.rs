@@ -101,7 +101,8 @@ pub fn agent(frame: &AgentFrame, limits: &Limits) -> Result<(), ClientError> {
         | AgentFrame::Status { .. }
         | AgentFrame::Claim { .. }
         | AgentFrame::Typing { .. }
-        | AgentFrame::HandBack { .. } => Ok(()),
+        | AgentFrame::HandBack { .. }
+        | AgentFrame::Flag { .. } => Ok(()),
     }
 }
 

@@ -131,6 +131,11 @@ pub enum AgentFrame {
     HandBack {
         conversation_id: String,
     },
+    /// "The bot got this wrong": the turn of message or reply `seq`, to review.
+    Flag {
+        conversation_id: String,
+        seq: u64,
+    },
     Close {
         conversation_id: String,
         #[serde(default)]
@@ -150,6 +155,7 @@ const AGENT_TYPES: &[&str] = &[
     "typing",
     "note",
     "hand_back",
+    "flag",
     "close",
 ];
 

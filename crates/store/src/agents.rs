@@ -55,6 +55,8 @@ pub struct Agent {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// Given the reviewer role: works the review inbox as admins do (docs/review.md).
+    pub reviewer: bool,
     pub created_at: i64,
     /// When the agent was disabled (ms since the epoch), if they are.
     pub disabled_at: Option<i64>,
@@ -66,6 +68,7 @@ pub struct NewAgent {
     pub email: String,
     pub name: String,
     pub role: Role,
+    pub reviewer: bool,
     pub password: String,
 }
 
@@ -82,13 +85,19 @@ impl Agent {
             role: role
                 .parse()
                 .map_err(|_| Error::corrupt("agents.role", role))?,
+            reviewer: row.try_get("reviewer")?,
             created_at: row.try_get("created_at")?,
             disabled_at: row.try_get("disabled_at")?,
         })
     }
+
+    /// May work the review inbox: an admin, or an agent given the reviewer role.
+    pub fn reviews(&self) -> bool {
+        self.role == Role::Admin || self.reviewer
+    }
 }
 
-const AGENT_COLUMNS: &str = "id, email, name, role, created_at, disabled_at";
+const AGENT_COLUMNS: &str = "id, email, name, role, reviewer, created_at, disabled_at";
 
 impl Store {
     /// Adds an agent, hashing the password with argon2id. The email is trimmed and
@@ -97,13 +106,14 @@ impl Store {
         let email = normalise_email(&agent.email);
         let hash = self.passwords.hash(agent.password).await?;
         let sql = sqlx::AssertSqlSafe(format!(
-            "INSERT INTO agents (email, name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING {AGENT_COLUMNS}"
+            "INSERT INTO agents (email, name, role, reviewer, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {AGENT_COLUMNS}"
         ));
         let row = sqlx::query(sql)
         .bind(&email)
         .bind(&agent.name)
         .bind(agent.role.as_str())
+        .bind(agent.reviewer)
         .bind(hash)
         .bind(now)
         .fetch_one(&self.pool)
@@ -146,6 +156,21 @@ impl Store {
         rows.iter().map(Agent::from_row).collect()
     }
 
+    /// Gives the agent with this email the reviewer role, or takes it away.
+    pub async fn set_reviewer(&self, email: &str, reviewer: bool) -> Result<Agent> {
+        let email = normalise_email(email);
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE agents SET reviewer = $2 WHERE email = $1 RETURNING {AGENT_COLUMNS}"
+        ));
+        let row = sqlx::query(sql)
+            .bind(&email)
+            .bind(reviewer)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(Error::AgentNotFound(email))?;
+        Agent::from_row(&row)
+    }
+
     /// Disables the agent with this email at `now` and ends every session of theirs;
     /// they can no longer log in. Disabling them again changes nothing.
     pub async fn disable_agent(&self, email: &str, now: i64) -> Result<Agent> {
@@ -170,7 +195,8 @@ impl Store {
     }
 
     /// Removes the agent with this email and their sessions; false if there is none. An
-    /// agent who holds a conversation or labelled a turn is kept ([`Error::AgentInUse`]).
+    /// agent who holds a conversation, labelled or flagged a turn is kept
+    /// ([`Error::AgentInUse`]).
     pub async fn remove_agent(&self, email: &str) -> Result<bool> {
         let email = normalise_email(email);
         let mut tx = self.begin_write().await?;
@@ -181,15 +207,18 @@ impl Store {
         else {
             return Ok(false);
         };
-        let (held, labelled): (i64, i64) = sqlx::query_as(
+        let (held, labelled, flagged): (i64, i64, i64) = sqlx::query_as(
             "SELECT (SELECT count(*) FROM conversations WHERE holder_agent_id = $1), \
-             (SELECT count(*) FROM review_labels WHERE agent_id = $1)",
+             (SELECT count(*) FROM review_labels WHERE agent_id = $1), \
+             (SELECT count(*) FROM review_flags WHERE agent_id = $1)",
         )
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-        if held > 0 || labelled > 0 {
-            let why = format!("they hold {held} conversation(s) and labelled {labelled} turn(s)");
+        if held > 0 || labelled > 0 || flagged > 0 {
+            let why = format!(
+                "they hold {held} conversation(s), labelled {labelled} turn(s) and flagged {flagged}"
+            );
             return Err(Error::AgentInUse { email, why });
         }
         sqlx::query("DELETE FROM sessions WHERE agent_id = $1").bind(id).execute(&mut *tx).await?;
@@ -220,7 +249,7 @@ impl Store {
     /// The agent whose session `token` is still valid at `now`, or `None`.
     pub async fn agent_for_token(&self, token: &str, now: i64) -> Result<Option<Agent>> {
         let row = sqlx::query(
-            "SELECT a.id, a.email, a.name, a.role, a.created_at, a.disabled_at FROM sessions s \
+            "SELECT a.id, a.email, a.name, a.role, a.reviewer, a.created_at, a.disabled_at FROM sessions s \
              JOIN agents a ON a.id = s.agent_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL",
         )

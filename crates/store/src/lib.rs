@@ -39,7 +39,7 @@ pub use conversations::{Conversation, Feedback};
 pub use error::{Error, Result};
 pub use events::{StoredEvent, VisitorAppend};
 pub use messages::MessageRead;
-pub use review::{Label, ListedTurn, Prediction, RANKING_KEPT, ReviewKind, ReviewQuery, ReviewTurn};
+pub use review::{Flagged, Label, ListedTurn, Prediction, RANKING_KEPT, ReviewKind, ReviewQuery, ReviewTurn};
 pub use tally::{Answer, GapReason, OpenTurn, Rating, Tally};
 
 /// The database driver behind the store; the only place that names SQLite.

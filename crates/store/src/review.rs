@@ -1,11 +1,14 @@
-//! The bot's turns to review, and their labels (migration 0006): the improvement loop's
+//! The bot's turns to review, their labels and flags (migrations 0006, 0007): the improvement loop's
 //! inbox. A review turn is a visitor's typed message the bot handled — what the classifier
 //! predicted, with its three best intents and their probabilities, and what the bot did —
 //! folded from the log ([`fold_turns`]) by the transaction that appends the events, so the
 //! inbox lists the newest turns of a window without reading conversations. A label says
 //! what the turn should have been; labels are rows of their own, appended, never changing
-//! the conversation's log: the latest is the turn's label. docs/review.md defines the
-//! kinds of turn the inbox filters on.
+//! the conversation's log: the latest is the turn's label. A flag is an agent saying, from
+//! a conversation they hold, that the bot got a turn wrong; flags too are rows of their
+//! own. docs/review.md defines the kinds of turn the inbox filters on.
+
+use std::collections::BTreeMap;
 
 use relais_dialogue::{EventKind, FallbackStage, IntentScore, ReasonCode, Source};
 use serde::{Deserialize, Serialize};
@@ -48,6 +51,9 @@ pub struct ReviewTurn {
     pub escalation_reason: Option<ReasonCode>,
     /// The latest "Was this useful?" on one of its answers was 👎.
     pub rated_unhelpful: bool,
+    /// … was 👍: a weaker confirmation than a label, which the advisor keeps apart.
+    #[serde(default)]
+    pub rated_helpful: bool,
 }
 
 impl ReviewTurn {
@@ -118,6 +124,7 @@ pub(crate) fn fold_turns(conversation_id: &str, events: &[StoredEvent], mut lang
             fallback: None,
             escalation_reason: None,
             rated_unhelpful: false,
+            rated_helpful: false,
         };
         for kind in kinds {
             turn.apply(kind);
@@ -169,6 +176,7 @@ pub(crate) fn fold_turns(conversation_id: &str, events: &[StoredEvent], mut lang
                 close(open.take(), &lang, &mut turns, &mut answers);
                 if let Some(&(_, index)) = answers.iter().find(|(answer, _)| answer == seq) {
                     turns[index].rated_unhelpful = !helpful;
+                    turns[index].rated_helpful = *helpful;
                 }
             }
             EventKind::SlotSet { .. } => {
@@ -248,17 +256,20 @@ pub enum ReviewKind {
     /// It handed the conversation to a person for low confidence, no resolution or no
     /// article found.
     Escalated,
+    /// An agent flagged it from a conversation they held: the bot got it wrong.
+    Flagged,
 }
 
 impl ReviewKind {
     /// Every kind, in the order of the docs.
-    pub const ALL: [ReviewKind; 6] = [
+    pub const ALL: [ReviewKind; 7] = [
         ReviewKind::LowConfidence,
         ReviewKind::Ambiguous,
         ReviewKind::OutOfScope,
         ReviewKind::NoArticle,
         ReviewKind::RatedUnhelpful,
         ReviewKind::Escalated,
+        ReviewKind::Flagged,
     ];
 
     /// The snake_case name, as in the API.
@@ -270,6 +281,7 @@ impl ReviewKind {
             ReviewKind::NoArticle => "no_article",
             ReviewKind::RatedUnhelpful => "rated_unhelpful",
             ReviewKind::Escalated => "escalated",
+            ReviewKind::Flagged => "flagged",
         }
     }
 
@@ -278,10 +290,14 @@ impl ReviewKind {
         ReviewKind::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
-    /// The SQL condition on a `review_turns` row; `$5` is the confidence threshold.
+    /// The SQL condition on a `review_turns` row `t`; `$5` is the global confidence
+    /// threshold, `$7` the intents' own (a JSON object).
     fn condition(self) -> &'static str {
         match self {
-            ReviewKind::LowConfidence => "NOT oos AND NOT ambiguous AND confidence < $5",
+            ReviewKind::LowConfidence => {
+                "NOT oos AND NOT ambiguous AND confidence < coalesce(\
+                 (SELECT value FROM json_each($7) WHERE key = json_extract(t.detail, '$.prediction.intent')), $5)"
+            }
             ReviewKind::Ambiguous => "ambiguous",
             ReviewKind::OutOfScope => "oos",
             ReviewKind::NoArticle => "NOT answered",
@@ -289,6 +305,7 @@ impl ReviewKind {
             ReviewKind::Escalated => {
                 "escalation_reason IN ('low_confidence', 'no_resolution', 'knowledge_not_found')"
             }
+            ReviewKind::Flagged => "EXISTS (SELECT 1 FROM review_flags WHERE turn_id = t.id)",
         }
     }
 }
@@ -304,6 +321,17 @@ pub struct Label {
     pub at: i64,
 }
 
+/// Agents' flags on a turn: the latest, and how many agents flagged it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flagged {
+    /// The email of the agent who flagged it last.
+    pub by: String,
+    /// When, ms since the epoch.
+    pub at: i64,
+    /// The agents who flagged it (each counts once, however often they flagged it).
+    pub times: u32,
+}
+
 /// A review turn as the inbox lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListedTurn {
@@ -313,6 +341,8 @@ pub struct ListedTurn {
     pub turn: ReviewTurn,
     /// Its latest label.
     pub label: Option<Label>,
+    /// Its flags, if an agent flagged it.
+    pub flagged: Option<Flagged>,
 }
 
 /// Which turns to list: started in `[from, to)`, of `kind` (all with `None`), older than
@@ -322,17 +352,26 @@ pub struct ReviewQuery {
     pub from: i64,
     pub to: i64,
     pub kind: Option<ReviewKind>,
-    /// The confidence under which a turn is `low_confidence`.
+    /// The confidence under which a turn is `low_confidence`: the intent's own, else the
+    /// global one.
     pub threshold: f32,
+    /// The intents with a threshold of their own, and it.
+    pub own_thresholds: BTreeMap<String, f32>,
     /// `(at, id)` of the last turn already listed.
     pub before: Option<(i64, i64)>,
     pub limit: u32,
 }
 
-/// A review turn with its latest label and who gave it, as [`listed`] reads it.
-const LISTED: &str = "SELECT t.id, t.detail, l.label, a.email, l.at AS labelled_at FROM review_turns t \
+/// A review turn with its latest label and who gave it, and its latest flag, as
+/// [`listed`] reads it.
+const LISTED: &str = "SELECT t.id, t.detail, l.label, a.email, l.at AS labelled_at, \
+     f.at AS flagged_at, fa.email AS flagged_by, \
+     (SELECT count(*) FROM review_flags WHERE turn_id = t.id) AS flags FROM review_turns t \
      LEFT JOIN review_labels l ON l.id = (SELECT max(id) FROM review_labels WHERE turn_id = t.id) \
-     LEFT JOIN agents a ON a.id = l.agent_id";
+     LEFT JOIN agents a ON a.id = l.agent_id \
+     LEFT JOIN review_flags f ON f.id = \
+     (SELECT id FROM review_flags WHERE turn_id = t.id ORDER BY at DESC, id DESC LIMIT 1) \
+     LEFT JOIN agents fa ON fa.id = f.agent_id";
 
 impl Store {
     /// A page of the turns `query` asks for, newest first.
@@ -350,6 +389,7 @@ impl Store {
             .bind(before_id)
             .bind(query.threshold)
             .bind(i64::from(query.limit))
+            .bind(own_thresholds(&query.own_thresholds)?)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(listed).collect()
@@ -364,29 +404,46 @@ impl Store {
         row.as_ref().map(listed).transpose()
     }
 
+    /// Every turn whose message is in `[from, to)` (of language `lang`, if given) that has
+    /// no label and whose latest rating was 👍, oldest first.
+    pub async fn rated_helpful_turns(&self, from: i64, to: i64, lang: Option<&str>) -> Result<Vec<ReviewTurn>> {
+        let rows = self
+            .turns_in(
+                "SELECT t.id, t.detail FROM review_turns t",
+                "json_extract(t.detail, '$.rated_helpful') AND NOT EXISTS (SELECT 1 FROM review_labels WHERE turn_id = t.id)",
+                (from, to, lang),
+            )
+            .await?;
+        rows.iter().map(detail).collect()
+    }
+
     /// Every labelled turn whose message is in `[from, to)` (of language `lang`, if
     /// given), with its latest label, oldest first.
     pub async fn labelled_turns(&self, from: i64, to: i64, lang: Option<&str>) -> Result<Vec<(ReviewTurn, String)>> {
-        let rows = sqlx::query(
-            "SELECT t.id, t.detail, l.label FROM review_turns t \
-             JOIN review_labels l ON l.id = (SELECT max(id) FROM review_labels WHERE turn_id = t.id) \
-             WHERE t.at >= $1 AND t.at < $2 AND ($3 IS NULL OR json_extract(t.detail, '$.lang') = $3) \
-             ORDER BY t.at, t.id",
-        )
-        .bind(from)
-        .bind(to)
-        .bind(lang)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let id: i64 = row.try_get("id")?;
-                let detail: String = row.try_get("detail")?;
-                let turn: ReviewTurn =
-                    serde_json::from_str(&detail).map_err(|e| Error::corrupt(format!("review turn {id}"), e))?;
-                Ok((turn, row.try_get("label")?))
-            })
-            .collect()
+        let rows = self
+            .turns_in(
+                "SELECT t.id, t.detail, l.label FROM review_turns t \
+                 JOIN review_labels l ON l.id = (SELECT max(id) FROM review_labels WHERE turn_id = t.id)",
+                "1 = 1",
+                (from, to, lang),
+            )
+            .await?;
+        rows.iter().map(|row| Ok((detail(row)?, row.try_get("label")?))).collect()
+    }
+
+    /// The rows `select` (over `review_turns t`) gives of the turns whose message is in
+    /// `[from, to)`, of language `lang` if given, that meet `condition`, oldest first.
+    async fn turns_in(
+        &self,
+        select: &str,
+        condition: &str,
+        (from, to, lang): (i64, i64, Option<&str>),
+    ) -> Result<Vec<sqlx::sqlite::SqliteRow>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{select} WHERE t.at >= $1 AND t.at < $2 AND ($3 IS NULL OR json_extract(t.detail, '$.lang') = $3) \
+             AND {condition} ORDER BY t.at, t.id"
+        ));
+        Ok(sqlx::query(sql).bind(from).bind(to).bind(lang).fetch_all(&self.pool).await?)
     }
 
     /// Labels turn `id` with `label` by agent `agent_id` at `at`; the turn as it now is, or
@@ -407,13 +464,61 @@ impl Store {
         }
         self.review_turn(id).await
     }
+
+    /// Flags, by agent `agent_id` at `at`, the turn of conversation `conversation_id` that
+    /// the message or reply `seq` belongs to: the turn of the visitor's latest input at or
+    /// before `seq` — if the agent holds the conversation at that moment (checked in the
+    /// same statement). Flagging a turn again updates the time. `None` if the agent does
+    /// not hold it, or that input is no review turn (a pressed suggestion, an answer to a
+    /// form's question, nothing the classifier read).
+    pub async fn flag_turn(&self, conversation_id: &str, seq: u64, agent_id: i64, at: i64) -> Result<Option<ListedTurn>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO review_flags (turn_id, conversation_id, agent_id, at) \
+             SELECT t.id, t.conversation_id, $3, $4 FROM review_turns t \
+             WHERE t.conversation_id = $1 AND t.seq = (SELECT max(seq) FROM events \
+             WHERE conversation_id = $1 AND seq <= $2 AND kind IN ('visitor_message', 'quick_reply_pressed')) \
+             AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND state = 'agent' AND holder_agent_id = $3) \
+             ON CONFLICT (turn_id, agent_id) DO UPDATE SET at = excluded.at \
+             RETURNING turn_id",
+        )
+        .bind(conversation_id)
+        .bind(i64::try_from(seq).unwrap_or(i64::MAX))
+        .bind(agent_id)
+        .bind(at)
+        .fetch_optional(&self.pool)
+        .await?;
+        match id {
+            Some(id) => self.review_turn(id).await,
+            None => Ok(None),
+        }
+    }
+}
+
+/// The intents' own thresholds as a JSON object for SQL, each the `f64` its `f32` is (as
+/// the stored confidences are), so that a confidence equal to a threshold is not below it.
+fn own_thresholds(own: &BTreeMap<String, f32>) -> Result<String> {
+    let widened: BTreeMap<&str, f64> = own.iter().map(|(intent, t)| (intent.as_str(), f64::from(*t))).collect();
+    serde_json::to_string(&widened).map_err(|e| Error::corrupt("thresholds", e))
+}
+
+/// The turn in a row's `detail`.
+fn detail(row: &sqlx::sqlite::SqliteRow) -> Result<ReviewTurn> {
+    let id: i64 = row.try_get("id")?;
+    let detail: String = row.try_get("detail")?;
+    serde_json::from_str(&detail).map_err(|e| Error::corrupt(format!("review turn {id}"), e))
 }
 
 fn listed(row: &sqlx::sqlite::SqliteRow) -> Result<ListedTurn> {
     let id: i64 = row.try_get("id")?;
-    let detail: String = row.try_get("detail")?;
-    let turn: ReviewTurn =
-        serde_json::from_str(&detail).map_err(|e| Error::corrupt(format!("review turn {id}"), e))?;
+    let turn = detail(row)?;
+    let flagged = match row.try_get::<Option<i64>, _>("flagged_at")? {
+        Some(at) => Some(Flagged {
+            by: row.try_get::<Option<String>, _>("flagged_by")?.unwrap_or_default(),
+            at,
+            times: u32::try_from(row.try_get::<i64, _>("flags")?).unwrap_or(u32::MAX),
+        }),
+        None => None,
+    };
     let label: Option<String> = row.try_get("label")?;
     let label = match label {
         Some(label) => Some(Label {
@@ -423,7 +528,7 @@ fn listed(row: &sqlx::sqlite::SqliteRow) -> Result<ListedTurn> {
         }),
         None => None,
     };
-    Ok(ListedTurn { id, turn, label })
+    Ok(ListedTurn { id, turn, label, flagged })
 }
 
 /// The `seq` a conversation's turns must be folded again from after appending `events`

@@ -97,7 +97,7 @@ async fn purging_leaves_no_row_of_a_simulated_conversation() {
         let message = format!("{id}-m1");
         store.append_visitor_message(id, &message, &events[1..], Some(&[0.6, 0.8])).await.unwrap();
     }
-    // A reviewer labels each conversation's turn.
+    // A reviewer labels and flags each conversation's turn.
     let reviewer = store
         .add_agent(
             relais_store::NewAgent {
@@ -105,6 +105,7 @@ async fn purging_leaves_no_row_of_a_simulated_conversation() {
                 name: "Rev".into(),
                 password: "a long enough password".into(),
                 role: relais_store::Role::Admin,
+                reviewer: false,
             },
             0,
         )
@@ -115,12 +116,22 @@ async fn purging_leaves_no_row_of_a_simulated_conversation() {
         to: 100,
         kind: None,
         threshold: 0.5,
+        own_thresholds: Default::default(),
         before: None,
         limit: 10,
     };
     for turn in store.review_turns(&query).await.unwrap() {
         store.label_turn(turn.id, "confirm", reviewer.id, 50).await.unwrap().unwrap();
     }
+    // And flags (an agent flags only a conversation they hold: written here as the store
+    // would).
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
+    sqlx::query("INSERT INTO review_flags (turn_id, conversation_id, agent_id, at) SELECT id, conversation_id, $1, 50 FROM review_turns")
+        .bind(reviewer.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
     let before = rows_of(&path, "real").await;
     assert!(before.values().all(|&count| count > 0), "the real conversation has rows everywhere: {before:?}");
     assert_eq!(before, rows_of(&path, "sim-1").await);

@@ -101,6 +101,7 @@ fn query(kind: Option<ReviewKind>) -> ReviewQuery {
         to: 1_000,
         kind,
         threshold: 0.6,
+        own_thresholds: Default::default(),
         before: None,
         limit: 50,
     }
@@ -151,6 +152,7 @@ async fn each_kind_lists_its_turns_newest_first() {
     // The threshold in force decides what is low: at 0.35 only the 0.3.
     let low = ReviewQuery {
         threshold: 0.35,
+        own_thresholds: Default::default(),
         ..query(Some(ReviewKind::LowConfidence))
     };
     assert_eq!(store.review_turns(&low).await.unwrap().len(), 1);
@@ -179,6 +181,7 @@ async fn the_latest_label_wins_and_the_log_is_untouched() {
                 email: "rev@example.com".into(),
                 name: "Rev".into(),
                 role: Role::Admin,
+                reviewer: false,
                 password: "a long enough password".into(),
             },
             0,
@@ -215,4 +218,107 @@ async fn folded_again_at_open_the_turns_and_their_ids_are_the_same() {
     at_once.append("c", &turns().concat()).await.unwrap();
     let texts = |turns: Vec<relais_store::ListedTurn>| turns.into_iter().map(|t| t.turn).collect::<Vec<_>>();
     assert_eq!(texts(at_once.review_turns(&query(None)).await.unwrap()), texts(appended));
+}
+
+async fn agent(store: &Store, email: &str, role: Role, reviewer: bool) -> relais_store::Agent {
+    let new = NewAgent {
+        email: email.into(),
+        name: email.into(),
+        role,
+        reviewer,
+        password: "a long enough password".into(),
+    };
+    store.add_agent(new, 0).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_intent_with_its_own_threshold_is_low_below_it() {
+    let (_dir, store) = written().await;
+    // `warranty` (0.3) has its own threshold of 0.25: no longer low; `shipping` (0.4) is
+    // still low against the global 0.6.
+    let own = ReviewQuery {
+        own_thresholds: BTreeMap::from([("warranty".to_owned(), 0.25)]),
+        ..query(Some(ReviewKind::LowConfidence))
+    };
+    let texts: Vec<String> = store.review_turns(&own).await.unwrap().into_iter().map(|t| t.turn.text).collect();
+    assert_eq!(texts, ["delivery to Norway?"]);
+    // And one above the global threshold makes a turn low that the global one would not.
+    let high = ReviewQuery {
+        own_thresholds: BTreeMap::from([("order_status".to_owned(), 0.95)]),
+        ..query(Some(ReviewKind::LowConfidence))
+    };
+    assert_eq!(store.review_turns(&high).await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn an_agent_flags_the_turn_a_reply_answers() {
+    let (_dir, store) = written().await;
+    let ann = agent(&store, "ann@example.com", Role::Agent, false).await;
+    let bob = agent(&store, "bob@example.com", Role::Agent, false).await;
+    // Seqs: 1 started; 2–4 "where is my parcel" (4 its answer); … 15–17 the form's answer;
+    // 18–20 "it broke again"; 21 queued, 22 Ann joins.
+    assert_eq!(store.flag_turn("c", 4, ann.id, 400).await.unwrap(), None, "not held yet");
+    let queued = EventKind::handoff(relais_dialogue::HandoffState::Queued, Some(ReasonCode::ExplicitRequest));
+    store.append("c", &[event(55, queued)]).await.unwrap();
+    let joined = EventKind::handoff(relais_dialogue::HandoffState::AgentJoined, None);
+    store.claim("c", ann.id, &[event(56, joined)]).await.unwrap();
+    let events = store.events_after("c", 0).await.unwrap();
+
+    let flagged = store.flag_turn("c", 4, ann.id, 500).await.unwrap().unwrap();
+    assert_eq!(flagged.turn.text, "where is my parcel");
+    assert_eq!(flagged.flagged.as_ref().map(|f| (f.by.as_str(), f.at, f.times)), Some(("ann@example.com", 500, 1)));
+    // The visitor's message itself is the same turn: flagged again, the time updated, one agent.
+    let again = store.flag_turn("c", 2, ann.id, 600).await.unwrap().unwrap();
+    assert_eq!((again.id, again.flagged.map(|f| (f.at, f.times))), (flagged.id, Some((600, 1))));
+    // Bob does not hold it.
+    assert_eq!(store.flag_turn("c", 4, bob.id, 650).await.unwrap(), None);
+    // A form's answer is no turn; a seq before any message neither; nor another conversation.
+    assert_eq!(store.flag_turn("c", 17, ann.id, 700).await.unwrap(), None);
+    assert_eq!(store.flag_turn("c", 1, ann.id, 700).await.unwrap(), None);
+    assert_eq!(store.flag_turn("other", 4, ann.id, 700).await.unwrap(), None);
+    assert_eq!(store.flag_turn("c", 22, ann.id, 700).await.unwrap().unwrap().turn.text, "it broke again");
+    assert_eq!(listed(&store, Some(ReviewKind::Flagged)).await, ["it broke again", "where is my parcel"]);
+    assert_eq!(store.events_after("c", 0).await.unwrap(), events, "flags are not the conversation's events");
+    // The flags survive the turns being folded again.
+    store.append("c", &[said(60, "thanks"), predicted(60, "thanks", 0.99, false, false)]).await.unwrap();
+    assert_eq!(listed(&store, Some(ReviewKind::Flagged)).await, ["it broke again", "where is my parcel"]);
+    assert!(store.remove_agent("ann@example.com").await.is_err(), "a flag keeps its agent");
+}
+
+#[tokio::test]
+async fn a_thumbs_up_is_kept_until_the_turn_is_labelled() {
+    let (_dir, store) = written().await;
+    let rev = agent(&store, "rev@example.com", Role::Agent, true).await;
+    assert!(rev.reviews());
+    assert!(store.rated_helpful_turns(0, 1_000, None).await.unwrap().is_empty());
+    // 👍 on seq 4, the parcel's answer.
+    store.append("c", &[event(60, EventKind::Feedback { seq: 4, helpful: true })]).await.unwrap();
+    let rated = store.rated_helpful_turns(0, 1_000, None).await.unwrap();
+    assert_eq!(rated.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["where is my parcel"]);
+    assert!(rated[0].rated_helpful && !rated[0].rated_unhelpful);
+    assert!(store.rated_helpful_turns(0, 1_000, Some("fr")).await.unwrap().is_empty());
+    // Changed to 👎: no longer.
+    store.append("c", &[event(61, EventKind::Feedback { seq: 4, helpful: false })]).await.unwrap();
+    assert!(store.rated_helpful_turns(0, 1_000, None).await.unwrap().is_empty());
+    store.append("c", &[event(62, EventKind::Feedback { seq: 4, helpful: true })]).await.unwrap();
+    // Labelled: the label says more than the 👍.
+    let parcel = store.review_turns(&query(None)).await.unwrap().into_iter().find(|t| t.turn.text == "where is my parcel").unwrap();
+    store.label_turn(parcel.id, "confirm", rev.id, 70).await.unwrap();
+    assert!(store.rated_helpful_turns(0, 1_000, None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_reviewer_role_is_given_and_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("relais.db")).await.unwrap();
+    let ann = agent(&store, "ann@example.com", Role::Agent, false).await;
+    assert!(!ann.reviewer && !ann.reviews());
+    let given = store.set_reviewer("ANN@example.com ", true).await.unwrap();
+    assert!(given.reviewer && given.reviews());
+    let token = store.create_session(ann.id, std::time::Duration::from_secs(60), 0).await.unwrap();
+    assert!(store.agent_for_token(&token, 1).await.unwrap().unwrap().reviewer, "the session sees the role");
+    assert!(!store.set_reviewer("ann@example.com", false).await.unwrap().reviewer);
+    assert!(store.set_reviewer("nobody@example.com", true).await.is_err());
+    let boss = agent(&store, "boss@example.com", Role::Admin, false).await;
+    assert!(boss.reviews(), "admins review");
 }

@@ -69,6 +69,7 @@ fn new_agent(email: &str, password: &str) -> NewAgent {
         email: email.into(),
         name: "Ada".into(),
         role: Role::Agent,
+        reviewer: false,
         password: password.into(),
     }
 }
@@ -304,6 +305,7 @@ async fn agents_are_added_and_verified_by_password() {
                 email: " Ada@Example.com ".into(),
                 name: "Ada Lovelace".into(),
                 role: Role::Admin,
+                reviewer: false,
                 password: "correct horse".into(),
             },
             10,

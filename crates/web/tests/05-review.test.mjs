@@ -1,15 +1,17 @@
 /**
- * Browser test of the console's Review view (admins only), keyboard first: a visitor's
- * message (with markup) shows newest first with the classifier's suggestions; j/k move, o
- * labels it out of scope, 1 relabels it with the first suggestion, / finds another intent;
- * the labels reach the server and the message renders as text; the threshold advisor shows
- * its curve, refuses to apply without enough labels and reloads the assistant. An agent who
- * is not an admin has no Review.
+ * Browser test of the console's Review view (admins and reviewers), keyboard first: a
+ * visitor's message (with markup) shows newest first with the classifier's suggestions; j/k
+ * move, o labels it out of scope, 1 relabels it with the first suggestion, / finds another
+ * intent by its title or its name; the labels reach the server and the message renders as
+ * text; the threshold advisor shows its curve, and Apply, with too few labels for a
+ * threshold, exports the label and retrains. An agent who is neither admin nor reviewer has
+ * no Review; an agent flags a bot reply of a conversation they hold and, given the reviewer
+ * role, finds it in Review, without Apply.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { ADMIN, BASE, chook, eventually, launch, loginConsole, newPage, openWidget, say } from "./support.mjs";
+import { ADMIN, AGENT, BASE, chook, consoleMessage, eventually, launch, loginConsole, newPage, openWidget, say, widget } from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -21,18 +23,21 @@ after(async () => {
 
 const MARKUP = "<b>zxqv</b> blorp <img src=x onerror=window.__xss=1> wubba";
 
-/** GET `path` as the admin, over HTTP. */
-async function adminGet(path) {
+/** `path` as the admin, over HTTP: GET, or POST with `body`. */
+async function asAdmin(path, body) {
   const login = await fetch(BASE + "/v1/auth/login", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password }),
   });
   const { token } = await login.json();
-  const res = await fetch(BASE + path, { headers: { Authorization: "Bearer " + token } });
+  const post = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const res = await fetch(BASE + path, { ...post, headers: { ...post.headers, Authorization: "Bearer " + token } });
   assert.equal(res.status, 200, path);
   return res.json();
 }
+
+const adminGet = (path) => asAdmin(path);
 
 test("an admin labels the bot's turns from the keyboard", async () => {
   // A visitor asks something the bot answers, then writes nonsense with markup.
@@ -73,10 +78,18 @@ test("an admin labels the bot's turns from the keyboard", async () => {
   let turn = (await adminGet("/v1/review?limit=200")).turns.find((t) => String(t.id) === id);
   assert.equal(turn.label.label, "oos");
 
-  // 1: relabelled with the first suggestion; / then a typed intent: labelled with it.
+  // 1: relabelled with the first suggestion; / then a typed intent, by its title (any case)
+  // or its name: labelled with it.
   const first = await detail.locator(chook("review-suggest")).first().getAttribute("data-intent");
   await page.keyboard.press("1");
   await eventually(async () => assert.equal(await items.first().locator(chook("review-item-label")).textContent(), first));
+  const titled = page.locator(`#review-intents option[value="cancel_subscription"]`);
+  assert.equal(await titled.getAttribute("label"), "Cancel Brightwood Plus");
+  await page.keyboard.press("/");
+  await page.keyboard.type("cancel brightwood plus");
+  await page.keyboard.press("Enter");
+  await eventually(async () => assert.equal(await items.first().locator(chook("review-item-label")).textContent(), "cancel_subscription"));
+  await page.locator(chook("review")).focus();
   await page.keyboard.press("/");
   await page.keyboard.type("order_status");
   await page.keyboard.press("Enter");
@@ -85,19 +98,23 @@ test("an admin labels the bot's turns from the keyboard", async () => {
   assert.equal(turn.label.label, "order_status", "the latest label is the turn's");
 
   // The advisor: too few reviewed turns to recommend; the curve marks the threshold in
-  // force; Apply is refused and says why; Reload retrains and swaps in, with its progress.
+  // force; Apply writes no threshold but exports the label and retrains, with its
+  // progress; Reload retrains and swaps in again.
   await page.locator(`${chook("advisor")} summary`).click();
   const recommendation = page.locator(chook("advisor-recommendation"));
   await eventually(async () => assert.match(await recommendation.textContent(), /Too few reviewed turns/));
   assert.equal(await page.locator(`${chook("advisor")} svg[role=img] [data-mark="current"]`).count(), 1);
   assert.equal(await page.locator(`${chook("advisor-table")} tbody tr`).count(), 21, "every 0.05");
   await page.locator(chook("advisor-apply")).click();
+  const applied = page.locator(chook("advisor-applied"));
+  await eventually(async () => assert.match(await applied.textContent(), /No threshold written: too few reviewed turns\.en: 1 examples exported\./));
   const reload = page.locator(chook("advisor-reload"));
-  await eventually(async () => assert.equal(await reload.getAttribute("data-state"), "refused"));
-  assert.match(await reload.textContent(), /too few/);
-  await page.locator(chook("advisor-reload-button")).click();
   await eventually(async () => assert.equal(await reload.getAttribute("data-state"), "done"), 60000);
   assert.match(await reload.textContent(), /Reloaded/);
+  const reloads = (await adminGet("/v1/admin/reload")).reloads;
+  await page.locator(chook("advisor-reload-button")).click();
+  await eventually(async () => assert.equal((await adminGet("/v1/admin/reload")).reloads, reloads + 1), 60000);
+  await eventually(async () => assert.equal(await reload.getAttribute("data-state"), "done"), 60000);
 
   // The kind filter: the nonsense is a turn the bot found nothing for; the question is not.
   await page.locator(chook("review-kind")).selectOption("no_article");
@@ -107,11 +124,62 @@ test("an admin labels the bot's turns from the keyboard", async () => {
   });
 });
 
-test("an agent who is not an admin has no Review", async () => {
+test("an agent who is neither admin nor reviewer has no Review", async () => {
   const agent = await loginConsole(browser);
   assert.equal(await agent.page.locator(chook("review-tab")).isVisible(), false);
   await agent.page.goto(BASE + "/console#review");
   await agent.page.locator(`${chook("connection")}[data-state="online"]`).waitFor();
   assert.equal(await agent.page.locator(chook("review")).isVisible(), false, "not even by its address");
+  assert.deepEqual(agent.page.pageErrors, []);
+});
+
+test("an agent flags a bot reply; given the reviewer role, they find it in Review, without Apply", async () => {
+  const agent = await loginConsole(browser);
+  const visitor = await newPage(browser);
+  await visitor.page.goto(BASE + "/products.html");
+  await openWidget(visitor.page);
+  await say(visitor.page, "which payment methods do you accept");
+  await say(visitor.page, "I want to talk to a human");
+  await widget(visitor.page).notice("queued").waitFor();
+  const id = await visitor.page.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith("relais:"));
+    return JSON.parse(localStorage.getItem(key)).conv.id;
+  });
+  const item = agent.page.locator(`${chook("queue-item")}[data-conversation-id="${id}"]`);
+  await item.locator(chook("claim")).click();
+  await agent.page.locator(chook("thread-title")).filter({ hasText: id }).waitFor();
+
+  // The bot's reply to the question: Flag, then Flagged.
+  const question = consoleMessage(agent.page, "which payment methods do you accept");
+  const reply = question.locator("xpath=following-sibling::*[@data-from='bot'][1]");
+  await reply.locator(chook("flag")).click();
+  await eventually(async () => assert.equal(await reply.locator(chook("flag")).getAttribute("data-state"), "flagged"));
+  const flagged = (await adminGet("/v1/review?kind=flagged")).turns;
+  assert.deepEqual(flagged.map((t) => [t.text, t.flagged.by]), [["which payment methods do you accept", AGENT.email]]);
+
+  // No Review yet; an admin gives the role; signed in again, the agent reviews.
+  assert.equal(await agent.page.locator(chook("review-tab")).isVisible(), false);
+  await asAdmin("/v1/agents/reviewer", { email: AGENT.email, reviewer: true });
+  const reviewer = await loginConsole(browser);
+  try {
+    const tab = reviewer.page.locator(chook("review-tab"));
+    await tab.waitFor({ state: "visible" });
+    assert.equal(await reviewer.page.locator(chook("insights-tab")).isVisible(), false, "Insights stays for admins");
+    await tab.click();
+    await reviewer.page.locator(chook("review-kind")).selectOption("flagged");
+    const items = reviewer.page.locator(chook("review-item"));
+    await eventually(async () => assert.deepEqual(await items.locator(".text").allTextContents(), ["which payment methods do you accept"]));
+    assert.equal(await items.first().locator(chook("review-item-flagged")).count(), 1);
+    assert.match(await reviewer.page.locator(chook("review-flagged")).textContent(), new RegExp("Flagged by " + AGENT.email));
+    await reviewer.page.locator(chook("review")).focus();
+    await reviewer.page.keyboard.press("c");
+    await eventually(async () => assert.ok((await items.first().locator(chook("review-item-label")).textContent()).length > 0));
+    await reviewer.page.locator(`${chook("advisor")} summary`).click();
+    await reviewer.page.locator(chook("advisor-recommendation")).waitFor();
+    assert.equal(await reviewer.page.locator(chook("advisor-apply")).count(), 0, "Apply is for admins");
+    assert.deepEqual(reviewer.page.pageErrors, []);
+  } finally {
+    await asAdmin("/v1/agents/reviewer", { email: AGENT.email, reviewer: false });
+  }
   assert.deepEqual(agent.page.pageErrors, []);
 });

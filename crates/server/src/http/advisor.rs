@@ -1,7 +1,8 @@
-//! `GET /v1/advisor` and `POST /v1/advisor/apply` (admins): the threshold advisor over
+//! `GET /v1/advisor` (admins and reviewers) and `POST /v1/advisor/apply` (admins): the threshold advisor over
 //! the reviewed turns (docs/advisor.md) — the replay of their logged confidences at every
 //! threshold, and the global and per-intent thresholds recommended for a target
-//! wrong-answer rate — and applying them: the thresholds file written, a reload started.
+//! wrong-answer rate — and applying them: the review labels exported as training
+//! examples, the thresholds file written, a reload started (which retrains).
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -11,9 +12,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::App;
-use super::extract::Admin;
+use super::extract::{Admin, Reviewer};
 use super::review::bound;
-use crate::error::ClientError;
+use crate::error::{ClientError, ErrorCode};
 
 /// The target unless `target_error` says otherwise.
 const DEFAULT_TARGET: f64 = 0.05;
@@ -28,12 +29,14 @@ pub(super) struct Ask {
 }
 
 /// The advice for the reviewed turns of `[from, to)` in language `lang`.
-pub(super) async fn advice(State(app): State<App>, _: Admin, Query(ask): Query<Ask>) -> Result<Json<Advice>, ClientError> {
+pub(super) async fn advice(State(app): State<App>, _: Reviewer, Query(ask): Query<Ask>) -> Result<Json<Advice>, ClientError> {
     Ok(Json(advise(&app, ask).await?))
 }
 
-/// Writes the thresholds the advice recommends to the thresholds file and starts a reload
-/// that answers with them: `{advice, written, reload}`.
+/// Exports the review labels as training examples (if the server knows its intent
+/// folders), writes the thresholds the advice recommends to the thresholds file (if it
+/// recommends any) and starts a reload, which retrains and answers with both:
+/// `{advice, written, export, reload}` (`written`: the thresholds file, or `null`).
 pub(super) async fn apply(State(app): State<App>, _: Admin, Json(ask): Json<Ask>) -> Result<(StatusCode, Json<Value>), ClientError> {
     let Some(path) = app.hub.reload.thresholds_file.clone() else {
         return Err(ClientError::not_found(
@@ -41,15 +44,44 @@ pub(super) async fn apply(State(app): State<App>, _: Admin, Json(ask): Json<Ask>
         ));
     };
     let advice = advise(&app, ask).await?;
-    let Some(file) = relais_advisor::thresholds_file(&advice) else {
+    let file = relais_advisor::thresholds_file(&advice);
+    let labelled = match app.hub.reload.intents_dir.clone() {
+        Some(dir) => Some((dir, app.hub.store.labelled_turns(i64::MIN, i64::MAX, None).await?)),
+        None => None,
+    };
+    let export = match labelled.filter(|(_, labelled)| !labelled.is_empty()) {
+        Some((dir, labelled)) => Some(
+            tokio::task::spawn_blocking(move || relais_review::export(&labelled, &dir))
+                .await
+                .map_err(ClientError::internal)?
+                .map_err(|e| {
+                    // The admin can act on it: a broken intent file, a folder not writable.
+                    ClientError::new(
+                        ErrorCode::Internal,
+                        format!("exporting the review labels failed: {e}; no file was changed and nothing reloaded"),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    if file.is_none() && export.is_none() {
         return Err(ClientError::bad_frame(format!(
             "nothing to apply: {} reviewed turns are too few to recommend a threshold; label more in the review inbox",
             advice.recommendation.labelled_turns
         )));
+    }
+    let written = match file {
+        Some(file) => {
+            tokio::fs::write(&path, file).await.map_err(ClientError::internal)?;
+            Some(path)
+        }
+        None => None,
     };
-    tokio::fs::write(&path, file).await.map_err(ClientError::internal)?;
     let reload = crate::reload::start(&app.hub);
-    Ok((StatusCode::ACCEPTED, Json(json!({ "advice": advice, "written": path, "reload": reload }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "advice": advice, "written": written, "export": export, "reload": reload })),
+    ))
 }
 
 async fn advise(app: &App, ask: Ask) -> Result<Advice, ClientError> {
@@ -62,8 +94,6 @@ async fn advise(app: &App, ask: Ask) -> Result<Advice, ClientError> {
     let from = bound("from", ask.from.as_deref(), i64::MIN)?;
     let to = bound("to", ask.to.as_deref(), i64::MAX)?;
     let lang = ask.lang.as_deref().filter(|lang| !lang.is_empty());
-    let turns = relais_advisor::reviewed_turns(&app.hub.store, from, to, lang).await?;
-    let bot = app.hub.bot();
-    let settings = Settings::of(target_error, bot.policy());
-    Ok(relais_advisor::advise(&turns, &settings))
+    let settings = Settings::of(target_error, app.hub.bot().policy());
+    Ok(relais_advisor::advice(&app.hub.store, from, to, lang, &settings).await?)
 }

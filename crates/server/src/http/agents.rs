@@ -1,6 +1,7 @@
-//! `GET /v1/agents` and `POST /v1/agents/disable`: an admin sees the team and disables
-//! an agent (their sessions end at once, their open sockets within seconds), as
-//! `relais agent list|disable` does on the server.
+//! `GET /v1/agents`, `POST /v1/agents/reviewer` and `POST /v1/agents/disable`: an admin
+//! sees the team, gives an agent the reviewer role (the review inbox) or takes it away,
+//! and disables an agent (their sessions end at once, their open sockets within
+//! seconds), as `relais agent list|reviewer|disable` does on the server.
 
 use axum::Json;
 use axum::extract::State;
@@ -18,10 +19,30 @@ pub(super) struct Disable {
     email: String,
 }
 
+/// `{"email", "reviewer": true | false}`.
+#[derive(Deserialize)]
+pub(super) struct SetReviewer {
+    email: String,
+    reviewer: bool,
+}
+
 /// Every agent, disabled ones included, by email.
 pub(super) async fn agents(State(app): State<App>, _: Admin) -> Result<Json<Vec<Value>>, ClientError> {
     let agents = app.hub.store.agents().await?;
     Ok(Json(agents.iter().map(agent_json).collect()))
+}
+
+/// Gives the agent with this email the reviewer role, or takes it away.
+pub(super) async fn reviewer(
+    State(app): State<App>,
+    _: Admin,
+    Json(set): Json<SetReviewer>,
+) -> Result<Json<Value>, ClientError> {
+    if set.email.len() > MAX_EMAIL_BYTES {
+        return Err(ClientError::bad_frame(format!("the email is at most {MAX_EMAIL_BYTES} bytes")));
+    }
+    let agent = app.hub.store.set_reviewer(&set.email, set.reviewer).await?;
+    Ok(Json(agent_json(&agent)))
 }
 
 /// Disables the agent with this email; disabling them again changes nothing.
@@ -45,6 +66,6 @@ pub(super) async fn disable(
 fn agent_json(agent: &Agent) -> Value {
     json!({
         "id": agent.id, "email": agent.email, "name": agent.name, "role": agent.role.as_str(),
-        "created_at": agent.created_at, "disabled_at": agent.disabled_at,
+        "reviewer": agent.reviewer, "created_at": agent.created_at, "disabled_at": agent.disabled_at,
     })
 }

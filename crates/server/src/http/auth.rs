@@ -65,7 +65,7 @@ pub(super) async fn login(
     Ok(Json(json!({
         "token": token,
         "expires_at": crate::wire::rfc3339(now + ttl.as_millis() as i64),
-        "agent": {"id": agent.id, "name": agent.name, "role": agent.role.as_str()},
+        "agent": {"id": agent.id, "name": agent.name, "role": agent.role.as_str(), "reviewer": agent.reviewer},
     }))
     .into_response())
 }

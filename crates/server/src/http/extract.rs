@@ -1,5 +1,5 @@
 //! What handlers take from a request: the client's address (behind trusted proxies),
-//! the signed-in agent or admin (so a handler cannot forget auth), and a page of a list.
+//! the signed-in agent, admin or reviewer (so a handler cannot forget auth), and a page of a list.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -75,6 +75,26 @@ impl FromRequestParts<App> for Admin {
             return Err(ClientError::new(
                 ErrorCode::NotAdmin,
                 "only an admin may do this; ask one, or use `relais agent` on the server",
+            ));
+        }
+        Ok(Self(signed_in))
+    }
+}
+
+/// A signed-in admin, or an agent given the reviewer role (`not_reviewer` otherwise): who
+/// works the review inbox.
+pub(super) struct Reviewer(pub(super) SignedIn);
+
+impl FromRequestParts<App> for Reviewer {
+    type Rejection = ClientError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ClientError> {
+        let signed_in = SignedIn::from_request_parts(parts, app).await?;
+        if !signed_in.agent.reviews() {
+            return Err(ClientError::new(
+                ErrorCode::NotReviewer,
+                "only admins and reviewers may review turns; an admin can give you the role \
+                 (`relais agent reviewer --email …` on the server)",
             ));
         }
         Ok(Self(signed_in))

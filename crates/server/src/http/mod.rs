@@ -54,6 +54,7 @@ pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/auth/logout", post(auth::logout))
         .route("/v1/agents", get(agents::agents))
+        .route("/v1/agents/reviewer", post(agents::reviewer))
         .route("/v1/agents/disable", post(agents::disable))
         .route("/v1/conversations", get(conversations::conversations))
         .route("/v1/conversations/{id}/events", get(conversations::events))

@@ -1,4 +1,4 @@
-//! `GET /v1/review` and `POST /v1/review/{turn_id}/label` (admins): the improvement loop's
+//! `GET /v1/review` and `POST /v1/review/{turn_id}/label` (admins and reviewers): the improvement loop's
 //! inbox of bot turns to review, newest first, by kind (docs/review.md), and the label a
 //! reviewer gives a turn — an intent the bot knows, `oos`, `needs_article` or `confirm`.
 //! Labels are the store's rows, never events of the conversation.
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::App;
-use super::extract::Admin;
+use super::extract::Reviewer;
 use crate::error::ClientError;
 
 /// Turns listed per page unless `limit` says otherwise, and at most.
@@ -37,7 +37,7 @@ pub(super) struct NewLabel {
 }
 
 impl Inbox {
-    fn query(&self, threshold: f32) -> Result<ReviewQuery, ClientError> {
+    fn query(&self, policy: &relais_dialogue::Policy) -> Result<ReviewQuery, ClientError> {
         let kind = match self.kind.as_deref() {
             None | Some("") => None,
             Some(name) => Some(ReviewKind::parse(name).ok_or_else(|| {
@@ -55,7 +55,8 @@ impl Inbox {
             from: bound("from", self.from.as_deref(), i64::MIN)?,
             to: bound("to", self.to.as_deref(), i64::MAX)?,
             kind,
-            threshold,
+            threshold: policy.intent_confidence,
+            own_thresholds: policy.own_highs(),
             before,
             limit: self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         })
@@ -81,22 +82,24 @@ fn parse_cursor(cursor: &str) -> Option<(i64, i64)> {
 }
 
 /// A page of turns to review, newest first: `{turns, next_cursor, intents}` (`null` on
-/// the last page; `intents`: every intent the models know, to label with).
-pub(super) async fn inbox(State(app): State<App>, _: Admin, Query(inbox): Query<Inbox>) -> Result<Json<Value>, ClientError> {
+/// the last page; `intents`: every intent the models know, `{name, title}`, to label with).
+pub(super) async fn inbox(State(app): State<App>, _: Reviewer, Query(inbox): Query<Inbox>) -> Result<Json<Value>, ClientError> {
     let bot = app.hub.bot();
-    let query = inbox.query(bot.policy().intent_confidence)?;
+    let query = inbox.query(bot.policy())?;
     let turns = app.hub.store.review_turns(&query).await?;
     let next = (turns.len() == query.limit as usize)
         .then(|| turns.last().map(|t| format!("{}.{}", t.turn.at, t.id)))
         .flatten();
-    Ok(Json(json!({ "turns": turns, "next_cursor": next, "intents": bot.intents() })))
+    let intents: Vec<Value> =
+        bot.intents().into_iter().map(|(name, title)| json!({ "name": name, "title": title })).collect();
+    Ok(Json(json!({ "turns": turns, "next_cursor": next, "intents": intents })))
 }
 
 /// Labels a turn; answers the turn with its label. A label is an intent some language's
 /// model knows, or one of `oos`, `needs_article`, `confirm`.
 pub(super) async fn label(
     State(app): State<App>,
-    Admin(admin): Admin,
+    Reviewer(reviewer): Reviewer,
     Path(turn_id): Path<i64>,
     Json(new): Json<NewLabel>,
 ) -> Result<Json<ListedTurn>, ClientError> {
@@ -109,7 +112,7 @@ pub(super) async fn label(
     }
     app.hub
         .store
-        .label_turn(turn_id, label, admin.agent.id, crate::now_ms())
+        .label_turn(turn_id, label, reviewer.agent.id, crate::now_ms())
         .await?
         .map(Json)
         .ok_or_else(|| ClientError::not_found(format!("no turn {turn_id} to review; GET /v1/review lists them")))

@@ -334,9 +334,10 @@ impl Hub {
         Ok(ConversationState::from_events(events.iter().map(|stored| &stored.event)))
     }
 
-    /// Refuses with `not_holder` unless `agent` holds conversation `id` now; called
-    /// under the conversation's lock, so no other turn can change that meanwhile.
-    async fn check_holder(&self, id: &str, agent: &Agent) -> Result<(), ClientError> {
+    /// Refuses with `not_holder` unless `agent` holds conversation `id` now. A turn calls it
+    /// under the conversation's lock, so no other turn can change that meanwhile; a flag
+    /// calls it for the error, and the store checks the hold again as it flags.
+    pub(crate) async fn check_holder(&self, id: &str, agent: &Agent) -> Result<(), ClientError> {
         let conversation = self
             .store
             .conversation(id)

@@ -202,6 +202,7 @@ async fn apply_writes_the_advised_thresholds_and_reloads() {
         to: 100,
         kind: None,
         threshold: 0.6,
+        own_thresholds: Default::default(),
         before: None,
         limit: 100,
     };
@@ -232,4 +233,84 @@ async fn a_reloader_that_panics_is_a_failed_reload_and_the_next_one_runs() {
         assert_eq!(failed["state"], "failed", "{failed}");
         assert!(failed["error"].as_str().unwrap().contains("panicked"), "{failed}");
     }
+}
+
+/// Copies the intent folders `from` into `to`, without the labels a local `make run`
+/// may have exported there (reviewed.yml).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else if entry.file_name() != "reviewed.yml" {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// The intent the assistant now predicts for `text`, read from the review inbox.
+async fn predicted(server: &TestServer, admin: &str, text: &str) -> String {
+    let (mut client, _) = visitor(server, json!({"type": "hello", "lang": "en"})).await;
+    say(&mut client, "m1", text).await;
+    let (_, page) = server.get("/v1/review?limit=1", Some(admin)).await;
+    let turn = &page["turns"][0];
+    assert_eq!(turn["text"], text, "{page}");
+    let prediction = &turn["prediction"];
+    if prediction["oos"] == true { "oos".to_owned() } else { prediction["intent"].as_str().unwrap().to_owned() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_exports_the_labels_and_the_reload_trains_on_them() {
+    // A copy of the repository's intents and a data folder of the test's own, so that the
+    // model retrained with the labels replaces no one else's.
+    let dir = tempfile::tempdir().unwrap();
+    let intents = dir.path().join("intents");
+    copy_dir(&root().join("intents"), &intents);
+    let (for_reloader, data) = (intents.clone(), dir.path().join("data"));
+    let thresholds = dir.path().join("thresholds.toml");
+    let given = (intents.clone(), thresholds.clone());
+    let server = TestServer::built(relais_server::ServerConfig::default(), move |server| {
+        server
+            .with_reloader(reloader(move |config| {
+                config.nlu.intents_dir = for_reloader.clone();
+                config.data_dir = data.clone();
+            }))
+            .with_thresholds_file(given.1)
+            .with_intents_dir(given.0)
+    })
+    .await;
+    server.add_agent("boss@example.com", "Boss", Role::Admin).await;
+    let admin = server.login("boss@example.com").await;
+    // Visitors ask about a festival the intents do not know; the team decides it is a
+    // question of payment methods (the festival's tokens).
+    let phrase = "is there a zebra umbrella festival";
+    let before = predicted(&server, &admin, phrase).await;
+    assert_ne!(before, "payment_methods", "the bot does not know the phrase yet");
+
+    // 12 visitors said it in other words; a reviewer labels every one `payment_methods`.
+    let variants = ["zebra umbrella festival tokens", "the umbrella festival for zebras", "when is the zebra umbrella festival"];
+    for (i, text) in variants.iter().cycle().take(12).enumerate() {
+        let (mut client, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+        say(&mut client, "m1", &format!("{text} {}", "!".repeat(i / 3))).await;
+    }
+    let (_, page) = server.get("/v1/review?limit=12", Some(&admin)).await;
+    for turn in page["turns"].as_array().unwrap() {
+        let id = turn["id"].as_i64().unwrap();
+        let (status, body) = server.post(&format!("/v1/review/{id}/label"), Some(&admin), json!({"label": "payment_methods"})).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, applied) = server.post("/v1/advisor/apply", Some(&admin), json!({})).await;
+    assert_eq!(status, 202, "{applied}");
+    // Too few labels for a threshold: the examples alone are applied.
+    assert_eq!(applied["written"], Value::Null, "{applied}");
+    let english = &applied["export"]["languages"][0];
+    assert_eq!((&english["lang"], &english["labels"]), (&json!("en"), &json!(12)), "{applied}");
+    // The same message with trailing "!" differs only by punctuation: one example each.
+    assert!(english["examples"].as_u64().unwrap() >= 3, "{applied}");
+    let file = std::fs::read_to_string(intents.join("en/reviewed.yml")).unwrap();
+    assert!(file.contains("the umbrella festival for zebras") && file.contains("intent: payment_methods"), "{file}");
+    let done = finished(&server, &admin).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(predicted(&server, &admin, phrase).await, "payment_methods", "retrained on the labels");
 }

@@ -1,6 +1,7 @@
 //! The review inbox over HTTP after real conversations: the bot's turns newest first with
 //! what it predicted and did, filtered by kind, in pages; labels given, changed and
-//! refused; the advisor over the labelled turns; admins only.
+//! refused; the advisor over the labelled turns; admins and reviewers only; agents' flags
+//! from a held conversation.
 
 use relais_store::Role;
 use serde_json::{Value, json};
@@ -81,7 +82,73 @@ async fn the_bots_turns_are_listed_labelled_and_paged() {
     assert!(bad_kind.1["error"]["message"].as_str().unwrap().contains("low_confidence"), "{bad_kind:?}");
     assert_eq!(refusal(&server.get("/v1/review?cursor=nonsense", Some(&admin)).await).0, 400);
     assert_eq!(refusal(&server.get("/v1/review?from=yesterday", Some(&admin)).await).0, 400);
-    assert_eq!(refusal(&server.get("/v1/review", Some(&agent)).await).0, 403);
-    let not_admin = server.post(&format!("/v1/review/{id}/label"), Some(&agent), json!({"label": "oos"})).await;
-    assert_eq!(refusal(&not_admin).0, 403);
+    let refused = server.get("/v1/review", Some(&agent)).await;
+    assert_eq!(refusal(&refused), (403, "not_reviewer"), "{refused:?}");
+    let not_reviewer = server.post(&format!("/v1/review/{id}/label"), Some(&agent), json!({"label": "oos"})).await;
+    assert_eq!(refusal(&not_reviewer).0, 403);
+
+    // An admin gives Ann the reviewer role: she reviews, but applies nothing.
+    let (status, ann) = server.post("/v1/agents/reviewer", Some(&admin), json!({"email": "ann@example.com", "reviewer": true})).await;
+    assert_eq!((status, &ann["reviewer"]), (200, &json!(true)), "{ann}");
+    assert_eq!(refusal(&server.post("/v1/agents/reviewer", Some(&agent), json!({"email": "ann@example.com", "reviewer": true})).await).0, 403);
+    let (status, page) = server.get("/v1/review", Some(&agent)).await;
+    assert_eq!(status, 200, "{page}");
+    // The intents to label with, with the titles the intent files give them.
+    let intents = page["intents"].as_array().unwrap();
+    assert!(intents.contains(&json!({"name": "cancel_subscription", "title": "Cancel Brightwood Plus"})), "{intents:?}");
+    assert!(intents.iter().all(|i| i["name"] != "oos"));
+    let (status, by_ann) = server.post(&format!("/v1/review/{id}/label"), Some(&agent), json!({"label": "confirm"})).await;
+    assert_eq!((status, &by_ann["label"]["by"]), (200, &json!("ann@example.com")), "{by_ann}");
+    assert_eq!(server.get("/v1/advisor", Some(&agent)).await.0, 200);
+    let apply = server.post("/v1/advisor/apply", Some(&agent), json!({})).await;
+    assert_eq!(refusal(&apply), (403, "not_admin"), "{apply:?}");
+    server.post("/v1/agents/reviewer", Some(&admin), json!({"email": "ann@example.com", "reviewer": false})).await;
+    assert_eq!(refusal(&server.get("/v1/review", Some(&agent)).await).0, 403, "the role taken away");
+    let unknown = server.post("/v1/agents/reviewer", Some(&admin), json!({"email": "nobody@example.com", "reviewer": true})).await;
+    assert_eq!(refusal(&unknown).0, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_flags_a_bot_turn_of_a_conversation_they_hold() {
+    let server = TestServer::start().await;
+    server.add_agent("boss@example.com", "Boss", Role::Admin).await;
+    let admin = server.login("boss@example.com").await;
+    let ann_token = server.signed_in("ann@example.com", "Ann").await;
+    let bob_token = server.signed_in("bob@example.com", "Bob").await;
+    let (mut ann, _) = agent(&server, &ann_token).await;
+    let (mut bob, _) = agent(&server, &bob_token).await;
+
+    let (mut client, welcome) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    let id = welcome["conversation_id"].as_str().unwrap().to_owned();
+    let (_, frames) = say(&mut client, "m1", "which payment methods do you accept").await;
+    let reply = bot_messages(&frames)[0]["seq"].as_u64().unwrap();
+    // Rated 👍: kept apart by the advisor.
+    client.send(json!({"type": "feedback", "seq": reply, "helpful": true})).await;
+    client.send(json!({"type": "request_agent"})).await;
+    client.recv_until(|f| f["kind"] == "handoff").await;
+
+    // Not held yet: refused.
+    ann.send(json!({"type": "flag", "conversation_id": id, "seq": reply})).await;
+    assert_eq!(ann.recv_until(|f| f["type"] == "error").await.pop().unwrap()["code"], "not_holder");
+    assert_eq!(claim(&mut ann, &id).await["type"], "conversation");
+    ann.send(json!({"type": "flag", "conversation_id": id, "seq": reply})).await;
+    let flagged = ann.recv_until(|f| f["type"] == "flagged" || f["type"] == "error").await.pop().unwrap();
+    assert_eq!((&flagged["type"], &flagged["seq"]), (&json!("flagged"), &json!(reply)), "{flagged}");
+    // Another agent, who does not hold it, cannot; nor a seq before any message.
+    bob.send(json!({"type": "flag", "conversation_id": id, "seq": reply})).await;
+    assert_eq!(bob.recv_until(|f| f["type"] == "error").await.pop().unwrap()["code"], "not_holder");
+    ann.send(json!({"type": "flag", "conversation_id": id, "seq": 1})).await;
+    let refused = ann.recv_until(|f| f["type"] == "error").await.pop().unwrap();
+    assert_eq!(refused["code"], "bad_frame", "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("typed question"), "{refused}");
+    ann.send(json!({"type": "flag", "conversation_id": id})).await;
+    assert_eq!(ann.recv_until(|f| f["type"] == "error").await.pop().unwrap()["code"], "bad_frame");
+
+    let (_, page) = server.get("/v1/review?kind=flagged", Some(&admin)).await;
+    assert_eq!(texts(&page), ["which payment methods do you accept"], "{page}");
+    let turn = &page["turns"][0];
+    assert_eq!((&turn["id"], &turn["flagged"]["by"], &turn["flagged"]["times"]), (&flagged["turn_id"], &json!("ann@example.com"), &json!(1)));
+    assert_eq!(turn["rated_helpful"], true, "{turn}");
+    let (_, advice) = server.get("/v1/advisor", Some(&admin)).await;
+    assert_eq!((&advice["labelled_turns"], &advice["rated_helpful"]["turns"]), (&json!(0), &json!(1)), "{advice}");
 }

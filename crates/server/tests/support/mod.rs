@@ -140,6 +140,7 @@ impl TestServer {
             email: email.into(),
             name: name.into(),
             role,
+            reviewer: false,
             password: PASSWORD.into(),
         };
         self.store.add_agent(agent, relais_server::now_ms()).await.unwrap();

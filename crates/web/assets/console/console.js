@@ -1357,14 +1357,15 @@
     ["out_of_scope", "Out of scope"],
     ["no_article", "No answer found"],
     ["rated_unhelpful", "Rated 👎"],
-    ["escalated", "Escalated"]
+    ["escalated", "Escalated"],
+    ["flagged", "Flagged by an agent"]
   ];
   var OTHER = [
     { label: "oos", key: "o", text: "Out of scope" },
     { label: "needs_article", key: "a", text: "Needs an article" },
     { label: "confirm", key: "c", text: "Confirm" }
   ];
-  function reviewView(root, http2, showError2) {
+  function reviewView(root, http2, showError2, { admin = false } = {}) {
     const state2 = { turns: [], selected: 0, cursor: null, intents: [], run: 0, loaded: false };
     const kind = h("select", { id: "review-kind", "data-relais-console": "review-kind" }, ...KINDS.map(([value, text]) => h("option", { value }, text)));
     const status = h("p", { class: "muted", role: "status", "data-relais-console": "review-status" });
@@ -1374,7 +1375,7 @@
     const search = h("input", { type: "search", id: "review-search", list: "review-intents", placeholder: "Another intent…", autocomplete: "off", "aria-label": "Label with another intent", "data-relais-console": "review-search" });
     const intents = h("datalist", { id: "review-intents" });
     const searchForm = h("form", { class: "review-search" }, search, intents, h("button", { type: "submit" }, "Label"));
-    const advisor = advisorPanel(http2, showError2);
+    const advisor = advisorPanel(http2, showError2, admin);
     root.replaceChildren(
       advisor.el,
       h(
@@ -1392,7 +1393,7 @@
     more.addEventListener("click", () => load(true));
     searchForm.addEventListener("submit", (e) => {
       e.preventDefault();
-      const name = search.value.trim();
+      const name = intentNamed(search.value);
       if (name) label(name).then((ok) => ok && (search.value = ""));
     });
     root.addEventListener("keydown", onKey);
@@ -1413,18 +1414,24 @@
       state2.cursor = res.body && res.body.next_cursor || null;
       if (!append) state2.selected = 0;
       if (Array.isArray(res.body.intents)) {
-        state2.intents = res.body.intents.map(String);
-        intents.replaceChildren(...state2.intents.map((name) => h("option", { value: name })));
+        state2.intents = res.body.intents.filter((i) => i && typeof i.name === "string").map((i) => ({ name: i.name, title: typeof i.title === "string" ? i.title : null }));
+        intents.replaceChildren(...state2.intents.map((i) => h("option", { value: i.name, label: i.title })));
       }
       more.hidden = !state2.cursor;
       status.textContent = state2.turns.length ? `${state2.turns.length} turn${state2.turns.length === 1 ? "" : "s"} shown, newest first.` : "No turns to review.";
       root.dataset.state = "ready";
       render();
     }
+    function intentNamed(typed) {
+      const text = typed.trim();
+      const lower = text.toLowerCase();
+      const found = state2.intents.find((i) => i.name.toLowerCase() === lower || i.title && i.title.toLowerCase() === lower);
+      return found ? found.name : text;
+    }
     function render() {
       list.replaceChildren(...state2.turns.map((turn2, i) => item(turn2, i)));
       const turn = state2.turns[state2.selected];
-      detail.replaceChildren(...turn ? detailOf(turn) : [h("p", { class: "muted" }, "Nothing selected.")]);
+      detail.replaceChildren(...turn ? detailOf(turn).filter(Boolean) : [h("p", { class: "muted" }, "Nothing selected.")]);
     }
     function item(turn, i) {
       const li = h(
@@ -1432,6 +1439,8 @@
         { "data-relais-console": "review-item", "data-turn-id": String(turn.id), "aria-current": i === state2.selected ? "true" : null, class: i === state2.selected ? "selected" : null },
         h("span", { class: "text" }, String(turn.text ?? "")),
         turn.lang ? h("span", { class: "tag" }, String(turn.lang)) : null,
+        turn.flagged ? h("span", { class: "tag flagged", "data-relais-console": "review-item-flagged", title: "Flagged by an agent" }, "⚑") : null,
+        turn.rated_helpful ? h("span", { class: "tag", title: "Rated 👍" }, "👍") : turn.rated_unhelpful ? h("span", { class: "tag", title: "Rated 👎" }, "👎") : null,
         turn.label ? h("span", { class: "tag label", "data-relais-console": "review-item-label" }, String(turn.label.label)) : null
       );
       li.addEventListener("click", () => select2(i));
@@ -1447,7 +1456,8 @@
       return [
         h("h2", {}, "“" + String(turn.text ?? "") + "”"),
         h("p", { class: "muted" }, [turn.lang ? "Language " + turn.lang : "Language unknown", formatTime(turn.at), "conversation " + String(turn.conversation_id)].join(" · ")),
-        h("p", { "data-relais-console": "review-did" }, "The bot " + didText(turn) + (p.oos ? " (judged out of scope)" : p.ambiguous ? " (ambiguous)" : "") + "."),
+        h("p", { "data-relais-console": "review-did" }, "The bot " + didText(turn) + (p.oos ? " (judged out of scope)" : p.ambiguous ? " (ambiguous)" : "") + "." + (turn.rated_helpful ? " The visitor rated it 👍." : turn.rated_unhelpful ? " The visitor rated it 👎." : "")),
+        turn.flagged ? h("p", { "data-relais-console": "review-flagged" }, `Flagged by ${turn.flagged.by}, ${formatTime(turn.flagged.at)}` + (turn.flagged.times > 1 ? ` (${turn.flagged.times} times)` : "") + ": the bot got it wrong.") : null,
         h("p", { class: "muted" }, "Suggested intents:"),
         h("div", { class: "review-actions" }, ...suggested),
         h("div", { class: "review-actions" }, ...others),
@@ -1524,14 +1534,14 @@
   function percent(confidence) {
     return typeof confidence === "number" ? Math.round(confidence * 100) + " %" : "";
   }
-  function advisorPanel(http2, showError2) {
+  function advisorPanel(http2, showError2, admin) {
     const target = h("input", { type: "number", id: "advisor-target", min: "0", max: "99", step: "0.5", value: "5", size: 4, "data-relais-console": "advisor-target" });
     const summary = h("div", { "data-relais-console": "advisor-summary", "aria-live": "polite" });
     const reloadStatus = h("p", { class: "muted", role: "status", "data-relais-console": "advisor-reload" });
     const show = h("button", { type: "submit", "data-relais-console": "advisor-show" }, "Show");
     const apply = h("button", { type: "button", "data-relais-console": "advisor-apply" }, "Apply");
     const reload = h("button", { type: "button", "data-relais-console": "advisor-reload-button" }, "Reload");
-    const form = h("form", {}, h("label", { for: "advisor-target" }, "Target wrong answers (%)"), target, show, apply, reload);
+    const form = h("form", {}, h("label", { for: "advisor-target" }, "Target wrong answers (%)"), target, show, admin ? apply : null, admin ? reload : null);
     const el = h("details", { class: "review-advisor", "data-relais-console": "advisor" }, h("summary", {}, "Threshold advisor"), form, summary, reloadStatus);
     const targetError = () => Math.min(0.99, Math.max(0, Number(target.value) / 100 || 0));
     const percent2 = (r) => typeof r === "number" ? (Math.round(r * 1e3) / 10).toFixed(1) + " %" : "—";
@@ -1556,6 +1566,11 @@
             `${a.reachable ? "Recommended" : "The target cannot be reached; the closest safe value"}: ${a.threshold} — ${percent2(a.expected_wrong_rate)} wrong${interval}, ${percent2(a.expected_answered_rate)} answered.`
           )
         );
+      }
+      const rated = a.rated_helpful;
+      if (rated && rated.turns > 0 && rated.recommendation) {
+        const r = rated.recommendation;
+        lines.push(h("p", { class: "muted", "data-relais-console": "advisor-rated" }, `Kept apart: ${rated.turns} unlabelled answers rated 👍. Counted as confirmed, they would give ${r.threshold} (${percent2(r.expected_wrong_rate)} wrong).`));
       }
       const points = Array.isArray(a.curve) ? a.curve : [];
       const shown = points.filter((p, i) => i % 5 === 0);
@@ -1601,8 +1616,16 @@
         return;
       }
       render(res.body.advice);
+      summary.prepend(applied(res.body));
       follow(res.body.reload);
     });
+    function applied(body) {
+      const lines = [body.written ? "Thresholds written to " + String(body.written) + "." : "No threshold written: too few reviewed turns."];
+      for (const l of body.export && Array.isArray(body.export.languages) ? body.export.languages : []) {
+        lines.push(`${String(l.lang)}: ${Number(l.examples)} examples exported` + (l.left_out && l.left_out.length ? `, ${l.left_out.length} left out (${l.left_out.map(String).join("; ")})` : "") + ".");
+      }
+      return h("div", { "data-relais-console": "advisor-applied" }, ...lines.map((line) => h("p", {}, line)));
+    }
     reload.addEventListener("click", async () => {
       const res = await http2.postJson("/v1/admin/reload", {});
       if (!res.ok) {
@@ -1631,7 +1654,8 @@
     not_found: "That conversation no longer exists.",
     closed: "That conversation is closed.",
     too_long: "That message is too long (2,000 characters at most).",
-    rate_limited: "Too many messages at once; please wait a moment."
+    rate_limited: "Too many messages at once; please wait a moment.",
+    not_holder: "You no longer hold that conversation."
   };
   var state = {
     token: null,
@@ -1645,6 +1669,9 @@
     queueTimer: null,
     queueLoads: 0,
     callbacks: [],
+    /** `<conversation id>:<seq>` of the bot replies flagged from this console, and whether a flag awaits its answer. */
+    flagged: /* @__PURE__ */ new Set(),
+    flagging: false,
     callbacksWanted: CALLBACK_PAGE,
     selected: null,
     claiming: null,
@@ -1727,20 +1754,25 @@
   }
   function renderAgent() {
     $("agent-name").textContent = state.agent ? state.agent.name + (state.agent.role ? " (" + state.agent.role + ")" : "") : "";
-    for (const view of ADMIN_VIEWS) $("view-" + view).hidden = !isAdmin();
-    if (!isAdmin() && state.view !== "conversations") showView("conversations");
+    for (const view of Object.keys(VIEWS)) $("view-" + view).hidden = !maySee(view);
+    if (state.view !== "conversations" && !maySee(state.view)) showView("conversations");
     const wanted = location.hash.slice(1);
-    if (isAdmin() && ADMIN_VIEWS.includes(wanted) && state.view !== wanted) showView(wanted);
+    if (maySee(wanted) && state.view !== wanted) showView(wanted);
   }
   function isAdmin() {
     return !!state.agent && state.agent.role === "admin";
   }
-  var ADMIN_VIEWS = ["insights", "review"];
-  var BUILDERS = { insights: insightsView, review: reviewView };
+  function maySee(name) {
+    return Object.hasOwn(VIEWS, name) && !!state.agent && VIEWS[name].allowed(state.agent);
+  }
+  var VIEWS = {
+    insights: { allowed: (agent) => agent.role === "admin", build: insightsView },
+    review: { allowed: (agent) => agent.role === "admin" || agent.reviewer === true, build: reviewView }
+  };
   function showView(name) {
-    const view = ADMIN_VIEWS.includes(name) && isAdmin() ? name : "conversations";
+    const view = maySee(name) ? name : "conversations";
     state.view = view;
-    for (const other of ADMIN_VIEWS) {
+    for (const other of Object.keys(VIEWS)) {
       $("app").classList.toggle("view-" + other, view === other);
       $(other).hidden = view !== other;
       $("view-" + other).setAttribute("aria-pressed", String(view === other));
@@ -1748,7 +1780,7 @@
     $("view-conversations").setAttribute("aria-pressed", String(view === "conversations"));
     history.replaceState(null, "", view === "conversations" ? location.pathname + location.search : "#" + view);
     if (view === "conversations") return;
-    if (!state[view]) state[view] = BUILDERS[view]($(view), http, showError);
+    if (!state[view]) state[view] = VIEWS[view].build($(view), http, showError, { admin: isAdmin() });
     state[view].open();
   }
   function setConnection(value) {
@@ -1765,6 +1797,7 @@
       event: (f) => onEvent(f.conversation_id, f, true),
       ack: onAck,
       status: renderAvailable,
+      flagged: onFlagged,
       error: onError
     }[frame2.type];
     if (handler) handler(frame2);
@@ -1797,6 +1830,10 @@
       return;
     }
     showError(ERRORS[frame2.code] || frame2.message || "Error: " + frame2.code);
+    if (state.flagging) {
+      state.flagging = false;
+      renderThread();
+    }
   }
   function onQueue(frame2) {
     state.queue = Array.isArray(frame2.conversations) ? frame2.conversations : [];
@@ -1948,11 +1985,33 @@
     const box = $("messages");
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
     $("thread-title").textContent = "Conversation " + conv.id;
-    box.replaceChildren(...conv.events.map(eventEl).filter(Boolean));
+    const firstSaid = conv.events.findIndex((ev) => ev.kind === "message" && ev.from === "visitor");
+    box.replaceChildren(...conv.events.map((ev, i) => withFlag(conv, ev, eventEl(ev), firstSaid >= 0 && i > firstSaid)).filter(Boolean));
     if (atBottom) box.scrollTop = box.scrollHeight;
     for (const id of ["hand-back", "close-conv", "reply", "note-mode", "resolution"]) $(id).disabled = conv.ended;
     $("composer").querySelector("button").disabled = conv.ended;
     $("dismiss").hidden = !conv.ended;
+  }
+  function withFlag(conv, ev, el, afterVisitor) {
+    if (!el || !afterVisitor || ev.kind !== "message" || ev.from !== "bot" || !ev.seq || conv.ended) return el;
+    const flagged = state.flagged.has(conv.id + ":" + ev.seq);
+    const title = flagged ? "Sent to the review inbox" : "The bot got this wrong: send this turn to the review inbox";
+    el.append(h("button", { type: "button", class: "flag", "data-relais-console": "flag", "data-state": flagged ? "flagged" : "ready", disabled: flagged, title }, flagged ? "Flagged" : "Flag"));
+    return el;
+  }
+  function flagReply(event) {
+    const button = event.target.closest("button.flag");
+    const conv = conversations.get(state.selected);
+    const seq = Number(button && button.closest("[data-seq]") && button.closest("[data-seq]").dataset.seq);
+    if (!button || !conv || !seq) return;
+    button.disabled = true;
+    state.flagging = true;
+    connection.send({ type: "flag", conversation_id: conv.id, seq });
+  }
+  function onFlagged(frame2) {
+    state.flagging = false;
+    state.flagged.add(frame2.conversation_id + ":" + frame2.seq);
+    if (frame2.conversation_id === state.selected) renderThread();
   }
   function showVisitorTyping() {
     $("typing").hidden = false;
@@ -2050,6 +2109,7 @@
     $("hand-back").addEventListener("click", handBack);
     $("close-conv").addEventListener("click", closeConversation);
     $("dismiss").addEventListener("click", dismiss);
+    $("messages").addEventListener("click", flagReply);
     $("kb-form").addEventListener("submit", searchKnowledge);
     $("callbacks-refresh").addEventListener("click", loadCallbacks);
     $("callbacks-more").addEventListener("click", showMoreCallbacks);

@@ -11,9 +11,11 @@
  * intents, articles, escalation), searches the knowledge base (GET /v1/knowledge/search) and
  * lists callback requests (GET /v1/callbacks). The queue frame carries the first 50 entries
  * and the true total; the rest is read page by page (GET /v1/conversations?state=queued).
- * Sign out revokes the session (POST /v1/auth/logout). Admins also get the Insights view
- * (insights.js): the figures of docs/metrics.md, charts, breakdowns and drill-downs; and the
- * Review view (review.js): the bot's turns to label, keyboard first.
+ * Sign out revokes the session (POST /v1/auth/logout). A bot reply of a held conversation can
+ * be flagged ("the bot got this wrong"): its turn goes to the review inbox. Admins also get
+ * the Insights view (insights.js): the figures of docs/metrics.md, charts, breakdowns and
+ * drill-downs; admins and reviewers the Review view (review.js): the bot's turns to label,
+ * keyboard first.
  * Everything a visitor typed is rendered as text, never as HTML.
  */
 import { Connection, newClientId } from "../shared/connection.js";
@@ -41,6 +43,7 @@ const ERRORS = {
   closed: "That conversation is closed.",
   too_long: "That message is too long (2,000 characters at most).",
   rate_limited: "Too many messages at once; please wait a moment.",
+  not_holder: "You no longer hold that conversation.",
 };
 
 const state = {
@@ -55,6 +58,9 @@ const state = {
   queueTimer: null,
   queueLoads: 0,
   callbacks: [],
+  /** `<conversation id>:<seq>` of the bot replies flagged from this console, and whether a flag awaits its answer. */
+  flagged: new Set(),
+  flagging: false,
   callbacksWanted: CALLBACK_PAGE,
   selected: null,
   claiming: null,
@@ -153,27 +159,34 @@ async function logout() {
 
 function renderAgent() {
   $("agent-name").textContent = state.agent ? state.agent.name + (state.agent.role ? " (" + state.agent.role + ")" : "") : "";
-  for (const view of ADMIN_VIEWS) $("view-" + view).hidden = !isAdmin();
-  if (!isAdmin() && state.view !== "conversations") showView("conversations");
+  for (const view of Object.keys(VIEWS)) $("view-" + view).hidden = !maySee(view);
+  if (state.view !== "conversations" && !maySee(state.view)) showView("conversations");
   const wanted = location.hash.slice(1);
-  if (isAdmin() && ADMIN_VIEWS.includes(wanted) && state.view !== wanted) showView(wanted);
+  if (maySee(wanted) && state.view !== wanted) showView(wanted);
 }
 
 function isAdmin() {
   return !!state.agent && state.agent.role === "admin";
 }
 
-/* ---------- views: conversations; insights and review (admins) ---------- */
+/** Whether the signed-in agent may open view `name` (the server checks too). */
+function maySee(name) {
+  return Object.hasOwn(VIEWS, name) && !!state.agent && VIEWS[name].allowed(state.agent);
+}
 
-/** The views only admins see (the server checks too), each with its builder. */
-const ADMIN_VIEWS = ["insights", "review"];
-const BUILDERS = { insights: insightsView, review: reviewView };
+/* ---------- views: conversations; insights (admins) and review (admins, reviewers) ---------- */
 
-/** Shows the conversations (every agent), the Insights or the Review view (admins only). */
+/** The views beside the conversations: who may see each, and its builder. */
+const VIEWS = {
+  insights: { allowed: (agent) => agent.role === "admin", build: insightsView },
+  review: { allowed: (agent) => agent.role === "admin" || agent.reviewer === true, build: reviewView },
+};
+
+/** Shows the conversations (every agent), or a view of VIEWS the agent may see. */
 function showView(name) {
-  const view = ADMIN_VIEWS.includes(name) && isAdmin() ? name : "conversations";
+  const view = maySee(name) ? name : "conversations";
   state.view = view;
-  for (const other of ADMIN_VIEWS) {
+  for (const other of Object.keys(VIEWS)) {
     $("app").classList.toggle("view-" + other, view === other);
     $(other).hidden = view !== other;
     $("view-" + other).setAttribute("aria-pressed", String(view === other));
@@ -181,7 +194,7 @@ function showView(name) {
   $("view-conversations").setAttribute("aria-pressed", String(view === "conversations"));
   history.replaceState(null, "", view === "conversations" ? location.pathname + location.search : "#" + view);
   if (view === "conversations") return;
-  if (!state[view]) state[view] = BUILDERS[view]($(view), http, showError);
+  if (!state[view]) state[view] = VIEWS[view].build($(view), http, showError, { admin: isAdmin() });
   state[view].open();
 }
 
@@ -202,6 +215,7 @@ function onFrame(frame) {
     event: (f) => onEvent(f.conversation_id, f, true),
     ack: onAck,
     status: renderAvailable,
+    flagged: onFlagged,
     error: onError,
   }[frame.type];
   if (handler) handler(frame);
@@ -240,6 +254,11 @@ function onError(frame) {
     return;
   }
   showError(ERRORS[frame.code] || frame.message || "Error: " + frame.code);
+  // A refused flag: its button can be pressed again.
+  if (state.flagging) {
+    state.flagging = false;
+    renderThread();
+  }
 }
 
 /* ---------- queue ---------- */
@@ -429,11 +448,40 @@ function renderThread() {
   const box = $("messages");
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   $("thread-title").textContent = "Conversation " + conv.id;
-  box.replaceChildren(...conv.events.map(eventEl).filter(Boolean));
+  // The bot's replies before the visitor's first message (greetings) answer no turn.
+  const firstSaid = conv.events.findIndex((ev) => ev.kind === "message" && ev.from === "visitor");
+  box.replaceChildren(...conv.events.map((ev, i) => withFlag(conv, ev, eventEl(ev), firstSaid >= 0 && i > firstSaid)).filter(Boolean));
   if (atBottom) box.scrollTop = box.scrollHeight;
   for (const id of ["hand-back", "close-conv", "reply", "note-mode", "resolution"]) $(id).disabled = conv.ended;
   $("composer").querySelector("button").disabled = conv.ended;
   $("dismiss").hidden = !conv.ended;
+}
+
+/** A bot reply of a held conversation, after the visitor said something, with its Flag button: "the bot got this wrong". */
+function withFlag(conv, ev, el, afterVisitor) {
+  if (!el || !afterVisitor || ev.kind !== "message" || ev.from !== "bot" || !ev.seq || conv.ended) return el;
+  const flagged = state.flagged.has(conv.id + ":" + ev.seq);
+  const title = flagged ? "Sent to the review inbox" : "The bot got this wrong: send this turn to the review inbox";
+  el.append(h("button", { type: "button", class: "flag", "data-relais-console": "flag", "data-state": flagged ? "flagged" : "ready", disabled: flagged, title }, flagged ? "Flagged" : "Flag"));
+  return el;
+}
+
+/** A click on a Flag button of the thread. */
+function flagReply(event) {
+  const button = event.target.closest("button.flag");
+  const conv = conversations.get(state.selected);
+  const seq = Number(button && button.closest("[data-seq]") && button.closest("[data-seq]").dataset.seq);
+  if (!button || !conv || !seq) return;
+  button.disabled = true;
+  state.flagging = true;
+  connection.send({ type: "flag", conversation_id: conv.id, seq });
+}
+
+/** The server took a flag: the reply shows it. */
+function onFlagged(frame) {
+  state.flagging = false;
+  state.flagged.add(frame.conversation_id + ":" + frame.seq);
+  if (frame.conversation_id === state.selected) renderThread();
 }
 
 function showVisitorTyping() {
@@ -555,6 +603,7 @@ function bind() {
   $("hand-back").addEventListener("click", handBack);
   $("close-conv").addEventListener("click", closeConversation);
   $("dismiss").addEventListener("click", dismiss);
+  $("messages").addEventListener("click", flagReply);
   $("kb-form").addEventListener("submit", searchKnowledge);
   $("callbacks-refresh").addEventListener("click", loadCallbacks);
   $("callbacks-more").addEventListener("click", showMoreCallbacks);

@@ -1,11 +1,11 @@
 /**
- * The console's Review view, for admins: the bot's turns to review, newest first
+ * The console's Review view, for admins and reviewers: the bot's turns to review, newest first
  * (GET /v1/review, docs/review.md), filtered by kind, each with the visitor's message, its
  * language, the classifier's three best intents with their probabilities, what the bot did
- * and the article it showed. A reviewer labels the selected turn (POST
- * /v1/review/{turn_id}/label) with one of its suggested intents, another intent found by
- * typing, "out of scope", "needs an article" or "confirm"; a label can be changed, and the
- * conversation is never altered.
+ * and the article it showed, whether an agent flagged it and a visitor rated it. A reviewer
+ * labels the selected turn (POST /v1/review/{turn_id}/label) with one of its suggested
+ * intents, another intent found by typing its name or title, "out of scope", "needs an
+ * article" or "confirm"; a label can be changed, and the conversation is never altered.
  *
  * Keyboard first: j / k (or ↓ / ↑) move, 1–3 label with the suggested intents, o out of
  * scope, a needs an article, c confirm (the classifier's reading was right), / searches the
@@ -14,9 +14,11 @@
  * Above the list, the threshold advisor (GET /v1/advisor, docs/advisor.md): for a target
  * share of wrong answers, the recommended threshold with what it is expected to give, the
  * curve with the threshold in force and the recommended one marked (a table of the same
- * numbers beside it); "Apply" (POST /v1/advisor/apply) writes the thresholds and reloads,
- * "Reload" (POST /v1/admin/reload) retrains from the intent files; the reload's progress
- * shows until it ends (GET /v1/admin/reload). Everything from the server
+ * numbers beside it) and, apart, what the 👍 on unlabelled answers would give. For admins,
+ * "Apply" (POST /v1/advisor/apply) exports the labels as training examples, writes the
+ * thresholds and reloads (which retrains), "Reload" (POST /v1/admin/reload) retrains from
+ * the intent files; the reload's progress shows until it ends (GET /v1/admin/reload).
+ * Everything from the server
  * is set as text (h() makes text nodes).
  */
 import { h } from "../shared/dom.js";
@@ -34,6 +36,7 @@ const KINDS = [
   ["no_article", "No answer found"],
   ["rated_unhelpful", "Rated 👎"],
   ["escalated", "Escalated"],
+  ["flagged", "Flagged by an agent"],
 ];
 
 /** The labels that are not intents, with their key and how they read. */
@@ -45,9 +48,10 @@ const OTHER = [
 
 /**
  * The view inside `root` (an empty element). `http` is api.js's client; `showError(text)`
- * shows a passing error. Call `open()` when the admin switches to it (the first time loads).
+ * shows a passing error; `admin`: whether to offer Apply and Reload. Call `open()` when
+ * the reviewer switches to it (the first time loads).
  */
-export function reviewView(root, http, showError) {
+export function reviewView(root, http, showError, { admin = false } = {}) {
   const state = { turns: [], selected: 0, cursor: null, intents: [], run: 0, loaded: false };
 
   const kind = h("select", { id: "review-kind", "data-relais-console": "review-kind" }, ...KINDS.map(([value, text]) => h("option", { value }, text)));
@@ -59,7 +63,7 @@ export function reviewView(root, http, showError) {
   const intents = h("datalist", { id: "review-intents" });
   const searchForm = h("form", { class: "review-search" }, search, intents, h("button", { type: "submit" }, "Label"));
 
-  const advisor = advisorPanel(http, showError);
+  const advisor = advisorPanel(http, showError, admin);
 
   root.replaceChildren(
     advisor.el,
@@ -79,7 +83,7 @@ export function reviewView(root, http, showError) {
   more.addEventListener("click", () => load(true));
   searchForm.addEventListener("submit", (e) => {
     e.preventDefault();
-    const name = search.value.trim();
+    const name = intentNamed(search.value);
     if (name) label(name).then((ok) => ok && (search.value = ""));
   });
   root.addEventListener("keydown", onKey);
@@ -101,8 +105,8 @@ export function reviewView(root, http, showError) {
     state.cursor = (res.body && res.body.next_cursor) || null;
     if (!append) state.selected = 0;
     if (Array.isArray(res.body.intents)) {
-      state.intents = res.body.intents.map(String);
-      intents.replaceChildren(...state.intents.map((name) => h("option", { value: name })));
+      state.intents = res.body.intents.filter((i) => i && typeof i.name === "string").map((i) => ({ name: i.name, title: typeof i.title === "string" ? i.title : null }));
+      intents.replaceChildren(...state.intents.map((i) => h("option", { value: i.name, label: i.title })));
     }
     more.hidden = !state.cursor;
     status.textContent = state.turns.length ? `${state.turns.length} turn${state.turns.length === 1 ? "" : "s"} shown, newest first.` : "No turns to review.";
@@ -110,10 +114,18 @@ export function reviewView(root, http, showError) {
     render();
   }
 
+  /** The intent typed in the search: by its name or its title (any case); else the text as typed, which the server checks. */
+  function intentNamed(typed) {
+    const text = typed.trim();
+    const lower = text.toLowerCase();
+    const found = state.intents.find((i) => i.name.toLowerCase() === lower || (i.title && i.title.toLowerCase() === lower));
+    return found ? found.name : text;
+  }
+
   function render() {
     list.replaceChildren(...state.turns.map((turn, i) => item(turn, i)));
     const turn = state.turns[state.selected];
-    detail.replaceChildren(...(turn ? detailOf(turn) : [h("p", { class: "muted" }, "Nothing selected.")]));
+    detail.replaceChildren(...(turn ? detailOf(turn).filter(Boolean) : [h("p", { class: "muted" }, "Nothing selected.")]));
   }
 
   function item(turn, i) {
@@ -122,6 +134,8 @@ export function reviewView(root, http, showError) {
       { "data-relais-console": "review-item", "data-turn-id": String(turn.id), "aria-current": i === state.selected ? "true" : null, class: i === state.selected ? "selected" : null },
       h("span", { class: "text" }, String(turn.text ?? "")),
       turn.lang ? h("span", { class: "tag" }, String(turn.lang)) : null,
+      turn.flagged ? h("span", { class: "tag flagged", "data-relais-console": "review-item-flagged", title: "Flagged by an agent" }, "⚑") : null,
+      turn.rated_helpful ? h("span", { class: "tag", title: "Rated 👍" }, "👍") : turn.rated_unhelpful ? h("span", { class: "tag", title: "Rated 👎" }, "👎") : null,
       turn.label ? h("span", { class: "tag label", "data-relais-console": "review-item-label" }, String(turn.label.label)) : null,
     );
     li.addEventListener("click", () => select(i));
@@ -138,7 +152,8 @@ export function reviewView(root, http, showError) {
     return [
       h("h2", {}, "“" + String(turn.text ?? "") + "”"),
       h("p", { class: "muted" }, [turn.lang ? "Language " + turn.lang : "Language unknown", formatTime(turn.at), "conversation " + String(turn.conversation_id)].join(" · ")),
-      h("p", { "data-relais-console": "review-did" }, "The bot " + didText(turn) + (p.oos ? " (judged out of scope)" : p.ambiguous ? " (ambiguous)" : "") + "."),
+      h("p", { "data-relais-console": "review-did" }, "The bot " + didText(turn) + (p.oos ? " (judged out of scope)" : p.ambiguous ? " (ambiguous)" : "") + "." + (turn.rated_helpful ? " The visitor rated it 👍." : turn.rated_unhelpful ? " The visitor rated it 👎." : "")),
+      turn.flagged ? h("p", { "data-relais-console": "review-flagged" }, `Flagged by ${turn.flagged.by}, ${formatTime(turn.flagged.at)}` + (turn.flagged.times > 1 ? ` (${turn.flagged.times} times)` : "") + ": the bot got it wrong.") : null,
       h("p", { class: "muted" }, "Suggested intents:"),
       h("div", { class: "review-actions" }, ...suggested),
       h("div", { class: "review-actions" }, ...others),
@@ -226,15 +241,15 @@ function percent(confidence) {
   return typeof confidence === "number" ? Math.round(confidence * 100) + " %" : "";
 }
 
-/** The threshold advisor's panel: ask, see, apply, reload. */
-function advisorPanel(http, showError) {
+/** The threshold advisor's panel: ask and see; for admins, apply and reload. */
+function advisorPanel(http, showError, admin) {
   const target = h("input", { type: "number", id: "advisor-target", min: "0", max: "99", step: "0.5", value: "5", size: 4, "data-relais-console": "advisor-target" });
   const summary = h("div", { "data-relais-console": "advisor-summary", "aria-live": "polite" });
   const reloadStatus = h("p", { class: "muted", role: "status", "data-relais-console": "advisor-reload" });
   const show = h("button", { type: "submit", "data-relais-console": "advisor-show" }, "Show");
   const apply = h("button", { type: "button", "data-relais-console": "advisor-apply" }, "Apply");
   const reload = h("button", { type: "button", "data-relais-console": "advisor-reload-button" }, "Reload");
-  const form = h("form", {}, h("label", { for: "advisor-target" }, "Target wrong answers (%)"), target, show, apply, reload);
+  const form = h("form", {}, h("label", { for: "advisor-target" }, "Target wrong answers (%)"), target, show, admin ? apply : null, admin ? reload : null);
   const el = h("details", { class: "review-advisor", "data-relais-console": "advisor" }, h("summary", {}, "Threshold advisor"), form, summary, reloadStatus);
 
   const targetError = () => Math.min(0.99, Math.max(0, Number(target.value) / 100 || 0));
@@ -262,6 +277,11 @@ function advisorPanel(http, showError) {
           `${a.reachable ? "Recommended" : "The target cannot be reached; the closest safe value"}: ${a.threshold} — ${percent(a.expected_wrong_rate)} wrong${interval}, ${percent(a.expected_answered_rate)} answered.`,
         ),
       );
+    }
+    const rated = a.rated_helpful;
+    if (rated && rated.turns > 0 && rated.recommendation) {
+      const r = rated.recommendation;
+      lines.push(h("p", { class: "muted", "data-relais-console": "advisor-rated" }, `Kept apart: ${rated.turns} unlabelled answers rated 👍. Counted as confirmed, they would give ${r.threshold} (${percent(r.expected_wrong_rate)} wrong).`));
     }
     const points = Array.isArray(a.curve) ? a.curve : [];
     const shown = points.filter((p, i) => i % 5 === 0);
@@ -310,8 +330,18 @@ function advisorPanel(http, showError) {
       return;
     }
     render(res.body.advice);
+    summary.prepend(applied(res.body));
     follow(res.body.reload);
   });
+  /** What Apply did: the thresholds written, the examples exported per language. */
+  function applied(body) {
+    const lines = [body.written ? "Thresholds written to " + String(body.written) + "." : "No threshold written: too few reviewed turns."];
+    for (const l of (body.export && Array.isArray(body.export.languages) ? body.export.languages : [])) {
+      lines.push(`${String(l.lang)}: ${Number(l.examples)} examples exported` + (l.left_out && l.left_out.length ? `, ${l.left_out.length} left out (${l.left_out.map(String).join("; ")})` : "") + ".");
+    }
+    return h("div", { "data-relais-console": "advisor-applied" }, ...lines.map((line) => h("p", {}, line)));
+  }
+
   reload.addEventListener("click", async () => {
     const res = await http.postJson("/v1/admin/reload", {});
     if (!res.ok) {
