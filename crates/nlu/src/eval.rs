@@ -1,5 +1,7 @@
 //! Evaluation of the intent model on a labelled test set: accuracy, macro F1,
-//! out-of-scope precision and recall, training time and prediction latency.
+//! out-of-scope precision and recall, the in-scope queries turned away as out of scope,
+//! the most confused intent pairs, training time and prediction latency; and the few-shot
+//! sample of a training set ([`few_shot`]) that `relais nlu eval --few-shot` trains on.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -12,6 +14,19 @@ use crate::{Example, IntentModel, NluError, OOS, TrainOptions, TrainProgress};
 /// How many test messages are timed one at a time for the latency figures.
 const LATENCY_SAMPLES: usize = 500;
 
+/// How many of the most confused intent pairs an evaluation lists.
+pub const CONFUSED_PAIRS: usize = 10;
+
+/// In-scope test queries of one intent given another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Confusion {
+    /// The right intent.
+    pub intent: String,
+    /// The intent predicted instead (never `oos`: those are `turned_away_rate`).
+    pub predicted: String,
+    pub count: usize,
+}
+
 /// The figures `relais nlu eval` prints.
 #[derive(Debug, Serialize)]
 pub struct Evaluation {
@@ -21,6 +36,10 @@ pub struct Evaluation {
     pub in_scope_accuracy: f64,
     pub oos_precision: Option<f64>,
     pub oos_recall: Option<f64>,
+    /// Share of in-scope test queries predicted out of scope: real questions turned away.
+    pub turned_away_rate: f64,
+    /// The most confused pairs of in-scope intents, most first (at most [`CONFUSED_PAIRS`]).
+    pub confused: Vec<Confusion>,
     pub n_train: usize,
     pub n_test: usize,
     pub train_seconds: f64,
@@ -122,12 +141,32 @@ fn score(
         .filter(|(g, p)| **g == OOS && *p == OOS)
         .count();
     let actual_oos = gold.iter().filter(|g| **g == OOS).count();
+    let turned_away = in_scope.iter().filter(|(_, p)| p.as_str() == OOS).count();
+    let mut pairs: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for (g, p) in &in_scope {
+        if **g != p.as_str() && p.as_str() != OOS {
+            *pairs.entry((**g, p.as_str())).or_default() += 1;
+        }
+    }
+    let mut confused: Vec<Confusion> = pairs
+        .into_iter()
+        .map(|((intent, predicted), count)| Confusion {
+            intent: intent.to_owned(),
+            predicted: predicted.to_owned(),
+            count,
+        })
+        .collect();
+    // Most first; the names break ties, so the list is the same on every run.
+    confused.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (&a.intent, &a.predicted).cmp(&(&b.intent, &b.predicted))));
+    confused.truncate(CONFUSED_PAIRS);
     Evaluation {
         accuracy: correct as f64 / n,
         macro_f1: macro_f1(gold, predicted),
         in_scope_accuracy: in_scope_right as f64 / in_scope.len().max(1) as f64,
         oos_precision: has_oos.then(|| ratio(caught, said_oos)),
         oos_recall: has_oos.then(|| ratio(caught, actual_oos)),
+        turned_away_rate: ratio(turned_away, in_scope.len()),
+        confused,
         n_train,
         n_test: gold.len(),
         train_seconds,
@@ -136,6 +175,24 @@ fn score(
         threshold: threshold as f64,
         calibration_error: 0.0,
     }
+}
+
+/// `k` examples of each intent of `train` (all of an intent with fewer), drawn with `seed`:
+/// the same sample for the same seed, in the order of `train`. Out-of-scope examples are
+/// left out, as in the published few-shot splits: strangers must be learned from elsewhere.
+pub fn few_shot(train: &[Example], k: usize, seed: u64) -> Vec<Example> {
+    let mut by_intent: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, example) in train.iter().enumerate().filter(|(_, e)| e.intent != OOS) {
+        by_intent.entry(example.intent.as_str()).or_default().push(index);
+    }
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut kept: Vec<usize> = Vec::new();
+    for indices in by_intent.values_mut() {
+        rng.shuffle(indices);
+        kept.extend(indices.iter().take(k));
+    }
+    kept.sort_unstable();
+    kept.into_iter().map(|index| train[index].clone()).collect()
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -213,6 +270,36 @@ mod tests {
         // F1: a = 2·1/(2+1+1) = 0.5, b = 2/(2+1+0) = 2/3, oos = 2/(2+0+1) = 2/3.
         assert!((e.macro_f1 - (0.5 + 2.0 / 3.0 + 2.0 / 3.0) / 3.0).abs() < 1e-9);
         assert_eq!(e.predict_p50_ms, 2.0);
+        // One of the three in-scope queries was an `a` taken for `b`; none turned away.
+        assert_eq!(e.turned_away_rate, 0.0);
+        assert_eq!(e.confused, [Confusion { intent: "a".into(), predicted: "b".into(), count: 1 }]);
+    }
+
+    #[test]
+    fn turned_away_and_confused_pairs_count_in_scope_queries_only() {
+        let gold = ["a", "a", "a", "b", "b", "c", "oos"];
+        let predicted: Vec<String> = ["oos", "b", "b", "oos", "c", "a", "b"].iter().map(|s| s.to_string()).collect();
+        let e = score(&gold, &predicted, 1, 0.0, &[], 0.0);
+        assert!((e.turned_away_rate - 2.0 / 6.0).abs() < 1e-9, "{}", e.turned_away_rate);
+        let pairs: Vec<(&str, &str, usize)> = e.confused.iter().map(|c| (c.intent.as_str(), c.predicted.as_str(), c.count)).collect();
+        // oos → b is no confusion of intents; ties in the order of the names.
+        assert_eq!(pairs, [("a", "b", 2), ("b", "c", 1), ("c", "a", 1)]);
+    }
+
+    #[test]
+    fn a_few_shot_sample_takes_k_of_each_intent_the_same_for_a_seed() {
+        let train: Vec<Example> = (0..30)
+            .map(|i| Example {
+                text: format!("text {i}"),
+                intent: ["a", "b", "oos"][i % 3].to_owned(),
+            })
+            .chain([Example { text: "lone".into(), intent: "c".into() }])
+            .collect();
+        let sample = few_shot(&train, 4, 7);
+        let count = |intent: &str| sample.iter().filter(|e| e.intent == intent).count();
+        assert_eq!((count("a"), count("b"), count("c"), count("oos")), (4, 4, 1, 0));
+        assert_eq!(sample, few_shot(&train, 4, 7), "the same seed, the same sample");
+        assert_ne!(sample, few_shot(&train, 4, 8), "another seed, another sample");
     }
 
     #[test]

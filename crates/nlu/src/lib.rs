@@ -19,6 +19,6 @@ pub mod reviewed;
 
 pub use data::{Example, TrainingData, load_jsonl, load_training_data, parse_jsonl, parse_yaml};
 pub use error::NluError;
-pub use eval::{Evaluation, evaluate};
+pub use eval::{Confusion, Evaluation, evaluate, few_shot};
 pub use model::{IntentModel, IntentScore, OOS, Prediction, TrainOptions, TrainProgress};
 pub use reuse::Preparing;

@@ -40,6 +40,13 @@ pub enum NluCommand {
         test: PathBuf,
         #[arg(long)]
         valid: Option<PathBuf>,
+        /// Train on K examples of each intent drawn from --train (out-of-scope examples left
+        /// out, as in the published few-shot splits) instead of all of them.
+        #[arg(long, value_name = "K")]
+        few_shot: Option<usize>,
+        /// The seed of the --few-shot draw: the same seed, the same sample.
+        #[arg(long, default_value_t = 1, requires = "few_shot")]
+        seed: u64,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
@@ -105,10 +112,17 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             train,
             test,
             valid,
+            few_shot,
+            seed,
             json,
             embedding_cache,
         } => {
             let train = load_jsonl(&train)?;
+            let train = match few_shot {
+                Some(0) => anyhow::bail!("--few-shot 0 leaves nothing to train on: give 1 or more examples per intent"),
+                Some(k) => relais_nlu::few_shot(&train, k, seed),
+                None => train,
+            };
             let test = load_jsonl(&test)?;
             let valid = valid.map(|path| load_jsonl(&path)).transpose()?;
             let mut bars = StageBars::default();
@@ -127,7 +141,42 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             if let Some(cache) = cache.as_mut() {
                 cache.save()?;
             }
-            crate::output::print_figures(&evaluation, json)
+            if json {
+                crate::output::print_figures(&evaluation, true)
+            } else {
+                print!("{}", table(&evaluation));
+                Ok(())
+            }
         }
     }
+}
+
+/// An evaluation for people: the figures, then the most confused intent pairs.
+fn table(e: &relais_nlu::Evaluation) -> String {
+    let share = |rate: f64| format!("{:.1} %", rate * 100.0);
+    let optional = |rate: Option<f64>| rate.map_or("-".to_owned(), share);
+    let mut out = String::new();
+    let rows = [
+        ("accuracy", format!("{:.3}", e.accuracy)),
+        ("macro F1", format!("{:.3}", e.macro_f1)),
+        ("in-scope accuracy", format!("{:.3}", e.in_scope_accuracy)),
+        ("in scope turned away as oos", share(e.turned_away_rate)),
+        ("oos precision", optional(e.oos_precision)),
+        ("oos recall", optional(e.oos_recall)),
+        ("calibration error", format!("{:.3}", e.calibration_error)),
+        ("oos threshold", format!("{:.3}", e.threshold)),
+        ("examples", format!("{} trained, {} tested", e.n_train, e.n_test)),
+        ("training", format!("{:.1} s", e.train_seconds)),
+        ("prediction", format!("{:.1} ms p50, {:.1} ms p99", e.predict_p50_ms, e.predict_p99_ms)),
+    ];
+    for (name, value) in rows {
+        out += &format!("{name:<28} {value}\n");
+    }
+    if !e.confused.is_empty() {
+        out += "\nmost confused (right intent → predicted, in-scope queries)\n";
+        for c in &e.confused {
+            out += &format!("{:>5}  {} → {}\n", c.count, c.intent, c.predicted);
+        }
+    }
+    out
 }

@@ -119,12 +119,26 @@ fn eval_prints_the_agreed_json_object() {
         "predict_p50_ms",
         "predict_p99_ms",
         "threshold",
+        "turned_away_rate",
+        "confused",
     ] {
         assert!(figures.get(key).is_some(), "{key} missing from {figures}");
     }
     assert_eq!(figures["n_train"], 8);
     assert_eq!(figures["n_test"], 3);
     assert!(figures["oos_recall"].is_number());
+
+    // Two of each intent drawn with a seed, the strangers left out; a table for people.
+    let few = |seed: &str| {
+        let output = relais(&["nlu", "eval", "--train", train.to_str().unwrap(), "--test", test.to_str().unwrap(), "--few-shot", "2", "--seed", seed]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let table = few("3");
+    assert!(table.contains("examples                     4 trained, 3 tested"), "{table}");
+    assert!(table.contains("in scope turned away as oos"), "{table}");
+    let none = relais(&["nlu", "eval", "--train", train.to_str().unwrap(), "--test", test.to_str().unwrap(), "--few-shot", "0"]);
+    assert!(!none.status.success() && stderr(&none).contains("--few-shot 0"), "{none:?}");
 }
 
 #[test]
