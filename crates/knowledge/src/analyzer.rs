@@ -3,6 +3,7 @@
 //! stemmer needs the accents, and before matching so that "ou est ma commande" finds
 //! "où est ma commande".
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use tantivy::tokenizer::{
@@ -75,15 +76,21 @@ impl Analysis {
 
     /// The terms `text` is indexed or searched under.
     pub fn terms(self, text: &str) -> Vec<String> {
+        self.tokens(text).into_iter().map(|(term, _)| term).collect()
+    }
+
+    /// The terms of `text` with the byte range of the word each comes from.
+    pub fn tokens(self, text: &str) -> Vec<(String, Range<usize>)> {
         static ANALYZERS: OnceLock<[TextAnalyzer; 3]> = OnceLock::new();
         let analyzers = ANALYZERS.get_or_init(|| Analysis::ALL.map(Analysis::analyzer));
         let mut analyzer = analyzers[self as usize].clone();
         let mut stream = analyzer.token_stream(text);
-        let mut terms = Vec::new();
+        let mut tokens = Vec::new();
         while stream.advance() {
-            terms.push(stream.token().text.clone());
+            let token = stream.token();
+            tokens.push((token.text.clone(), token.offset_from..token.offset_to));
         }
-        terms
+        tokens
     }
 }
 

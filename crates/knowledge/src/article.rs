@@ -1,8 +1,8 @@
 //! Knowledge-base articles: markdown files that open with YAML front matter (`id`,
-//! `title`, `lang`, `tags`, `url`), read from a folder tree. Bad files are skipped
+//! `title`, `lang`, `tags`, `url`, `translations`), read from a folder tree. Bad files are skipped
 //! with a [`Warning`] so that one broken article never hides the others.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -17,6 +17,9 @@ pub struct Article {
     pub lang: String,
     pub tags: Vec<String>,
     pub url: Option<String>,
+    /// The same article in other languages: language code → article id
+    /// (`translations: {fr: retourner-un-article}`).
+    pub translations: BTreeMap<String, String>,
     /// The markdown after the front matter.
     pub body: String,
     /// The file the article was read from (empty for articles built in memory).
@@ -32,6 +35,8 @@ struct FrontMatter {
     tags: Vec<String>,
     #[serde(default)]
     url: Option<String>,
+    #[serde(default)]
+    translations: BTreeMap<String, String>,
 }
 
 /// Articles read from a folder, and the files that were skipped.
@@ -126,6 +131,11 @@ pub fn parse_article(text: &str, source: &Path) -> Result<Article, String> {
         lang: meta.lang.trim().to_lowercase(),
         tags: meta.tags,
         url: meta.url,
+        translations: meta
+            .translations
+            .into_iter()
+            .map(|(lang, id)| (lang.trim().to_lowercase(), id.trim().to_string()))
+            .collect(),
         body: body.to_string(),
         source: source.to_path_buf(),
     })
@@ -152,7 +162,7 @@ fn split_front_matter(text: &str) -> Option<(&str, &str)> {
 mod tests {
     use super::*;
 
-    const GOOD: &str = "---\nid: a\ntitle: Track your order\nlang: en\ntags: [orders]\nurl: https://x.example/a\n---\nBody text.\n";
+    const GOOD: &str = "---\nid: a\ntitle: Track your order\nlang: en\ntags: [orders]\nurl: https://x.example/a\ntranslations: {fr: suivre}\n---\nBody text.\n";
 
     #[test]
     fn parses_front_matter_and_body() {
@@ -162,6 +172,7 @@ mod tests {
         assert_eq!(article.lang, "en");
         assert_eq!(article.tags, ["orders"]);
         assert_eq!(article.url.as_deref(), Some("https://x.example/a"));
+        assert_eq!(article.translations["fr"], "suivre");
         assert_eq!(article.body, "Body text.\n");
     }
 

@@ -89,6 +89,7 @@ pub fn evaluate(
             lang: "en".into(),
             tags: Vec::new(),
             url: None,
+            translations: Default::default(),
             body: faq.answer.clone(),
             source: Default::default(),
         })

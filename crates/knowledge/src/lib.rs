@@ -27,5 +27,6 @@ pub use knowledge_base::{
 };
 pub use lexical::{MAX_QUERY_CHARS, TITLE_BOOST};
 pub use passage::{PASSAGE_CHARS, Passage, split_article};
+pub use snippet::matching_words;
 pub use vector::{FlatIndex, VectorIndex};
 pub use watch::{KnowledgeWatcher, Reload};

@@ -158,6 +158,7 @@ mod tests {
             lang: "en".into(),
             tags: Vec::new(),
             url: Some("https://x.example/a".into()),
+            translations: Default::default(),
             body: body.into(),
             source: Default::default(),
         }

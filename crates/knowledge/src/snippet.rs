@@ -1,7 +1,25 @@
 //! Short snippets: the sentence (of three words or more) of a passage that shares the
-//! most words with the query, without markdown marks, cut at a word boundary.
+//! most words with the query, without markdown marks, cut at a word boundary; and the
+//! words of a text that match a query, to highlight them.
 
 use std::collections::HashSet;
+use std::ops::Range;
+
+use crate::analyzer::Analysis;
+
+/// The byte ranges of the words of `text` that match a word of `query` as the search
+/// does in `lang` (stemmed, stop words left out, accents folded): "returns" marks
+/// "returned", "ou" marks "où".
+pub fn matching_words(text: &str, query: &str, lang: &str) -> Vec<Range<usize>> {
+    let analysis = Analysis::for_lang(lang);
+    let wanted: HashSet<String> = analysis.terms(query).into_iter().collect();
+    analysis
+        .tokens(text)
+        .into_iter()
+        .filter(|(term, _)| wanted.contains(term))
+        .map(|(_, range)| range)
+        .collect()
+}
 
 /// Longest snippet, in characters (an ellipsis is added when cut).
 pub const SNIPPET_CHARS: usize = 200;
@@ -60,6 +78,16 @@ fn shorten(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matching_words_are_stemmed_and_folded() {
+        let text = "Où sont les retours ? Retourner un article";
+        let marked: Vec<&str> = matching_words(text, "retour ou", "fr").into_iter().map(|r| &text[r]).collect();
+        assert_eq!(marked, ["retours", "Retourner"]);
+        let text = "Returned items are refunded";
+        let marked: Vec<&str> = matching_words(text, "how do I return", "en").into_iter().map(|r| &text[r]).collect();
+        assert_eq!(marked, ["Returned"]);
+    }
 
     #[test]
     fn picks_the_sentence_matching_the_query() {

@@ -27,6 +27,9 @@ pub struct Settings {
     /// When a quiet conversation counts as resolved, repeat contacts, the ROI costs.
     #[serde(default)]
     pub insights: relais_insights::InsightsConfig,
+    /// The help centre: served or not, where, and how it looks.
+    #[serde(default)]
+    pub help: relais_help::HelpConfig,
 }
 
 /// The thresholds file the advisor's Apply writes in the data folder, read over

@@ -1,6 +1,6 @@
 //! `relais serve`: loads the assistant, opens the event store and serves the widget,
-//! the console and protocol v1 until SIGTERM or Ctrl-C, re-indexing the knowledge base
-//! when an article is edited on disk.
+//! the console, the help centre and protocol v1 until SIGTERM or Ctrl-C, re-indexing the
+//! knowledge base (and updating the help centre) when an article is edited on disk.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -94,12 +94,20 @@ pub fn run(args: ServeArgs, settings: Settings, config_path: &Path) -> anyhow::R
     let data_dir = settings.assistant.data_dir.clone();
     let reloader = reloader(config_path.to_path_buf(), data_dir.clone());
     let bot = Arc::new(crate::bot::load_bot(&settings.assistant)?);
+    let help = help_centre(settings.help, &settings.assistant.knowledge.dir)?;
+    let edited = help.clone();
     let _watcher = bot
-        .watch_knowledge(KNOWLEDGE_DEBOUNCE, |reload| match reload {
+        .watch_knowledge(KNOWLEDGE_DEBOUNCE, move |reload| match reload {
             Ok(warnings) => {
                 tracing::info!("knowledge base re-indexed after an edit");
                 for warning in warnings {
                     tracing::warn!("{warning}");
+                }
+                if let Some(help) = &edited {
+                    match help.reload() {
+                        Ok(_) => tracing::info!("help centre updated"),
+                        Err(error) => tracing::warn!("{error}; the help centre's pages stay as they were"),
+                    }
                 }
             }
             Err(error) => tracing::warn!("{error}; the knowledge base in use stays as it was"),
@@ -116,16 +124,34 @@ pub fn run(args: ServeArgs, settings: Settings, config_path: &Path) -> anyhow::R
             "listening on http://{address} (ready in {} ms)",
             started.elapsed().as_millis()
         );
-        let server = relais_server::Server::new(config, store, bot, signer)?
+        let mut server = relais_server::Server::new(config, store, bot, signer)?
             .with_insights(settings.insights)
             .with_reloader(reloader)
             .with_thresholds_file(thresholds)
             .with_intents_dir(intents_dir);
+        if let Some(help) = help {
+            server = server.with_help(help);
+        }
         tokio::spawn(reload_on_hangup(server.reload_handle()));
         server.serve(listener, shutdown_signal()).await;
         println!("stopped");
         Ok(())
     })
+}
+
+/// The help centre of the knowledge folder, unless `[help] enabled = false`; its
+/// warnings (unknown translations) are logged.
+fn help_centre(config: relais_help::HelpConfig, knowledge_dir: &Path) -> anyhow::Result<Option<Arc<relais_help::HelpCentre>>> {
+    if !config.enabled {
+        return Ok(None);
+    }
+    let config = config.checked()?;
+    let (centre, warnings) = relais_help::HelpCentre::open(config, knowledge_dir)
+        .with_context(|| format!("reading the articles of {} for the help centre", knowledge_dir.display()))?;
+    for warning in warnings {
+        tracing::warn!("help centre: {warning}");
+    }
+    Ok(Some(Arc::new(centre)))
 }
 
 /// Builds the next bot for a reload: relais.toml and the thresholds file read again (with

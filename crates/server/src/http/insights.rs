@@ -2,7 +2,8 @@
 //! conversations started in `[from, to)` (of one language with `lang`, one channel with
 //! `channel`): the summary, the breakdowns (intents, articles, agents, languages, pages,
 //! days), the knowledge gaps, the conversations behind one count (of one breakdown row
-//! with `intent`, `article`, `agent`, `page` or `day`), and one CSV row per conversation.
+//! with `intent`, `article`, `agent`, `page` or `day`), and one CSV row per conversation;
+//! and the help centre's article feedback, given in the window.
 //! Each request reads the window's tallies (`relais_insights::Cohort::load`), one row
 //! per conversation.
 
@@ -122,6 +123,17 @@ pub(super) async fn intents(State(app): State<App>, _: Admin, Query(frame): Quer
 /// Per article the bot cited, the most shown first.
 pub(super) async fn articles(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<ArticleRow>>, ClientError> {
     Ok(Json(frame.figures(&app, |cohort| cohort.articles()).await?))
+}
+
+/// The help centre's "Was this article helpful?" answers given in the window, per
+/// article, the most answers first, with the latest comments (docs/metrics.md).
+pub(super) async fn help(
+    State(app): State<App>,
+    _: Admin,
+    Query(frame): Query<Frame>,
+) -> Result<Json<Vec<relais_store::HelpArticleFeedback>>, ClientError> {
+    let window = frame.window()?;
+    Ok(Json(app.hub.store.help_feedback(window.from, window.to).await?))
 }
 
 /// Per agent, the most conversations first.

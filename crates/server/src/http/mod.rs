@@ -1,7 +1,8 @@
 //! HTTP routes, one file per resource: the two sockets, login and logout, the team
 //! (admins only), the console's read endpoints (paged, with the true count in `X-Total-Count`),
 //! the insights, the review inbox, the threshold advisor and reloads (admins only), health,
-//! metrics (behind a token), the widget and console files, and the site folder at `/`.
+//! metrics (behind a token), the widget and console files, the help centre, and the site
+//! folder at `/`.
 //! Handlers take what they need through extractors (`extract`: the signed-in agent or
 //! admin, the client's address, a page) and answer errors as `ClientError`s, whose code sets
 //! the status. Every response carries the security headers.
@@ -13,6 +14,7 @@ mod auth;
 mod callbacks;
 mod conversations;
 mod extract;
+mod help;
 mod insights;
 mod knowledge;
 mod reload;
@@ -42,12 +44,15 @@ pub(crate) struct App {
     pub(crate) hub: Arc<Hub>,
     /// `[insights]`: when quiet conversations count as resolved, the ROI costs.
     pub(crate) insights: Arc<InsightsConfig>,
+    /// The help centre, when `[help]` serves one.
+    pub(crate) help: Option<Arc<relais_help::HelpCentre>>,
 }
 
 /// Every route of the server.
-pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
+pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>, help: Option<Arc<relais_help::HelpCentre>>) -> Router {
     let site = hub.config.site_dir.clone();
-    let app = App { hub, insights };
+    let help_routes = help.as_ref().map(|centre| help::routes(&centre.config.base_path));
+    let app = App { hub, insights, help };
     let router = Router::new()
         .route("/v1/ws", get(sockets::visitor_socket))
         .route("/v1/agent/ws", get(sockets::agent_socket))
@@ -67,6 +72,7 @@ pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
         .route("/v1/insights/pages", get(insights::pages))
         .route("/v1/insights/timeseries", get(insights::timeseries))
         .route("/v1/insights/gaps", get(insights::gaps))
+        .route("/v1/insights/help", get(insights::help))
         .route("/v1/insights/conversations", get(insights::conversations))
         .route("/v1/insights/conversations.csv", get(insights::csv))
         .route("/v1/review", get(review::inbox))
@@ -82,6 +88,10 @@ pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
         .route("/console", get(assets::asset))
         .route("/console/", get(assets::asset))
         .route("/console/{*file}", get(assets::asset));
+    let router = match help_routes {
+        Some(routes) => router.merge(routes),
+        None => router,
+    };
     let router = match site {
         Some(dir) => router.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true)),
         None => router,

@@ -9,6 +9,7 @@
 mod support;
 
 mod conversation;
+mod help;
 mod http;
 mod insights;
 mod limits;

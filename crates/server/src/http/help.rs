@@ -1,0 +1,267 @@
+//! The help centre under `[help] base_path` (`/help`), rendered by relais-help from the
+//! knowledge folder: `/help/` (to a language by `Accept-Language`), `/help/{lang}/`,
+//! `/help/{lang}/{id}` and its Markdown copy `{id}.md`, `/help/{lang}/search?q=` (the
+//! hybrid retriever), `/help/{lang}/suggest?q=` (JSON, for the search box's suggestions),
+//! `POST /help/{lang}/{id}/feedback`, `/help/sitemap.xml`, the page's CSS and script;
+//! `/robots.txt` and `/llms.txt` at the root. Articles are looked up by language and id
+//! in memory, never as files, so `{id}` cannot reach the disk.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use relais_help::pages::{Context, MAX_COMMENT_CHARS, MAX_QUERY_CHARS};
+use relais_help::{Found, HelpCentre};
+use relais_store::HelpFeedback;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::App;
+use crate::error::{ClientError, ErrorCode};
+
+/// Most articles a search page lists, and how many passages are searched for them.
+const SEARCH_ARTICLES: usize = 10;
+/// Most articles suggested as the visitor types.
+const SUGGESTIONS: usize = 5;
+/// How long browsers and caches may keep a page, in seconds (an edit shows within it).
+const PAGE_MAX_AGE: &str = "public, max-age=300";
+const ASSET_MAX_AGE: &str = "public, max-age=3600";
+
+const CSS: &str = include_str!("../../../help/assets/help.css");
+const SCRIPT: &str = include_str!("../../../help/assets/help.js");
+
+/// The help centre's routes, for a router of [`App`]s that has `help`.
+pub(super) fn routes(base: &str) -> Router<App> {
+    Router::new()
+        .route(&format!("{base}/"), get(index))
+        .route(base, get(index))
+        .route(&format!("{base}/sitemap.xml"), get(sitemap))
+        .route(&format!("{base}/help.css"), get(|| async { asset("text/css; charset=utf-8", CSS) }))
+        .route(&format!("{base}/help.js"), get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
+        .route(&format!("{base}/{{lang}}"), get(to_home))
+        .route(&format!("{base}/{{lang}}/"), get(home))
+        .route(&format!("{base}/{{lang}}/search"), get(search))
+        .route(&format!("{base}/{{lang}}/suggest"), get(suggest))
+        .route(&format!("{base}/{{lang}}/{{id}}"), get(article))
+        .route(&format!("{base}/{{lang}}/{{id}}/feedback"), post(feedback))
+        .route("/robots.txt", get(robots))
+        .route("/llms.txt", get(llms))
+}
+
+fn centre(app: &App) -> &Arc<HelpCentre> {
+    app.help.as_ref().expect("the help routes are only mounted with a help centre")
+}
+
+/// `https://example.com`: `[help] public_url`, else `http://` and the request's Host
+/// when it is a plain host name or address (with a port), else `http://localhost`.
+fn origin(centre: &HelpCentre, headers: &HeaderMap) -> String {
+    if let Some(url) = &centre.config.public_url {
+        return url.clone();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+fn page(status: StatusCode, html: String) -> Response {
+    (status, [(header::CACHE_CONTROL, PAGE_MAX_AGE)], Html(html)).into_response()
+}
+
+fn text(content_type: &'static str, body: String) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, PAGE_MAX_AGE)], body).into_response()
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, ASSET_MAX_AGE)], body).into_response()
+}
+
+fn not_found(app: &App, lang: &str, headers: &HeaderMap) -> Response {
+    let centre = centre(app);
+    let site = centre.site();
+    let origin = origin(centre, headers);
+    let context = Context { site: &site, config: &centre.config, origin: &origin };
+    page(StatusCode::NOT_FOUND, context.not_found(lang))
+}
+
+/// `/help/`: to the home page of the language the browser prefers.
+async fn index(State(app): State<App>, headers: HeaderMap) -> Response {
+    let centre = centre(&app);
+    let site = centre.site();
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok());
+    let Some(lang) = site.pick_language(accept, &centre.config.default_lang) else {
+        return not_found(&app, &centre.config.default_lang, &headers);
+    };
+    let mut response = Redirect::temporary(&format!("{}/{lang}/", centre.config.base_path)).into_response();
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    response
+}
+
+async fn to_home(State(app): State<App>, Path(lang): Path<String>) -> Redirect {
+    Redirect::permanent(&format!("{}/{}/", centre(&app).config.base_path, urlencode(&lang)))
+}
+
+async fn home(State(app): State<App>, Path(lang): Path<String>, headers: HeaderMap) -> Response {
+    let centre = centre(&app);
+    let site = centre.site();
+    let origin = origin(centre, &headers);
+    let context = Context { site: &site, config: &centre.config, origin: &origin };
+    match context.home(&lang) {
+        Some(html) => page(StatusCode::OK, html),
+        None => not_found(&app, &lang, &headers),
+    }
+}
+
+#[derive(Deserialize)]
+struct ArticleQuery {
+    feedback: Option<String>,
+}
+
+/// An article, or its Markdown copy when the id ends in `.md`.
+async fn article(
+    State(app): State<App>,
+    Path((lang, id)): Path<(String, String)>,
+    Query(query): Query<ArticleQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let centre = centre(&app);
+    let site = centre.site();
+    let origin = origin(centre, &headers);
+    let context = Context { site: &site, config: &centre.config, origin: &origin };
+    let found = match id.strip_suffix(".md") {
+        Some(id) => context.markdown(&lang, id).map(|md| text("text/markdown; charset=utf-8", md)),
+        None => context.article(&lang, &id, query.feedback.as_deref() == Some("thanks")).map(|html| page(StatusCode::OK, html)),
+    };
+    found.unwrap_or_else(|| not_found(&app, &lang, &headers))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The articles that best answer `q`, one entry per article at its best passage.
+async fn find(app: &App, lang: &str, query: &str, articles: usize) -> Result<Vec<Found>, ClientError> {
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(ClientError::new(ErrorCode::TooLong, format!("the search is longer than {MAX_QUERY_CHARS} characters; shorten it")));
+    }
+    if query.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let bot = app.hub.bot();
+    let (lang, query) = (lang.to_string(), query.to_string());
+    tokio::task::spawn_blocking(move || {
+        let results = bot.search_knowledge(&query, Some(&lang), articles * 3).map_err(ClientError::internal)?;
+        let mut found = Found::from_hits(results.hits, &query, &lang);
+        found.truncate(articles);
+        Ok(found)
+    })
+    .await
+    .map_err(ClientError::internal)?
+}
+
+async fn search(
+    State(app): State<App>,
+    Path(lang): Path<String>,
+    Query(query): Query<SearchQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ClientError> {
+    let centre = centre(&app);
+    if !centre.site().has_language(&lang) {
+        return Ok(not_found(&app, &lang, &headers));
+    }
+    let query_text = query.q.trim();
+    let found = find(&app, &lang, query_text, SEARCH_ARTICLES).await?;
+    let site = centre.site();
+    let origin = origin(centre, &headers);
+    let context = Context { site: &site, config: &centre.config, origin: &origin };
+    Ok(page(StatusCode::OK, context.search(&lang, query_text, &found)))
+}
+
+/// `{"articles": [{"id", "title", "url"}]}`: what the search box suggests as one types.
+async fn suggest(
+    State(app): State<App>,
+    Path(lang): Path<String>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response, ClientError> {
+    let base = centre(&app).config.base_path.clone();
+    let found = find(&app, &lang, query.q.trim(), SUGGESTIONS).await?;
+    let articles: Vec<_> = found
+        .into_iter()
+        .map(|f| json!({"id": f.id, "title": f.title, "url": format!("{base}/{lang}/{}", f.id)}))
+        .collect();
+    Ok(axum::Json(json!({"articles": articles})).into_response())
+}
+
+#[derive(Deserialize)]
+struct FeedbackForm {
+    helpful: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// "Was this article helpful?": stored, then back to the article, which thanks.
+async fn feedback(
+    State(app): State<App>,
+    Path((lang, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<FeedbackForm>,
+) -> Result<Response, ClientError> {
+    let centre = centre(&app);
+    if centre.site().page(&lang, &id).is_none() {
+        return Ok(not_found(&app, &lang, &headers));
+    }
+    let helpful = match form.helpful.as_str() {
+        "yes" => true,
+        "no" => false,
+        other => return Err(ClientError::bad_frame(format!("helpful is {other:?}: send yes or no"))),
+    };
+    let comment = form.comment.trim();
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        return Err(ClientError::new(ErrorCode::TooLong, format!("the comment is longer than {MAX_COMMENT_CHARS} characters; shorten it")));
+    }
+    let feedback = HelpFeedback {
+        lang: lang.clone(),
+        article_id: id.clone(),
+        helpful,
+        comment: (!comment.is_empty()).then(|| comment.to_string()),
+        at: app.hub.clock.now_ms(),
+    };
+    app.hub.store.add_help_feedback(&feedback).await?;
+    Ok(Redirect::to(&format!("{}/{lang}/{id}?feedback=thanks#feedback", centre.config.base_path)).into_response())
+}
+
+async fn sitemap(State(app): State<App>, headers: HeaderMap) -> Response {
+    let centre = centre(&app);
+    let site = centre.site();
+    let origin = origin(centre, &headers);
+    text("application/xml; charset=utf-8", Context { site: &site, config: &centre.config, origin: &origin }.sitemap())
+}
+
+async fn robots(State(app): State<App>, headers: HeaderMap) -> Response {
+    let centre = centre(&app);
+    let site = centre.site();
+    let origin = origin(centre, &headers);
+    text("text/plain; charset=utf-8", Context { site: &site, config: &centre.config, origin: &origin }.robots())
+}
+
+async fn llms(State(app): State<App>, headers: HeaderMap) -> Response {
+    let centre = centre(&app);
+    let site = centre.site();
+    let origin = origin(centre, &headers);
+    text("text/plain; charset=utf-8", Context { site: &site, config: &centre.config, origin: &origin }.llms())
+}
+
+/// A path segment made safe to put back in a Location header.
+fn urlencode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
