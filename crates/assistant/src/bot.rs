@@ -204,6 +204,30 @@ impl Bot {
         Ok(outcome)
     }
 
+    /// The knowledge search for `text`. In a conversation about a help-centre article
+    /// ([`ConversationState::topic`]), the question is also searched as asked about that
+    /// article (its title, then the text: "how much does it cost?" while reading "Return
+    /// large items"); that search wins when its best passage is the article's and it is
+    /// surer than the plain one. A question about something else keeps its plain answer.
+    fn search_on_topic(
+        &self,
+        state: &ConversationState,
+        text: &str,
+        embedding: &[f32],
+        options: &SearchOptions,
+    ) -> Result<SearchResults, Error> {
+        let knowledge = self.knowledge_base()?;
+        let plain = knowledge.search_embedded(text, Some(embedding), options)?;
+        let (Some(topic), Some(title)) = (&state.topic, &state.topic_title) else {
+            return Ok(plain);
+        };
+        let about = format!("{title}: {text}");
+        let about_embedding = self.encoder.encode_one(&about)?;
+        let on_topic = knowledge.search_embedded(&about, Some(&about_embedding), options)?;
+        let answers = on_topic.hits.first().is_some_and(|hit| &hit.article_id == topic);
+        Ok(if answers && on_topic.confidence > plain.confidence { on_topic } else { plain })
+    }
+
     /// What the intent model and the knowledge base make of `text`, in the language
     /// chosen for it once here.
     fn read(
@@ -240,9 +264,7 @@ impl Bot {
             k: KNOWLEDGE_HITS,
             ranking: Ranking::Hybrid,
         };
-        let found = self
-            .knowledge_base()?
-            .search_embedded(text, Some(embedding), &options)?;
+        let found = self.search_on_topic(state, text, embedding, &options)?;
         let knowledge = KnowledgeAnswer {
             confidence: found.confidence,
             hits: found

@@ -95,7 +95,11 @@ impl Engine {
         }
         match &turn.input {
             Input::Start { .. } => {
-                let greeting = text(Msg::Greeting, &self.lang(&out.state)).to_owned();
+                let lang = self.lang(&out.state);
+                let greeting = match &out.state.topic_title {
+                    Some(title) => crate::messages::greeting_on(title, &lang),
+                    None => text(Msg::Greeting, &lang).to_owned(),
+                };
                 out.push(say(greeting, Vec::new()));
             }
             Input::Message { text, .. } => self.on_message(&mut out, state, text, &turn),

@@ -283,6 +283,13 @@ pub enum EventKind {
         url: String,
         title: Option<String>,
     },
+    /// The page the visitor is on shows an article of the help centre: what the
+    /// conversation is about until another is shown. Set by the server only, from its own
+    /// articles (never a visitor's claim); internal.
+    TopicSet {
+        article_id: String,
+        title: String,
+    },
     Closed {
         /// "visitor", "agent" or "timeout".
         by: String,

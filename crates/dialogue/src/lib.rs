@@ -33,4 +33,4 @@ pub use lang::detect_language;
 pub use policy::{IntentThresholds, Policy, RatingScale};
 pub use stage::Stage;
 pub use state::{ConversationState, FormProgress, PendingAction};
-pub use turn::{Input, KnowledgeAnswer, KnowledgeHit, Outcome, Turn, Understanding};
+pub use turn::{Input, KnowledgeAnswer, KnowledgeHit, Outcome, Topic, Turn, Understanding};

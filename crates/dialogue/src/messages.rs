@@ -79,6 +79,16 @@ pub(crate) fn text(msg: Msg, lang: &str) -> &'static str {
     }
 }
 
+/// The greeting of a conversation started on a help-centre article: it names the article,
+/// whose passages the bot's answers then prefer.
+pub(crate) fn greeting_on(title: &str, lang: &str) -> String {
+    if lang.starts_with("fr") {
+        format!("Bonjour ! Vous lisiez « {title} » : posez-moi votre question à ce sujet, ou sur autre chose. Vous pouvez aussi demander un conseiller.")
+    } else {
+        format!("Hello! You were reading “{title}”: ask me about it, or anything else. You can ask for a person at any time.")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

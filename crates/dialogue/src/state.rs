@@ -57,6 +57,10 @@ pub struct ConversationState {
     pub rating_pending: Option<u8>,
     /// Whether a rating was ever asked in this conversation.
     pub rating_asked: bool,
+    /// The help-centre article the visitor last had on screen (id), which the
+    /// knowledge search prefers; and its title.
+    pub topic: Option<String>,
+    pub topic_title: Option<String>,
 }
 
 impl ConversationState {
@@ -170,6 +174,10 @@ impl ConversationState {
                 self.rating_asked = true;
             }
             EventKind::ConversationRated { .. } => self.rating_pending = None,
+            EventKind::TopicSet { article_id, title } => {
+                self.topic = Some(article_id.clone());
+                self.topic_title = Some(title.clone());
+            }
             EventKind::Handoff { .. }
             | EventKind::Closed { .. }
             | EventKind::QuickReplyPressed { .. }

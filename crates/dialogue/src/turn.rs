@@ -47,6 +47,19 @@ pub struct KnowledgeAnswer {
 }
 
 /// What starts a turn. Each becomes the event of the same name (see [`Input::events`]).
+/// A help-centre article a page shows, as the server found it among its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topic {
+    pub article_id: String,
+    pub title: String,
+}
+
+impl Topic {
+    fn event(self) -> EventKind {
+        EventKind::TopicSet { article_id: self.article_id, title: self.title }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     /// A new conversation: `started`, the page the visitor is on, then the greeting.
@@ -61,6 +74,8 @@ pub enum Input {
         browser_id: Option<String>,
         /// The page the visitor is on: url and title.
         page: Option<(String, Option<String>)>,
+        /// The help-centre article that page shows; set by the server only.
+        topic: Option<Topic>,
         /// Started by a simulation (`relais simulate`); set by the server only.
         simulated: bool,
     },
@@ -71,7 +86,12 @@ pub enum Input {
     /// The visitor asked for a person.
     RequestAgent { reason: Option<String> },
     Feedback { seq: u64, helpful: bool },
-    PageView { url: String, title: Option<String> },
+    PageView {
+        url: String,
+        title: Option<String>,
+        /// The help-centre article the page shows; set by the server only.
+        topic: Option<Topic>,
+    },
     /// The host site told who the visitor is.
     Identify {
         visitor: BTreeMap<String, String>,
@@ -133,6 +153,7 @@ impl Input {
                 verified_user_id,
                 browser_id,
                 page,
+                topic,
                 simulated,
             } => {
                 let mut events = vec![EventKind::Started {
@@ -144,13 +165,18 @@ impl Input {
                     simulated,
                 }];
                 events.extend(page.map(|(url, title)| EventKind::PageViewed { url, title }));
+                events.extend(topic.map(Topic::event));
                 return events;
             }
             Input::Message { client_id, text } => EventKind::VisitorMessage { text, client_id },
             Input::QuickReply { payload } => EventKind::QuickReplyPressed { payload },
             Input::RequestAgent { reason } => EventKind::RequestAgent { reason },
             Input::Feedback { seq, helpful } => EventKind::Feedback { seq, helpful },
-            Input::PageView { url, title } => EventKind::PageViewed { url, title },
+            Input::PageView { url, title, topic } => {
+                let mut events = vec![EventKind::PageViewed { url, title }];
+                events.extend(topic.filter(|t| state.topic.as_deref() != Some(t.article_id.as_str())).map(Topic::event));
+                return events;
+            }
             Input::Identify {
                 visitor,
                 verified_user_id,

@@ -40,6 +40,7 @@ impl Convo {
                 verified_user_id: None,
                 browser_id: None,
                 page: None,
+                topic: None,
                 simulated: false,
             },
         ));
@@ -887,4 +888,41 @@ fn an_agents_close_asks_for_the_rating_after_it_unless_asked_before() {
     convo.turn(helpful);
     let close = convo.input(Input::Close { by: "agent".into(), resolution: None });
     assert_eq!(convo.turn(close), Vec::<EventKind>::new(), "asked once per conversation");
+}
+
+#[test]
+fn a_conversation_started_on_a_help_article_greets_with_it_and_keeps_it_as_topic() {
+    let mut convo = Convo::new(Policy::default(), Some("en"));
+    assert_eq!(convo.state.topic, None);
+    let topic = relais_dialogue::Topic { article_id: "return-large-items".into(), title: "Return large items".into() };
+    let engine = engine(Policy::default());
+    let started = engine.handle(
+        &ConversationState::default(),
+        Turn::new(0, Input::Start {
+            conversation_id: "c-2".into(),
+            lang: Some("fr".into()),
+            visitor: BTreeMap::new(),
+            verified_user_id: None,
+            browser_id: None,
+            page: Some(("https://shop.example/help/fr/retour".into(), None)),
+            topic: Some(topic.clone()),
+            simulated: false,
+        }),
+    );
+    assert_eq!(started.state.topic.as_deref(), Some("return-large-items"));
+    let greeting = started.events.iter().find_map(|e| match &e.kind {
+        EventKind::BotMessage { text, .. } => Some(text.clone()),
+        _ => None,
+    });
+    assert!(greeting.as_deref().is_some_and(|g| g.contains("« Return large items »")), "{greeting:?}");
+
+    // Viewing the same article again sets nothing; another one changes the topic.
+    let view = |topic: relais_dialogue::Topic| Turn::new(5, Input::PageView { url: "u".into(), title: None, topic: Some(topic) });
+    let again = convo.outcome_of(view(topic.clone()));
+    assert_eq!(again.iter().filter(|k| matches!(k, EventKind::TopicSet { .. })).count(), 1);
+    let same = convo.outcome_of(view(topic));
+    assert!(!same.iter().any(|k| matches!(k, EventKind::TopicSet { .. })), "{same:?}");
+    let other = convo.outcome_of(view(relais_dialogue::Topic { article_id: "invoices".into(), title: "Download your invoice".into() }));
+    assert!(other.iter().any(|k| matches!(k, EventKind::TopicSet { .. })));
+    assert_eq!((convo.state.topic.as_deref(), convo.state.topic_title.as_deref()), (Some("invoices"), Some("Download your invoice")));
 }

@@ -1,6 +1,9 @@
 // The help centre's only script, and only an enhancement: the pages work without it.
 // - Suggestions as you type in the search box: the articles whose titles and passages
 //   match, from GET <base>/<lang>/suggest?q=, shown as links under the box.
+// - On the contact form, articles that may answer appear as the subject is typed; each
+//   link carries the tab's visit id, and the form sends it too, so that the server counts
+//   a visit that opened a suggestion and sent no form as deflected.
 // - "Chat with us" opens the widget (window.Relais) with the article as context: the
 //   widget reports the page, so the agent sees the article, and the bot is told its topic.
 (function () {
@@ -9,15 +12,14 @@
   var input = document.getElementById("q");
   var list = document.getElementById("suggestions");
   var heading = document.getElementById("suggest-h");
-  var timer = null;
-  var latest = 0;
 
-  function show(items) {
+  /** Lists `items` ({title, url}) as links in `list`, the heading shown when there are some. */
+  function show(list, heading, items, suffix) {
     list.textContent = "";
     items.forEach(function (item) {
       var li = document.createElement("li");
       var a = document.createElement("a");
-      a.href = item.url;
+      a.href = item.url + suffix;
       a.textContent = item.title;
       li.appendChild(a);
       list.appendChild(li);
@@ -25,21 +27,47 @@
     heading.className = items.length ? "" : "hidden";
   }
 
-  function suggest() {
-    var q = input.value.trim();
-    var asked = ++latest;
-    if (q.length < 3) return show([]);
-    fetch(form.getAttribute("data-suggest") + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : { articles: [] }; })
-      .then(function (body) { if (asked === latest) show(body.articles || []); })
-      .catch(function () { if (asked === latest) show([]); });
-  }
-
-  if (form && input && list) {
+  /** Suggests articles in `list` as `input` is typed, from the `url` of the suggestions. */
+  function suggestAsTyped(input, list, heading, url, suffix) {
+    var timer = null;
+    var latest = 0;
+    function suggest() {
+      var q = input.value.trim();
+      var asked = ++latest;
+      if (q.length < 3) return show(list, heading, [], suffix);
+      fetch(url + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { articles: [] }; })
+        .then(function (body) { if (asked === latest) show(list, heading, body.articles || [], suffix); })
+        .catch(function () { if (asked === latest) show(list, heading, [], suffix); });
+    }
     input.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(suggest, 150);
     });
+  }
+
+  if (form && input && list && heading) suggestAsTyped(input, list, heading, form.getAttribute("data-suggest"), "");
+
+  var contact = document.querySelector("form.contact");
+  if (contact) {
+    var visit = null;
+    try {
+      visit = sessionStorage.getItem("relais-help-visit");
+      if (!visit) {
+        visit = crypto.randomUUID();
+        sessionStorage.setItem("relais-help-visit", visit);
+      }
+    } catch (e) {
+      visit = crypto.randomUUID();
+    }
+    document.getElementById("visit").value = visit;
+    suggestAsTyped(
+      document.getElementById("subject"),
+      document.getElementById("deflect"),
+      document.getElementById("deflect-h"),
+      contact.getAttribute("data-suggest"),
+      "?visit=" + encodeURIComponent(visit),
+    );
   }
 
   var chat = document.getElementById("chat");

@@ -82,6 +82,18 @@ struct SearchTemplate<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "contact.html")]
+struct ContactTemplate<'a> {
+    l: Layout<'a>,
+    w: &'static Words,
+    /// The thanks once sent; empty: the form.
+    sent: &'static str,
+    max_subject: usize,
+    max_name: usize,
+    max_message: usize,
+}
+
+#[derive(Template)]
 #[template(path = "not_found.html")]
 struct NotFoundTemplate<'a> {
     l: Layout<'a>,
@@ -140,6 +152,23 @@ fn segments(text: &str, marks: &[Range<usize>]) -> Vec<(String, bool)> {
         out.push((text[at..].to_string(), false));
     }
     out
+}
+
+/// Where a contact form went, for its thanks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// To the agents' queue.
+    Queued,
+    /// No agent available: kept as a callback request.
+    Callback,
+}
+
+/// The longest name, subject and message the server accepts, in characters.
+#[derive(Debug, Clone, Copy)]
+pub struct ContactLimits {
+    pub name: usize,
+    pub subject: usize,
+    pub message: usize,
 }
 
 /// What a page is rendered with.
@@ -269,6 +298,23 @@ impl<'a> Context<'a> {
         layout.indexable = false;
         layout.query = query;
         render(&SearchTemplate { l: layout, w: words, found })
+    }
+
+    /// The contact form of `lang`, or its thanks once `sent`; `None` for a language
+    /// without articles. The limits are the server's, for the fields' `maxlength`.
+    pub fn contact(&self, lang: &'a str, sent: Option<Sent>, limits: ContactLimits) -> Option<String> {
+        if !self.site.has_language(lang) {
+            return None;
+        }
+        let words = Words::of(lang);
+        let mut layout = self.layout(lang, words.contact.to_string(), words.contact_intro.to_string(), format!("{}/{lang}/contact", self.config.base_path));
+        layout.indexable = sent.is_none();
+        let sent = match sent {
+            None => "",
+            Some(Sent::Queued) => words.sent_queued,
+            Some(Sent::Callback) => words.sent_callback,
+        };
+        Some(render(&ContactTemplate { l: layout, w: words, sent, max_subject: limits.subject, max_name: limits.name, max_message: limits.message }))
     }
 
     /// The page of an address with no article, in `lang` (the help centre's default

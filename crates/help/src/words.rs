@@ -28,6 +28,16 @@ pub struct Words {
     pub not_found: &'static str,
     pub not_found_text: &'static str,
     pub general: &'static str,
+    pub contact: &'static str,
+    pub contact_intro: &'static str,
+    pub subject: &'static str,
+    pub message: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub send: &'static str,
+    pub maybe_answered: &'static str,
+    pub sent_queued: &'static str,
+    pub sent_callback: &'static str,
 }
 
 const ENGLISH: Words = Words {
@@ -56,6 +66,16 @@ const ENGLISH: Words = Words {
     not_found: "Page not found",
     not_found_text: "There is no article at this address. Search the help centre or browse its topics.",
     general: "general",
+    contact: "Write to us",
+    contact_intro: "Tell us what you need: a person from our team answers by email. Articles that may already answer appear as you type the subject.",
+    subject: "Subject",
+    message: "Your message",
+    name: "Your name",
+    email: "Your email",
+    send: "Send",
+    maybe_answered: "These articles may answer your question:",
+    sent_queued: "Thank you: your message is with our team, who will answer you by email.",
+    sent_callback: "Thank you: nobody from our team is available right now; we will answer you by email as soon as we can.",
 };
 
 const FRENCH: Words = Words {
@@ -84,6 +104,16 @@ const FRENCH: Words = Words {
     not_found: "Page introuvable",
     not_found_text: "Aucun article à cette adresse. Recherchez dans l'aide ou parcourez ses thèmes.",
     general: "général",
+    contact: "Nous écrire",
+    contact_intro: "Dites-nous ce dont vous avez besoin : un conseiller vous répond par e-mail. Les articles qui y répondent peut-être déjà apparaissent pendant que vous saisissez l'objet.",
+    subject: "Objet",
+    message: "Votre message",
+    name: "Votre nom",
+    email: "Votre e-mail",
+    send: "Envoyer",
+    maybe_answered: "Ces articles répondent peut-être à votre question :",
+    sent_queued: "Merci : votre message est entre les mains de notre équipe, qui vous répondra par e-mail.",
+    sent_callback: "Merci : aucun conseiller n'est disponible pour le moment ; nous vous répondrons par e-mail dès que possible.",
 };
 
 impl Words {

@@ -81,9 +81,13 @@ mod tests {
 
     #[test]
     fn matching_words_are_stemmed_and_folded() {
+        // The French stemmer keeps "retourn" apart from "retour", as the search does.
         let text = "Où sont les retours ? Retourner un article";
         let marked: Vec<&str> = matching_words(text, "retour ou", "fr").into_iter().map(|r| &text[r]).collect();
-        assert_eq!(marked, ["retours", "Retourner"]);
+        assert_eq!(marked, ["retours"]);
+        let text = "Délai de remboursement";
+        let marked: Vec<&str> = matching_words(text, "delai", "fr").into_iter().map(|r| &text[r]).collect();
+        assert_eq!(marked, ["Délai"]);
         let text = "Returned items are refunded";
         let marked: Vec<&str> = matching_words(text, "how do I return", "en").into_iter().map(|r| &text[r]).collect();
         assert_eq!(marked, ["Returned"]);

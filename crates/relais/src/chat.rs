@@ -34,6 +34,7 @@ pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
         verified_user_id: None,
         browser_id: None,
         page: None,
+        topic: None,
         simulated: false,
     };
     let greeting = conversation.take(&bot, Turn::new(now(), start))?.to_vec();

@@ -165,6 +165,7 @@ fn run_test(bot: &Bot, lang: Option<String>, test: &ConversationTest) -> Result<
         verified_user_id: None,
         browser_id: None,
         page: None,
+        topic: None,
         simulated: false,
     };
     conversation

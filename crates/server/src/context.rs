@@ -1,5 +1,6 @@
 //! What an agent sees on claiming a conversation: the `conversation` frame with its
-//! `context` (the verified user id apart from the visitor's own claims, pages viewed,
+//! `context` (the verified user id apart from the visitor's own claims, pages viewed, the
+//! help-centre article the visitor last read (`topic`),
 //! intents with confidence, articles shown, escalation reason, callback requests, the
 //! visitor's last rating),
 //! built from the event log.
@@ -18,6 +19,7 @@ pub fn context(events: &[StoredEvent]) -> Value {
     let mut lang = Value::Null;
     let mut started_at = Value::Null;
     let mut pages = Vec::new();
+    let mut topic = Value::Null;
     let mut intents = Vec::new();
     let mut articles = Vec::new();
     let mut escalation = Value::Null;
@@ -51,6 +53,7 @@ pub fn context(events: &[StoredEvent]) -> Value {
             EventKind::PageViewed { url, title } => {
                 pages.push(json!({"url": url, "title": title, "at": at}));
             }
+            EventKind::TopicSet { article_id, title } => topic = json!({"article_id": article_id, "title": title}),
             EventKind::VisitorMessage { text, .. } => last_text = Some(text),
             EventKind::IntentPredicted {
                 intent,
@@ -86,7 +89,7 @@ pub fn context(events: &[StoredEvent]) -> Value {
         }
     }
     json!({
-        "visitor": visitor, "verified_user_id": verified_user_id, "lang": lang, "started_at": started_at, "pages": pages,
+        "visitor": visitor, "verified_user_id": verified_user_id, "lang": lang, "started_at": started_at, "pages": pages, "topic": topic,
         "intents": intents, "articles": articles, "escalation": escalation,
         "callback_requests": callbacks, "rating": rating,
     })

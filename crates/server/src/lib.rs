@@ -60,7 +60,6 @@ pub struct Server {
     hub: Arc<hub::Hub>,
     limits: ConnectionLimits,
     insights: Arc<relais_insights::InsightsConfig>,
-    help: Option<Arc<relais_help::HelpCentre>>,
 }
 
 impl Server {
@@ -80,7 +79,6 @@ impl Server {
             hub,
             limits,
             insights: Arc::default(),
-            help: None,
         })
     }
 
@@ -129,9 +127,11 @@ impl Server {
         self
     }
 
-    /// Serves `centre` under its `[help] base_path`, with `/robots.txt` and `/llms.txt`.
+    /// Serves `centre` under its `[help] base_path`, with `/robots.txt` and `/llms.txt`;
+    /// a conversation on one of its article pages has that article as its topic. Call
+    /// before [`Server::router`] or [`Server::serve`].
     pub fn with_help(mut self, centre: Arc<relais_help::HelpCentre>) -> Self {
-        self.help = Some(centre);
+        self.hub_mut().help = Some(centre);
         self
     }
 
@@ -148,21 +148,21 @@ impl Server {
     /// Every route, for requests made in the same process (`tower::ServiceExt::oneshot`);
     /// such requests need a `MockConnectInfo` layer for the client's address.
     pub fn router(&self) -> axum::Router {
-        http::router(self.hub.clone(), self.insights.clone(), self.help.clone())
+        http::router(self.hub.clone(), self.insights.clone())
     }
 
     /// Serves on `listener` until `shutdown` resolves; then stops accepting, tells every
     /// socket to reconnect (close code 1012), lets in-flight writes finish and closes the
     /// store.
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) {
-        let Server { hub, limits, insights, help } = self;
+        let Server { hub, limits, insights } = self;
         if hub.config.allowed_origins.is_empty() {
             tracing::info!(
                 "visitor sockets are accepted from this server's own origin only; list the sites that embed the widget in [server] allowed_origins"
             );
         }
         let background = hub.start_background_tasks();
-        let app = http::router(hub.clone(), insights, help);
+        let app = http::router(hub.clone(), insights);
         let stopping = hub.clone();
         let shutdown = async move {
             shutdown.await;

@@ -152,7 +152,8 @@ impl Session {
                 self.act(&id, Input::Feedback { seq, helpful }).await
             }
             VisitorFrame::PageView { url, title } => {
-                self.act(&id, Input::PageView { url, title }).await
+                let topic = hub.topic_of(&url);
+                self.act(&id, Input::PageView { url, title, topic }).await
             }
             VisitorFrame::RequestAgent { reason } => {
                 let quotas = &hub.quotas;
@@ -268,6 +269,7 @@ impl Session {
                     visitor,
                     verified_user_id,
                     browser_id,
+                    topic: page.as_ref().and_then(|page| self.hub.topic_of(&page.url)),
                     page: page.map(|page| (page.url, page.title)),
                     simulated: self.hub.simulated,
                 };

@@ -1,4 +1,5 @@
-//! The help centre's "Was this article helpful?" answers, and their count per article.
+//! The help centre's "Was this article helpful?" answers, and their count per article;
+//! the contact form's visits, and how many were deflected (docs/metrics.md).
 
 use sqlx::Row;
 
@@ -92,6 +93,70 @@ impl Store {
     }
 }
 
+/// The contact form's visits in a window (docs/metrics.md, "Help centre deflection").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Deflection {
+    /// Visits that opened a suggested article in the window.
+    pub suggestions_opened: u64,
+    /// Of those, the visits that sent no form (by now).
+    pub deflected: u64,
+    /// Visits that sent the form in the window.
+    pub forms_sent: u64,
+}
+
+impl Store {
+    /// Visit `visit` of the contact form opened suggested article `article_id` at `at`:
+    /// the first one opened counts, later ones change nothing.
+    pub async fn help_suggestion_opened(&self, visit: &str, lang: &str, article_id: &str, at: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO help_visits (visit_id, lang, article_id, opened_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (visit_id) DO UPDATE SET article_id = excluded.article_id, opened_at = excluded.opened_at \
+             WHERE help_visits.opened_at IS NULL",
+        )
+        .bind(visit)
+        .bind(lang)
+        .bind(article_id)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Visit `visit` of the contact form sent it at `at` (the first sending counts).
+    pub async fn help_form_sent(&self, visit: &str, lang: &str, at: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO help_visits (visit_id, lang, form_sent_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (visit_id) DO UPDATE SET form_sent_at = excluded.form_sent_at \
+             WHERE help_visits.form_sent_at IS NULL",
+        )
+        .bind(visit)
+        .bind(lang)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The contact form's visits of [`from`, `to`) (ms).
+    pub async fn help_deflection(&self, from: i64, to: i64) -> Result<Deflection> {
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM help_visits WHERE opened_at >= $1 AND opened_at < $2) AS opened, \
+               (SELECT COUNT(*) FROM help_visits WHERE opened_at >= $1 AND opened_at < $2 AND form_sent_at IS NULL) AS deflected, \
+               (SELECT COUNT(*) FROM help_visits WHERE form_sent_at >= $1 AND form_sent_at < $2) AS sent",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Deflection {
+            suggestions_opened: to_u64(row.try_get("opened")?, "a count of opened suggestions")?,
+            deflected: to_u64(row.try_get("deflected")?, "a count of deflections")?,
+            forms_sent: to_u64(row.try_get("sent")?, "a count of sent forms")?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +186,22 @@ mod tests {
         assert_eq!(shape, [("return", 1, 2, 1), ("track", 1, 0, 1)]);
         assert_eq!(rows[0].comments[0].text, "no word on sofas");
         assert!(!rows[0].comments[0].helpful);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_visit_that_opened_a_suggestion_and_sent_no_form_is_deflected() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("t.db")).await.unwrap();
+        store.help_suggestion_opened("a", "en", "refund-timing", 10).await.unwrap();
+        store.help_suggestion_opened("a", "en", "return-an-item", 11).await.unwrap();
+        store.help_suggestion_opened("b", "en", "refund-timing", 20).await.unwrap();
+        store.help_form_sent("b", "en", 30).await.unwrap();
+        store.help_form_sent("c", "fr", 40).await.unwrap();
+        store.help_form_sent("c", "fr", 41).await.unwrap();
+        store.help_suggestion_opened("d", "en", "invoices", 500).await.unwrap();
+        let deflection = store.help_deflection(0, 100).await.unwrap();
+        assert_eq!(deflection, Deflection { suggestions_opened: 2, deflected: 1, forms_sent: 2 });
         store.close().await;
     }
 }

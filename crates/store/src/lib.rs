@@ -39,7 +39,7 @@ pub use cohort::{ConversationTally, VisitorStart};
 pub use conversations::{Conversation, Feedback};
 pub use error::{Error, Result};
 pub use events::{StoredEvent, VisitorAppend};
-pub use help::{COMMENTS_KEPT, HelpArticleFeedback, HelpComment, HelpFeedback};
+pub use help::{COMMENTS_KEPT, Deflection, HelpArticleFeedback, HelpComment, HelpFeedback};
 pub use messages::MessageRead;
 pub use review::{Flagged, Label, ListedTurn, Prediction, RANKING_KEPT, ReviewKind, ReviewQuery, ReviewTurn};
 pub use tally::{Answer, GapReason, OpenTurn, Rating, Tally};

@@ -2,7 +2,8 @@
 //! knowledge folder: `/help/` (to a language by `Accept-Language`), `/help/{lang}/`,
 //! `/help/{lang}/{id}` and its Markdown copy `{id}.md`, `/help/{lang}/search?q=` (the
 //! hybrid retriever), `/help/{lang}/suggest?q=` (JSON, for the search box's suggestions),
-//! `POST /help/{lang}/{id}/feedback`, `/help/sitemap.xml`, the page's CSS and script;
+//! `POST /help/{lang}/{id}/feedback`, `/help/{lang}/contact` (the form; sent, a conversation
+//! for the agents: `crate::hub::contact`), `/help/sitemap.xml`, the page's CSS and script;
 //! `/robots.txt` and `/llms.txt` at the root. Articles are looked up by language and id
 //! in memory, never as files, so `{id}` cannot reach the disk.
 
@@ -13,13 +14,15 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use relais_help::pages::{Context, MAX_COMMENT_CHARS, MAX_QUERY_CHARS};
-use relais_help::{Found, HelpCentre};
+use relais_help::pages::{ContactLimits, Context, MAX_COMMENT_CHARS, MAX_QUERY_CHARS, Sent};
+use relais_help::{Found, HelpCentre, Site};
 use relais_store::HelpFeedback;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::App;
+use super::extract::ClientAddress;
+use crate::hub::contact::{ContactForm, Filed, MAX_NAME_CHARS, MAX_SUBJECT_CHARS};
 use crate::error::{ClientError, ErrorCode};
 
 /// Most articles a search page lists, and how many passages are searched for them.
@@ -45,6 +48,7 @@ pub(super) fn routes(base: &str) -> Router<App> {
         .route(&format!("{base}/{{lang}}/"), get(home))
         .route(&format!("{base}/{{lang}}/search"), get(search))
         .route(&format!("{base}/{{lang}}/suggest"), get(suggest))
+        .route(&format!("{base}/{{lang}}/contact"), get(contact).post(send_contact))
         .route(&format!("{base}/{{lang}}/{{id}}"), get(article))
         .route(&format!("{base}/{{lang}}/{{id}}/feedback"), post(feedback))
         .route("/robots.txt", get(robots))
@@ -52,7 +56,30 @@ pub(super) fn routes(base: &str) -> Router<App> {
 }
 
 fn centre(app: &App) -> &Arc<HelpCentre> {
-    app.help.as_ref().expect("the help routes are only mounted with a help centre")
+    app.hub.help.as_ref().expect("the help routes are only mounted with a help centre")
+}
+
+/// What a request renders from: the articles as they are now, the settings, the origin.
+struct View {
+    centre: Arc<HelpCentre>,
+    site: Arc<Site>,
+    origin: String,
+}
+
+impl View {
+    fn of(app: &App, headers: &HeaderMap) -> Self {
+        let centre = centre(app).clone();
+        let origin = origin(&centre, headers);
+        Self { site: centre.site(), centre, origin }
+    }
+
+    fn context(&self) -> Context<'_> {
+        Context { site: &self.site, config: &self.centre.config, origin: &self.origin }
+    }
+
+    fn not_found(&self, lang: &str) -> Response {
+        page(StatusCode::NOT_FOUND, self.context().not_found(lang))
+    }
 }
 
 /// `https://example.com`: `[help] public_url`, else `http://` and the request's Host
@@ -81,21 +108,13 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, ASSET_MAX_AGE)], body).into_response()
 }
 
-fn not_found(app: &App, lang: &str, headers: &HeaderMap) -> Response {
-    let centre = centre(app);
-    let site = centre.site();
-    let origin = origin(centre, headers);
-    let context = Context { site: &site, config: &centre.config, origin: &origin };
-    page(StatusCode::NOT_FOUND, context.not_found(lang))
-}
-
 /// `/help/`: to the home page of the language the browser prefers.
 async fn index(State(app): State<App>, headers: HeaderMap) -> Response {
     let centre = centre(&app);
     let site = centre.site();
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok());
     let Some(lang) = site.pick_language(accept, &centre.config.default_lang) else {
-        return not_found(&app, &centre.config.default_lang, &headers);
+        return View::of(&app, &headers).not_found(&centre.config.default_lang);
     };
     let mut response = Redirect::temporary(&format!("{}/{lang}/", centre.config.base_path)).into_response();
     response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Language"));
@@ -107,37 +126,48 @@ async fn to_home(State(app): State<App>, Path(lang): Path<String>) -> Redirect {
 }
 
 async fn home(State(app): State<App>, Path(lang): Path<String>, headers: HeaderMap) -> Response {
-    let centre = centre(&app);
-    let site = centre.site();
-    let origin = origin(centre, &headers);
-    let context = Context { site: &site, config: &centre.config, origin: &origin };
-    match context.home(&lang) {
+    let view = View::of(&app, &headers);
+    match view.context().home(&lang) {
         Some(html) => page(StatusCode::OK, html),
-        None => not_found(&app, &lang, &headers),
+        None => view.not_found(&lang),
     }
 }
 
 #[derive(Deserialize)]
 struct ArticleQuery {
     feedback: Option<String>,
+    /// The contact form's visit that suggested this article (help.js adds it).
+    visit: Option<String>,
 }
 
-/// An article, or its Markdown copy when the id ends in `.md`.
+/// A visit id as help.js makes them (a UUID); anything else is not counted.
+fn visit_id(visit: Option<&str>) -> Option<&str> {
+    visit.filter(|v| (8..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_hexdigit() || c == '-'))
+}
+
+/// An article, or its Markdown copy when the id ends in `.md`. Opened from the contact
+/// form's suggestions, it counts for the visit's deflection.
 async fn article(
     State(app): State<App>,
     Path((lang, id)): Path<(String, String)>,
     Query(query): Query<ArticleQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let centre = centre(&app);
-    let site = centre.site();
-    let origin = origin(centre, &headers);
-    let context = Context { site: &site, config: &centre.config, origin: &origin };
+    let view = View::of(&app, &headers);
+    let context = view.context();
     let found = match id.strip_suffix(".md") {
         Some(id) => context.markdown(&lang, id).map(|md| text("text/markdown; charset=utf-8", md)),
         None => context.article(&lang, &id, query.feedback.as_deref() == Some("thanks")).map(|html| page(StatusCode::OK, html)),
     };
-    found.unwrap_or_else(|| not_found(&app, &lang, &headers))
+    let Some(found) = found else {
+        return view.not_found(&lang);
+    };
+    if let Some(visit) = visit_id(query.visit.as_deref())
+        && let Err(error) = app.hub.store.help_suggestion_opened(visit, &lang, &id, app.hub.clock.now_ms()).await
+    {
+        tracing::warn!("the help centre's deflection could not be recorded: {error}");
+    }
+    found
 }
 
 #[derive(Deserialize)]
@@ -172,16 +202,13 @@ async fn search(
     Query(query): Query<SearchQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ClientError> {
-    let centre = centre(&app);
-    if !centre.site().has_language(&lang) {
-        return Ok(not_found(&app, &lang, &headers));
+    let view = View::of(&app, &headers);
+    if !view.site.has_language(&lang) {
+        return Ok(view.not_found(&lang));
     }
     let query_text = query.q.trim();
     let found = find(&app, &lang, query_text, SEARCH_ARTICLES).await?;
-    let site = centre.site();
-    let origin = origin(centre, &headers);
-    let context = Context { site: &site, config: &centre.config, origin: &origin };
-    Ok(page(StatusCode::OK, context.search(&lang, query_text, &found)))
+    Ok(page(StatusCode::OK, view.context().search(&lang, query_text, &found)))
 }
 
 /// `{"articles": [{"id", "title", "url"}]}`: what the search box suggests as one types.
@@ -215,7 +242,7 @@ async fn feedback(
 ) -> Result<Response, ClientError> {
     let centre = centre(&app);
     if centre.site().page(&lang, &id).is_none() {
-        return Ok(not_found(&app, &lang, &headers));
+        return Ok(View::of(&app, &headers).not_found(&lang));
     }
     let helpful = match form.helpful.as_str() {
         "yes" => true,
@@ -238,24 +265,80 @@ async fn feedback(
 }
 
 async fn sitemap(State(app): State<App>, headers: HeaderMap) -> Response {
-    let centre = centre(&app);
-    let site = centre.site();
-    let origin = origin(centre, &headers);
-    text("application/xml; charset=utf-8", Context { site: &site, config: &centre.config, origin: &origin }.sitemap())
+    text("application/xml; charset=utf-8", View::of(&app, &headers).context().sitemap())
 }
 
 async fn robots(State(app): State<App>, headers: HeaderMap) -> Response {
-    let centre = centre(&app);
-    let site = centre.site();
-    let origin = origin(centre, &headers);
-    text("text/plain; charset=utf-8", Context { site: &site, config: &centre.config, origin: &origin }.robots())
+    text("text/plain; charset=utf-8", View::of(&app, &headers).context().robots())
 }
 
 async fn llms(State(app): State<App>, headers: HeaderMap) -> Response {
-    let centre = centre(&app);
-    let site = centre.site();
-    let origin = origin(centre, &headers);
-    text("text/plain; charset=utf-8", Context { site: &site, config: &centre.config, origin: &origin }.llms())
+    text("text/plain; charset=utf-8", View::of(&app, &headers).context().llms())
+}
+
+#[derive(Deserialize)]
+struct ContactQuery {
+    sent: Option<String>,
+}
+
+/// The contact form, or its thanks (`?sent=queued|callback`, where the form sends one).
+async fn contact(State(app): State<App>, Path(lang): Path<String>, Query(query): Query<ContactQuery>, headers: HeaderMap) -> Response {
+    let view = View::of(&app, &headers);
+    let sent = match query.sent.as_deref() {
+        Some("queued") => Some(Sent::Queued),
+        Some("callback") => Some(Sent::Callback),
+        _ => None,
+    };
+    let limits = ContactLimits { name: MAX_NAME_CHARS, subject: MAX_SUBJECT_CHARS, message: app.hub.config.limits.max_message_chars };
+    match view.context().contact(&lang, sent, limits) {
+        Some(html) => page(StatusCode::OK, html),
+        None => view.not_found(&lang),
+    }
+}
+
+#[derive(Deserialize)]
+struct ContactFields {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    message: String,
+    visit: Option<String>,
+}
+
+/// The contact form sent: a conversation queued for the agents, or a callback request
+/// when none is available (see `crate::hub::contact`); then the thanks.
+async fn send_contact(
+    State(app): State<App>,
+    Path(lang): Path<String>,
+    ClientAddress(client): ClientAddress,
+    headers: HeaderMap,
+    Form(fields): Form<ContactFields>,
+) -> Result<Response, ClientError> {
+    let view = View::of(&app, &headers);
+    if !view.site.has_language(&lang) {
+        return Ok(view.not_found(&lang));
+    }
+    let form = ContactForm {
+        lang: lang.clone(),
+        name: fields.name,
+        email: fields.email,
+        subject: fields.subject,
+        message: fields.message,
+        page: format!("{}{}/{lang}/contact", view.origin, view.centre.config.base_path),
+    };
+    let filed = app.hub.file_contact(client, form).await?;
+    if let Some(visit) = visit_id(fields.visit.as_deref()) {
+        app.hub.store.help_form_sent(visit, &lang, app.hub.clock.now_ms()).await?;
+    }
+    let sent = match filed {
+        Filed::Queued => "queued",
+        Filed::Callback => "callback",
+    };
+    Ok(Redirect::to(&format!("{}/{lang}/contact?sent={sent}", view.centre.config.base_path)).into_response())
 }
 
 /// A path segment made safe to put back in a Location header.

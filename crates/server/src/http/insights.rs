@@ -125,15 +125,24 @@ pub(super) async fn articles(State(app): State<App>, _: Admin, Query(frame): Que
     Ok(Json(frame.figures(&app, |cohort| cohort.articles()).await?))
 }
 
-/// The help centre's "Was this article helpful?" answers given in the window, per
-/// article, the most answers first, with the latest comments (docs/metrics.md).
-pub(super) async fn help(
-    State(app): State<App>,
-    _: Admin,
-    Query(frame): Query<Frame>,
-) -> Result<Json<Vec<relais_store::HelpArticleFeedback>>, ClientError> {
+/// The help centre in the window: the "Was this article helpful?" answers given, per
+/// article, the most answers first, with the latest comments; and the contact form's
+/// deflection (docs/metrics.md).
+pub(super) async fn help(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<serde_json::Value>, ClientError> {
     let window = frame.window()?;
-    Ok(Json(app.hub.store.help_feedback(window.from, window.to).await?))
+    let articles = app.hub.store.help_feedback(window.from, window.to).await?;
+    let deflection = app.hub.store.help_deflection(window.from, window.to).await?;
+    let contacted = deflection.deflected + deflection.forms_sent;
+    let rate = (contacted > 0).then(|| deflection.deflected as f64 / contacted as f64);
+    Ok(Json(serde_json::json!({
+        "articles": articles,
+        "deflection": {
+            "suggestions_opened": deflection.suggestions_opened,
+            "deflected": deflection.deflected,
+            "forms_sent": deflection.forms_sent,
+            "deflection_rate": rate,
+        },
+    })))
 }
 
 /// Per agent, the most conversations first.

@@ -44,15 +44,13 @@ pub(crate) struct App {
     pub(crate) hub: Arc<Hub>,
     /// `[insights]`: when quiet conversations count as resolved, the ROI costs.
     pub(crate) insights: Arc<InsightsConfig>,
-    /// The help centre, when `[help]` serves one.
-    pub(crate) help: Option<Arc<relais_help::HelpCentre>>,
 }
 
 /// Every route of the server.
-pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>, help: Option<Arc<relais_help::HelpCentre>>) -> Router {
+pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
     let site = hub.config.site_dir.clone();
-    let help_routes = help.as_ref().map(|centre| help::routes(&centre.config.base_path));
-    let app = App { hub, insights, help };
+    let help_routes = hub.help.as_ref().map(|centre| help::routes(&centre.config.base_path));
+    let app = App { hub, insights };
     let router = Router::new()
         .route("/v1/ws", get(sockets::visitor_socket))
         .route("/v1/agent/ws", get(sockets::agent_socket))

@@ -80,6 +80,11 @@ impl Feed {
         });
     }
 
+    /// Has the queue's frame sent again, for a change [`Feed::publish`] cannot see.
+    pub(crate) fn queue_changed(&self) {
+        self.queue_changed.notify_one();
+    }
+
     /// Sends agents the queue's frame after each change, at most every
     /// [`QUEUE_FRAME_EVERY`]: a burst of changes costs each agent one frame.
     pub(crate) async fn publish_queue(&self, store: &Store) {

@@ -9,6 +9,7 @@
 //! channel), [`feed`] (what agents hear, the queue frame), [`roster`] (available
 //! agents) and [`queue`] (abandoned visitors).
 
+pub(crate) mod contact;
 mod feed;
 mod queue;
 mod rooms;
@@ -56,6 +57,8 @@ pub struct Hub {
     pub clock: Clock,
     /// Conversations started here are marked simulated (`relais simulate`).
     pub simulated: bool,
+    /// The help centre served, whose article pages set a conversation's topic.
+    pub help: Option<Arc<relais_help::HelpCentre>>,
     encoder: EncoderBatcher,
     rooms: rooms::Rooms,
     feed: feed::Feed,
@@ -156,6 +159,7 @@ impl Hub {
             limit_log: Arc::new(LimitLog::default()),
             clock: Clock::system(),
             simulated: false,
+            help: None,
             encoder,
             rooms: rooms::Rooms::default(),
             feed: feed::Feed::new(),
@@ -309,6 +313,12 @@ impl Hub {
         }
         self.feed.publish(id, room, &stored);
         Ok(Turned::Stored(stored))
+    }
+
+    /// The help-centre article a page at `url` shows, as a conversation's topic.
+    pub(crate) fn topic_of(&self, url: &str) -> Option<relais_dialogue::Topic> {
+        let (article_id, title) = self.help.as_ref()?.topic_of(url)?;
+        Some(relais_dialogue::Topic { article_id, title })
     }
 
     /// Relays "someone is typing" to the other side, unless the conversation is closed.

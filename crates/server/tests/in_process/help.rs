@@ -13,6 +13,7 @@ use axum::http::{Method, Request};
 use relais_help::{HelpCentre, HelpConfig};
 use relais_server::{ServerConfig, now_ms, rfc3339};
 use relais_store::Role;
+use serde_json::Value;
 
 use crate::support::*;
 
@@ -168,6 +169,7 @@ async fn feedback_is_stored_counted_and_checked() {
     assert_eq!(server.get(&format!("/v1/insights/help?{window}"), None).await.0, 401);
     let (status, rows) = server.get(&format!("/v1/insights/help?{window}"), Some(&admin)).await;
     assert_eq!(status, 200, "{rows}");
+    let rows = &rows["articles"];
     let shape: Vec<(String, String, u64, u64)> = rows
         .as_array()
         .unwrap()
@@ -230,4 +232,119 @@ async fn the_heaviest_article_page_weighs_under_30_kb_compressed() {
         heaviest = heaviest.max((size, path));
     }
     assert!(heaviest.0 <= 30 * 1024, "{} weighs {} bytes of compressed HTML and CSS", heaviest.1, heaviest.0);
+}
+
+const FORM: &str = "name=Sam+Lee&email=sam%40example.com&subject=Sofa+leg+missing&message=The+box+had+only+three+legs.";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contact_form_becomes_a_callback_request_when_no_agent_is_available() {
+    let server = help_server(&root().join("knowledge")).await;
+    let page = server.fetch("/help/en/contact", None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("name=\"subject\"") && page.text.contains("name=\"visit\""));
+
+    let sent = server.http(form("/help/en/contact", FORM)).await;
+    assert_eq!((sent.status, sent.header("location")), (303, "/help/en/contact?sent=callback"));
+    assert!(server.fetch("/help/en/contact?sent=callback", None).await.text.contains("we will answer you by email"));
+    let token = server.signed_in("ann@example.com", "Ann").await;
+    let (_, callbacks) = server.get("/v1/callbacks", Some(&token)).await;
+    assert_eq!(callbacks.as_array().unwrap().len(), 1, "{callbacks}");
+    assert_eq!(callbacks[0]["email"], "sam@example.com");
+    assert_eq!(callbacks[0]["name"], "Sam Lee");
+    assert_eq!(callbacks[0]["note"], "Sofa leg missing\n\nThe box had only three legs.");
+    let id = callbacks[0]["conversation_id"].as_str().unwrap();
+    let (_, events) = server.get(&format!("/v1/conversations/{id}/events"), Some(&token)).await;
+    let started = &events[0];
+    assert_eq!((started["kind"].as_str(), started["visitor"]["email"].as_str()), (Some("started"), Some("sam@example.com")), "{started}");
+    assert!(events.as_array().unwrap().iter().any(|e| e["state"] == "no_agent_available"), "{events}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contact_form_is_queued_for_an_available_agent_with_the_form_as_message() {
+    let server = help_server(&root().join("knowledge")).await;
+    let token = server.signed_in("ann@example.com", "Ann").await;
+    let (mut ann, _) = agent(&server, &token).await;
+    let sent = server.http(form("/help/fr/contact", FORM)).await;
+    assert_eq!((sent.status, sent.header("location")), (303, "/help/fr/contact?sent=queued"));
+    let queue = ann.recv_until(|f| f["type"] == "queue" && f["total"] == 1 && f["conversations"][0]["preview"].is_string()).await;
+    let waiting = &queue.last().unwrap()["conversations"][0];
+    assert_eq!(waiting["preview"], "Sofa leg missing\n\nThe box had only three legs.", "{waiting}");
+    let id = waiting["conversation_id"].as_str().unwrap().to_string();
+    let (_, events) = server.get(&format!("/v1/conversations/{id}/events"), Some(&token)).await;
+    let kinds: Vec<&str> = events.as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+    let message = events.as_array().unwrap().iter().find(|e| e["kind"] == "message" && e["from"] == "visitor").expect("the form is the visitor's message");
+    assert_eq!(message["text"], "Sofa leg missing\n\nThe box had only three legs.", "{events}");
+    let after: Vec<&Value> = events.as_array().unwrap().iter().skip_while(|e| !(e["kind"] == "message" && e["from"] == "visitor")).collect();
+    assert!(!after.iter().any(|e| e["from"] == "bot"), "the bot does not answer the form: {kinds:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_contact_form_is_refused_and_nothing_is_stored() {
+    let server = help_server(&root().join("knowledge")).await;
+    let long = "x".repeat(ServerConfig::default().limits.max_message_chars + 1);
+    let refused = [
+        ("name=Sam&email=sam%40example.com&subject=&message=Hello".to_string(), 400, "bad_frame"),
+        ("name=Sam&email=not-an-address&subject=Hi&message=Hello".to_string(), 400, "bad_frame"),
+        ("name=&email=sam%40example.com&subject=Hi&message=Hello".to_string(), 400, "bad_frame"),
+        (format!("name=Sam&email=sam%40example.com&subject=Hi&message={long}"), 400, "too_long"),
+        (format!("name=Sam&email=sam%40example.com&subject={}&message=Hello", "s".repeat(201)), 400, "too_long"),
+    ];
+    for (body, status, code) in refused {
+        let answer = server.http(form("/help/en/contact", &body)).await;
+        assert_eq!((answer.status, answer.json()["error"]["code"].as_str()), (status, Some(code)), "{body:.60}");
+    }
+    assert_eq!(server.http(form("/help/de/contact", FORM)).await.status, 404);
+    assert_eq!(server.store.count_conversations(None).await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_that_opens_a_suggested_article_and_sends_no_form_is_a_deflection() {
+    let server = help_server(&root().join("knowledge")).await;
+    let helped = "6f1c0c52-5d7e-4a4f-9d0e-2b8f1c7a9e01";
+    let not_helped = "0b7e3f9a-8c2d-4e1f-a6b5-c4d3e2f1a0b9";
+    assert_eq!(server.fetch(&format!("/help/en/refund-timing?visit={helped}"), None).await.status, 200);
+    assert_eq!(server.fetch(&format!("/help/en/return-an-item?visit={not_helped}"), None).await.status, 200);
+    assert_eq!(server.fetch("/help/en/invoices?visit=not%20a%20visit", None).await.status, 200);
+    assert_eq!(server.http(form("/help/en/contact", &format!("{FORM}&visit={not_helped}"))).await.status, 303);
+
+    server.add_agent("admin@example.com", "Ada", Role::Admin).await;
+    let admin = server.login("admin@example.com").await;
+    let hour = 3_600_000;
+    let window = format!("from={}&to={}", rfc3339(now_ms() - hour), rfc3339(now_ms() + hour));
+    let (_, help) = server.get(&format!("/v1/insights/help?{window}"), Some(&admin)).await;
+    assert_eq!(
+        help["deflection"],
+        serde_json::json!({"suggestions_opened": 2, "deflected": 1, "forms_sent": 1, "deflection_rate": 0.5}),
+        "{help}"
+    );
+}
+
+/// The conversation's id, its greeting and the bot's answer to `question`, in a
+/// conversation started on `page`.
+async fn asked_on(server: &TestServer, page: &str, question: &str) -> (String, Value, Value) {
+    let hello = serde_json::json!({"type": "hello", "lang": "en", "page": {"url": page, "title": "A page"}});
+    let (mut client, welcome) = visitor(server, hello).await;
+    let (_, frames) = say(&mut client, "q1", question).await;
+    (welcome["conversation_id"].as_str().unwrap().to_string(), welcome["events"][0].clone(), bot_messages(&frames)[0].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_started_on_an_article_is_about_it() {
+    let server = help_server(&root().join("knowledge")).await;
+    let question = "how much does it cost?";
+    let source = |answer: &Value| answer["sources"][0]["title"].as_str().unwrap_or("").to_string();
+    let (_, greeting, elsewhere) = asked_on(&server, "http://localhost/products.html", question).await;
+    assert!(!greeting["text"].as_str().unwrap().contains("You were reading"), "{greeting}");
+    assert_ne!(source(&elsewhere), "Return large items", "without the article, the question is not about it: {elsewhere}");
+
+    let (id, greeting, on_article) = asked_on(&server, "http://localhost/help/en/return-large-items", question).await;
+    assert!(greeting["text"].as_str().unwrap().contains("“Return large items”"), "{greeting}");
+    assert_eq!(source(&on_article), "Return large items", "{on_article}");
+    let token = server.signed_in("ann@example.com", "Ann").await;
+    let (_, events) = server.get(&format!("/v1/conversations/{id}/events"), Some(&token)).await;
+    let topic = events.as_array().unwrap().iter().find(|e| e["kind"] == "topic_set").expect("the topic is in the log");
+    assert_eq!((topic["article_id"].as_str(), topic["title"].as_str()), (Some("return-large-items"), Some("Return large items")));
+
+    let (_, _, unrelated) = asked_on(&server, "http://localhost/help/en/return-large-items", "how do I assemble the Atlas bookshelf").await;
+    assert!(source(&unrelated).contains("Atlas"), "a question about something else keeps its own answer: {unrelated}");
 }

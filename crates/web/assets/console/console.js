@@ -741,6 +741,7 @@
       verifiedEl(ctx.verified_user_id),
       section("Visitor (as they say)", "context-visitor", visitorList(ctx)),
       section("Escalation", "context-escalation", escalationEl(ctx.escalation)),
+      section("Reading", "context-topic", ctx.topic ? h("p", {}, "Help article: ", h("strong", {}, String(ctx.topic.title))) : h("p", { class: "muted" }, "No help article")),
       section("Pages viewed", "context-pages", listOf(ctx.pages, pageItem)),
       section("Intents", "context-intents", listOf(ctx.intents, intentItem)),
       section("Articles shown", "context-articles", listOf(ctx.articles, (a) => [link(a.url, a.title), timeSpan(a.at)])),
@@ -883,7 +884,8 @@
         section2("articles", "Articles"),
         section2("agents", "Agents"),
         section2("languages", "Languages"),
-        section2("pages", "Pages where chats start")
+        section2("pages", "Pages where chats start"),
+        section2("help", "Help centre", "Answers to “Was this article helpful?” and the contact form's deflection, by when they happened.")
       ),
       drillBox,
       transcriptBox
@@ -1107,6 +1109,18 @@
         ]
       },
       {
+        key: "help",
+        path: "/v1/insights/help",
+        rows: (body) => body && body.articles,
+        before: (body) => deflectionEl(body && body.deflection),
+        columns: [
+          { label: "Article", value: (r) => h("span", {}, String(r.article_id ?? ""), h("span", { class: "tag" }, String(r.lang ?? ""))) },
+          { label: "Helpful", num: true, value: (r) => formatCount(r.helpful) },
+          { label: "Not helpful", num: true, value: (r) => formatCount(r.not_helpful) },
+          { label: "Comments", value: (r) => commentsList(r.comments) }
+        ]
+      },
+      {
         key: "gaps",
         path: "/v1/insights/gaps",
         columns: [
@@ -1131,12 +1145,26 @@
       }
     ];
     function showBreakdown(b, res) {
-      const rows = res.ok ? listOf2(res.body) : null;
+      const rows = res.ok ? listOf2(b.rows ? b.rows(res.body) : res.body) : null;
       if (!rows) return failed(b.key, res.ok ? { status: 500, message: "This answer is not what this console expects." } : res);
       if (b.after) b.after(rows);
-      sections[b.key].body.replaceChildren(rows.length ? table(b.key + "-table", null, b.columns, rows) : "");
+      sections[b.key].body.replaceChildren(b.before ? b.before(res.body) : "", rows.length ? table(b.key + "-table", null, b.columns, rows) : "");
       loaded(b.key, !rows.length);
       return true;
+    }
+    function deflectionEl(d) {
+      if (!d) return "";
+      return h(
+        "p",
+        { "data-relais-console": "insights-deflection" },
+        "Contact form: ",
+        h("strong", {}, formatRate(d.deflection_rate)),
+        ` deflected (${formatCount(d.deflected)} visits opened a suggested article and sent no form; ${formatCount(d.forms_sent)} sent the form; ${formatCount(d.suggestions_opened)} opened a suggestion).`
+      );
+    }
+    function commentsList(comments) {
+      if (!Array.isArray(comments) || !comments.length) return "";
+      return h("ul", { class: "samples" }, ...comments.map((c) => h("li", {}, (c && c.helpful ? "👍 " : "👎 ") + "“" + String(c && c.text || "") + "”")));
     }
     function samplesList(samples) {
       if (!Array.isArray(samples) || !samples.length) return "";

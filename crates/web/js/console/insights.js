@@ -5,6 +5,7 @@
  *   GET /v1/insights/summary      cards, the outcome split and the escalation reasons (charts)
  *   GET /v1/insights/timeseries   conversations per day by outcome (chart)
  *   GET /v1/insights/intents, /articles, /agents, /languages, /pages, /gaps   tables
+ *   GET /v1/insights/help         the help centre: deflection, "Was this article helpful?" per article
  * Each chart is generated SVG (charts.js) with a <table> of the same numbers beside it. Every
  * count is a button opening the conversations behind it (GET /v1/insights/conversations
  * ?figure=, with a breakdown row's filter: intent, article, agent, page, lang, day); a gap
@@ -106,6 +107,7 @@ export function insightsView(root, http, showError) {
       section("agents", "Agents"),
       section("languages", "Languages"),
       section("pages", "Pages where chats start"),
+      section("help", "Help centre", "Answers to “Was this article helpful?” and the contact form's deflection, by when they happened."),
     ),
     drillBox,
     transcriptBox,
@@ -360,6 +362,18 @@ export function insightsView(root, http, showError) {
       ],
     },
     {
+      key: "help",
+      path: "/v1/insights/help",
+      rows: (body) => body && body.articles,
+      before: (body) => deflectionEl(body && body.deflection),
+      columns: [
+        { label: "Article", value: (r) => h("span", {}, String(r.article_id ?? ""), h("span", { class: "tag" }, String(r.lang ?? ""))) },
+        { label: "Helpful", num: true, value: (r) => formatCount(r.helpful) },
+        { label: "Not helpful", num: true, value: (r) => formatCount(r.not_helpful) },
+        { label: "Comments", value: (r) => commentsList(r.comments) },
+      ],
+    },
+    {
       key: "gaps",
       path: "/v1/insights/gaps",
       columns: [
@@ -385,12 +399,28 @@ export function insightsView(root, http, showError) {
   ];
 
   function showBreakdown(b, res) {
-    const rows = res.ok ? listOf(res.body) : null;
+    const rows = res.ok ? listOf(b.rows ? b.rows(res.body) : res.body) : null;
     if (!rows) return failed(b.key, res.ok ? { status: 500, message: "This answer is not what this console expects." } : res);
     if (b.after) b.after(rows);
-    sections[b.key].body.replaceChildren(rows.length ? table(b.key + "-table", null, b.columns, rows) : "");
+    sections[b.key].body.replaceChildren(b.before ? b.before(res.body) : "", rows.length ? table(b.key + "-table", null, b.columns, rows) : "");
     loaded(b.key, !rows.length);
     return true;
+  }
+
+  function deflectionEl(d) {
+    if (!d) return "";
+    return h(
+      "p",
+      { "data-relais-console": "insights-deflection" },
+      "Contact form: ",
+      h("strong", {}, formatRate(d.deflection_rate)),
+      ` deflected (${formatCount(d.deflected)} visits opened a suggested article and sent no form; ${formatCount(d.forms_sent)} sent the form; ${formatCount(d.suggestions_opened)} opened a suggestion).`,
+    );
+  }
+
+  function commentsList(comments) {
+    if (!Array.isArray(comments) || !comments.length) return "";
+    return h("ul", { class: "samples" }, ...comments.map((c) => h("li", {}, (c && c.helpful ? "👍 " : "👎 ") + "“" + String((c && c.text) || "") + "”")));
   }
 
   function samplesList(samples) {

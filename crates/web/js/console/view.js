@@ -175,6 +175,7 @@ export function contextChildren(conv) {
     verifiedEl(ctx.verified_user_id),
     section("Visitor (as they say)", "context-visitor", visitorList(ctx)),
     section("Escalation", "context-escalation", escalationEl(ctx.escalation)),
+    section("Reading", "context-topic", ctx.topic ? h("p", {}, "Help article: ", h("strong", {}, String(ctx.topic.title))) : h("p", { class: "muted" }, "No help article")),
     section("Pages viewed", "context-pages", listOf(ctx.pages, pageItem)),
     section("Intents", "context-intents", listOf(ctx.intents, intentItem)),
     section("Articles shown", "context-articles", listOf(ctx.articles, (a) => [link(a.url, a.title), timeSpan(a.at)])),
