@@ -68,7 +68,8 @@ identity_secret=browser-test-secret
 # ALLOWED_ORIGINS: the third-party-site tests embed the widget from another origin (a local
 # page on another port), which the server refuses unless allowed.
 # LIMITS: every test connects from 127.0.0.1, and one test queues 55 visitors at once; the
-# default limits per address (30 new conversations, 10 requests for a person a minute) are
+# default limits per address (30 new conversations, 10 requests for a person, 60 help-centre
+# searches a minute) are
 # for the open internet, not for one machine running all the tests against one server.
 # INTENTS_DIR: a copy of the demo's intents, which the review test's Apply exports its labels
 # into (reviewed.yml) and retrains from; the repository's own stay as they are (and the
@@ -81,6 +82,7 @@ RELAIS__NLU__INTENTS_DIR="$data/intents" \
   RELAIS__SERVER__IDENTITY_SECRET=$identity_secret \
   RELAIS__SERVER__LIMITS__CONVERSATIONS_PER_IP_PER_MINUTE=1000 \
   RELAIS__SERVER__LIMITS__HANDOFFS_PER_IP_PER_MINUTE=1000 \
+  RELAIS__SERVER__LIMITS__HELP_REQUESTS_PER_IP_PER_MINUTE=1000 \
   target/release/relais serve --bind "127.0.0.1:$port" --data-dir "$data" >"$logs/serve.log" 2>&1 &
 pids+=($!)
 wait_for "relais serve" "${pids[-1]}" "$logs/serve.log" 'healthy "$url/healthz"'

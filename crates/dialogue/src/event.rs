@@ -283,9 +283,10 @@ pub enum EventKind {
         url: String,
         title: Option<String>,
     },
-    /// The page the visitor is on shows an article of the help centre: what the
-    /// conversation is about until another is shown. Set by the server only, from its own
-    /// articles (never a visitor's claim); internal.
+    /// The page the visitor says they are on shows an article of the help centre: what
+    /// the conversation is about until another is shown. Set by the server only, matching
+    /// the reported page against its own articles (the page itself is the visitor's
+    /// claim, so this steers answers and informs agents, never more); internal.
     TopicSet {
         article_id: String,
         title: String,

@@ -53,12 +53,18 @@
     var visit = null;
     try {
       visit = sessionStorage.getItem("relais-help-visit");
-      if (!visit) {
-        visit = crypto.randomUUID();
-        sessionStorage.setItem("relais-help-visit", visit);
-      }
     } catch (e) {
-      visit = crypto.randomUUID();
+      visit = null;
+    }
+    if (!visit || !/^[0-9a-f-]{8,64}$/.test(visit)) {
+      // 32 hex digits (crypto.randomUUID needs HTTPS; getRandomValues does not).
+      var bytes = crypto.getRandomValues(new Uint8Array(16));
+      visit = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+      try {
+        sessionStorage.setItem("relais-help-visit", visit);
+      } catch (e) {
+        // No storage (private mode): the visit lasts this page.
+      }
     }
     document.getElementById("visit").value = visit;
     suggestAsTyped(

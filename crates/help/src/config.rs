@@ -12,7 +12,8 @@ pub struct HelpConfig {
     pub site_name: String,
     /// Accent colour, `#rgb` or `#rrggbb`; white text sits on it, so pick a dark one.
     pub color: String,
-    /// Address of a logo image shown before the name (http(s) or a path on this server).
+    /// Path on this server of a logo image shown before the name (`/logo.svg`, from the
+    /// site folder): the pages' Content-Security-Policy loads images from this server only.
     pub logo: Option<String>,
     /// Where the pages live on this server: `/help` serves `/help/en/…`.
     pub base_path: String,
@@ -58,6 +59,10 @@ pub enum HelpConfigError {
     Color(String),
     #[error("[help] base_path {0:?} must start with / and hold only a-z, 0-9, -, _ and /, for example /help")]
     BasePath(String),
+    #[error("[help] base_path {0:?} is taken by the server's own routes (/v1, /console, /widget.js, /healthz, /metrics): choose another, for example /help")]
+    TakenPath(String),
+    #[error("[help] logo {0:?} must be a path on this server starting with /, such as /logo.svg (the pages load images from this server only)")]
+    Logo(String),
     #[error("[help] {key} {value:?} must be an http:// or https:// address{extra}")]
     Address { key: &'static str, value: String, extra: &'static str },
 }
@@ -77,6 +82,10 @@ impl HelpConfig {
         {
             return Err(HelpConfigError::BasePath(self.base_path));
         }
+        let taken = ["/v1", "/console", "/widget.js", "/healthz", "/metrics", "/robots.txt", "/llms.txt"];
+        if taken.iter().any(|route| base == *route || base.starts_with(&format!("{route}/"))) {
+            return Err(HelpConfigError::TakenPath(self.base_path));
+        }
         self.base_path = base.to_string();
         if let Some(url) = &self.public_url {
             if !is_web_address(url) {
@@ -84,8 +93,13 @@ impl HelpConfig {
             }
             self.public_url = Some(url.trim_end_matches('/').to_string());
         }
+        if let Some(logo) = &self.logo
+            && !(logo.starts_with('/') && !logo.starts_with("//") && !logo.contains(['"', '<', '>', ' ']))
+        {
+            return Err(HelpConfigError::Logo(logo.clone()));
+        }
         let links = self.links.iter().map(|link| ("links", &link.url));
-        for (key, url) in links.chain(self.home_url.iter().map(|url| ("home_url", url))).chain(self.logo.iter().map(|url| ("logo", url))) {
+        for (key, url) in links.chain(self.home_url.iter().map(|url| ("home_url", url))) {
             if !(is_web_address(url) || (url.starts_with('/') && !url.starts_with("//"))) {
                 return Err(HelpConfigError::Address { key, value: url.clone(), extra: " or a path starting with /" });
             }
@@ -116,7 +130,11 @@ mod tests {
         assert!(matches!(with(|c| c.base_path = "help".into()), Err(HelpConfigError::BasePath(_))));
         assert!(matches!(with(|c| c.base_path = "/he lp".into()), Err(HelpConfigError::BasePath(_))));
         assert!(matches!(with(|c| c.public_url = Some("javascript:alert(1)".into())), Err(HelpConfigError::Address { key: "public_url", .. })));
-        assert!(matches!(with(|c| c.logo = Some("//evil.example/x.png".into())), Err(HelpConfigError::Address { key: "logo", .. })));
+        assert!(matches!(with(|c| c.logo = Some("//evil.example/x.png".into())), Err(HelpConfigError::Logo(_))));
+        assert!(matches!(with(|c| c.logo = Some("https://cdn.example/x.png".into())), Err(HelpConfigError::Logo(_))));
+        assert!(with(|c| c.logo = Some("/logo.svg".into())).is_ok());
+        assert!(matches!(with(|c| c.base_path = "/console".into()), Err(HelpConfigError::TakenPath(_))));
+        assert!(matches!(with(|c| c.base_path = "/v1/help".into()), Err(HelpConfigError::TakenPath(_))));
         let config = with(|c| {
             c.base_path = "/support/".into();
             c.public_url = Some("https://shop.example/".into());

@@ -105,6 +105,10 @@ pub struct Limits {
     pub handoffs_per_conversation_per_minute: u32,
     /// Callback requests stored per conversation (`limit_reached`).
     pub callbacks_per_conversation: u32,
+    /// The help centre's public requests that search or write (searches, suggestions,
+    /// "Was this article helpful?" answers, suggested articles opened from the contact
+    /// form) per address per minute (`rate_limited`).
+    pub help_requests_per_ip_per_minute: u32,
     /// Login attempts per address per minute (successful ones give theirs back); more
     /// get HTTP 429 with `Retry-After`.
     pub logins_per_ip_per_minute: u32,
@@ -131,6 +135,7 @@ impl Default for Limits {
             handoffs_per_ip_per_minute: 10,
             handoffs_per_conversation_per_minute: 3,
             callbacks_per_conversation: 5,
+            help_requests_per_ip_per_minute: 60,
             logins_per_ip_per_minute: 20,
             login_attempts_per_account: 10,
         }
@@ -167,6 +172,7 @@ impl Limits {
         let per_minute = [
             ("conversations_per_ip_per_minute", self.conversations_per_ip_per_minute),
             ("handoffs_per_ip_per_minute", self.handoffs_per_ip_per_minute),
+            ("help_requests_per_ip_per_minute", self.help_requests_per_ip_per_minute),
             ("handoffs_per_conversation_per_minute", self.handoffs_per_conversation_per_minute),
             ("logins_per_ip_per_minute", self.logins_per_ip_per_minute),
             ("login_attempts_per_account", self.login_attempts_per_account),

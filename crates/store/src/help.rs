@@ -56,7 +56,8 @@ impl Store {
     /// Per article answered in [`from`, `to`) (ms), the most answers first.
     pub async fn help_feedback(&self, from: i64, to: i64) -> Result<Vec<HelpArticleFeedback>> {
         let rows = sqlx::query(
-            "SELECT lang, article_id, SUM(helpful) AS yes, COUNT(*) - SUM(helpful) AS no FROM help_feedback \
+            "SELECT lang, article_id, SUM(CASE WHEN helpful THEN 1 ELSE 0 END) AS yes, \
+             SUM(CASE WHEN helpful THEN 0 ELSE 1 END) AS no FROM help_feedback \
              WHERE at >= $1 AND at < $2 GROUP BY lang, article_id ORDER BY COUNT(*) DESC, lang, article_id",
         )
         .bind(from)
@@ -73,19 +74,22 @@ impl Store {
                 comments: Vec::new(),
             });
         }
+        // The latest COMMENTS_KEPT comments of each article, newest first.
         let comments = sqlx::query(
-            "SELECT lang, article_id, helpful, comment, at FROM help_feedback \
-             WHERE at >= $1 AND at < $2 AND comment IS NOT NULL ORDER BY at DESC, id DESC",
+            "SELECT lang, article_id, helpful, comment, at FROM ( \
+               SELECT lang, article_id, helpful, comment, at, id, \
+                 ROW_NUMBER() OVER (PARTITION BY lang, article_id ORDER BY at DESC, id DESC) AS place \
+               FROM help_feedback WHERE at >= $1 AND at < $2 AND comment IS NOT NULL) \
+             WHERE place <= $3 ORDER BY at DESC, id DESC",
         )
         .bind(from)
         .bind(to)
+        .bind(COMMENTS_KEPT as i64)
         .fetch_all(&self.pool)
         .await?;
         for row in comments {
             let (lang, id): (String, String) = (row.try_get("lang")?, row.try_get("article_id")?);
-            if let Some(article) = articles.iter_mut().find(|a| a.lang == lang && a.article_id == id)
-                && article.comments.len() < COMMENTS_KEPT
-            {
+            if let Some(article) = articles.iter_mut().find(|a| a.lang == lang && a.article_id == id) {
                 article.comments.push(HelpComment { helpful: row.try_get("helpful")?, text: row.try_get("comment")?, at: row.try_get("at")? });
             }
         }

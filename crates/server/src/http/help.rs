@@ -7,6 +7,7 @@
 //! `/robots.txt` and `/llms.txt` at the root. Articles are looked up by language and id
 //! in memory, never as files, so `{id}` cannot reach the disk.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -22,7 +23,8 @@ use serde_json::json;
 
 use super::App;
 use super::extract::ClientAddress;
-use crate::hub::contact::{ContactForm, Filed, MAX_NAME_CHARS, MAX_SUBJECT_CHARS};
+use crate::hub::contact::{ContactForm, Filed, MAX_NAME_CHARS, MAX_SUBJECT_CHARS, max_form_message};
+use crate::limits::address_key;
 use crate::error::{ClientError, ErrorCode};
 
 /// Most articles a search page lists, and how many passages are searched for them.
@@ -96,6 +98,13 @@ fn origin(centre: &HelpCentre, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// Takes one of the address's help requests (`help_requests_per_ip_per_minute`).
+fn take_help_request(app: &App, client: IpAddr) -> Result<(), ClientError> {
+    app.hub.quotas.help_requests.take(&address_key(client)).map_err(|wait| {
+        ClientError::new(ErrorCode::RateLimited, format!("too many help-centre searches or answers from here; try again in {} s", wait.as_secs().max(1)))
+    })
+}
+
 fn page(status: StatusCode, html: String) -> Response {
     (status, [(header::CACHE_CONTROL, PAGE_MAX_AGE)], Html(html)).into_response()
 }
@@ -151,23 +160,28 @@ async fn article(
     State(app): State<App>,
     Path((lang, id)): Path<(String, String)>,
     Query(query): Query<ArticleQuery>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
 ) -> Response {
     let view = View::of(&app, &headers);
     let context = view.context();
-    let found = match id.strip_suffix(".md") {
-        Some(id) => context.markdown(&lang, id).map(|md| text("text/markdown; charset=utf-8", md)),
-        None => context.article(&lang, &id, query.feedback.as_deref() == Some("thanks")).map(|html| page(StatusCode::OK, html)),
-    };
-    let Some(found) = found else {
+    if let Some(id) = id.strip_suffix(".md") {
+        return match context.markdown(&lang, id) {
+            Some(markdown) => text("text/markdown; charset=utf-8", markdown),
+            None => view.not_found(&lang),
+        };
+    }
+    let Some(html) = context.article(&lang, &id, query.feedback.as_deref() == Some("thanks")) else {
         return view.not_found(&lang);
     };
+    // Counted within the address's help requests, so that a loop cannot make up visits.
     if let Some(visit) = visit_id(query.visit.as_deref())
+        && take_help_request(&app, client).is_ok()
         && let Err(error) = app.hub.store.help_suggestion_opened(visit, &lang, &id, app.hub.clock.now_ms()).await
     {
         tracing::warn!("the help centre's deflection could not be recorded: {error}");
     }
-    found
+    page(StatusCode::OK, html)
 }
 
 #[derive(Deserialize)]
@@ -200,12 +214,14 @@ async fn search(
     State(app): State<App>,
     Path(lang): Path<String>,
     Query(query): Query<SearchQuery>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
 ) -> Result<Response, ClientError> {
     let view = View::of(&app, &headers);
     if !view.site.has_language(&lang) {
         return Ok(view.not_found(&lang));
     }
+    take_help_request(&app, client)?;
     let query_text = query.q.trim();
     let found = find(&app, &lang, query_text, SEARCH_ARTICLES).await?;
     Ok(page(StatusCode::OK, view.context().search(&lang, query_text, &found)))
@@ -216,7 +232,12 @@ async fn suggest(
     State(app): State<App>,
     Path(lang): Path<String>,
     Query(query): Query<SearchQuery>,
+    ClientAddress(client): ClientAddress,
 ) -> Result<Response, ClientError> {
+    if !centre(&app).site().has_language(&lang) {
+        return Err(ClientError::not_found(format!("the help centre has no articles in {lang:?}")));
+    }
+    take_help_request(&app, client)?;
     let base = centre(&app).config.base_path.clone();
     let found = find(&app, &lang, query.q.trim(), SUGGESTIONS).await?;
     let articles: Vec<_> = found
@@ -237,6 +258,7 @@ struct FeedbackForm {
 async fn feedback(
     State(app): State<App>,
     Path((lang, id)): Path<(String, String)>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<FeedbackForm>,
 ) -> Result<Response, ClientError> {
@@ -244,6 +266,7 @@ async fn feedback(
     if centre.site().page(&lang, &id).is_none() {
         return Ok(View::of(&app, &headers).not_found(&lang));
     }
+    take_help_request(&app, client)?;
     let helpful = match form.helpful.as_str() {
         "yes" => true,
         "no" => false,
@@ -289,7 +312,7 @@ async fn contact(State(app): State<App>, Path(lang): Path<String>, Query(query):
         Some("callback") => Some(Sent::Callback),
         _ => None,
     };
-    let limits = ContactLimits { name: MAX_NAME_CHARS, subject: MAX_SUBJECT_CHARS, message: app.hub.config.limits.max_message_chars };
+    let limits = ContactLimits { name: MAX_NAME_CHARS, subject: MAX_SUBJECT_CHARS, message: max_form_message(app.hub.config.limits.max_message_chars) };
     match view.context().contact(&lang, sent, limits) {
         Some(html) => page(StatusCode::OK, html),
         None => view.not_found(&lang),
@@ -331,8 +354,11 @@ async fn send_contact(
         page: format!("{}{}/{lang}/contact", view.origin, view.centre.config.base_path),
     };
     let filed = app.hub.file_contact(client, form).await?;
-    if let Some(visit) = visit_id(fields.visit.as_deref()) {
-        app.hub.store.help_form_sent(visit, &lang, app.hub.clock.now_ms()).await?;
+    // The form is filed: a failure to count the visit must not make the visitor send it again.
+    if let Some(visit) = visit_id(fields.visit.as_deref())
+        && let Err(error) = app.hub.store.help_form_sent(visit, &lang, app.hub.clock.now_ms()).await
+    {
+        tracing::warn!("the help centre's deflection could not be recorded: {error}");
     }
     let sent = match filed {
         Filed::Queued => "queued",

@@ -19,6 +19,12 @@ use crate::validate::MAX_EMAIL_BYTES;
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_SUBJECT_CHARS: usize = 200;
 
+/// The longest message of a form whose subject is as long as it may be: subject, blank
+/// line and message make one visitor message of at most `max_message_chars`.
+pub fn max_form_message(max_message_chars: usize) -> usize {
+    max_message_chars.saturating_sub(MAX_SUBJECT_CHARS + 2)
+}
+
 /// What the visitor filled in.
 #[derive(Debug, Clone)]
 pub struct ContactForm {

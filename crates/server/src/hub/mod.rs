@@ -73,6 +73,8 @@ pub struct Quotas {
     pub sockets: Arc<OpenPerAddress>,
     pub conversation_starts: KeyedRate<IpAddr>,
     pub handoffs_per_address: KeyedRate<IpAddr>,
+    /// The help centre's searches, suggestions and answers.
+    pub help_requests: KeyedRate<IpAddr>,
     pub handoffs_per_conversation: KeyedRate<String>,
     pub login: LoginGuard,
 }
@@ -144,6 +146,7 @@ impl Hub {
             sockets: Arc::new(OpenPerAddress::default()),
             conversation_starts: KeyedRate::per_minute(limits.conversations_per_ip_per_minute),
             handoffs_per_address: KeyedRate::per_minute(limits.handoffs_per_ip_per_minute),
+            help_requests: KeyedRate::per_minute(limits.help_requests_per_ip_per_minute),
             handoffs_per_conversation: KeyedRate::per_minute(limits.handoffs_per_conversation_per_minute),
             login: LoginGuard::new(limits),
         };

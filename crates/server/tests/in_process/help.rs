@@ -19,8 +19,12 @@ use crate::support::*;
 
 /// A server with the help centre of the articles in `dir`, as relais.toml's defaults set it.
 async fn help_server(dir: &Path) -> TestServer {
+    help_server_with(dir, ServerConfig::default()).await
+}
+
+async fn help_server_with(dir: &Path, config: ServerConfig) -> TestServer {
     let (centre, _) = HelpCentre::open(HelpConfig::default().checked().unwrap(), dir).unwrap();
-    TestServer::built(ServerConfig::default(), |server| server.with_help(Arc::new(centre))).await
+    TestServer::built(config, |server| server.with_help(Arc::new(centre))).await
 }
 
 /// Every value of `attribute="…"` in `html` of the tags that contain `marker`.
@@ -121,7 +125,8 @@ async fn search_finds_paraphrased_questions_in_both_languages() {
         let page = server.fetch(&format!("/help/{lang}/search?q={query}"), None).await;
         assert_eq!(page.status, 200);
         assert!(page.text.contains("<meta name=\"robots\" content=\"noindex\">"));
-        let results: Vec<&str> = attributes(&page.text, &format!("a href=\"/help/{lang}/"), "href")
+        let list = page.text.split("<ol class=\"results\">").nth(1).and_then(|rest| rest.split("</ol>").next()).unwrap_or("");
+        let results: Vec<&str> = attributes(list, &format!("a href=\"/help/{lang}/"), "href")
             .into_iter()
             .map(|href| href.split('#').next().unwrap_or(href))
             .collect();
@@ -242,6 +247,8 @@ async fn the_contact_form_becomes_a_callback_request_when_no_agent_is_available(
     let page = server.fetch("/help/en/contact", None).await;
     assert_eq!(page.status, 200);
     assert!(page.text.contains("name=\"subject\"") && page.text.contains("name=\"visit\""));
+    let most = ServerConfig::default().limits.max_message_chars - 202;
+    assert!(page.text.contains(&format!("<textarea id=\"message\" name=\"message\" rows=\"6\" required maxlength=\"{most}\">")), "any subject fits with a full message box");
 
     let sent = server.http(form("/help/en/contact", FORM)).await;
     assert_eq!((sent.status, sent.header("location")), (303, "/help/en/contact?sent=callback"));
@@ -347,4 +354,28 @@ async fn a_conversation_started_on_an_article_is_about_it() {
 
     let (_, _, unrelated) = asked_on(&server, "http://localhost/help/en/return-large-items", "how do I assemble the Atlas bookshelf").await;
     assert!(source(&unrelated).contains("Atlas"), "a question about something else keeps its own answer: {unrelated}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_answers_and_counted_visits_are_limited_per_address() {
+    let mut config = ServerConfig::default();
+    config.limits.help_requests_per_ip_per_minute = 3;
+    let server = help_server_with(&root().join("knowledge"), config).await;
+    assert_eq!(server.fetch("/help/en/search?q=refund", None).await.status, 200);
+    assert_eq!(server.fetch("/help/en/suggest?q=refund", None).await.status, 200);
+    assert_eq!(server.fetch("/help/en/refund-timing?visit=0123456789abcdef0123456789abcdef", None).await.status, 200);
+    let refused = server.fetch("/help/en/search?q=refund", None).await;
+    assert_eq!((refused.status, refused.json()["error"]["code"].as_str()), (429, Some("rate_limited")));
+    assert_eq!(server.fetch("/help/en/suggest?q=refund", None).await.status, 429);
+    assert_eq!(server.http(form("/help/en/refund-timing/feedback", "helpful=yes")).await.status, 429);
+    let beyond = server.fetch("/help/en/invoices?visit=fedcba9876543210fedcba9876543210", None).await;
+    assert_eq!(beyond.status, 200, "the article is still served");
+    let counted = server.store.help_deflection(0, i64::MAX).await.unwrap();
+    assert_eq!(counted.suggestions_opened, 1, "only the visit within the limit is counted");
+    assert!(server.store.help_feedback(0, i64::MAX).await.unwrap().is_empty(), "nothing stored beyond the limit");
+    // Pages that only read are not limited.
+    for _ in 0..5 {
+        assert_eq!(server.fetch("/help/en/refund-timing", None).await.status, 200);
+    }
+    assert_eq!(server.fetch("/help/xx/suggest?q=refund", None).await.status, 404);
 }
