@@ -188,6 +188,30 @@ impl<'a> Context<'a> {
         format!("{}{path}", self.origin)
     }
 
+    /// Every language's home page: (language, absolute address).
+    fn homes(&self) -> Vec<(String, String)> {
+        self.site
+            .languages()
+            .iter()
+            .map(|l| (l.clone(), self.absolute(&format!("{}/{l}/", self.config.base_path))))
+            .collect()
+    }
+
+    /// The hreflang alternates of `page`: itself and its translations, (language,
+    /// absolute address); none for an article without translations.
+    fn translations(&self, page: &Page) -> Vec<(String, String)> {
+        if page.translations.is_empty() {
+            return Vec::new();
+        }
+        std::iter::once((page.lang.clone(), page.id.clone()))
+            .chain(page.translations.iter().cloned())
+            .map(|(l, id)| {
+                let href = self.absolute(&self.path(&l, &id));
+                (l, href)
+            })
+            .collect()
+    }
+
     fn layout(&self, lang: &'a str, heading: String, description: String, canonical_path: String) -> Layout<'a> {
         let config = self.config;
         let absolute_logo = config.logo.as_deref().map(|logo| if logo.starts_with('/') { self.absolute(logo) } else { logo.to_string() });
@@ -228,13 +252,8 @@ impl<'a> Context<'a> {
         }
         let words = Words::of(lang);
         let mut layout = self.layout(lang, self.config.site_name.clone(), words.search_label.to_string(), format!("{}/{lang}/", self.config.base_path));
-        layout.alternates = self
-            .site
-            .languages()
-            .iter()
-            .map(|l| (l.clone(), self.absolute(&format!("{}/{l}/", self.config.base_path))))
-            .chain([("x-default".to_string(), self.absolute(&format!("{}/", self.config.base_path)))])
-            .collect();
+        layout.alternates = self.homes();
+        layout.alternates.push(("x-default".to_string(), self.absolute(&format!("{}/", self.config.base_path))));
         let template = HomeTemplate { l: layout, w: words, categories: self.site.categories(lang) };
         Some(render(&template))
     }
@@ -243,19 +262,9 @@ impl<'a> Context<'a> {
     pub fn article(&self, lang: &'a str, id: &str, thanked: bool) -> Option<String> {
         let page = self.site.page(lang, id)?;
         let words = Words::of(lang);
-        let path = self.path(lang, id);
-        let mut layout = self.layout(lang, page.title.clone(), page.description.clone(), path.clone());
+        let mut layout = self.layout(lang, page.title.clone(), page.description.clone(), self.path(lang, id));
         layout.og_type = "article";
-        layout.alternates = std::iter::once((lang.to_string(), page.id.clone()))
-            .chain(page.translations.iter().cloned())
-            .map(|(l, id)| {
-                let href = self.absolute(&self.path(&l, &id));
-                (l, href)
-            })
-            .collect();
-        if page.translations.is_empty() {
-            layout.alternates.clear();
-        }
+        layout.alternates = self.translations(page);
         let modified = page.modified.map(date).unwrap_or_default();
         let category_anchor = format!("c-{}", slug(&page.category));
         layout.json_ld = json_ld(&json!([
@@ -331,28 +340,12 @@ impl<'a> Context<'a> {
     /// the `lastmod` of its file.
     pub fn sitemap(&self) -> String {
         let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
-        let homes: Vec<(String, String)> = self
-            .site
-            .languages()
-            .iter()
-            .map(|l| (l.clone(), self.absolute(&format!("{}/{l}/", self.config.base_path))))
-            .collect();
+        let homes = self.homes();
         for (_, loc) in &homes {
             url_entry(&mut xml, loc, None, &homes);
         }
         for page in self.site.pages() {
-            let alternates: Vec<(String, String)> = if page.translations.is_empty() {
-                Vec::new()
-            } else {
-                std::iter::once((page.lang.clone(), page.id.clone()))
-                    .chain(page.translations.iter().cloned())
-                    .map(|(l, id)| {
-                        let href = self.absolute(&self.path(&l, &id));
-                        (l, href)
-                    })
-                    .collect()
-            };
-            url_entry(&mut xml, &self.absolute(&self.path(&page.lang, &page.id)), page.modified, &alternates);
+            url_entry(&mut xml, &self.absolute(&self.path(&page.lang, &page.id)), page.modified, &self.translations(page));
         }
         xml.push_str("</urlset>\n");
         xml

@@ -38,6 +38,12 @@ fn attributes<'a>(html: &'a str, marker: &str, attribute: &str) -> Vec<&'a str> 
         .collect()
 }
 
+/// An insights window of an hour either side of now, where this test's answers fall.
+fn around_now() -> String {
+    let hour = 3_600_000;
+    format!("from={}&to={}", rfc3339(now_ms() - hour), rfc3339(now_ms() + hour))
+}
+
 fn form(path: &str, body: &str) -> Request<Body> {
     Request::builder()
         .method(Method::POST)
@@ -169,8 +175,7 @@ async fn feedback_is_stored_counted_and_checked() {
 
     server.add_agent("admin@example.com", "Ada", Role::Admin).await;
     let admin = server.login("admin@example.com").await;
-    let hour = 3_600_000;
-    let window = format!("from={}&to={}", rfc3339(now_ms() - hour), rfc3339(now_ms() + hour));
+    let window = around_now();
     assert_eq!(server.get(&format!("/v1/insights/help?{window}"), None).await.0, 401);
     let (status, rows) = server.get(&format!("/v1/insights/help?{window}"), Some(&admin)).await;
     assert_eq!(status, 200, "{rows}");
@@ -316,8 +321,7 @@ async fn a_visit_that_opens_a_suggested_article_and_sends_no_form_is_a_deflectio
 
     server.add_agent("admin@example.com", "Ada", Role::Admin).await;
     let admin = server.login("admin@example.com").await;
-    let hour = 3_600_000;
-    let window = format!("from={}&to={}", rfc3339(now_ms() - hour), rfc3339(now_ms() + hour));
+    let window = around_now();
     let (_, help) = server.get(&format!("/v1/insights/help?{window}"), Some(&admin)).await;
     assert_eq!(
         help["deflection"],
