@@ -63,6 +63,11 @@ wait_for "the example action server" "${pids[-1]}" "$logs/actions.log" 'grep -qs
 
 port=$(free_port)
 url=http://127.0.0.1:$port
+# The SMS channel sends to a stand-in for Twilio's Messages API that 07-channels starts on
+# this port (the real one cannot be reached from here). The sender is an alphanumeric id:
+# a number given in the environment would be read as a number and lose its "+".
+sms_port=$(free_port)
+twilio_token=browser-test-twilio-token
 # The identity secret lets the tests sign a visitor's user id as a host site's backend would.
 identity_secret=browser-test-secret
 # ALLOWED_ORIGINS: the third-party-site tests embed the widget from another origin (a local
@@ -83,6 +88,11 @@ RELAIS__NLU__INTENTS_DIR="$data/intents" \
   RELAIS__SERVER__LIMITS__CONVERSATIONS_PER_IP_PER_MINUTE=1000 \
   RELAIS__SERVER__LIMITS__HANDOFFS_PER_IP_PER_MINUTE=1000 \
   RELAIS__SERVER__LIMITS__HELP_REQUESTS_PER_IP_PER_MINUTE=1000 \
+  RELAIS__CHANNELS__TWILIO__ACCOUNT_SID=ACbrowsertest \
+  RELAIS__CHANNELS__TWILIO__AUTH_TOKEN=$twilio_token \
+  RELAIS__CHANNELS__TWILIO__FROM=Brightwood \
+  RELAIS__CHANNELS__TWILIO__PUBLIC_URL=$url/v1/channels/twilio \
+  RELAIS__CHANNELS__TWILIO__API_BASE=http://127.0.0.1:$sms_port \
   target/release/relais serve --bind "127.0.0.1:$port" --data-dir "$data" >"$logs/serve.log" 2>&1 &
 pids+=($!)
 wait_for "relais serve" "${pids[-1]}" "$logs/serve.log" 'healthy "$url/healthz"'
@@ -112,7 +122,8 @@ printf '%s' "$admin_password" | target/release/relais agent add --data-dir "$dat
 tests=("$root/$web/tests/")
 [ "$#" -gt 0 ] && tests=("$@")
 status=0
-RELAIS_URL=$url RELAIS_AGENT_EMAIL=$email RELAIS_AGENT_PASSWORD=$password RELAIS_IDENTITY_SECRET=$identity_secret \
+RELAIS_SMS_PORT=$sms_port RELAIS_TWILIO_TOKEN=$twilio_token \
+  RELAIS_URL=$url RELAIS_AGENT_EMAIL=$email RELAIS_AGENT_PASSWORD=$password RELAIS_IDENTITY_SECRET=$identity_secret \
   RELAIS_ADMIN_EMAIL=$admin_email RELAIS_ADMIN_PASSWORD=$admin_password CHROMIUM=$chromium \
   node --test --test-concurrency=1 "${tests[@]}" || status=$?
 if [ "$status" -ne 0 ]; then

@@ -13,7 +13,8 @@ use crate::text::normalize;
 use crate::turn::{Input, Outcome, Turn, Understanding};
 
 /// Quick-reply payload that asks for a callback when no agent is available.
-const CALLBACK_PAYLOAD: &str = "/callback_request";
+/// The payload of the "Request a callback" quick reply offered when no agent is free.
+pub const CALLBACK_PAYLOAD: &str = "/callback_request";
 
 /// The dialogue engine: a playbook and a policy. Cheap to share.
 #[derive(Debug, Clone)]

@@ -142,6 +142,10 @@ pub enum EventKind {
         /// only (a server option, never anything a visitor sends), absent when false.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         simulated: bool,
+        /// The channel it runs on when not the widget, with the contact's address there
+        /// (a phone number the provider vouched for); set by the server only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<ChannelAddress>,
     },
     /// The conversation's language was detected from the first message.
     LanguageSet {
@@ -300,7 +304,43 @@ pub enum EventKind {
     },
 }
 
+/// Where a conversation that is not in the widget runs: the channel's name (`sms`,
+/// `whatsapp`, `rest`) and the contact's address on it (a phone number in E.164 form, or
+/// the REST caller's user id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelAddress {
+    pub name: String,
+    pub address: String,
+}
+
+/// The key that joins one person's conversations across channels: `user:{id}` for a
+/// verified user id (a signed widget identity, a REST caller's user), else `phone:{number}`
+/// on a phone channel (`sms`, `whatsapp`: the provider vouched for the number); `None`
+/// while nobody is verified.
+pub fn contact_key(verified_user_id: Option<&str>, channel: Option<&ChannelAddress>) -> Option<String> {
+    match (verified_user_id, channel) {
+        (Some(user), _) => Some(format!("user:{user}")),
+        (None, Some(channel)) if matches!(channel.name.as_str(), "sms" | "whatsapp") => {
+            Some(format!("phone:{}", channel.address))
+        }
+        _ => None,
+    }
+}
+
 impl EventKind {
+    /// Whether a contact on a channel beyond the widget (SMS, WhatsApp, a webhook) hears
+    /// of this event: what the bot and agents say, an agent joining or leaving (the bot's
+    /// own messages already say when the visitor is queued, when no one is free and when
+    /// they are back with it), and a close they did not make themselves.
+    pub fn reaches_contact(&self) -> bool {
+        match self {
+            EventKind::BotMessage { .. } | EventKind::AgentMessage { .. } => true,
+            EventKind::Handoff { state, .. } => matches!(state, HandoffState::AgentJoined | HandoffState::AgentLeft),
+            EventKind::Closed { by, .. } => by != "visitor",
+            _ => false,
+        }
+    }
+
     /// A `handoff` event with no agent name and no queue position.
     pub fn handoff(state: HandoffState, reason: Option<ReasonCode>) -> Self {
         EventKind::Handoff {
@@ -355,6 +395,7 @@ mod tests {
             verified_user_id: None,
             browser_id: None,
             simulated,
+            channel: None,
         };
         let real = serde_json::to_value(started(false)).unwrap();
         assert!(real.get("simulated").is_none(), "{real}");

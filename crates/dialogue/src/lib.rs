@@ -23,10 +23,10 @@ mod text;
 mod turn;
 
 pub use playbook::{ActionSpec, Intent, Playbook, Slot};
-pub use engine::Engine;
+pub use engine::{CALLBACK_PAYLOAD, Engine};
 pub use error::LoadError;
 pub use event::{
-    Event, EventKind, FallbackStage, FormOutcome, HandoffState, IntentScore, QuickReply,
+    contact_key, ChannelAddress, Event, EventKind, FallbackStage, FormOutcome, HandoffState, IntentScore, QuickReply,
     ReasonCode, Source,
 };
 pub use lang::detect_language;

@@ -216,6 +216,7 @@ mod tests {
                     verified_user_id: None,
                     browser_id: None,
                     simulated: false,
+                    channel: None,
                 },
             ),
             ev(

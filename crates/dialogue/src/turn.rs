@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::event::{Event, EventKind, HandoffState, IntentScore};
+use crate::event::{ChannelAddress, Event, EventKind, HandoffState, IntentScore};
 use crate::state::ConversationState;
 
 /// The intent model's reading of a visitor message.
@@ -78,6 +78,8 @@ pub enum Input {
         topic: Option<Topic>,
         /// Started by a simulation (`relais simulate`); set by the server only.
         simulated: bool,
+        /// The channel it runs on when not the widget; set by the server only.
+        channel: Option<ChannelAddress>,
     },
     /// The visitor's message.
     Message { client_id: String, text: String },
@@ -155,6 +157,7 @@ impl Input {
                 page,
                 topic,
                 simulated,
+                channel,
             } => {
                 let mut events = vec![EventKind::Started {
                     conversation_id,
@@ -163,6 +166,7 @@ impl Input {
                     verified_user_id,
                     browser_id,
                     simulated,
+                    channel,
                 }];
                 events.extend(page.map(|(url, title)| EventKind::PageViewed { url, title }));
                 events.extend(topic.map(Topic::event));

@@ -42,6 +42,7 @@ impl Convo {
                 page: None,
                 topic: None,
                 simulated: false,
+                channel: None,
             },
         ));
         convo
@@ -907,6 +908,7 @@ fn a_conversation_started_on_a_help_article_greets_with_it_and_keeps_it_as_topic
             page: Some(("https://shop.example/help/fr/retour".into(), None)),
             topic: Some(topic.clone()),
             simulated: false,
+            channel: None,
         }),
     );
     assert_eq!(started.state.topic.as_deref(), Some("return-large-items"));

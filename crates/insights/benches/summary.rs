@@ -86,6 +86,7 @@ fn conversation(i: i64) -> Vec<EventKind> {
             verified_user_id: (i % 3 == 0).then(|| format!("user-{}", i % 1_000)),
             browser_id: None,
             simulated: false,
+            channel: None,
         },
         EventKind::PageViewed {
             url: "https://shop.example/products/atlas".into(),

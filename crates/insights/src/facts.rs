@@ -9,8 +9,6 @@ use relais_dialogue::{ReasonCode, Source};
 use relais_store::{GapReason, Rating, Tally};
 use serde::Serialize;
 
-/// The only channel so far: the web widget.
-pub const WIDGET: &str = "widget";
 
 /// How an engaged conversation ended up, exactly one of the four for each; the first
 /// three are `bot_resolved`, `escalated` and `unresolved`, and so add up to `engaged`.
@@ -58,7 +56,8 @@ pub struct ConversationFacts {
     pub started_at: i64,
     /// The last language set (`started.lang`, then `language_set`).
     pub language: Option<String>,
-    pub channel: &'static str,
+    /// `widget`, `sms`, `whatsapp` or `rest`.
+    pub channel: String,
     /// Made by `relais simulate`, not by a real visitor.
     pub simulated: bool,
     /// The URL of its first `page_viewed`.
@@ -170,7 +169,7 @@ impl ConversationFacts {
             id,
             started_at,
             language: tally.language,
-            channel: WIDGET,
+            channel: tally.channel.unwrap_or_else(|| relais_store::WIDGET.to_owned()),
             simulated: tally.simulated,
             first_page: tally.first_page,
             intents: tally.intents,

@@ -29,7 +29,7 @@ use relais_store::{ConversationTally, Store, VisitorStart};
 pub use breakdown::{AgentRow, ArticleRow, IntentRow};
 pub use config::InsightsConfig;
 pub use export::{COLUMNS, csv, text_cell};
-pub use facts::{AnswerRating, ConversationFacts, Outcome, WIDGET};
+pub use facts::{AnswerRating, ConversationFacts, Outcome};
 pub use figure::{Figure, UnknownFigure};
 pub use gaps::{GapMessage, NearestArticle, Sample, Topic, read_gap_messages, topics};
 pub use relais_store::{GapReason, Rating};

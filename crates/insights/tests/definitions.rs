@@ -41,6 +41,7 @@ impl Script {
                 verified_user_id: None,
                 browser_id: None,
                 simulated: false,
+                channel: None,
             })
             .then(0, say("Hello! How can I help?"))
     }
@@ -598,7 +599,7 @@ fn the_fold_keeps_language_page_intents_identity_and_agent() {
     assert_eq!(facts.first_page.as_deref(), Some("https://shop.example/pricing"));
     assert_eq!(facts.intents, ["greet", "order_status"]);
     assert_eq!(facts.verified_user_id.as_deref(), Some("user-42"));
-    assert_eq!((facts.channel, facts.started_at), ("widget", T0));
+    assert_eq!((facts.channel.as_str(), facts.started_at), ("widget", T0));
 }
 
 #[test]
@@ -673,6 +674,7 @@ fn verified(id: &str, start: i64, user: &str) -> Script {
             verified_user_id: Some(user.into()),
             browser_id: None,
             simulated: false,
+            channel: None,
         })
         .then(5, message("hello"))
         .then(6, answer("greet"))
@@ -936,6 +938,7 @@ fn a_browser_that_comes_back_is_a_repeat_contact_unless_the_visitor_is_verified(
             verified_user_id: user.map(str::to_owned),
             browser_id: Some(browser.into()),
             simulated: false,
+            channel: None,
         })
         .then(5, message("hello"))
         .then(6, answer("greet"))

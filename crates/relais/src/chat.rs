@@ -36,6 +36,7 @@ pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
         page: None,
         topic: None,
         simulated: false,
+        channel: None,
     };
     let greeting = conversation.take(&bot, Turn::new(now(), start))?.to_vec();
     println!(

@@ -30,6 +30,9 @@ pub struct Settings {
     /// The help centre: served or not, where, and how it looks.
     #[serde(default)]
     pub help: relais_help::HelpConfig,
+    /// SMS, WhatsApp and the REST API: which are on, their providers, the outbox's retries.
+    #[serde(default)]
+    pub channels: relais_channels::ChannelsConfig,
 }
 
 /// The thresholds file the advisor's Apply writes in the data folder, read over
@@ -154,7 +157,11 @@ mod tests {
         let mut section = String::new();
         let mut keys = BTreeSet::new();
         for line in text.lines().map(str::trim) {
-            if let Some(name) = line.strip_prefix("[[").and_then(|l| l.strip_suffix("]]")) {
+            // A commented-out optional table ("# [channels.twilio]  # …") shows that it exists.
+            let table = line.strip_prefix("# [").map(|l| l.split_once(" #").map_or(l, |(code, _)| code).trim_end());
+            if let Some(name) = table.and_then(|l| l.strip_suffix(']')) {
+                keys.insert(name.to_owned());
+            } else if let Some(name) = line.strip_prefix("[[").and_then(|l| l.strip_suffix("]]")) {
                 keys.insert(name.to_owned());
                 section = name.to_owned();
             } else if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {

@@ -167,6 +167,7 @@ fn run_test(bot: &Bot, lang: Option<String>, test: &ConversationTest) -> Result<
         page: None,
         topic: None,
         simulated: false,
+        channel: None,
     };
     conversation
         .take(bot, Turn::new(clock, start))

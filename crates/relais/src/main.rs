@@ -4,6 +4,7 @@
 mod advise;
 mod agent;
 mod bot;
+mod channel;
 mod chat;
 mod config;
 mod conversation_tests;
@@ -53,6 +54,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Manage the agents who log in to the console.
     Agent(agent::AgentArgs),
+    /// Keys of the REST channel.
+    Channel(channel::ChannelArgs),
     /// The figures for managers over the conversations started in a window.
     Report(report::ReportArgs),
     /// The reviewed turns: export their labels as training examples.
@@ -89,6 +92,7 @@ fn main() -> anyhow::Result<()> {
         Command::Knowledge { command } => knowledge::run(command, &settings),
         Command::Serve(args) => serve::run(args, settings, &cli.config),
         Command::Agent(args) => agent::run(args, &settings),
+        Command::Channel(args) => channel::run(args, &settings),
         Command::Report(args) => report::run(args, &settings),
         Command::Review { command } => review::run(command, &settings),
         Command::Advise(args) => advise::run(args, settings),

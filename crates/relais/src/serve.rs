@@ -95,6 +95,7 @@ pub fn run(args: ServeArgs, settings: Settings, config_path: &Path) -> anyhow::R
     let reloader = reloader(config_path.to_path_buf(), data_dir.clone());
     let bot = Arc::new(crate::bot::load_bot(&settings.assistant)?);
     let help = help_centre(settings.help, &settings.assistant.knowledge.dir)?;
+    let channels = settings.channels.checked().map_err(anyhow::Error::msg)?;
     let edited = help.clone();
     let _watcher = bot
         .watch_knowledge(KNOWLEDGE_DEBOUNCE, move |reload| match reload {
@@ -128,7 +129,8 @@ pub fn run(args: ServeArgs, settings: Settings, config_path: &Path) -> anyhow::R
             .with_insights(settings.insights)
             .with_reloader(reloader)
             .with_thresholds_file(thresholds)
-            .with_intents_dir(intents_dir);
+            .with_intents_dir(intents_dir)
+            .with_channels(channels);
         if let Some(help) = help {
             server = server.with_help(help);
         }

@@ -42,6 +42,7 @@ async fn reviewed(dir: &std::path::Path) {
                     verified_user_id: None,
                     browser_id: None,
                     simulated: false,
+                    channel: None,
                 },
             },
             Event {

@@ -106,3 +106,48 @@ async fn sighup_reloads_the_assistant_without_a_restart() {
     let (_, frames) = say(&mut client, "m2", "how long does delivery take").await;
     assert!(frames.iter().any(|f| f["from"] == "bot"), "{frames:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rest_channel_key_made_by_the_cli_is_taken_by_the_server_until_revoked() {
+    let (dir, server) = Server::start(&[
+        ("RELAIS__CHANNELS__REST__WEBHOOK_URL", "http://127.0.0.1:9/hook"),
+        ("RELAIS__CHANNELS__REST__WEBHOOK_SECRET", "webhook-secret"),
+    ]);
+    let add_key = || {
+        Command::new(env!("CARGO_BIN_EXE_relais"))
+            .current_dir(root())
+            .args(["channel", "add-key", "--name", "mobile-app", "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let made = add_key();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let key = String::from_utf8(made.stdout).unwrap().trim().to_owned();
+    assert!(key.starts_with("rlk_") && key.len() == 68, "{key}");
+    let again = add_key();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"), "{}", String::from_utf8_lossy(&again.stderr));
+
+    let send = |key: &str| {
+        let mut response = http()
+            .post(&server.url("/v1/channels/rest/messages"))
+            .header("Authorization", &format!("Bearer {key}"))
+            .send_json(json!({"user_id": "u-1", "text": "how do I return an item"}))
+            .unwrap();
+        (response.status().as_u16(), response.body_mut().read_json::<Value>().unwrap_or(Value::Null))
+    };
+    assert_eq!(send("rlk_0000").0, 401);
+    let (status, answer) = send(&key);
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer["events"].as_array().unwrap().iter().any(|e| e["from"] == "bot"), "{answer}");
+
+    let revoked = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .current_dir(root())
+        .args(["channel", "revoke-key", "--name", "mobile-app", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
+    assert_eq!(send(&key).0, 401, "a revoked key is refused");
+}

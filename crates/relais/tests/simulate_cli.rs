@@ -85,6 +85,7 @@ async fn simulated_conversations_are_made_through_the_server_and_purged() {
             verified_user_id: None,
             browser_id: None,
             simulated: false,
+            channel: None,
         },
     };
     store.append("real", &[real]).await.unwrap();

@@ -318,6 +318,7 @@ impl Session<'_> {
                         vec![wire::typing_event(from, *last_seq, self.hub.clock.now_ms(), Some(&conversation_id))]
                     }
                     Update::Typing { .. } => Vec::new(),
+                    Update::Delivery(status) => vec![wire::delivery_frame(status)],
                 }
             }
             Err(broadcast::error::RecvError::Closed) => Vec::new(),

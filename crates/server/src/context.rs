@@ -2,8 +2,8 @@
 //! `context` (the verified user id apart from the visitor's own claims, pages viewed, the
 //! help-centre article the visitor last read (`topic`),
 //! intents with confidence, articles shown, escalation reason, callback requests, the
-//! visitor's last rating),
-//! built from the event log.
+//! visitor's last rating, the channel and the contact's earlier conversations on every
+//! channel), built from the event log, and what became of each outbound message.
 
 use relais_dialogue::EventKind;
 use relais_store::{Store, StoredEvent};
@@ -95,15 +95,36 @@ pub fn context(events: &[StoredEvent]) -> Value {
     })
 }
 
-/// The `conversation` frame sent after a claim (or on reconnecting, for those held).
+/// Earlier conversations of the same contact shown in the context.
+const EARLIER_SHOWN: u32 = 10;
+
+/// The `conversation` frame sent after a claim (or on reconnecting, for those held):
+/// the context with the conversation's channel and the contact's earlier conversations
+/// on every channel, the events, and what became of each outbound message.
 pub async fn conversation_frame(store: &Store, id: &str) -> Result<Value, ClientError> {
     let events = store.events_after(id, 0).await?;
     let visible: Vec<Value> = events
         .iter()
         .filter_map(|stored| agent_event(id, stored))
         .collect();
+    let mut context = context(&events);
+    let conversation = store.conversation(id).await?;
+    let earlier = match conversation.as_ref().and_then(|c| c.contact.as_deref()) {
+        Some(contact) => store.contact_conversations(contact, id, EARLIER_SHOWN).await?,
+        None => Vec::new(),
+    };
+    context["channel"] = json!(conversation.as_ref().map_or(relais_store::WIDGET, |c| c.channel.as_str()));
+    context["address"] = json!(conversation.as_ref().and_then(|c| c.address.as_deref()));
+    context["earlier"] = earlier
+        .iter()
+        .map(|c| json!({
+            "conversation_id": c.id, "channel": c.channel, "started_at": rfc3339(c.created_at),
+            "state": c.stage.as_str(), "escalation_reason": c.escalation_reason,
+        }))
+        .collect();
+    let deliveries: Vec<Value> = store.deliveries(id).await?.iter().map(crate::wire::delivery_frame).collect();
     Ok(json!({
         "type": "conversation", "conversation_id": id,
-        "context": context(&events), "events": visible,
+        "context": context, "events": visible, "deliveries": deliveries,
     }))
 }

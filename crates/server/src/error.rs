@@ -27,6 +27,10 @@ pub enum ErrorCode {
     LimitReached,
     ForbiddenOrigin,
     TooManySockets,
+    /// A channel webhook's signature is missing or wrong.
+    BadSignature,
+    /// WhatsApp's 24-hour window is closed: only a template message may be sent.
+    TemplateNeeded,
     Internal,
 }
 
@@ -48,6 +52,8 @@ impl ErrorCode {
             ErrorCode::LimitReached => "limit_reached",
             ErrorCode::ForbiddenOrigin => "forbidden_origin",
             ErrorCode::TooManySockets => "too_many_sockets",
+            ErrorCode::BadSignature => "bad_signature",
+            ErrorCode::TemplateNeeded => "template_needed",
             ErrorCode::Internal => "internal",
         }
     }
@@ -57,11 +63,15 @@ impl ErrorCode {
         match self {
             ErrorCode::BadFrame | ErrorCode::UnknownType | ErrorCode::TooLong => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorCode::ForbiddenOrigin | ErrorCode::NotHolder | ErrorCode::NotAdmin | ErrorCode::NotReviewer => {
+            ErrorCode::ForbiddenOrigin
+            | ErrorCode::NotHolder
+            | ErrorCode::NotAdmin
+            | ErrorCode::NotReviewer
+            | ErrorCode::BadSignature => {
                 StatusCode::FORBIDDEN
             }
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::AlreadyClaimed | ErrorCode::Closed => StatusCode::CONFLICT,
+            ErrorCode::AlreadyClaimed | ErrorCode::Closed | ErrorCode::TemplateNeeded => StatusCode::CONFLICT,
             ErrorCode::RateLimited | ErrorCode::LimitReached | ErrorCode::TooManySockets => {
                 StatusCode::TOO_MANY_REQUESTS
             }

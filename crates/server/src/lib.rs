@@ -20,6 +20,7 @@ mod limits;
 mod listen;
 mod login;
 mod metrics;
+mod outbox;
 mod reload;
 mod socket;
 mod token;
@@ -132,6 +133,13 @@ impl Server {
     /// before [`Server::router`] or [`Server::serve`].
     pub fn with_help(mut self, centre: Arc<relais_help::HelpCentre>) -> Self {
         self.hub_mut().help = Some(centre);
+        self
+    }
+
+    /// Turns on the channels of `config` (`[channels]`: SMS, WhatsApp, the REST API) and
+    /// the retries of their outbox. Call before [`Server::router`] or [`Server::serve`].
+    pub fn with_channels(mut self, config: relais_channels::ChannelsConfig) -> Self {
+        self.hub_mut().channels = Arc::new(config);
         self
     }
 

@@ -272,6 +272,7 @@ impl Session {
                     topic: page.as_ref().and_then(|page| self.hub.topic_of(&page.url)),
                     page: page.map(|page| (page.url, page.title)),
                     simulated: self.hub.simulated,
+                    channel: None,
                 };
                 let events = match self.hub.turn(&id, start, Guard::New, None).await? {
                     Turned::Stored(events) => events,
@@ -310,7 +311,7 @@ impl Session {
                 Update::Typing { from, last_seq } if *from != "visitor" => {
                     vec![wire::typing_event(from, *last_seq, self.hub.clock.now_ms(), None)]
                 }
-                Update::Typing { .. } => Vec::new(),
+                Update::Typing { .. } | Update::Delivery(_) => Vec::new(),
             },
             Err(broadcast::error::RecvError::Lagged(_)) => {
                 let Some(id) = self.conversation.clone() else {

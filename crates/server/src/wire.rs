@@ -268,6 +268,15 @@ pub fn log_event(conversation_id: &str, stored: &StoredEvent) -> Value {
     Value::Object(frame)
 }
 
+/// The `delivery` frame: what became of the outbound message `seq` on the
+/// conversation's channel (`pending`, `sent`, `delivered`, `failed` with `error`).
+pub fn delivery_frame(status: &relais_store::DeliveryStatus) -> Value {
+    json!({
+        "type": "delivery", "conversation_id": status.conversation_id, "seq": status.seq,
+        "state": status.state.as_str(), "attempts": status.attempts, "error": status.error,
+    })
+}
+
 /// A `typing` event frame at `at` (ms); `seq` is the last stored one (typing is never stored).
 pub fn typing_event(from: &str, last_seq: u64, at: i64, conversation_id: Option<&str>) -> Value {
     let mut frame = object(json!({

@@ -30,6 +30,13 @@ pub struct Conversation {
     pub closed_at: Option<i64>,
     /// The `seq` of its last event.
     pub last_seq: u64,
+    /// `widget`, or the channel of its `started` event (`sms`, `whatsapp`, `rest`).
+    pub channel: String,
+    /// The contact's address on that channel (none in the widget).
+    pub address: Option<String>,
+    /// The key joining one person's conversations across channels, once verified
+    /// ([`relais_dialogue::contact_key`]).
+    pub contact: Option<String>,
 }
 
 /// A visitor's answer to "Was this useful?" under the bot message `seq`.
@@ -41,8 +48,8 @@ pub struct Feedback {
     pub at: i64,
 }
 
-const COLUMNS: &str = "id, created_at, updated_at, state, language, holder_agent_id, \
-                       escalation_reason, queued_at, closed_at, last_seq";
+pub(crate) const COLUMNS: &str = "id, created_at, updated_at, state, language, holder_agent_id, \
+                       escalation_reason, queued_at, closed_at, last_seq, channel, address, contact";
 
 impl Conversation {
     pub(crate) fn from_row(row: &SqliteRow) -> Result<Self> {
@@ -57,6 +64,9 @@ impl Conversation {
             queued_at: row.try_get("queued_at")?,
             closed_at: row.try_get("closed_at")?,
             last_seq: to_u64(row.try_get("last_seq")?, "conversations.last_seq")?,
+            channel: row.try_get("channel")?,
+            address: row.try_get("address")?,
+            contact: row.try_get("contact")?,
         })
     }
 
@@ -79,9 +89,27 @@ impl Conversation {
         }
         match &event.kind {
             EventKind::Started {
-                lang: Some(lang), ..
+                lang,
+                verified_user_id,
+                channel,
+                ..
+            } => {
+                if let Some(lang) = lang {
+                    self.language = Some(lang.clone());
+                }
+                if let Some(channel) = channel {
+                    self.channel.clone_from(&channel.name);
+                    self.address = Some(channel.address.clone());
+                }
+                self.contact = relais_dialogue::contact_key(verified_user_id.as_deref(), channel.as_ref());
             }
-            | EventKind::LanguageSet { lang } => {
+            EventKind::VisitorIdentified {
+                verified_user_id: Some(user),
+                ..
+            } if self.contact.is_none() => {
+                self.contact = relais_dialogue::contact_key(Some(user), None);
+            }
+            EventKind::LanguageSet { lang } => {
                 self.language = Some(lang.clone());
             }
             EventKind::HandoffRequested { reason, .. }

@@ -53,6 +53,8 @@ pub enum Error {
     AgentNotFound(String),
     #[error("an agent with the email {0} already exists; choose another email")]
     DuplicateEmail(String),
+    #[error("a channel key named {0} already exists; choose another name")]
+    DuplicateKeyName(String),
     #[error("the agent {email} cannot be removed: {why}; disable them instead (relais agent disable)")]
     AgentInUse { email: String, why: String },
     #[error("unknown role {0:?}; use \"agent\" or \"admin\"")]

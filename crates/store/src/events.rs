@@ -172,10 +172,8 @@ pub(crate) fn stored_event(row: &SqliteRow, conversation_id: &str) -> Result<Sto
 
 /// Reads the conversation row inside a transaction.
 async fn load(tx: &mut sqlx::Transaction<'static, Db>, id: &str) -> Result<Option<Conversation>> {
-    let row = sqlx::query(
-        "SELECT id, created_at, updated_at, state, language, holder_agent_id, \
-         escalation_reason, queued_at, closed_at, last_seq FROM conversations WHERE id = $1",
-    )
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {} FROM conversations WHERE id = $1", crate::conversations::COLUMNS));
+    let row = sqlx::query(sql)
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
@@ -320,13 +318,13 @@ async fn append_in(
     sqlx::query(
         "UPDATE conversations SET updated_at = $1, state = $2, language = $3, \
          holder_agent_id = $4, escalation_reason = $5, queued_at = $6, closed_at = $7, \
-         last_seq = $8, tally = $10, visitor = $11 WHERE id = $9",
+         last_seq = $8, tally = $10, visitor = $11, channel = $12, address = $13, contact = $14 WHERE id = $9",
     )
     .bind(conversation.updated_at)
     .bind(conversation.stage.as_str())
-    .bind(conversation.language)
+    .bind(&conversation.language)
     .bind(conversation.holder_agent_id)
-    .bind(conversation.escalation_reason)
+    .bind(&conversation.escalation_reason)
     .bind(conversation.queued_at)
     .bind(conversation.closed_at)
     .bind(
@@ -336,8 +334,12 @@ async fn append_in(
     .bind(conversation_id)
     .bind(tally.encode()?)
     .bind(tally.visitor())
+    .bind(&conversation.channel)
+    .bind(&conversation.address)
+    .bind(&conversation.contact)
     .execute(&mut **tx)
     .await?;
+    crate::channels::queue_deliveries(tx, &conversation, &stored).await?;
     Ok(stored)
 }
 

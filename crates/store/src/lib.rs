@@ -15,6 +15,7 @@
 
 mod agents;
 mod callbacks;
+mod channels;
 mod cohort;
 mod conversations;
 mod error;
@@ -35,6 +36,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use agents::{Agent, NewAgent, Role};
 pub use callbacks::{CallbackRequest, StoredCallbackRequest};
+pub use channels::{
+    ChannelCounts, Delivery, DeliveryOutcome, DeliveryState, DeliveryStatus, SWITCH_WINDOW_MS, WIDGET,
+};
 pub use cohort::{ConversationTally, VisitorStart};
 pub use conversations::{Conversation, Feedback};
 pub use error::{Error, Result};

@@ -12,8 +12,10 @@ use crate::{Result, Store};
 /// purged conversation's rows before its `conversations` row. A new per-conversation
 /// table goes here; the store test `purging_leaves_no_row_of_a_simulated_conversation`
 /// checks that every table with a `conversation_id` column is listed.
-const CONVERSATION_TABLES: [&str; 7] = [
+const CONVERSATION_TABLES: [&str; 9] = [
     "feedback",
+    "deliveries",
+    "channel_inbound",
     "callback_requests",
     "message_vectors",
     "review_labels",

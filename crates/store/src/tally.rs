@@ -24,7 +24,7 @@ const FILL_BATCH: usize = 500;
 /// comes with one more here: the store then folds every conversation's tally again from
 /// its log when it opens, so no figure keeps an older fold's answer. The test
 /// `the_encoding_is_pinned_to_its_version` fails on a change of encoding alone.
-pub const TALLY_VERSION: u32 = 2;
+pub const TALLY_VERSION: u32 = 3;
 
 /// The visitor's rating of the whole conversation: `score` from 1 to `scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +119,8 @@ pub struct Tally {
     pub last_at: i64,
     /// Made by `relais simulate`.
     pub simulated: bool,
+    /// The channel of its `started` event; `None`: the widget.
+    pub channel: Option<String>,
     /// The last language set (`started.lang`, then `language_set`).
     pub language: Option<String>,
     /// The URL of the first `page_viewed`.
@@ -216,9 +218,11 @@ impl Tally {
                 verified_user_id,
                 browser_id,
                 simulated,
+                channel,
                 ..
             } => {
                 self.simulated = *simulated;
+                self.channel = channel.as_ref().map(|channel| channel.name.clone());
                 self.language.clone_from(lang);
                 self.verified_user_id.clone_from(verified_user_id);
                 self.browser_id.clone_from(browser_id);
@@ -528,6 +532,7 @@ mod tests {
                 verified_user_id: None,
                 browser_id: Some("b-1234567".into()),
                 simulated: false,
+                channel: None,
             }),
             message(2, "où est mon colis"),
             answer(3),
@@ -545,7 +550,7 @@ mod tests {
         // new bytes here.
         assert_eq!(
             hex,
-            "02d00fc03e000102667200000109622d3132333435363701010c6f726465725f737461747573000103010c6f726465725f73746174757301094c6976726169736f6e0f2f616964652f6c6976726169736f6e010200000000000101f02e0000010800000000000000000001020100000108",
+            "03d00fc03e00000102667200000109622d3132333435363701010c6f726465725f737461747573000103010c6f726465725f73746174757301094c6976726169736f6e0f2f616964652f6c6976726169736f6e010200000000000101f02e0000010800000000000000000001020100000108",
             "the tally's encoding changed: add one to TALLY_VERSION");
         assert_eq!(Tally::decode(&tally.encode().unwrap(), "c").unwrap(), tally);
         // postcard writes an enum's variant as its position: a variant moved or inserted
@@ -590,6 +595,7 @@ mod tests {
                 verified_user_id: None,
                 browser_id: Some("b-1234567".into()),
                 simulated: false,
+                channel: None,
             },
         };
         let said = Event {

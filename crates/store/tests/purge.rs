@@ -22,6 +22,8 @@ fn conversation(id: &str, simulated: bool) -> Vec<Event> {
             verified_user_id: None,
             browser_id: None,
             simulated,
+            // On SMS: its bot messages go to the outbox (`deliveries`).
+            channel: Some(relais_dialogue::ChannelAddress { name: "sms".into(), address: format!("+1555{id}") }),
         }),
         event(2, EventKind::VisitorMessage {
             text: "where is my parcel".into(),
@@ -96,6 +98,7 @@ async fn purging_leaves_no_row_of_a_simulated_conversation() {
         store.append(id, &events[..1]).await.unwrap();
         let message = format!("{id}-m1");
         store.append_visitor_message(id, &message, &events[1..], Some(&[0.6, 0.8])).await.unwrap();
+        store.record_inbound("sms", &format!("SM-{id}"), id, Some(2), 2).await.unwrap();
     }
     // A reviewer labels and flags each conversation's turn.
     let reviewer = store

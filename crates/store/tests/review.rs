@@ -68,6 +68,7 @@ fn turns() -> Vec<Vec<Event>> {
             verified_user_id: None,
             browser_id: None,
             simulated: false,
+            channel: None,
         })],
         vec![said(10, "where is my parcel"), predicted(10, "order_status", 0.9, false, false), answer(11, Some("order_status"), None)],
         vec![said(20, "delivery to Norway?"), predicted(20, "shipping", 0.4, false, false), answer(21, None, Some("/help/delivery"))],

@@ -18,6 +18,7 @@ fn started(at: i64, id: &str) -> Event {
             verified_user_id: None,
             browser_id: None,
             simulated: false,
+            channel: None,
         },
     }
 }

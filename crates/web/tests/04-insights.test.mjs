@@ -133,7 +133,7 @@ test("an admin's Insights: figures of real conversations, another range, drill-d
     assert.equal(await reasons.locator(`${chook("drill")}[data-figure="escalation_reasons.${reason}"]`).textContent(), fmt(n), reason);
   }
   // Every section shows its figures (or that there are none in the range).
-  for (const key of ["summary", "timeseries", "outcomes", "reasons", "intents", "agents", "articles", "languages", "pages", "gaps"]) {
+  for (const key of ["summary", "timeseries", "outcomes", "reasons", "intents", "agents", "articles", "languages", "pages", "gaps", "channels"]) {
     const status = page.locator(chook(`insights-status-${key}`));
     assert.match(await status.getAttribute("data-state"), /^(ready|empty)$/, `${key}: ${await status.textContent()}`);
   }

@@ -44,6 +44,7 @@ pub(super) async fn conversations(
                 "state": c.stage.as_str(), "language": c.language,
                 "holder_agent_id": c.holder_agent_id, "escalation_reason": c.escalation_reason,
                 "queued_at": c.queued_at, "closed_at": c.closed_at, "last_seq": c.last_seq,
+                "channel": c.channel,
             })
         })
         .collect();

@@ -145,6 +145,26 @@ pub(super) async fn help(State(app): State<App>, _: Admin, Query(frame): Query<F
     })))
 }
 
+/// Conversations per channel in the window, the most first, and the contacts who
+/// switched channel: with a conversation in the window and another on another channel
+/// started less than 7 days before or after it (docs/metrics.md).
+pub(super) async fn channels(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<serde_json::Value>, ClientError> {
+    let window = frame.window()?;
+    let counts = app.hub.store.channel_counts(window.from, window.to).await?;
+    let channels: Vec<serde_json::Value> = counts
+        .conversations
+        .iter()
+        .map(|(channel, conversations)| serde_json::json!({"channel": channel, "conversations": conversations}))
+        .collect();
+    let rate = (counts.contacts > 0).then(|| counts.switching_contacts as f64 / counts.contacts as f64);
+    Ok(Json(serde_json::json!({
+        "channels": channels,
+        "contacts": counts.contacts,
+        "switching_contacts": counts.switching_contacts,
+        "switch_rate": rate,
+    })))
+}
+
 /// Per agent, the most conversations first.
 pub(super) async fn agents(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<AgentRow>>, ClientError> {
     Ok(Json(frame.figures(&app, |cohort| cohort.agents()).await?))

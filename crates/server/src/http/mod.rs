@@ -1,8 +1,8 @@
 //! HTTP routes, one file per resource: the two sockets, login and logout, the team
 //! (admins only), the console's read endpoints (paged, with the true count in `X-Total-Count`),
 //! the insights, the review inbox, the threshold advisor and reloads (admins only), health,
-//! metrics (behind a token), the widget and console files, the help centre, and the site
-//! folder at `/`.
+//! metrics (behind a token), the channels' webhooks and REST API, the widget and console
+//! files, the help centre, and the site folder at `/`.
 //! Handlers take what they need through extractors (`extract`: the signed-in agent or
 //! admin, the client's address, a page) and answer errors as `ClientError`s, whose code sets
 //! the status. Every response carries the security headers.
@@ -12,6 +12,7 @@ mod agents;
 mod assets;
 mod auth;
 mod callbacks;
+mod channels;
 mod conversations;
 mod extract;
 mod help;
@@ -62,6 +63,10 @@ pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
         .route("/v1/conversations", get(conversations::conversations))
         .route("/v1/conversations/{id}/events", get(conversations::events))
         .route("/v1/callbacks", get(callbacks::callbacks))
+        .route("/v1/channels/twilio", post(channels::twilio_message))
+        .route("/v1/channels/twilio/status", post(channels::twilio_status))
+        .route("/v1/channels/whatsapp", get(channels::whatsapp_verify).post(channels::whatsapp_notify))
+        .route("/v1/channels/rest/messages", post(channels::rest_message))
         .route("/v1/insights/summary", get(insights::summary))
         .route("/v1/insights/intents", get(insights::intents))
         .route("/v1/insights/agents", get(insights::agents))
@@ -71,6 +76,7 @@ pub fn router(hub: Arc<Hub>, insights: Arc<InsightsConfig>) -> Router {
         .route("/v1/insights/timeseries", get(insights::timeseries))
         .route("/v1/insights/gaps", get(insights::gaps))
         .route("/v1/insights/help", get(insights::help))
+        .route("/v1/insights/channels", get(insights::channels))
         .route("/v1/insights/conversations", get(insights::conversations))
         .route("/v1/insights/conversations.csv", get(insights::csv))
         .route("/v1/review", get(review::inbox))

@@ -99,6 +99,7 @@ impl Hub {
             page: Some((form.page.clone(), Some(form.subject.trim().to_string()))),
             topic: None,
             simulated: self.simulated,
+            channel: None,
         };
         self.turn(&id, start, Guard::New, None).await?;
         let asked = Input::RequestAgent { reason: Some("contact_form".into()) };

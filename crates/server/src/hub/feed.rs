@@ -80,6 +80,14 @@ impl Feed {
         });
     }
 
+    /// Tells agents what became of an outbound message (visitors never hear of it).
+    pub(crate) fn delivery(&self, status: relais_store::DeliveryStatus) {
+        let _ = self.notices.send(AgentNotice::Update {
+            conversation_id: status.conversation_id.as_str().into(),
+            update: Arc::new(Update::Delivery(status)),
+        });
+    }
+
     /// Has the queue's frame sent again, for a change [`Feed::publish`] cannot see.
     pub(crate) fn queue_changed(&self) {
         self.queue_changed.notify_one();
@@ -116,6 +124,7 @@ pub async fn queue_frame(store: &Store) -> Result<Value, ClientError> {
                 "waiting_since": conversation.queued_at.map(rfc3339),
                 "reason": conversation.escalation_reason,
                 "lang": conversation.language,
+                "channel": conversation.channel,
                 "preview": last_text.map(|text| text.chars().take(PREVIEW_CHARS).collect::<String>()),
             })
         })

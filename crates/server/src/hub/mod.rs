@@ -11,6 +11,7 @@
 
 pub(crate) mod contact;
 mod feed;
+mod inbound;
 mod queue;
 mod rooms;
 mod roster;
@@ -36,6 +37,7 @@ use crate::metrics::Metrics;
 use crate::token::Signer;
 
 pub use feed::{AgentNotice, queue_frame};
+pub use inbound::{Inbound, Said};
 pub use rooms::Update;
 pub use roster::Presence;
 
@@ -59,6 +61,9 @@ pub struct Hub {
     pub simulated: bool,
     /// The help centre served, whose article pages set a conversation's topic.
     pub help: Option<Arc<relais_help::HelpCentre>>,
+    /// `[channels]`: the channels beyond the widget and how their outbox retries.
+    pub channels: Arc<relais_channels::ChannelsConfig>,
+    contact_locks: inbound::ContactLocks,
     encoder: EncoderBatcher,
     rooms: rooms::Rooms,
     feed: feed::Feed,
@@ -163,6 +168,8 @@ impl Hub {
             clock: Clock::system(),
             simulated: false,
             help: None,
+            channels: Arc::default(),
+            contact_locks: inbound::ContactLocks::default(),
             encoder,
             rooms: rooms::Rooms::default(),
             feed: feed::Feed::new(),
@@ -172,12 +179,16 @@ impl Hub {
         }
     }
 
-    /// Starts the queue publisher and the sweeper of abandoned queue places; abort the
-    /// handle to stop them.
+    /// Starts the queue publisher, the sweeper of abandoned queue places and the
+    /// outbox's sender; abort the handle to stop them.
     pub fn start_background_tasks(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let hub = self.clone();
         tokio::spawn(async move {
-            tokio::join!(hub.feed.publish_queue(&hub.store), queue::sweep_abandoned(&hub));
+            tokio::join!(
+                hub.feed.publish_queue(&hub.store),
+                queue::sweep_abandoned(&hub),
+                crate::outbox::send_due(&hub),
+            );
         })
     }
 
@@ -283,6 +294,9 @@ impl Hub {
             }
             _ => {}
         }
+        if let Input::AgentMessage { .. } = input {
+            self.check_window(id).await?;
+        }
         // One bot for the whole turn, whatever a reload swaps in meanwhile.
         let bot = self.bot();
         let embedding = match bot.reads(&state, &input) {
@@ -316,6 +330,29 @@ impl Hub {
         }
         self.feed.publish(id, room, &stored);
         Ok(Turned::Stored(stored))
+    }
+
+    /// Refuses an agent's message to a WhatsApp contact whose last message is over 24
+    /// hours old (`template_needed`): only a template message may reach them.
+    async fn check_window(&self, id: &str) -> Result<(), ClientError> {
+        let Some(conversation) = self.store.conversation(id).await? else {
+            return Ok(());
+        };
+        if conversation.channel != "whatsapp" {
+            return Ok(());
+        }
+        match self.store.last_inbound_at(id).await? {
+            Some(last) if self.clock.now_ms() - last <= relais_channels::whatsapp::WINDOW_MS => Ok(()),
+            _ => Err(ClientError::new(
+                ErrorCode::TemplateNeeded,
+                format!("{}; send it from WhatsApp Manager, or wait for the contact to write", crate::outbox::WINDOW_CLOSED),
+            )),
+        }
+    }
+
+    /// Tells the agents holding the conversation what became of one outbound message.
+    pub(crate) fn delivery_changed(&self, status: relais_store::DeliveryStatus) {
+        self.feed.delivery(status);
     }
 
     /// The help-centre article a page at `url` shows, as a conversation's topic.

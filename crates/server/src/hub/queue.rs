@@ -13,9 +13,10 @@ use crate::error::ClientError;
 /// Most often the queue is checked for visitors who have gone.
 const ABANDON_SWEEP_EVERY: Duration = Duration::from_secs(30);
 
-/// Takes out of the queue, every so often, every visitor who has had no socket open for
-/// `queue_abandon_after_seconds` (counted from the server's start for those who left
-/// before it).
+/// Takes out of the queue, every so often, every widget visitor who has had no socket
+/// open for `queue_abandon_after_seconds` (counted from the server's start for those who
+/// left before it). A contact on another channel (SMS, WhatsApp, REST) has no socket to
+/// leave: they wait until an agent claims them.
 pub(crate) async fn sweep_abandoned(hub: &Hub) {
     let after = Duration::from_secs(hub.config.queue_abandon_after_seconds);
     let mut every = tokio::time::interval(ABANDON_SWEEP_EVERY.min(after / 2).max(Duration::from_millis(100)));
@@ -37,6 +38,7 @@ async fn abandon_gone_visitors(hub: &Hub, after: Duration) -> Result<(), ClientE
         .conversations(Some(Stage::Queued), Page::first(u32::MAX))
         .await?
         .into_iter()
+        .filter(|c| c.channel == relais_store::WIDGET)
         .map(|c| c.id)
         .collect();
     for id in hub.rooms.gone_before(queued, deadline, hub.started) {

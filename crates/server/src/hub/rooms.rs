@@ -20,6 +20,8 @@ pub enum Update {
     Event(StoredEvent),
     /// Someone is typing (not stored); `last_seq` is the conversation's last stored seq.
     Typing { from: &'static str, last_seq: u64 },
+    /// What became of an outbound message on the conversation's channel (agents only).
+    Delivery(relais_store::DeliveryStatus),
 }
 
 /// One conversation in memory.

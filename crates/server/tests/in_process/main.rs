@@ -8,6 +8,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod channels;
 mod conversation;
 mod help;
 mod http;

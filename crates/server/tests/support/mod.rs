@@ -5,6 +5,7 @@
 //! without a socket (`TestServer::http`) and serves real sockets on a listener on port 0.
 #![allow(dead_code)]
 
+mod provider;
 mod ws;
 
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+pub use provider::*;
 pub use ws::*;
 
 pub const PASSWORD: &str = "correct horse battery";

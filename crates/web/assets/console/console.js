@@ -296,7 +296,7 @@
     open(id) {
       let conv = this.byId.get(id);
       if (!conv) {
-        conv = { id, context: {}, events: [], seqs: /* @__PURE__ */ new Set(), pending: /* @__PURE__ */ new Map(), ended: false, unread: 0 };
+        conv = { id, context: {}, events: [], seqs: /* @__PURE__ */ new Set(), pending: /* @__PURE__ */ new Map(), deliveries: /* @__PURE__ */ new Map(), ended: false, unread: 0 };
         this.byId.set(id, conv);
       }
       return conv;
@@ -321,6 +321,13 @@
       if (ev.kind === "closed" || ev.kind === "handoff" && ENDING_HANDOFFS.includes(ev.state)) conv.ended = true;
       if (ev.kind === "handoff" && ev.state === "agent_joined") conv.ended = false;
       return "added";
+    }
+    /** What became of the outbound message `status.seq` on the conversation's channel (a `delivery` frame); null when the conversation is not held. */
+    delivered(status) {
+      const conv = this.byId.get(status.conversation_id);
+      if (!conv || typeof status.seq !== "number") return null;
+      conv.deliveries.set(status.seq, status);
+      return conv;
     }
     /** The agent's reply `frame`, shown as a pending message until its ack or echo. */
     reply(conv, frame2, agentName) {
@@ -630,6 +637,7 @@
         h("span", { class: "tag", "data-relais-console": "wait", "data-since": c.waiting_since || "" }, formatWait(c.waiting_since)),
         h("span", { class: "tag", "data-relais-console": "reason" }, String(c.reason || "")),
         h("span", { class: "tag", "data-relais-console": "lang" }, String(c.lang || "")),
+        h("span", { class: "tag channel", "data-relais-console": "channel", "data-channel": c.channel || "widget" }, channelName(c.channel)),
         h("span", { class: "spacer" }),
         claim2
       )
@@ -648,6 +656,7 @@
         "div",
         { class: "row" },
         h("span", { class: "tag" }, String(conv.context && conv.context.lang || "")),
+        h("span", { class: "tag channel", "data-relais-console": "channel" }, channelName(conv.context && conv.context.channel)),
         conv.ended ? h("span", { class: "tag ended" }, "ended") : null,
         conv.unread ? h("span", { class: "unread", "aria-label": conv.unread + " new" }, String(conv.unread)) : null
       )
@@ -678,11 +687,22 @@
       dl
     );
   }
-  function eventEl(ev) {
-    if (ev.kind === "message") return messageEl(ev);
+  function channelName(channel) {
+    return { sms: "SMS", whatsapp: "WhatsApp", rest: "App (REST)" }[channel] || "Widget";
+  }
+  function eventEl(ev, channel, delivery) {
+    if (ev.kind === "message") {
+      const el = messageEl(ev);
+      if (delivery && ev.from !== "visitor") el.append(deliveryEl(delivery, channelName(channel)));
+      return el;
+    }
     if (ev.kind === "note") return noteEl(ev);
-    if (ev.kind === "handoff") return notice(ev, handoffText(ev));
-    if (ev.kind === "closed") return notice(ev, "Conversation closed by " + (ev.by || "someone"));
+    const told = (el) => {
+      if (delivery && delivery.state === "failed") el.append(deliveryEl(delivery, channelName(channel)));
+      return el;
+    };
+    if (ev.kind === "handoff") return told(notice(ev, handoffText(ev)));
+    if (ev.kind === "closed") return told(notice(ev, "Conversation closed by " + (ev.by || "someone")));
     if (ev.kind === "rating") return notice(ev, "The visitor rated the conversation " + ratingText(ev));
     return null;
   }
@@ -709,6 +729,16 @@
       el.append(h("div", { class: "extra" }, "Buttons: " + ev.quick_replies.map((q) => q.title).join(" · ")));
     }
     return el;
+  }
+  function deliveryEl(status, channel) {
+    const state2 = ["pending", "sent", "delivered", "failed"].includes(status.state) ? status.state : "pending";
+    const text = {
+      pending: status.error ? `Retrying (attempt ${Number(status.attempts) + 1}): ${status.error}` : "Sending by " + channel + "…",
+      sent: "Sent by " + channel,
+      delivered: "Delivered by " + channel,
+      failed: "Not delivered: " + (status.error || "the provider refused it")
+    }[state2];
+    return h("div", { class: "delivery " + state2, "data-relais-console": "delivery", "data-state": state2, role: state2 === "failed" ? "alert" : null }, text);
   }
   function noteEl(ev) {
     return h(
@@ -739,6 +769,8 @@
     return [
       title,
       verifiedEl(ctx.verified_user_id),
+      section("Channel", "context-channel", h("p", {}, h("strong", {}, channelName(ctx.channel)), ctx.address ? " · " + String(ctx.address) : "")),
+      section("Earlier conversations", "context-earlier", listOf(ctx.earlier, earlierItem)),
       section("Visitor (as they say)", "context-visitor", visitorList(ctx)),
       section("Escalation", "context-escalation", escalationEl(ctx.escalation)),
       section("Reading", "context-topic", ctx.topic ? h("p", {}, "Help article: ", h("strong", {}, String(ctx.topic.title))) : h("p", { class: "muted" }, "No help article")),
@@ -748,6 +780,9 @@
       section("Callback requests", "context-callbacks", listOf(ctx.callback_requests, callbackSummary)),
       section("Rating", "context-rating", ctx.rating ? h("p", {}, ratingText(ctx.rating), " ", timeSpan(ctx.rating.at)) : h("p", { class: "muted" }, "None"))
     ];
+  }
+  function earlierItem(c) {
+    return [h("strong", {}, channelName(c.channel)), " · " + String(c.state) + (c.escalation_reason ? " · " + String(c.escalation_reason) : ""), " ", timeSpan(c.started_at)];
   }
   function section(title, hook, body) {
     return h("div", { "data-relais-console": hook }, h("h3", {}, title), body);
@@ -837,7 +872,7 @@
       "select",
       { id: "insights-channel", "data-relais-console": "insights-channel" },
       h("option", { value: "" }, "All channels"),
-      h("option", { value: "widget" }, "Web widget")
+      ...["widget", "sms", "whatsapp", "rest"].map((name) => h("option", { value: name }, channelName(name)))
     );
     const formError = h("p", { class: "error", role: "alert", "data-relais-console": "insights-form-error" });
     const form = h(
@@ -885,7 +920,8 @@
         section2("agents", "Agents"),
         section2("languages", "Languages"),
         section2("pages", "Pages where chats start"),
-        section2("help", "Help centre", "Answers to “Was this article helpful?” and the contact form's deflection, by when they happened.")
+        section2("help", "Help centre", "Answers to “Was this article helpful?” and the contact form's deflection, by when they happened."),
+        section2("channels", "Channels", "Conversations started on each channel, and the contacts who came on two channels within 7 days.")
       ),
       drillBox,
       transcriptBox
@@ -1121,6 +1157,16 @@
         ]
       },
       {
+        key: "channels",
+        path: "/v1/insights/channels",
+        rows: (body) => body && body.channels,
+        before: (body) => switchesEl(body),
+        columns: [
+          { label: "Channel", value: (r) => channelName(r.channel) },
+          { label: "Conversations", num: true, value: (r) => formatCount(r.conversations) }
+        ]
+      },
+      {
         key: "gaps",
         path: "/v1/insights/gaps",
         columns: [
@@ -1160,6 +1206,16 @@
         "Contact form: ",
         h("strong", {}, formatRate(d.deflection_rate)),
         ` deflected (${formatCount(d.deflected)} visits opened a suggested article and sent no form; ${formatCount(d.forms_sent)} sent the form; ${formatCount(d.suggestions_opened)} opened a suggestion).`
+      );
+    }
+    function switchesEl(body) {
+      if (!body) return "";
+      return h(
+        "p",
+        { "data-relais-console": "insights-switches" },
+        "Channel switches: ",
+        h("strong", {}, formatRate(body.switch_rate)),
+        ` of ${formatCount(body.contacts)} known contacts (${formatCount(body.switching_contacts)} came on two channels within 7 days).`
       );
     }
     function commentsList(comments) {
@@ -1826,6 +1882,7 @@
       ack: onAck,
       status: renderAvailable,
       flagged: onFlagged,
+      delivery: onDelivery,
       error: onError
     }[frame2.type];
     if (handler) handler(frame2);
@@ -1918,7 +1975,7 @@
     renderQueue();
   }
   function fromListed(c) {
-    return { conversation_id: c.id, waiting_since: c.queued_at, reason: c.escalation_reason, lang: c.language, preview: null };
+    return { conversation_id: c.id, waiting_since: c.queued_at, reason: c.escalation_reason, lang: c.language, channel: c.channel, preview: null };
   }
   function leaveQueue(id) {
     const before = state.queue.length + state.queueMore.length;
@@ -1952,6 +2009,7 @@
     const conv = conversations.open(frame2.conversation_id);
     conv.context = frame2.context || {};
     conv.ended = false;
+    for (const status of Array.isArray(frame2.deliveries) ? frame2.deliveries : []) conversations.delivered(status);
     for (const ev of Array.isArray(frame2.events) ? frame2.events : []) onEvent(conv.id, ev, false);
     renderMine();
     const claimed = state.claiming === conv.id;
@@ -1979,6 +2037,10 @@
     }
     if (state.selected === id) renderThread();
     renderMine();
+  }
+  function onDelivery(frame2) {
+    const conv = conversations.delivered(frame2);
+    if (conv && state.selected === conv.id) renderThread();
   }
   function onAck(frame2) {
     connection.acknowledge(frame2.client_id);
@@ -2014,7 +2076,8 @@
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
     $("thread-title").textContent = "Conversation " + conv.id;
     const firstSaid = conv.events.findIndex((ev) => ev.kind === "message" && ev.from === "visitor");
-    box.replaceChildren(...conv.events.map((ev, i) => withFlag(conv, ev, eventEl(ev), firstSaid >= 0 && i > firstSaid)).filter(Boolean));
+    const channel = conv.context.channel;
+    box.replaceChildren(...conv.events.map((ev, i) => withFlag(conv, ev, eventEl(ev, channel, conv.deliveries.get(ev.seq)), firstSaid >= 0 && i > firstSaid)).filter(Boolean));
     if (atBottom) box.scrollTop = box.scrollHeight;
     for (const id of ["hand-back", "close-conv", "reply", "note-mode", "resolution"]) $(id).disabled = conv.ended;
     $("composer").querySelector("button").disabled = conv.ended;

@@ -2,7 +2,8 @@
  * The conversations an agent holds, as data apart from the page: each one's context and
  * events in seq order, events already seen ignored by seq, the agent's replies shown at once
  * and matched with their ack or their echo by client_id, and whether it has ended for this
- * agent. The console renders it; node tests drive it event by event.
+ * agent, and what became of each outbound message on a channel beyond the widget
+ * (delivered, failed and why). The console renders it; node tests drive it event by event.
  */
 
 /** Handoff states after which the conversation is no longer this agent's. */
@@ -32,7 +33,7 @@ export class Conversations {
   open(id) {
     let conv = this.byId.get(id);
     if (!conv) {
-      conv = { id, context: {}, events: [], seqs: new Set(), pending: new Map(), ended: false, unread: 0 };
+      conv = { id, context: {}, events: [], seqs: new Set(), pending: new Map(), deliveries: new Map(), ended: false, unread: 0 };
       this.byId.set(id, conv);
     }
     return conv;
@@ -58,6 +59,14 @@ export class Conversations {
     if (ev.kind === "closed" || (ev.kind === "handoff" && ENDING_HANDOFFS.includes(ev.state))) conv.ended = true;
     if (ev.kind === "handoff" && ev.state === "agent_joined") conv.ended = false;
     return "added";
+  }
+
+  /** What became of the outbound message `status.seq` on the conversation's channel (a `delivery` frame); null when the conversation is not held. */
+  delivered(status) {
+    const conv = this.byId.get(status.conversation_id);
+    if (!conv || typeof status.seq !== "number") return null;
+    conv.deliveries.set(status.seq, status);
+    return conv;
   }
 
   /** The agent's reply `frame`, shown as a pending message until its ack or echo. */

@@ -6,6 +6,7 @@
  *   GET /v1/insights/timeseries   conversations per day by outcome (chart)
  *   GET /v1/insights/intents, /articles, /agents, /languages, /pages, /gaps   tables
  *   GET /v1/insights/help         the help centre: deflection, "Was this article helpful?" per article
+ *   GET /v1/insights/channels     conversations per channel, contacts who switched channel
  * Each chart is generated SVG (charts.js) with a <table> of the same numbers beside it. Every
  * count is a button opening the conversations behind it (GET /v1/insights/conversations
  * ?figure=, with a breakdown row's filter: intent, article, agent, page, lang, day); a gap
@@ -21,7 +22,7 @@ import { h } from "../shared/dom.js";
 import { barChart, SERIES, seriesValue, timeSeriesChart, toSvg } from "./charts.js";
 import { formatCount, formatDuration, formatHours, formatMoney, formatRate, formatScore, humanize, NONE } from "./format.js";
 import { defaultRange, drillParams, frameParams, pageOf, windowOf, withQuery } from "./insights-query.js";
-import { eventEl, formatTime } from "./view.js";
+import { channelName, eventEl, formatTime } from "./view.js";
 
 const DRILL_PAGE = 50;
 const NOT_AVAILABLE = "Not available on this server yet.";
@@ -55,7 +56,7 @@ export function insightsView(root, http, showError) {
     "select",
     { id: "insights-channel", "data-relais-console": "insights-channel" },
     h("option", { value: "" }, "All channels"),
-    h("option", { value: "widget" }, "Web widget"),
+    ...["widget", "sms", "whatsapp", "rest"].map((name) => h("option", { value: name }, channelName(name))),
   );
   const formError = h("p", { class: "error", role: "alert", "data-relais-console": "insights-form-error" });
   const form = h(
@@ -108,6 +109,7 @@ export function insightsView(root, http, showError) {
       section("languages", "Languages"),
       section("pages", "Pages where chats start"),
       section("help", "Help centre", "Answers to “Was this article helpful?” and the contact form's deflection, by when they happened."),
+      section("channels", "Channels", "Conversations started on each channel, and the contacts who came on two channels within 7 days."),
     ),
     drillBox,
     transcriptBox,
@@ -374,6 +376,16 @@ export function insightsView(root, http, showError) {
       ],
     },
     {
+      key: "channels",
+      path: "/v1/insights/channels",
+      rows: (body) => body && body.channels,
+      before: (body) => switchesEl(body),
+      columns: [
+        { label: "Channel", value: (r) => channelName(r.channel) },
+        { label: "Conversations", num: true, value: (r) => formatCount(r.conversations) },
+      ],
+    },
+    {
       key: "gaps",
       path: "/v1/insights/gaps",
       columns: [
@@ -415,6 +427,17 @@ export function insightsView(root, http, showError) {
       "Contact form: ",
       h("strong", {}, formatRate(d.deflection_rate)),
       ` deflected (${formatCount(d.deflected)} visits opened a suggested article and sent no form; ${formatCount(d.forms_sent)} sent the form; ${formatCount(d.suggestions_opened)} opened a suggestion).`,
+    );
+  }
+
+  function switchesEl(body) {
+    if (!body) return "";
+    return h(
+      "p",
+      { "data-relais-console": "insights-switches" },
+      "Channel switches: ",
+      h("strong", {}, formatRate(body.switch_rate)),
+      ` of ${formatCount(body.contacts)} known contacts (${formatCount(body.switching_contacts)} came on two channels within 7 days).`,
     );
   }
 

@@ -216,6 +216,7 @@ function onFrame(frame) {
     ack: onAck,
     status: renderAvailable,
     flagged: onFlagged,
+    delivery: onDelivery,
     error: onError,
   }[frame.type];
   if (handler) handler(frame);
@@ -333,7 +334,7 @@ async function loadQueueMore() {
 
 /** A conversation of GET /v1/conversations in the shape of a queue frame's entry (no preview). */
 function fromListed(c) {
-  return { conversation_id: c.id, waiting_since: c.queued_at, reason: c.escalation_reason, lang: c.language, preview: null };
+  return { conversation_id: c.id, waiting_since: c.queued_at, reason: c.escalation_reason, lang: c.language, channel: c.channel, preview: null };
 }
 
 /** Takes a conversation out of the lists at once (claimed, or it left the queue). */
@@ -377,6 +378,7 @@ function onConversation(frame) {
   const conv = conversations.open(frame.conversation_id);
   conv.context = frame.context || {};
   conv.ended = false;
+  for (const status of Array.isArray(frame.deliveries) ? frame.deliveries : []) conversations.delivered(status);
   for (const ev of Array.isArray(frame.events) ? frame.events : []) onEvent(conv.id, ev, false);
   renderMine();
   const claimed = state.claiming === conv.id;
@@ -406,6 +408,11 @@ function onEvent(id, ev, live) {
   }
   if (state.selected === id) renderThread();
   renderMine();
+}
+
+function onDelivery(frame) {
+  const conv = conversations.delivered(frame);
+  if (conv && state.selected === conv.id) renderThread();
 }
 
 function onAck(frame) {
@@ -450,7 +457,8 @@ function renderThread() {
   $("thread-title").textContent = "Conversation " + conv.id;
   // The bot's replies before the visitor's first message (greetings) answer no turn.
   const firstSaid = conv.events.findIndex((ev) => ev.kind === "message" && ev.from === "visitor");
-  box.replaceChildren(...conv.events.map((ev, i) => withFlag(conv, ev, eventEl(ev), firstSaid >= 0 && i > firstSaid)).filter(Boolean));
+  const channel = conv.context.channel;
+  box.replaceChildren(...conv.events.map((ev, i) => withFlag(conv, ev, eventEl(ev, channel, conv.deliveries.get(ev.seq)), firstSaid >= 0 && i > firstSaid)).filter(Boolean));
   if (atBottom) box.scrollTop = box.scrollHeight;
   for (const id of ["hand-back", "close-conv", "reply", "note-mode", "resolution"]) $(id).disabled = conv.ended;
   $("composer").querySelector("button").disabled = conv.ended;

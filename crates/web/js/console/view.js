@@ -47,6 +47,7 @@ export function queueItem(c, onClaim) {
       h("span", { class: "tag", "data-relais-console": "wait", "data-since": c.waiting_since || "" }, formatWait(c.waiting_since)),
       h("span", { class: "tag", "data-relais-console": "reason" }, String(c.reason || "")),
       h("span", { class: "tag", "data-relais-console": "lang" }, String(c.lang || "")),
+      h("span", { class: "tag channel", "data-relais-console": "channel", "data-channel": c.channel || "widget" }, channelName(c.channel)),
       h("span", { class: "spacer" }),
       claim,
     ),
@@ -67,6 +68,7 @@ export function mineItem(conv, selected, onSelect) {
       "div",
       { class: "row" },
       h("span", { class: "tag" }, String((conv.context && conv.context.lang) || "")),
+      h("span", { class: "tag channel", "data-relais-console": "channel" }, channelName(conv.context && conv.context.channel)),
       conv.ended ? h("span", { class: "tag ended" }, "ended") : null,
       conv.unread ? h("span", { class: "unread", "aria-label": conv.unread + " new" }, String(conv.unread)) : null,
     ),
@@ -101,12 +103,29 @@ export function callbackItem(c) {
 
 /* ---------- the thread ---------- */
 
-/** The element of one event of the thread, or null for kinds not shown. */
-export function eventEl(ev) {
-  if (ev.kind === "message") return messageEl(ev);
+/** What people call a channel. */
+export function channelName(channel) {
+  return { sms: "SMS", whatsapp: "WhatsApp", rest: "App (REST)" }[channel] || "Widget";
+}
+
+/**
+ * The element of one event of the thread, or null for kinds not shown. On a channel beyond
+ * the widget (`delivery`, from `delivery` frames), a message shows what became of it, and a
+ * notice the contact was sent (an agent joined, a close) shows it when it failed.
+ */
+export function eventEl(ev, channel, delivery) {
+  if (ev.kind === "message") {
+    const el = messageEl(ev);
+    if (delivery && ev.from !== "visitor") el.append(deliveryEl(delivery, channelName(channel)));
+    return el;
+  }
   if (ev.kind === "note") return noteEl(ev);
-  if (ev.kind === "handoff") return notice(ev, handoffText(ev));
-  if (ev.kind === "closed") return notice(ev, "Conversation closed by " + (ev.by || "someone"));
+  const told = (el) => {
+    if (delivery && delivery.state === "failed") el.append(deliveryEl(delivery, channelName(channel)));
+    return el;
+  };
+  if (ev.kind === "handoff") return told(notice(ev, handoffText(ev)));
+  if (ev.kind === "closed") return told(notice(ev, "Conversation closed by " + (ev.by || "someone")));
   if (ev.kind === "rating") return notice(ev, "The visitor rated the conversation " + ratingText(ev));
   return null;
 }
@@ -136,6 +155,18 @@ function messageEl(ev) {
     el.append(h("div", { class: "extra" }, "Buttons: " + ev.quick_replies.map((q) => q.title).join(" · ")));
   }
   return el;
+}
+
+/** "Sent by SMS", "Delivered", "Retrying: …" or "Not delivered: …" under a message. */
+function deliveryEl(status, channel) {
+  const state = ["pending", "sent", "delivered", "failed"].includes(status.state) ? status.state : "pending";
+  const text = {
+    pending: status.error ? `Retrying (attempt ${Number(status.attempts) + 1}): ${status.error}` : "Sending by " + channel + "…",
+    sent: "Sent by " + channel,
+    delivered: "Delivered by " + channel,
+    failed: "Not delivered: " + (status.error || "the provider refused it"),
+  }[state];
+  return h("div", { class: "delivery " + state, "data-relais-console": "delivery", "data-state": state, role: state === "failed" ? "alert" : null }, text);
 }
 
 function noteEl(ev) {
@@ -173,6 +204,8 @@ export function contextChildren(conv) {
   return [
     title,
     verifiedEl(ctx.verified_user_id),
+    section("Channel", "context-channel", h("p", {}, h("strong", {}, channelName(ctx.channel)), ctx.address ? " · " + String(ctx.address) : "")),
+    section("Earlier conversations", "context-earlier", listOf(ctx.earlier, earlierItem)),
     section("Visitor (as they say)", "context-visitor", visitorList(ctx)),
     section("Escalation", "context-escalation", escalationEl(ctx.escalation)),
     section("Reading", "context-topic", ctx.topic ? h("p", {}, "Help article: ", h("strong", {}, String(ctx.topic.title))) : h("p", { class: "muted" }, "No help article")),
@@ -182,6 +215,11 @@ export function contextChildren(conv) {
     section("Callback requests", "context-callbacks", listOf(ctx.callback_requests, callbackSummary)),
     section("Rating", "context-rating", ctx.rating ? h("p", {}, ratingText(ctx.rating), " ", timeSpan(ctx.rating.at)) : h("p", { class: "muted" }, "None")),
   ];
+}
+
+/** One of the contact's earlier conversations, on any channel. */
+function earlierItem(c) {
+  return [h("strong", {}, channelName(c.channel)), " · " + String(c.state) + (c.escalation_reason ? " · " + String(c.escalation_reason) : ""), " ", timeSpan(c.started_at)];
 }
 
 function section(title, hook, body) {

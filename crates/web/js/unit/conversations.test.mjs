@@ -59,3 +59,14 @@ test("a conversation ends with closed or a handoff away from the agent, and is b
   list.apply(open, msg(2, "x"));
   assert.equal(open.ended, false);
 });
+
+test("a delivery frame sets what became of a message of a held conversation, the latest state winning", () => {
+  const list = new Conversations();
+  const conv = list.open("c1");
+  assert.equal(list.delivered({ conversation_id: "c1", seq: 4, state: "pending", attempts: 1, error: "HTTP 503" }), conv);
+  assert.equal(list.delivered({ conversation_id: "c1", seq: 4, state: "failed", attempts: 3, error: "gave up" }), conv);
+  assert.deepEqual(conv.deliveries.get(4), { conversation_id: "c1", seq: 4, state: "failed", attempts: 3, error: "gave up" });
+  assert.equal(list.delivered({ conversation_id: "other", seq: 1, state: "sent" }), null, "not held: nothing kept");
+  assert.equal(list.delivered({ conversation_id: "c1", state: "sent" }), null, "no seq: nothing kept");
+  assert.equal(conv.deliveries.size, 1);
+});
