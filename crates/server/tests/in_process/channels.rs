@@ -155,6 +155,23 @@ async fn escalated_by_sms(server: &TestServer, provider: &Provider, from: &str) 
     conversation.id
 }
 
+/// A conversation started by SMS from `from`, escalated, and held by an agent.
+struct Held {
+    provider: Provider,
+    server: TestServer,
+    agent: Client,
+    id: String,
+}
+
+async fn held_by_sms(from: &str) -> Held {
+    let provider = Provider::start().await;
+    let server = channel_server(&provider).await;
+    let mut agent = agent_on(&server, "ana@example.com").await;
+    let id = escalated_by_sms(&server, &provider, from).await;
+    claim(&mut agent, &id).await;
+    Held { provider, server, agent, id }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twilio_signatures_are_checked_before_anything_is_stored() {
     // The worked example of Twilio's webhook security docs: auth token 12345, this URL,
@@ -247,12 +264,8 @@ async fn an_sms_escalated_to_an_agent_gets_the_agents_reply_by_sms() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_down_is_retried_then_failed_is_shown_to_the_agent_and_nothing_is_lost() {
-    let provider = Provider::start().await;
-    let server = channel_server(&provider).await;
-    let mut agent = agent_on(&server, "ana@example.com").await;
     let from = "+15551230003";
-    let id = escalated_by_sms(&server, &provider, from).await;
-    claim(&mut agent, &id).await;
+    let Held { provider, server, mut agent, id } = held_by_sms(from).await;
     provider.wait_for(|calls| sms_to(calls, from).iter().any(|c| c.form("Body").unwrap().contains("joined"))).await;
 
     // Down for two calls: the third attempt goes through.
@@ -299,12 +312,8 @@ async fn visitor_texts(server: &TestServer, id: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_closes_the_conversation_and_silences_the_number_until_start() {
-    let provider = Provider::start().await;
-    let server = channel_server(&provider).await;
-    let mut agent = agent_on(&server, "ana@example.com").await;
     let from = "+15551230004";
-    let id = escalated_by_sms(&server, &provider, from).await;
-    claim(&mut agent, &id).await;
+    let Held { provider, server, mut agent, id } = held_by_sms(from).await;
     // "yes" is an answer while the number has not sent STOP.
     assert_eq!(sms(&server, "SMyes", from, "Yes").await.status, 200);
     agent.recv_until(|f| f["kind"] == "message" && f["text"] == "Yes").await;
