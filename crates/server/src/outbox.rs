@@ -18,7 +18,8 @@ use crate::hub::Hub;
 
 /// Deliveries taken per round.
 const BATCH: u32 = 16;
-/// Wait between two looks at the outbox when it had nothing due.
+/// Longest wait between two looks at the outbox when it had nothing due (for retries that
+/// come due); a turn that stores what a contact may hear wakes it at once.
 const IDLE: Duration = Duration::from_millis(200);
 
 /// Sends due deliveries until the server stops; returns at once when no channel is on
@@ -38,7 +39,7 @@ pub(crate) async fn send_due(hub: &Arc<Hub>) {
             }
         };
         if due.is_empty() {
-            tokio::time::sleep(IDLE).await;
+            let _ = tokio::time::timeout(IDLE, hub.outbox_due.notified()).await;
             continue;
         }
         let attempts = due.into_iter().map(|delivery| {

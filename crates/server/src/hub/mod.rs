@@ -64,6 +64,8 @@ pub struct Hub {
     /// `[channels]`: the channels beyond the widget and how their outbox retries.
     pub channels: Arc<relais_channels::ChannelsConfig>,
     contact_locks: inbound::ContactLocks,
+    /// Wakes the outbox's sender when a turn stored something a channel contact may hear.
+    pub(crate) outbox_due: tokio::sync::Notify,
     encoder: EncoderBatcher,
     rooms: rooms::Rooms,
     feed: feed::Feed,
@@ -170,6 +172,7 @@ impl Hub {
             help: None,
             channels: Arc::default(),
             contact_locks: inbound::ContactLocks::default(),
+            outbox_due: tokio::sync::Notify::new(),
             encoder,
             rooms: rooms::Rooms::default(),
             feed: feed::Feed::new(),
@@ -329,6 +332,9 @@ impl Hub {
             self.metrics.reply_seconds.observe(arrived.elapsed().as_secs_f64());
         }
         self.feed.publish(id, room, &stored);
+        if stored.iter().any(|stored| stored.event.kind.reaches_contact()) {
+            self.outbox_due.notify_one();
+        }
         Ok(Turned::Stored(stored))
     }
 
