@@ -27,6 +27,7 @@ js:
 bench: models build
 	cargo bench --locked --workspace
 	scripts/load-test.sh
+	scripts/channel-latency.py
 
 # Accuracy figures on the shared benchmark sets (../shared/datasets).
 eval: models build
