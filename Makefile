@@ -17,6 +17,7 @@ test: models
 	node --test crates/web/js/unit/*.test.mjs
 	cargo build --release --locked
 	cargo test --release --locked --workspace
+	RELAIS_TEST_STORE=postgres cargo test --release --locked -p relais-store
 	scripts/conversation-tests.sh
 	scripts/browser-tests.sh
 
@@ -28,6 +29,7 @@ bench: models build
 	cargo bench --locked --workspace
 	scripts/load-test.sh
 	scripts/channel-latency.py
+	scripts/nodes-bench.sh
 
 # Accuracy figures on the shared benchmark sets (../shared/datasets).
 eval: models build

@@ -39,7 +39,8 @@ pub fn run(args: AdviseArgs, config: Config) -> anyhow::Result<()> {
     // The thresholds in force: relais.toml's, or the data folder's thresholds file.
     let config = config.served(args.data_dir)?;
     let data_dir = config.assistant.data_dir.clone();
-    if !data_dir.join("relais.db").is_file() {
+    let store_at = config.store_at(&data_dir);
+    if !store_at.exists() {
         anyhow::bail!(
             "no reviewed turns in {}: there is no relais.db; pass the data folder of `relais serve` with --data-dir",
             data_dir.display()
@@ -47,7 +48,7 @@ pub fn run(args: AdviseArgs, config: Config) -> anyhow::Result<()> {
     }
     let lang = args.lang.clone();
     let settings = Settings::of(args.target_error, &config.assistant.dialogue);
-    let advice = crate::serve::with_store(&data_dir, |store| async move {
+    let advice = crate::serve::with_store(&store_at, |store| async move {
         Ok(relais_advisor::advice(&store, i64::MIN, i64::MAX, lang.as_deref(), &settings).await?)
     })?;
     if args.json {

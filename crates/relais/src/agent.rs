@@ -4,7 +4,7 @@
 //! seconds.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use anyhow::Context;
@@ -12,7 +12,7 @@ use relais_store::{NewAgent, Role};
 
 use crate::serve::with_store;
 
-use crate::config::Settings;
+use crate::config::{Settings, StoreAt};
 
 /// Shortest accepted password.
 const MIN_PASSWORD_CHARS: usize = 8;
@@ -65,6 +65,7 @@ pub fn run(args: AgentArgs, settings: &Settings) -> anyhow::Result<()> {
     let data_dir = args
         .data_dir
         .unwrap_or_else(|| settings.assistant.data_dir.clone());
+    let store_at = settings.store_at(&data_dir);
     match args.command {
         AgentCommand::Add {
             email,
@@ -72,9 +73,9 @@ pub fn run(args: AgentArgs, settings: &Settings) -> anyhow::Result<()> {
             role,
             reviewer,
             password_stdin: _,
-        } => add(email, name, &role, reviewer, &data_dir),
+        } => add(email, name, &role, reviewer, &store_at),
         AgentCommand::List => {
-            let agents = with_store(&data_dir, |store| async move { Ok(store.agents().await?) })?;
+            let agents = with_store(&store_at, |store| async move { Ok(store.agents().await?) })?;
             for agent in agents {
                 let status = match agent.disabled_at {
                     Some(at) => format!("disabled {}", relais_server::rfc3339(at)),
@@ -86,13 +87,13 @@ pub fn run(args: AgentArgs, settings: &Settings) -> anyhow::Result<()> {
             Ok(())
         }
         AgentCommand::Reviewer { email, revoke } => {
-            let agent = with_store(&data_dir, |store| async move { Ok(store.set_reviewer(&email, !revoke).await?) })?;
+            let agent = with_store(&store_at, |store| async move { Ok(store.set_reviewer(&email, !revoke).await?) })?;
             let now = if agent.reviewer { "now reviews" } else { "no longer reviews" };
             println!("{} <{}> {now} turns in the review inbox", agent.name, agent.email);
             Ok(())
         }
         AgentCommand::Disable { email } => {
-            let agent = with_store(&data_dir, |store| async move {
+            let agent = with_store(&store_at, |store| async move {
                 Ok(store.disable_agent(&email, relais_server::now_ms()).await?)
             })?;
             println!("disabled {} <{}>: their sessions are ended", agent.name, agent.email);
@@ -101,7 +102,7 @@ pub fn run(args: AgentArgs, settings: &Settings) -> anyhow::Result<()> {
     }
 }
 
-fn add(email: String, name: String, role: &str, reviewer: bool, data_dir: &Path) -> anyhow::Result<()> {
+fn add(email: String, name: String, role: &str, reviewer: bool, store_at: &StoreAt) -> anyhow::Result<()> {
     let role = Role::from_str(role)?;
     if !email.contains('@') || name.trim().is_empty() {
         anyhow::bail!("give an email address (--email) and a name (--name)");
@@ -121,7 +122,7 @@ fn add(email: String, name: String, role: &str, reviewer: bool, data_dir: &Path)
         reviewer,
         password,
     };
-    let agent = with_store(data_dir, |store| async move {
+    let agent = with_store(store_at, |store| async move {
         Ok(store.add_agent(new, relais_server::now_ms()).await?)
     })?;
     println!(

@@ -40,7 +40,7 @@ pub fn run(args: ChannelArgs, settings: &Settings) -> anyhow::Result<()> {
         ChannelCommand::RevokeKey { name, data_dir } => {
             let data_dir = data_dir.unwrap_or_else(|| settings.assistant.data_dir.clone());
             let query = name.clone();
-            let removed = crate::serve::with_store(&data_dir, |store| async move { Ok(store.remove_channel_key(&query).await?) })?;
+            let removed = crate::serve::with_store(&settings.store_at(&data_dir), |store| async move { Ok(store.remove_channel_key(&query).await?) })?;
             if !removed {
                 anyhow::bail!("no channel key is named {name}");
             }
@@ -57,7 +57,7 @@ pub fn run(args: ChannelArgs, settings: &Settings) -> anyhow::Result<()> {
     getrandom::fill(&mut random).map_err(|error| anyhow::anyhow!("no randomness for the key: {error}"))?;
     let key = relais_channels::rest::new_key(random);
     let hash = relais_channels::rest::key_hash(&key);
-    crate::serve::with_store(&data_dir, |store| async move {
+    crate::serve::with_store(&settings.store_at(&data_dir), |store| async move {
         store.add_channel_key(&name, &hash, relais_server::now_ms()).await?;
         Ok(())
     })?;

@@ -33,6 +33,41 @@ pub struct Settings {
     /// SMS, WhatsApp and the REST API: which are on, their providers, the outbox's retries.
     #[serde(default)]
     pub channels: relais_channels::ChannelsConfig,
+    /// Where conversations and agents are kept.
+    #[serde(default)]
+    pub store: StoreSettings,
+}
+
+/// `[store]`: the event store's database.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `sqlite://{path}` or `postgres://{user}:{password}@{host}:{port}/{database}`
+    /// (`RELAIS__STORE__URL`); unset: the data folder's `relais.db`.
+    pub url: Option<String>,
+}
+
+/// The store a command opens: its URL, and its file when it is SQLite's.
+pub struct StoreAt {
+    pub url: String,
+    file: Option<PathBuf>,
+}
+
+impl StoreAt {
+    /// Whether there is a store to read: a SQLite file must exist; a PostgreSQL database is
+    /// assumed to (connecting says otherwise).
+    pub fn exists(&self) -> bool {
+        self.file.as_ref().is_none_or(|file| file.is_file())
+    }
+}
+
+impl std::fmt::Display for StoreAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.file {
+            Some(file) => write!(f, "{}", file.display()),
+            None => write!(f, "{}", self.url.split_once('@').map_or(self.url.as_str(), |(_, host)| host)),
+        }
+    }
 }
 
 /// The thresholds file the advisor's Apply writes in the data folder, read over
@@ -58,6 +93,25 @@ impl Settings {
         }
         self.apply_thresholds()?;
         Ok(self)
+    }
+
+    /// The store of the data folder `data_dir`: `[store] url`, else its `relais.db`.
+    pub fn store_at(&self, data_dir: &Path) -> StoreAt {
+        let sqlite_file = |path: &str| Some(PathBuf::from(path));
+        // An empty URL (`RELAIS__STORE__URL=`) is no URL.
+        match self.store.url.as_deref().filter(|url| !url.trim().is_empty()) {
+            Some(url) => StoreAt {
+                url: url.to_owned(),
+                file: url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).and_then(sqlite_file),
+            },
+            None => {
+                let file = data_dir.join("relais.db");
+                StoreAt {
+                    url: format!("sqlite://{}", file.display()),
+                    file: Some(file),
+                }
+            }
+        }
     }
 
     /// The thresholds file of the data folder in use.

@@ -52,6 +52,9 @@ enum Command {
     },
     /// Serve the widget, the agent console and the WebSocket protocol.
     Serve(serve::ServeArgs),
+    /// Bring the event store's schema up to this version (`relais serve` does it too) and
+    /// say which version it is at.
+    Migrate(serve::MigrateArgs),
     /// Manage the agents who log in to the console.
     Agent(agent::AgentArgs),
     /// Keys of the REST channel.
@@ -91,6 +94,7 @@ fn main() -> anyhow::Result<()> {
         Command::Chat(args) => chat::run(args, &settings),
         Command::Knowledge { command } => knowledge::run(command, &settings),
         Command::Serve(args) => serve::run(args, settings, &cli.config),
+        Command::Migrate(args) => serve::migrate(args, &settings),
         Command::Agent(args) => agent::run(args, &settings),
         Command::Channel(args) => channel::run(args, &settings),
         Command::Report(args) => report::run(args, &settings),

@@ -25,13 +25,14 @@ pub fn run(args: PurgeArgs, settings: &Settings) -> anyhow::Result<()> {
         );
     }
     let data_dir = args.data_dir.unwrap_or_else(|| settings.assistant.data_dir.clone());
-    if !data_dir.join("relais.db").is_file() {
+    let store_at = settings.store_at(&data_dir);
+    if !store_at.exists() {
         anyhow::bail!(
             "nothing to purge in {}: there is no relais.db; pass the data folder with --data-dir",
             data_dir.display()
         );
     }
-    let (conversations, agents) = crate::serve::with_store(&data_dir, |store| async move {
+    let (conversations, agents) = crate::serve::with_store(&store_at, |store| async move {
         let conversations = store.purge_simulated().await?;
         let mut agents = 0;
         for (_, email) in crate::simulate::AGENTS {
@@ -43,9 +44,6 @@ pub fn run(args: PurgeArgs, settings: &Settings) -> anyhow::Result<()> {
         }
         Ok((conversations, agents))
     })?;
-    println!(
-        "removed {conversations} simulated conversations and {agents} simulated agents from {}",
-        data_dir.join("relais.db").display()
-    );
+    println!("removed {conversations} simulated conversations and {agents} simulated agents from {store_at}");
     Ok(())
 }

@@ -39,14 +39,15 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs, settings: &Settings) -> anyhow::Result<()> {
     let window = Window::parse(&args.from, &args.to)?;
     let data_dir = args.data_dir.unwrap_or_else(|| settings.assistant.data_dir.clone());
-    if !data_dir.join("relais.db").is_file() {
+    let store_at = settings.store_at(&data_dir);
+    if !store_at.exists() {
         anyhow::bail!(
             "no conversations in {}: there is no relais.db; pass the data folder of `relais serve` with --data-dir",
             data_dir.display()
         );
     }
     let config = &settings.insights;
-    let cohort = crate::serve::with_store(&data_dir, |store| async move {
+    let cohort = crate::serve::with_store(&store_at, |store| async move {
         Ok(Cohort::load(&store, window, config, relais_server::now_ms()).await?)
     })?
     .in_language(args.lang.as_deref())

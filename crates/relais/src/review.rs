@@ -29,14 +29,15 @@ pub fn run(command: ReviewCommand, settings: &Settings) -> anyhow::Result<()> {
     let ReviewCommand::Export(args) = command;
     let data_dir = args.data_dir.unwrap_or_else(|| settings.assistant.data_dir.clone());
     let intents_dir = args.intents_dir.unwrap_or_else(|| settings.assistant.nlu.intents_dir.clone());
-    if !data_dir.join("relais.db").is_file() {
+    let store_at = settings.store_at(&data_dir);
+    if !store_at.exists() {
         anyhow::bail!(
             "no labels in {}: there is no relais.db; pass the data folder of `relais serve` with --data-dir",
             data_dir.display()
         );
     }
     let labelled =
-        crate::serve::with_store(&data_dir, |store| async move { Ok(store.labelled_turns(i64::MIN, i64::MAX, None).await?) })?;
+        crate::serve::with_store(&store_at, |store| async move { Ok(store.labelled_turns(i64::MIN, i64::MAX, None).await?) })?;
     let report = relais_review::export(&labelled, &intents_dir)?;
     println!("{} labelled turns", report.labelled_turns);
     for language in &report.languages {

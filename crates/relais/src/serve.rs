@@ -11,7 +11,7 @@ use relais_server::Signer;
 use relais_store::Store;
 use tokio::net::TcpListener;
 
-use crate::config::Settings;
+use crate::config::{Settings, StoreAt};
 
 /// How long after the last edit of an article the knowledge base is re-indexed (an
 /// editor's save often writes a file several times).
@@ -29,6 +29,24 @@ pub struct ServeArgs {
     data_dir: Option<PathBuf>,
 }
 
+#[derive(clap::Args)]
+pub struct MigrateArgs {
+    /// The data folder whose relais.db to migrate, unless [store] url names a database
+    /// [default: `data_dir` of relais.toml, "data"].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+/// `relais migrate`: applies the migrations the store lacks (before starting the nodes
+/// of a new version one by one, say) and prints the schema version.
+pub fn migrate(args: MigrateArgs, settings: &Settings) -> anyhow::Result<()> {
+    let data_dir = args.data_dir.unwrap_or_else(|| settings.assistant.data_dir.clone());
+    let at = settings.store_at(&data_dir);
+    let version = with_store(&at, |store| async move { Ok(store.schema_version().await?) })?;
+    println!("{at}: schema version {version}");
+    Ok(())
+}
+
 /// The encoder's threads when neither `threads` nor `RAYON_NUM_THREADS` says: one core
 /// fewer than the machine has, so sockets and the store keep a core while the encoder
 /// is busy (on 2 cores: 150 replies/s at p99 140 ms, against p99 > 1 s when the encoder
@@ -41,25 +59,24 @@ pub fn encoder_threads() -> Option<usize> {
     Some(cpus.saturating_sub(1).max(1))
 }
 
-/// The event store of a data folder.
-pub async fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
-    let path = data_dir.join("relais.db");
-    Store::open(&path)
+/// The event store at `at`.
+pub async fn open_store(at: &StoreAt) -> anyhow::Result<Store> {
+    Store::connect(&at.url)
         .await
-        .with_context(|| format!("opening the event store {}", path.display()))
+        .with_context(|| format!("opening the event store {at}"))
 }
 
-/// Runs `work` on the store of `data_dir`, then closes it (for the commands that read or
+/// Runs `work` on the store at `at`, then closes it (for the commands that read or
 /// change the store without serving).
 pub fn with_store<T, F: Future<Output = anyhow::Result<T>>>(
-    data_dir: &Path,
+    at: &StoreAt,
     work: impl FnOnce(Store) -> F,
 ) -> anyhow::Result<T> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let store = open_store(data_dir).await?;
+        let store = open_store(at).await?;
         let result = work(store.clone()).await;
         store.close().await;
         result
@@ -87,6 +104,7 @@ pub fn run(args: ServeArgs, settings: Settings, config_path: &Path) -> anyhow::R
     let settings = settings.served(args.data_dir)?;
     let thresholds = settings.thresholds_path();
     let intents_dir = settings.assistant.nlu.intents_dir.clone();
+    let store_at = settings.store_at(&settings.assistant.data_dir);
     let mut config = settings.server;
     if let Some(bind) = args.bind {
         config.bind = bind;
@@ -115,7 +133,7 @@ pub fn run(args: ServeArgs, settings: Settings, config_path: &Path) -> anyhow::R
         })
         .context("watching the knowledge folder for edited articles")?;
     runtime.block_on(async move {
-        let store = open_store(&data_dir).await?;
+        let store = open_store(&store_at).await?;
         let signer = Signer::load_or_create(&data_dir.join("secret.key"))?;
         let listener = TcpListener::bind(&config.bind)
             .await

@@ -76,8 +76,9 @@ pub fn run(args: SimulateArgs, settings: Settings) -> anyhow::Result<()> {
     crate::serve::init_logging("warn");
     let settings = settings.served(args.data_dir.clone())?;
     let data_dir = settings.assistant.data_dir.clone();
-    if args.if_empty && data_dir.join("relais.db").is_file() {
-        let held = crate::serve::with_store(&data_dir, |store| async move { Ok(store.count_conversations(None).await?) })?;
+    let store_at = settings.store_at(&data_dir);
+    if args.if_empty && store_at.exists() {
+        let held = crate::serve::with_store(&store_at, |store| async move { Ok(store.count_conversations(None).await?) })?;
         if held > 0 {
             println!("{} already holds {held} conversations: nothing simulated", data_dir.display());
             return Ok(());
@@ -90,7 +91,7 @@ pub fn run(args: SimulateArgs, settings: Settings) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     let started = Instant::now();
     let tally = runtime.block_on(async {
-        let store = crate::serve::open_store(&data_dir).await?;
+        let store = crate::serve::open_store(&store_at).await?;
         let signer = Signer::load_or_create(&data_dir.join("secret.key"))?;
         let clock = Arc::new(AtomicI64::new(relais_server::now_ms()));
         let read = clock.clone();

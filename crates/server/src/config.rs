@@ -46,6 +46,9 @@ pub struct ServerConfig {
     pub closed_transcript_hours: u64,
     /// Invitations the widget shows on matching pages.
     pub proactive: Vec<ProactiveRule>,
+    /// Nodes sharing a PostgreSQL store: a node whose heartbeat is this old is gone, and
+    /// its agents with it (heartbeats go every third of it).
+    pub presence_timeout_seconds: u64,
 }
 
 impl Default for ServerConfig {
@@ -66,6 +69,7 @@ impl Default for ServerConfig {
             queue_abandon_after_seconds: 600,
             closed_transcript_hours: 24,
             proactive: Vec::new(),
+            presence_timeout_seconds: 15,
         }
     }
 }

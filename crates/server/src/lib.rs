@@ -178,6 +178,9 @@ impl Server {
         };
         listen::serve(listener, app, limits, hub.limit_log.clone(), shutdown, DRAIN_TIMEOUT).await;
         background.abort();
+        if let Err(error) = hub.store.leave().await {
+            tracing::warn!("this node could not leave the presence table: {error}; its agents count until presence_timeout_seconds");
+        }
         let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
             while Arc::strong_count(&hub) > 1 {
                 tokio::time::sleep(Duration::from_millis(20)).await;

@@ -6,7 +6,9 @@
 //! holding the conversation hear of every change (`delivery` frames).
 //!
 //! Delivery is at least once: a crash between the provider's answer and the settling
-//! sends the message again; a split SMS whose second part failed sends both again.
+//! sends the message again; a split SMS whose second part failed sends both again. On
+//! several nodes each sender takes (leases) the deliveries it tries, so two nodes never
+//! send one message at once; one a dead node took is due again when its lease ends.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +24,12 @@ const BATCH: u32 = 16;
 /// come due); a turn that stores what a contact may hear wakes it at once.
 const IDLE: Duration = Duration::from_millis(200);
 
+/// How long a delivery taken by this sender is its own: every attempt of the batch may
+/// take the provider's whole timeout, twice for a split SMS, and then some.
+fn lease_ms(config: &ChannelsConfig) -> i64 {
+    i64::try_from(config.timeout_seconds.saturating_mul(4).saturating_add(30).saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
 /// Sends due deliveries until the server stops; returns at once when no channel is on
 /// (deliveries left from a configuration with channels wait until one is).
 pub(crate) async fn send_due(hub: &Arc<Hub>) {
@@ -31,7 +39,7 @@ pub(crate) async fn send_due(hub: &Arc<Hub>) {
     }
     let agent = relais_channels::http_agent(Duration::from_secs(config.timeout_seconds));
     loop {
-        let due = match hub.store.due_deliveries(hub.clock.now_ms(), BATCH).await {
+        let due = match hub.store.take_due_deliveries(hub.clock.now_ms(), lease_ms(&config), BATCH).await {
             Ok(due) => due,
             Err(error) => {
                 tracing::warn!("the outbox could not be read: {error}");

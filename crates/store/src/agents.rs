@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use crate::{Error, Result, Store};
 
@@ -76,7 +75,7 @@ pub struct NewAgent {
 const TOKEN_BYTES: usize = 32;
 
 impl Agent {
-    fn from_row(row: &SqliteRow) -> Result<Self> {
+    fn from_row(row: &crate::DbRow) -> Result<Self> {
         let role: String = row.try_get("role")?;
         Ok(Agent {
             id: row.try_get("id")?,
@@ -85,7 +84,7 @@ impl Agent {
             role: role
                 .parse()
                 .map_err(|_| Error::corrupt("agents.role", role))?,
-            reviewer: row.try_get("reviewer")?,
+            reviewer: crate::flag(row, "reviewer")?,
             created_at: row.try_get("created_at")?,
             disabled_at: row.try_get("disabled_at")?,
         })
@@ -97,7 +96,7 @@ impl Agent {
     }
 }
 
-const AGENT_COLUMNS: &str = "id, email, name, role, reviewer, created_at, disabled_at";
+const AGENT_COLUMNS: &str = "id, email, name, role, CAST(reviewer AS INTEGER) AS reviewer, created_at, disabled_at";
 
 impl Store {
     /// Adds an agent, hashing the password with argon2id. The email is trimmed and
@@ -249,7 +248,7 @@ impl Store {
     /// The agent whose session `token` is still valid at `now`, or `None`.
     pub async fn agent_for_token(&self, token: &str, now: i64) -> Result<Option<Agent>> {
         let row = sqlx::query(
-            "SELECT a.id, a.email, a.name, a.role, a.reviewer, a.created_at, a.disabled_at FROM sessions s \
+            "SELECT a.id, a.email, a.name, a.role, CAST(a.reviewer AS INTEGER) AS reviewer, a.created_at, a.disabled_at FROM sessions s \
              JOIN agents a ON a.id = s.agent_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL",
         )

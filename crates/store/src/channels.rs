@@ -132,9 +132,12 @@ fn seq_i64(seq: u64) -> Result<i64> {
 }
 
 impl Store {
-    /// Up to `limit` deliveries due at `now`, each the first still pending of its
-    /// conversation, so a conversation's messages leave in order.
-    pub async fn due_deliveries(&self, now: i64, limit: u32) -> Result<Vec<Delivery>> {
+    /// Takes up to `limit` deliveries due at `now`, each the first still pending of its
+    /// conversation, so a conversation's messages leave in order. Each is leased for
+    /// `lease_ms`: no other sender (another node's) takes it meanwhile, and if its
+    /// sender dies before settling it, it is due again when the lease ends.
+    pub async fn take_due_deliveries(&self, now: i64, lease_ms: i64, limit: u32) -> Result<Vec<Delivery>> {
+        let mut tx = self.begin_write().await?;
         let rows = sqlx::query(
             "SELECT d.id, d.conversation_id, d.channel, d.address, d.attempts, e.seq, e.at, e.kind, e.payload, c.language \
              FROM deliveries d \
@@ -147,9 +150,10 @@ impl Store {
         )
         .bind(now)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
-        rows.iter()
+        let taken = rows
+            .iter()
             .map(|row| {
                 let conversation_id: String = row.try_get("conversation_id")?;
                 Ok(Delivery {
@@ -162,7 +166,16 @@ impl Store {
                     language: row.try_get("language")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<Delivery>>>()?;
+        for delivery in &taken {
+            sqlx::query("UPDATE deliveries SET next_at = $1 WHERE id = $2")
+                .bind(now.saturating_add(lease_ms))
+                .bind(delivery.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(taken)
     }
 
     /// Settles delivery `id`: `sent` with the provider's id, `failed` with why, or back to
@@ -408,7 +421,7 @@ pub enum DeliveryOutcome<'a> {
 }
 
 /// A delivery's status from a row of `conversation_id, seq, state, attempts, error`.
-fn status(row: &sqlx::sqlite::SqliteRow) -> Result<DeliveryStatus> {
+fn status(row: &crate::DbRow) -> Result<DeliveryStatus> {
     Ok(DeliveryStatus {
         conversation_id: row.try_get("conversation_id")?,
         seq: to_u64(row.try_get("seq")?, "deliveries.seq")?,

@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use crate::{Error, Result, Store, Tally};
+use crate::{Backend, Error, Result, Store, Tally};
 
 /// The longest stretch of starts joined into one value: 31 days.
 const CHUNK_MS: i64 = 31 * 86_400_000;
@@ -57,11 +57,19 @@ impl Store {
             let end = start.saturating_add(CHUNK_MS).min(to);
             // `||` and group_concat keep a blob's bytes as they are; the cast gives them
             // back as a blob.
-            let joined: Option<Vec<u8>> = sqlx::query_scalar(
-                "SELECT CAST(group_concat(printf('%08x%08x', length(CAST(id AS BLOB)), length(tally)) \
-                 || id || coalesce(tally, x''), '') AS BLOB) \
-                 FROM conversations WHERE created_at >= $1 AND created_at < $2",
-            )
+            let joined: Option<Vec<u8>> = sqlx::query_scalar(match self.backend {
+                Backend::Sqlite => {
+                    "SELECT CAST(group_concat(printf('%08x%08x', length(CAST(id AS BLOB)), length(tally)) \
+                     || id || coalesce(tally, x''), '') AS BLOB) \
+                     FROM conversations WHERE created_at >= $1 AND created_at < $2"
+                }
+                Backend::Postgres => {
+                    "SELECT string_agg(convert_to(lpad(to_hex(octet_length(convert_to(id, 'UTF8'))), 8, '0') \
+                     || lpad(to_hex(coalesce(octet_length(tally), 0)), 8, '0'), 'UTF8') \
+                     || convert_to(id, 'UTF8') || coalesce(tally, ''::bytea), ''::bytea) \
+                     FROM conversations WHERE created_at >= $1 AND created_at < $2"
+                }
+            })
             .bind(start)
             .bind(end)
             .fetch_one(&self.pool)
@@ -85,13 +93,19 @@ impl Store {
     }
 
     /// Who started each conversation started in `[from, to)` whose visitor is known,
-    /// ordered by start. SQLite gives them as one JSON array of `[visitor, start]` pairs
+    /// ordered by start. The database gives them as one JSON array of `[visitor, start]` pairs
     /// (a visitor id may hold any character), one row instead of one per conversation.
     pub async fn visitor_starts(&self, from: i64, to: i64) -> Result<Vec<VisitorStart>> {
-        let json: Option<String> = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(visitor, created_at)) FROM conversations \
-             WHERE created_at >= $1 AND created_at < $2 AND visitor IS NOT NULL",
-        )
+        let json: Option<String> = sqlx::query_scalar(match self.backend {
+            Backend::Sqlite => {
+                "SELECT json_group_array(json_array(visitor, created_at)) FROM conversations \
+                 WHERE created_at >= $1 AND created_at < $2 AND visitor IS NOT NULL"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(json_agg(json_build_array(visitor, created_at)) AS TEXT) FROM conversations \
+                 WHERE created_at >= $1 AND created_at < $2 AND visitor IS NOT NULL"
+            }
+        })
         .bind(from)
         .bind(to)
         .fetch_one(&self.pool)

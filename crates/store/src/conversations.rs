@@ -7,7 +7,6 @@
 
 use relais_dialogue::{Event, EventKind, Stage};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use crate::{Error, Page, Result, Store, to_u64};
 
@@ -52,7 +51,7 @@ pub(crate) const COLUMNS: &str = "id, created_at, updated_at, state, language, h
                        escalation_reason, queued_at, closed_at, last_seq, channel, address, contact";
 
 impl Conversation {
-    pub(crate) fn from_row(row: &SqliteRow) -> Result<Self> {
+    pub(crate) fn from_row(row: &crate::DbRow) -> Result<Self> {
         Ok(Conversation {
             id: row.try_get("id")?,
             created_at: row.try_get("created_at")?,
@@ -227,7 +226,7 @@ impl Store {
     /// The feedback given in conversation `id`, by `seq`.
     pub async fn feedback(&self, id: &str) -> Result<Vec<Feedback>> {
         let rows = sqlx::query(
-            "SELECT conversation_id, seq, helpful, at FROM feedback \
+            "SELECT conversation_id, seq, CAST(helpful AS INTEGER) AS helpful, at FROM feedback \
              WHERE conversation_id = $1 ORDER BY seq",
         )
         .bind(id)
@@ -238,7 +237,7 @@ impl Store {
                 Ok(Feedback {
                     conversation_id: row.try_get("conversation_id")?,
                     seq: to_u64(row.try_get("seq")?, "feedback.seq")?,
-                    helpful: row.try_get("helpful")?,
+                    helpful: crate::flag(row, "helpful")?,
                     at: row.try_get("at")?,
                 })
             })

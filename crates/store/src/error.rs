@@ -20,17 +20,30 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error(
-        "cannot open the database {path}: {source}; check --data-dir and that the file is writable"
+        "cannot open the database {location}: {source}; check [store] url (or --data-dir), that \
+         the database server is up and that the file or database is writable"
     )]
-    Open { path: PathBuf, source: sqlx::Error },
-    #[error(
-        "cannot migrate the database {path}: {source}; it may come from a newer Relais version: \
-         upgrade Relais or restore a backup"
-    )]
+    Open { location: String, source: sqlx::Error },
+    #[error("cannot migrate the database {location}: {source}; restore a backup, or report it")]
     Migrate {
-        path: PathBuf,
+        location: String,
         source: sqlx::migrate::MigrateError,
     },
+    #[error(
+        "the database {location} has schema version {found}, newer than this Relais knows \
+         ({known}): a newer Relais migrated it; run that version here, or point [store] url \
+         at another database"
+    )]
+    SchemaNewer {
+        location: String,
+        found: i64,
+        known: i64,
+    },
+    #[error(
+        "[store] url {0:?} is not a database this Relais opens; use sqlite://{{path}} or \
+         postgres://{{user}}:{{password}}@{{host}}:{{port}}/{{database}}"
+    )]
+    UnknownUrl(String),
     #[error("database error: {0}; check disk space and permissions of the data directory")]
     Database(#[from] sqlx::Error),
     #[error("cannot encode {what}: {detail}; this is a bug in Relais, please report it")]

@@ -4,7 +4,6 @@
 use relais_dialogue::{Event, EventKind, HandoffState, Stage};
 use serde_json::Value;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use crate::tally::TALLY_VERSION;
 use crate::{Conversation, Db, Error, Result, Store, Tally, to_u64};
@@ -47,6 +46,7 @@ impl Store {
     ) -> Result<Vec<StoredEvent>> {
         let mut tx = self.begin_write().await?;
         let stored = append_in(&mut tx, conversation_id, None, events).await?;
+        self.announce_appended(&mut tx, conversation_id, &stored).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -77,6 +77,7 @@ impl Store {
             });
         }
         let stored = append_in(&mut tx, conversation_id, Some(client_id), events).await?;
+        self.announce_appended(&mut tx, conversation_id, &stored).await?;
         if let (Some(vector), Some(message)) = (vector, stored.first()) {
             sqlx::query("INSERT INTO message_vectors (conversation_id, seq, vector) VALUES ($1, $2, $3)")
                 .bind(conversation_id)
@@ -122,6 +123,7 @@ impl Store {
             });
         }
         let stored = append_in(&mut tx, conversation_id, None, events).await?;
+        self.announce_appended(&mut tx, conversation_id, &stored).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -163,7 +165,7 @@ impl Store {
 }
 
 /// The event in a row of `seq, at, kind, payload` of conversation `conversation_id`.
-pub(crate) fn stored_event(row: &SqliteRow, conversation_id: &str) -> Result<StoredEvent> {
+pub(crate) fn stored_event(row: &crate::DbRow, conversation_id: &str) -> Result<StoredEvent> {
     let seq = to_u64(row.try_get("seq")?, "events.seq")?;
     let event = decode(row.try_get("at")?, row.try_get("kind")?, row.try_get("payload")?)
         .map_err(|e| Error::corrupt(format!("event {seq} of conversation {conversation_id}"), e))?;
@@ -181,9 +183,9 @@ async fn load(tx: &mut sqlx::Transaction<'static, Db>, id: &str) -> Result<Optio
 }
 
 /// Writes the queue place (1 = next) into a `handoff queued` event: the conversations
-/// queued before it, plus one. Counted inside the write transaction, which holds
-/// SQLite's one write lock, so two visitors queued at the same moment get two places (a
-/// PostgreSQL backend will need a lock of its own here: its transactions run side by side).
+/// queued before it, plus one. Counted inside the write transaction, which holds the
+/// store's one write lock (on every node, on PostgreSQL), so two visitors queued at the
+/// same moment get two places.
 async fn number_queue_place(
     tx: &mut sqlx::Transaction<'static, Db>,
     conversation_id: &str,

@@ -56,8 +56,8 @@ impl Store {
     /// Per article answered in [`from`, `to`) (ms), the most answers first.
     pub async fn help_feedback(&self, from: i64, to: i64) -> Result<Vec<HelpArticleFeedback>> {
         let rows = sqlx::query(
-            "SELECT lang, article_id, SUM(CASE WHEN helpful THEN 1 ELSE 0 END) AS yes, \
-             SUM(CASE WHEN helpful THEN 0 ELSE 1 END) AS no FROM help_feedback \
+            "SELECT lang, article_id, CAST(SUM(CASE WHEN helpful THEN 1 ELSE 0 END) AS BIGINT) AS yes, \
+             CAST(SUM(CASE WHEN helpful THEN 0 ELSE 1 END) AS BIGINT) AS no FROM help_feedback \
              WHERE at >= $1 AND at < $2 GROUP BY lang, article_id ORDER BY COUNT(*) DESC, lang, article_id",
         )
         .bind(from)
@@ -76,11 +76,11 @@ impl Store {
         }
         // The latest COMMENTS_KEPT comments of each article, newest first.
         let comments = sqlx::query(
-            "SELECT lang, article_id, helpful, comment, at FROM ( \
+            "SELECT lang, article_id, CAST(helpful AS INTEGER) AS helpful, comment, at FROM ( \
                SELECT lang, article_id, helpful, comment, at, id, \
                  ROW_NUMBER() OVER (PARTITION BY lang, article_id ORDER BY at DESC, id DESC) AS place \
                FROM help_feedback WHERE at >= $1 AND at < $2 AND comment IS NOT NULL) \
-             WHERE place <= $3 ORDER BY at DESC, id DESC",
+             AS latest WHERE place <= $3 ORDER BY at DESC, id DESC",
         )
         .bind(from)
         .bind(to)
@@ -90,7 +90,7 @@ impl Store {
         for row in comments {
             let (lang, id): (String, String) = (row.try_get("lang")?, row.try_get("article_id")?);
             if let Some(article) = articles.iter_mut().find(|a| a.lang == lang && a.article_id == id) {
-                article.comments.push(HelpComment { helpful: row.try_get("helpful")?, text: row.try_get("comment")?, at: row.try_get("at")? });
+                article.comments.push(HelpComment { helpful: crate::flag(&row, "helpful")?, text: row.try_get("comment")?, at: row.try_get("at")? });
             }
         }
         Ok(articles)

@@ -9,12 +9,18 @@
 //! with no gap and no duplicate. A call returns only once the transaction is
 //! committed: the caller may acknowledge or broadcast the events afterwards.
 //!
-//! Callers see no SQL types: a PostgreSQL backend can replace the pool inside
-//! [`Store`] without changing them. The SQL uses `$n` parameters and ANSI syntax
-//! (`ON CONFLICT`, `RETURNING`), which both databases accept.
+//! PostgreSQL for several nodes ([`Store::connect`] with a `postgres://` URL): the same
+//! API over sqlx's `Any` driver, so one set of queries serves both. The SQL uses `$n`
+//! parameters and syntax both accept (`ON CONFLICT`, `RETURNING`, `CAST`); the few
+//! statements that differ (JSON, the write lock) branch on [`Backend`]. Each database
+//! has its own migrations (`migrations/sqlite`, `migrations/postgres`) with shared
+//! version numbers; a store refuses a schema newer than the migrations it knows.
+//!
+//! Callers see no SQL types.
 
 mod agents;
 mod callbacks;
+mod cluster;
 mod channels;
 mod cohort;
 mod conversations;
@@ -28,14 +34,15 @@ mod review;
 mod tally;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
 
 use passwords::PasswordChecks;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Executor;
+use sqlx::any::AnyPoolOptions;
 
 pub use agents::{Agent, NewAgent, Role};
 pub use callbacks::{CallbackRequest, StoredCallbackRequest};
+pub use cluster::{Listener, NodeLock, Signal};
 pub use channels::{
     ChannelCounts, Delivery, DeliveryOutcome, DeliveryState, DeliveryStatus, SWITCH_WINDOW_MS, WIDGET,
 };
@@ -48,21 +55,79 @@ pub use messages::MessageRead;
 pub use review::{Flagged, Label, ListedTurn, Prediction, RANKING_KEPT, ReviewKind, ReviewQuery, ReviewTurn};
 pub use tally::{Answer, GapReason, OpenTurn, Rating, Tally};
 
-/// The database driver behind the store; the only place that names SQLite.
-type Db = sqlx::Sqlite;
+/// The database driver behind the store: sqlx's `Any`, so one set of queries runs on
+/// SQLite and PostgreSQL alike; [`Backend`] says which is behind it where they differ.
+type Db = sqlx::Any;
 
-/// How long a writer waits for another writer's transaction before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// A row as the store's queries return it.
+type DbRow = sqlx::any::AnyRow;
 
-/// Connections in the pool: reads run in parallel in WAL mode, writes take turns.
+/// Every SQLite connection's settings: WAL journal (readers never wait for the writer),
+/// `synchronous = FULL` (a committed transaction survives a power cut), foreign keys,
+/// and 10 s for a writer to wait for another writer's transaction before failing.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
+/// How long a query waits for a connection to PostgreSQL (while the server restarts,
+/// say) before failing.
+const POSTGRES_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Locks of each kind a node holds at once on PostgreSQL (each holds a connection).
+const LOCKS_HELD: u32 = 32;
+
+/// Connections in the pool: reads run in parallel, writes take turns.
 const MAX_CONNECTIONS: u32 = 8;
 
+/// The key of the PostgreSQL advisory lock every write transaction takes first: the
+/// cluster-wide counterpart of SQLite's single write lock (see [`Store::begin_write`]).
+const WRITE_LOCK: i64 = 0x5245_4c41_4953; // "RELAIS"
+
+/// The database behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One file on one node.
+    Sqlite,
+    /// A server shared by several nodes.
+    Postgres,
+}
+
+impl Backend {
+    /// The database `connection` (inside a transaction, say) talks to.
+    fn of(connection: &sqlx::AnyConnection) -> Backend {
+        if connection.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
 /// A handle on the database; cheap to clone and share between tasks.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     pool: sqlx::Pool<Db>,
-    path: PathBuf,
+    backend: Backend,
+    /// Where the database is, without a password: for messages and `relais migrate`.
+    location: String,
+    /// The PostgreSQL URL, for the listening connection ([`Store::listen`]).
+    url: Option<String>,
+    /// The connections that hold turns and contacts on every node (PostgreSQL), apart from
+    /// the pool ([`Store::turn_lock`]).
+    locks: Option<Arc<cluster::LockPools>>,
+    /// This node among those sharing the database: random, so it skips its own notices.
+    node: u64,
     passwords: PasswordChecks,
+}
+
+/// Without the URL, which may hold a password.
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("location", &self.location)
+            .field("node", &self.node)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A slice of a list: `limit` items after the first `offset`.
@@ -100,55 +165,160 @@ impl Store {
             path: path.clone(),
             source,
         })?;
-        let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|source| Error::Open {
-                path: path.clone(),
-                source,
-            })?
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
+        let absolute = std::path::absolute(&path).map_err(|source| Error::CreateFile {
+            path: path.clone(),
+            source,
+        })?;
+        let url = format!("sqlite://{}?mode=rwc", encode_path(&absolute));
+        let pool = AnyPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
-            .await
-            .map_err(|source| Error::Open {
-                path: path.clone(),
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    connection.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await?;
+                    Ok(())
+                })
+            });
+        Store::start(pool, &url, Backend::Sqlite, path.display().to_string()).await
+    }
+
+    /// Opens the store at `url`: `sqlite://{path}` (see [`Store::open`]) or
+    /// `postgres://{user}:{password}@{host}:{port}/{database}` (the database must exist;
+    /// its tables are created by the migrations).
+    pub async fn connect(url: &str) -> Result<Store> {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            return Store::open(path).await;
+        }
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(Error::UnknownUrl(redact(url)));
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(POSTGRES_WAIT);
+        let mut store = Store::start(pool, url, Backend::Postgres, redact(url)).await?;
+        store.url = Some(url.to_owned());
+        let pool = || {
+            AnyPoolOptions::new()
+                .max_connections(LOCKS_HELD)
+                .acquire_timeout(POSTGRES_WAIT)
+                .connect_lazy(url)
+                .map_err(|source| Error::Open { location: store.location.clone(), source })
+        };
+        store.locks = Some(Arc::new(cluster::LockPools { turns: pool()?, contacts: pool()? }));
+        Ok(store)
+    }
+
+    /// Connects `pool` to `url`, migrates and fills the tallies.
+    async fn start(
+        pool: AnyPoolOptions,
+        url: &str,
+        backend: Backend,
+        location: String,
+    ) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let pool = pool.connect(url).await.map_err(|source| Error::Open {
+            location: location.clone(),
+            source,
+        })?;
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        migrator.run(&pool).await.map_err(|source| match source {
+            sqlx::migrate::MigrateError::VersionMissing(found) => Error::SchemaNewer {
+                location: location.clone(),
+                found,
+                known,
+            },
+            source => Error::Migrate {
+                location: location.clone(),
                 source,
-            })?;
-        sqlx::migrate!()
-            .run(&pool)
-            .await
-            .map_err(|source| Error::Migrate {
-                path: path.clone(),
-                source,
-            })?;
+            },
+        })?;
+        let mut node = [0u8; 8];
+        getrandom::fill(&mut node).map_err(Error::Random)?;
         let store = Store {
             pool,
-            path,
+            backend,
+            location,
+            url: None,
+            locks: None,
+            node: u64::from_le_bytes(node),
             passwords: PasswordChecks::sized_to_cores()?,
         };
         store.fill_tallies().await?;
         Ok(store)
     }
 
-    /// The database file this store was opened on.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the database is: the SQLite file, or the PostgreSQL URL without its password.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// The database behind the store.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The schema version the database is at (the newest migration applied).
+    pub async fn schema_version(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Waits for in-flight queries and closes every connection (for a graceful shutdown).
     pub async fn close(&self) {
+        if let Some(locks) = &self.locks {
+            locks.turns.close().await;
+            locks.contacts.close().await;
+        }
         self.pool.close().await;
     }
 
-    /// Starts a write transaction holding the database's write lock from its first
-    /// statement, so two writers never read the same `last_seq`.
+    /// Starts a write transaction that holds the database's one write lock from its
+    /// first statement, so two writers never read the same `last_seq` and exactly one of
+    /// two concurrent claims wins: SQLite's `BEGIN IMMEDIATE`, or on PostgreSQL a
+    /// transaction-scoped advisory lock, which every node's writers share.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Db>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+    }
+}
+
+/// A path as the path of a `sqlite://` URL: the characters a URL gives a meaning to
+/// are percent-encoded (the driver decodes them).
+fn encode_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' | ' ' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `url` without the password it may hold, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -177,6 +347,13 @@ fn make_private(path: &Path) -> std::io::Result<()> {
         }
         Err(error) => Err(error),
     }
+}
+
+/// A BOOLEAN column, selected as `CAST(column AS INTEGER) AS column`: sqlx's `Any` reads
+/// SQLite's booleans as integers and refuses the BOOLEAN type itself.
+fn flag(row: &DbRow, column: &str) -> Result<bool> {
+    use sqlx::Row;
+    Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
 /// Converts a stored integer to an unsigned one, or reports corrupt data.

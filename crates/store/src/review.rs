@@ -14,7 +14,7 @@ use relais_dialogue::{EventKind, FallbackStage, IntentScore, ReasonCode, Source}
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::{Db, Error, Result, Store, StoredEvent};
+use crate::{Backend, Db, Error, Result, Store, StoredEvent};
 
 /// The intents of the classifier's ranking kept with a turn.
 pub const RANKING_KEPT: usize = 3;
@@ -292,12 +292,18 @@ impl ReviewKind {
 
     /// The SQL condition on a `review_turns` row `t`; `$5` is the global confidence
     /// threshold, `$7` the intents' own (a JSON object).
-    fn condition(self) -> &'static str {
+    fn condition(self, backend: Backend) -> &'static str {
         match self {
-            ReviewKind::LowConfidence => {
-                "NOT oos AND NOT ambiguous AND confidence < coalesce(\
-                 (SELECT value FROM json_each($7) WHERE key = json_extract(t.detail, '$.prediction.intent')), $5)"
-            }
+            ReviewKind::LowConfidence => match backend {
+                Backend::Sqlite => {
+                    "NOT oos AND NOT ambiguous AND confidence < coalesce(\
+                     (SELECT value FROM json_each($7) WHERE key = json_extract(t.detail, '$.prediction.intent')), $5)"
+                }
+                Backend::Postgres => {
+                    "NOT oos AND NOT ambiguous AND confidence < coalesce(CAST(CAST($7 AS jsonb) \
+                     ->> (CAST(t.detail AS jsonb) #>> '{prediction,intent}') AS DOUBLE PRECISION), $5)"
+                }
+            },
             ReviewKind::Ambiguous => "ambiguous",
             ReviewKind::OutOfScope => "oos",
             ReviewKind::NoArticle => "NOT answered",
@@ -376,7 +382,7 @@ const LISTED: &str = "SELECT t.id, t.detail, l.label, a.email, l.at AS labelled_
 impl Store {
     /// A page of the turns `query` asks for, newest first.
     pub async fn review_turns(&self, query: &ReviewQuery) -> Result<Vec<ListedTurn>> {
-        let condition = query.kind.map_or("1 = 1", ReviewKind::condition);
+        let condition = query.kind.map_or("1 = 1", |kind| kind.condition(self.backend));
         let sql = sqlx::AssertSqlSafe(format!(
             "{LISTED} WHERE t.at >= $1 AND t.at < $2 AND (t.at, t.id) < ($3, $4) AND {condition} \
              ORDER BY t.at DESC, t.id DESC LIMIT $6"
@@ -410,7 +416,16 @@ impl Store {
         let rows = self
             .turns_in(
                 "SELECT t.id, t.detail FROM review_turns t",
-                "json_extract(t.detail, '$.rated_helpful') AND NOT EXISTS (SELECT 1 FROM review_labels WHERE turn_id = t.id)",
+                match self.backend {
+                    Backend::Sqlite => {
+                        "json_extract(t.detail, '$.rated_helpful') \
+                         AND NOT EXISTS (SELECT 1 FROM review_labels WHERE turn_id = t.id)"
+                    }
+                    Backend::Postgres => {
+                        "coalesce(CAST(CAST(t.detail AS jsonb) ->> 'rated_helpful' AS BOOLEAN), FALSE) \
+                         AND NOT EXISTS (SELECT 1 FROM review_labels WHERE turn_id = t.id)"
+                    }
+                },
                 (from, to, lang),
             )
             .await?;
@@ -438,9 +453,13 @@ impl Store {
         select: &str,
         condition: &str,
         (from, to, lang): (i64, i64, Option<&str>),
-    ) -> Result<Vec<sqlx::sqlite::SqliteRow>> {
+    ) -> Result<Vec<crate::DbRow>> {
+        let lang_of_turn = match self.backend {
+            Backend::Sqlite => "json_extract(t.detail, '$.lang')",
+            Backend::Postgres => "(CAST(t.detail AS jsonb) ->> 'lang')",
+        };
         let sql = sqlx::AssertSqlSafe(format!(
-            "{select} WHERE t.at >= $1 AND t.at < $2 AND ($3 IS NULL OR json_extract(t.detail, '$.lang') = $3) \
+            "{select} WHERE t.at >= $1 AND t.at < $2 AND ($3 IS NULL OR {lang_of_turn} = $3) \
              AND {condition} ORDER BY t.at, t.id"
         ));
         Ok(sqlx::query(sql).bind(from).bind(to).bind(lang).fetch_all(&self.pool).await?)
@@ -502,13 +521,13 @@ fn own_thresholds(own: &BTreeMap<String, f32>) -> Result<String> {
 }
 
 /// The turn in a row's `detail`.
-fn detail(row: &sqlx::sqlite::SqliteRow) -> Result<ReviewTurn> {
+fn detail(row: &crate::DbRow) -> Result<ReviewTurn> {
     let id: i64 = row.try_get("id")?;
     let detail: String = row.try_get("detail")?;
     serde_json::from_str(&detail).map_err(|e| Error::corrupt(format!("review turn {id}"), e))
 }
 
-fn listed(row: &sqlx::sqlite::SqliteRow) -> Result<ListedTurn> {
+fn listed(row: &crate::DbRow) -> Result<ListedTurn> {
     let id: i64 = row.try_get("id")?;
     let turn = detail(row)?;
     let flagged = match row.try_get::<Option<i64>, _>("flagged_at")? {
@@ -589,10 +608,20 @@ fn first_changed(events: &[StoredEvent], open_turn: Option<u64>, asked_of: impl 
 /// Folds conversation `id`'s turns from `seq` on again and saves them. The language
 /// before `seq` is taken from the turn of `seq` as last saved, else `lang` (the
 /// conversation's before the append).
-pub(crate) async fn refold_turns(tx: &mut sqlx::Transaction<'static, Db>, id: &str, seq: u64, lang: Option<String>) -> Result<()> {
-    let saved: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT json_extract(detail, '$.lang') FROM review_turns WHERE conversation_id = $1 AND seq = $2",
-    )
+pub(crate) async fn refold_turns(
+    tx: &mut sqlx::Transaction<'static, Db>,
+    id: &str,
+    seq: u64,
+    lang: Option<String>,
+) -> Result<()> {
+    let saved: Option<Option<String>> = sqlx::query_scalar(match Backend::of(tx) {
+        Backend::Sqlite => {
+            "SELECT json_extract(detail, '$.lang') FROM review_turns WHERE conversation_id = $1 AND seq = $2"
+        }
+        Backend::Postgres => {
+            "SELECT CAST(detail AS jsonb) ->> 'lang' FROM review_turns WHERE conversation_id = $1 AND seq = $2"
+        }
+    })
     .bind(id)
     .bind(i64::try_from(seq).unwrap_or(i64::MAX))
     .fetch_optional(&mut **tx)

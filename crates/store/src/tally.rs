@@ -383,7 +383,7 @@ impl Store {
         let version = postcard::to_stdvec(&TALLY_VERSION).map_err(|e| Error::encode("a tally's version", e))?;
         loop {
             let ids: Vec<String> = sqlx::query_scalar(
-                "SELECT id FROM conversations WHERE tally IS NULL OR substr(tally, 1, length($1)) IS NOT $1 LIMIT $2",
+                "SELECT id FROM conversations WHERE tally IS NULL OR substr(tally, 1, length($1)) IS DISTINCT FROM $1 LIMIT $2",
             )
             .bind(&version)
             .bind(i64::try_from(FILL_BATCH).unwrap_or(i64::MAX))

@@ -3,6 +3,8 @@
 //! not ask for), due deliveries in order per conversation, settling and provider reports,
 //! contacts across channels and the channel figures.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use relais_dialogue::{ChannelAddress, Event, EventKind, HandoffState};
@@ -41,9 +43,7 @@ fn agent(at: i64, text: &str) -> Event {
 }
 
 async fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("relais.db")).await.unwrap();
-    (dir, store)
+    support::open_temp().await
 }
 
 /// The seqs of the deliveries of conversation `id`.
@@ -78,33 +78,39 @@ async fn what_a_channel_contact_hears_of_is_queued_with_its_events() {
     assert_eq!((conversation.channel.as_str(), conversation.address.as_deref(), conversation.contact.as_deref()), ("rest", Some("u-42"), Some("user:u-42")));
 }
 
+/// How long a taken delivery is another sender's (ms).
+const LEASE: i64 = 20;
+
 #[tokio::test]
 async fn deliveries_leave_in_order_per_conversation_and_a_failed_one_does_not_hold_the_next() {
     let (_dir, store) = store().await;
     store.append("a", &[started(1, "a", Some(("sms", "+1")), None), bot(2, "one"), bot(3, "two")]).await.unwrap();
     store.append("b", &[started(1, "b", Some(("whatsapp", "+2")), None), bot(2, "three")]).await.unwrap();
-    let due = store.due_deliveries(10, 10).await.unwrap();
+    assert_eq!(store.take_due_deliveries(1, LEASE, 10).await.unwrap().len(), 0, "nothing is due before its event");
+    let due = store.take_due_deliveries(10, LEASE, 10).await.unwrap();
     let firsts: Vec<(&str, u64)> = due.iter().map(|d| (d.conversation_id.as_str(), d.event.seq)).collect();
     assert_eq!(firsts.len(), 2, "one per conversation: {firsts:?}");
     assert!(firsts.contains(&("a", 2)) && firsts.contains(&("b", 2)));
-    assert_eq!(store.due_deliveries(1, 10).await.unwrap().len(), 0, "nothing is due before its event");
+    assert_eq!(store.take_due_deliveries(10, LEASE, 10).await.unwrap().len(), 0, "taken: another sender gets none of them");
     let one = due.iter().find(|d| d.conversation_id == "a").unwrap();
     assert_eq!((one.channel.as_str(), one.address.as_str(), one.language.as_deref()), ("sms", "+1", Some("en")));
 
     // A retry keeps the conversation's next message waiting until it is settled.
     let retried = store.settle_delivery(one.id, DeliveryOutcome::Retry { error: "HTTP 503", at: 100 }, 10).await.unwrap();
     assert_eq!((retried.state, retried.attempts, retried.error.as_deref()), (DeliveryState::Pending, 1, Some("HTTP 503")));
-    assert!(store.due_deliveries(50, 10).await.unwrap().iter().all(|d| d.conversation_id != "a"));
-    let again = store.due_deliveries(100, 10).await.unwrap();
+    assert!(store.take_due_deliveries(50, LEASE, 10).await.unwrap().iter().all(|d| d.conversation_id != "a"));
+    let again = store.take_due_deliveries(100, LEASE, 10).await.unwrap();
+    // "b", taken at 50 and never settled (as if its sender died), is due again once its lease ended.
+    assert!(again.iter().any(|d| d.conversation_id == "b"), "{again:?}");
     let one = again.iter().find(|d| d.conversation_id == "a").unwrap();
     assert_eq!((one.event.seq, one.attempts), (2, 1));
     let failed = store.settle_delivery(one.id, DeliveryOutcome::Failed { error: "gave up" }, 100).await.unwrap();
     assert_eq!((failed.state, failed.attempts), (DeliveryState::Failed, 2));
-    let next = store.due_deliveries(100, 10).await.unwrap();
+    let next = store.take_due_deliveries(100, LEASE, 10).await.unwrap();
     assert!(next.iter().any(|d| d.conversation_id == "a" && d.event.seq == 3), "{next:?}");
 
     // The provider's reports: by its id; once delivered, a late report changes nothing.
-    let b = next.iter().find(|d| d.conversation_id == "b").unwrap();
+    let b = again.iter().find(|d| d.conversation_id == "b").unwrap();
     store.settle_delivery(b.id, DeliveryOutcome::Sent { provider_id: Some("wamid.1") }, 100).await.unwrap();
     let reached = store.delivery_reported("whatsapp", "wamid.1", DeliveryState::Delivered, None, 101).await.unwrap().unwrap();
     assert_eq!((reached.conversation_id.as_str(), reached.state), ("b", DeliveryState::Delivered));

@@ -2,6 +2,8 @@
 //! the server does), filtered by kind, newest first in pages, labelled (the latest label
 //! wins, the log untouched), and the same when folded again from the log at open.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use relais_dialogue::{Event, EventKind, FallbackStage, IntentScore, ReasonCode, Source};
@@ -119,8 +121,7 @@ async fn listed(store: &Store, kind: Option<ReviewKind>) -> Vec<String> {
 }
 
 async fn written() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("relais.db")).await.unwrap();
+    let (dir, store) = support::open_temp().await;
     for turn in turns() {
         store.append("c", &turn).await.unwrap();
     }
@@ -204,7 +205,12 @@ async fn the_latest_label_wins_and_the_log_is_untouched() {
 
 #[tokio::test]
 async fn folded_again_at_open_the_turns_and_their_ids_are_the_same() {
-    let (dir, store) = written().await;
+    // SQLite's file, reopened.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("relais.db")).await.unwrap();
+    for turn in turns() {
+        store.append("c", &turn).await.unwrap();
+    }
     let appended = store.review_turns(&query(None)).await.unwrap();
     store.close().await;
     // As a store of schema version 5 would have left it: no turns, tallies to fold.
@@ -310,8 +316,7 @@ async fn a_thumbs_up_is_kept_until_the_turn_is_labelled() {
 
 #[tokio::test]
 async fn the_reviewer_role_is_given_and_taken() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("relais.db")).await.unwrap();
+    let (_dir, store) = support::open_temp().await;
     let ann = agent(&store, "ann@example.com", Role::Agent, false).await;
     assert!(!ann.reviewer && !ann.reviews());
     let given = store.set_reviewer("ANN@example.com ", true).await.unwrap();

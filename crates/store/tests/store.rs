@@ -1,9 +1,12 @@
-//! Store tests against real SQLite files in temporary directories.
+//! Store tests, on SQLite files in temporary folders or on PostgreSQL (tests/support).
+
+mod support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use relais_dialogue::{Event, EventKind, HandoffState, ReasonCode, Stage};
+use support::open_temp;
 use relais_store::{
     CallbackRequest, Error, NewAgent, Page, Role, Store, StoredEvent, Tally, VisitorAppend,
 };
@@ -53,13 +56,6 @@ fn handoff(at: i64, state: HandoffState, reason: Option<ReasonCode>) -> Event {
     }
 }
 
-async fn open_temp() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path().join("data/relais.db"))
-        .await
-        .expect("open store");
-    (dir, store)
-}
 
 fn seqs(events: &[StoredEvent]) -> Vec<u64> {
     events.iter().map(|stored| stored.seq).collect()
@@ -424,8 +420,9 @@ async fn disabled_agents_lose_their_sessions_and_cannot_log_in() {
 #[tokio::test]
 async fn the_database_is_readable_by_its_owner_only() {
     use std::os::unix::fs::PermissionsExt;
-    let (dir, store) = open_temp().await;
+    let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    let store = Store::open(data.join("relais.db")).await.unwrap();
     let modes = || -> Vec<(String, u32)> {
         let mut modes: Vec<_> = std::fs::read_dir(&data)
             .unwrap()

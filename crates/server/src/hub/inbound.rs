@@ -76,6 +76,17 @@ impl Hub {
     /// Takes an inbound channel message through the turn path (see the module's doc).
     pub async fn receive(&self, inbound: Inbound) -> Result<Received, ClientError> {
         let _held = self.contact_locks.lock(inbound.channel, &inbound.address).await;
+        // And on every node (PostgreSQL): a contact's webhooks may reach any of them.
+        let across_nodes = self.store.contact_lock(inbound.channel, &inbound.address).await?;
+        let received = self.receive_locked(inbound).await;
+        if let Some(lock) = across_nodes {
+            lock.release().await?;
+        }
+        received
+    }
+
+    /// [`Hub::receive`] once the contact's locks are held.
+    async fn receive_locked(&self, inbound: Inbound) -> Result<Received, ClientError> {
         if let Some((id, seq)) = self.store.inbound_conversation(inbound.channel, &inbound.provider_id).await? {
             return self.repeated(id, seq).await;
         }

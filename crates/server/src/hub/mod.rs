@@ -7,8 +7,10 @@
 //!
 //! The jobs around it have a module each: [`rooms`] (per-conversation lock and
 //! channel), [`feed`] (what agents hear, the queue frame), [`roster`] (available
-//! agents) and [`queue`] (abandoned visitors).
+//! agents), [`queue`] (abandoned visitors) and [`cluster`] (other nodes on the same
+//! PostgreSQL store: their events, presence, and one turn at a time across nodes).
 
+mod cluster;
 pub(crate) mod contact;
 mod feed;
 mod inbound;
@@ -69,6 +71,7 @@ pub struct Hub {
     encoder: EncoderBatcher,
     rooms: rooms::Rooms,
     feed: feed::Feed,
+    published: cluster::Published,
     roster: Arc<roster::Roster>,
     started: Instant,
     shutdown: watch::Sender<bool>,
@@ -176,14 +179,15 @@ impl Hub {
             encoder,
             rooms: rooms::Rooms::default(),
             feed: feed::Feed::new(),
+            published: cluster::Published::default(),
             roster: Arc::new(roster::Roster::new(hours)),
             started: Instant::now(),
             shutdown: watch::channel(false).0,
         }
     }
 
-    /// Starts the queue publisher, the sweeper of abandoned queue places and the
-    /// outbox's sender; abort the handle to stop them.
+    /// Starts the queue publisher, the sweeper of abandoned queue places, the outbox's
+    /// sender and, on PostgreSQL, the relay of the other nodes; abort the handle to stop them.
     pub fn start_background_tasks(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let hub = self.clone();
         tokio::spawn(async move {
@@ -191,6 +195,7 @@ impl Hub {
                 hub.feed.publish_queue(&hub.store),
                 queue::sweep_abandoned(&hub),
                 crate::outbox::send_due(&hub),
+                cluster::run(&hub),
             );
         })
     }
@@ -276,6 +281,9 @@ impl Hub {
     ) -> Result<Turned, ClientError> {
         let arrived = Instant::now();
         let mut cached = room.turn.lock().await;
+        // On PostgreSQL, the turn is taken on every node, and the state is read from the
+        // store: another node may have changed it since this one cached it.
+        let across_nodes = self.store.turn_lock(id).await?;
         if let Some(once) = once
             && let Some(seq) = self.store.client_message_seq(id, once).await?
         {
@@ -283,8 +291,8 @@ impl Hub {
         }
         let state = match (guard, cached.as_ref()) {
             (Guard::New, _) => ConversationState::default(),
-            (_, Some(state)) => state.clone(),
-            (_, None) => self.load(id).await?,
+            (_, Some(state)) if across_nodes.is_none() => state.clone(),
+            _ => self.load(id).await?,
         };
         match guard {
             Guard::Open if state.stage == Stage::Closed => return Err(closed_error()),
@@ -326,12 +334,16 @@ impl Hub {
             (_, None) => self.store.append(id, &outcome.events).await?,
         };
         *cached = Some(outcome.state);
-        drop(cached);
+        if let Some(lock) = across_nodes {
+            lock.release().await?;
+        }
         self.metrics.count(&stored);
         if read {
             self.metrics.reply_seconds.observe(arrived.elapsed().as_secs_f64());
         }
-        self.feed.publish(id, room, &stored);
+        // Published before the room is free, so its events go out in seq order.
+        self.publish(id, room, &stored).await;
+        drop(cached);
         if stored.iter().any(|stored| stored.event.kind.reaches_contact()) {
             self.outbox_due.notify_one();
         }
@@ -378,6 +390,7 @@ impl Hub {
         self.feed.send(&room, &id.into(), Update::Typing { from, last_seq });
         drop(room);
         self.rooms.tidy(id);
+        self.store.announce_typing(id, from, last_seq).await?;
         Ok(())
     }
 

@@ -15,8 +15,9 @@ const ABANDON_SWEEP_EVERY: Duration = Duration::from_secs(30);
 
 /// Takes out of the queue, every so often, every widget visitor who has had no socket
 /// open for `queue_abandon_after_seconds` (counted from the server's start for those who
-/// left before it). A contact on another channel (SMS, WhatsApp, REST) has no socket to
-/// leave: they wait until an agent claims them.
+/// left before it; on PostgreSQL, on any node, as the nodes' heartbeats note it). A
+/// contact on another channel (SMS, WhatsApp, REST) has no socket to leave: they wait
+/// until an agent claims them.
 pub(crate) async fn sweep_abandoned(hub: &Hub) {
     let after = Duration::from_secs(hub.config.queue_abandon_after_seconds);
     let mut every = tokio::time::interval(ABANDON_SWEEP_EVERY.min(after / 2).max(Duration::from_millis(100)));
@@ -30,6 +31,13 @@ pub(crate) async fn sweep_abandoned(hub: &Hub) {
 }
 
 async fn abandon_gone_visitors(hub: &Hub, after: Duration) -> Result<(), ClientError> {
+    if hub.clustered() {
+        let since = hub.clock.now_ms().saturating_sub(i64::try_from(after.as_millis()).unwrap_or(i64::MAX));
+        for id in hub.store.queued_unseen_since(since).await? {
+            hub.turn(&id, Input::Abandon, Guard::StillQueued, None).await?;
+        }
+        return Ok(());
+    }
     let Some(deadline) = Instant::now().checked_sub(after) else {
         return Ok(());
     };
