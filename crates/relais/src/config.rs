@@ -65,7 +65,7 @@ impl std::fmt::Display for StoreAt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.file {
             Some(file) => write!(f, "{}", file.display()),
-            None => write!(f, "{}", self.url.split_once('@').map_or(self.url.as_str(), |(_, host)| host)),
+            None => write!(f, "{}", relais_store::redact(&self.url)),
         }
     }
 }

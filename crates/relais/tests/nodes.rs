@@ -231,7 +231,14 @@ async fn two_hundred_conversations_over_two_nodes_with_one_killed_store_every_ac
         acked.push((id, client_ids));
     }
     assert!(moved >= 10, "only {moved} visitors were mid-conversation on the killed node");
-    let store = relais_store::Store::connect(&nodes.url).await.unwrap();
+    stored_once(&nodes.url, acked).await;
+    nodes.a = Server::start_in(nodes.data.path(), env(&nodes.url), "127.0.0.1:0");
+}
+
+/// Checks in the store that each conversation's log is gapless and holds each message
+/// its visitor was acknowledged exactly once.
+async fn stored_once(url: &str, acked: Vec<(String, Vec<String>)>) {
+    let store = relais_store::Store::connect(url).await.unwrap();
     for (id, client_ids) in acked {
         let log = store.events_after(&id, 0).await.unwrap();
         let seqs: Vec<u64> = log.iter().map(|e| e.seq).collect();
@@ -244,7 +251,6 @@ async fn two_hundred_conversations_over_two_nodes_with_one_killed_store_every_ac
             assert_eq!(stored, 1, "{id}: message {client_id} stored {stored} times");
         }
     }
-    nodes.a = Server::start_in(nodes.data.path(), env(&nodes.url), "127.0.0.1:0");
 }
 
 /// A visitor who says five things, on `home` and, once it is gone, on `fallback`, each
@@ -254,7 +260,7 @@ async fn chat(n: usize, home: &str, fallback: &str) -> (String, Vec<String>, boo
     let hello = json!({"type": "hello", "lang": "en"});
     let (mut client, welcome) = match welcomed(home, &hello).await {
         Some(started) => started,
-        None => welcomed(fallback, &hello).await.expect("the other node welcomes"),
+        None => welcomed_again(fallback, &hello).await,
     };
     let id = welcome["conversation_id"].as_str().unwrap().to_string();
     let token = welcome["token"].as_str().unwrap().to_string();
@@ -267,7 +273,7 @@ async fn chat(n: usize, home: &str, fallback: &str) -> (String, Vec<String>, boo
             // The node is gone: resume on the other one, and send the message again.
             tokio::time::sleep(Duration::from_millis(100)).await;
             let resume = json!({"type": "hello", "conversation_id": id, "token": token, "last_seq": 0});
-            client = welcomed(fallback, &resume).await.expect("the other node resumes the conversation").0;
+            client = welcomed_again(fallback, &resume).await.0;
             resumed = true;
         }
         acked.push(client_id);
@@ -300,6 +306,18 @@ async fn acked_by(client: &mut Client, message: &Value) -> bool {
     }
 }
 
+/// [`welcomed`], tried again for up to 30 s (while PostgreSQL restarts, say).
+async fn welcomed_again(address: &str, hello: &Value) -> (Client, Value) {
+    let started = Instant::now();
+    loop {
+        if let Some(welcomed) = welcomed(address, hello).await {
+            return welcomed;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{address} did not welcome {hello} within 30 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// A visitor socket on the node at `address` and its `welcome`, or `None` if the node
 /// fails on the way (it was killed).
 async fn welcomed(address: &str, hello: &Value) -> Option<(Client, Value)> {
@@ -323,7 +341,7 @@ async fn welcomed(address: &str, hello: &Value) -> Option<(Client, Value)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_postgresql_restarts_the_nodes_reconnect_and_carry_on() {
+async fn after_postgresql_restarts_under_load_the_nodes_reconnect_and_carry_on() {
     let cluster = Cluster::start();
     let nodes = Nodes::start(&cluster);
     let mut ann = nodes.agent_on(&nodes.b, "ann@example.com").await;
@@ -331,9 +349,25 @@ async fn after_postgresql_restarts_the_nodes_reconnect_and_carry_on() {
     assert_eq!(claim(&mut ann, &id).await["type"], "conversation");
     say(&mut visitor, "v1", "before the restart").await;
     heard(&mut ann, "before the restart").await;
+    // Visitors chat on both nodes while PostgreSQL stops and starts again; each sends a
+    // message again until it is acknowledged.
+    let (a, b) = (nodes.a.address.clone(), nodes.b.address.clone());
+    let chats: Vec<_> = (0..40)
+        .map(|n| {
+            let (home, other) = if n % 2 == 0 { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
+            tokio::spawn(async move { chat(n, &home, &other).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(400)).await;
     cluster.stop();
     tokio::time::sleep(Duration::from_millis(500)).await;
     cluster.resume();
+    let mut acked = Vec::new();
+    for chat in chats {
+        let (chat_id, client_ids, _) = chat.await.unwrap();
+        acked.push((chat_id, client_ids));
+    }
+    stored_once(&nodes.url, acked).await;
     // Both ways again, once the nodes are back on the database.
     let started = Instant::now();
     let mut round = 0;
@@ -383,11 +417,13 @@ fn relais_migrate_says_the_schema_version_of_the_store_it_was_given() {
             .output()
             .unwrap()
     };
-    let on_postgres = migrate(env(&url));
+    // The test cluster trusts its user: any password will do, and none may be shown.
+    let with_password = url.replacen("relais@", "relais:s3cret@", 1);
+    let on_postgres = migrate(env(&with_password));
     let said = String::from_utf8_lossy(&on_postgres.stdout);
     assert!(on_postgres.status.success(), "{}", String::from_utf8_lossy(&on_postgres.stderr));
     assert!(said.contains("127.0.0.1") && said.contains("schema version 10"), "{said}");
-    assert!(!said.contains("relais@"), "no credentials: {said}");
+    assert!(!said.contains("s3cret"), "no password: {said}");
     let on_sqlite = migrate(Vec::new());
     let said = String::from_utf8_lossy(&on_sqlite.stdout);
     assert!(said.contains("relais.db: schema version 10"), "{said}");

@@ -88,7 +88,7 @@ async fn attempt(hub: &Hub, config: Arc<ChannelsConfig>, agent: ureq::Agent, del
         }
     };
     match hub.store.settle_delivery(delivery.id, outcome, now).await {
-        Ok(status) => hub.delivery_changed(status),
+        Ok(status) => hub.delivery_changed(status).await,
         Err(error) => tracing::warn!("delivery {} could not be settled: {error}", delivery.id),
     }
 }

@@ -20,16 +20,26 @@ pub(crate) struct LockPools {
     pub(crate) contacts: sqlx::Pool<Db>,
 }
 
-/// Takes the advisory lock `name` on a connection of `pool`, waiting while another
-/// session holds it. Two names may share a lock (a 32-bit hash names them): that only
-/// makes one wait.
-async fn lock(pool: &sqlx::Pool<Db>, name: &str) -> Result<NodeLock> {
-    let mut connection = pool.acquire().await?;
-    sqlx::query("SELECT pg_advisory_lock(1, hashtext($1))")
-        .bind(name)
-        .execute(&mut *connection)
-        .await?;
-    Ok(NodeLock { connection: Some(connection), name: name.to_owned() })
+/// The kinds of named locks, each a key space of its own (the first key of PostgreSQL's
+/// two-key advisory locks): a contact's holder takes a turn, which must never be the
+/// same lock.
+const TURNS: i32 = 1;
+const CONTACTS: i32 = 2;
+
+/// Takes the advisory lock `name` of `kind` on a connection of `pool`, waiting while
+/// another session holds it. Two names of a kind may share a lock (a 32-bit hash names
+/// them): that only makes one wait. The guard exists before the wait does: a wait given
+/// up (its future dropped) closes the connection, so a lock granted late dies with it.
+async fn lock(pool: &sqlx::Pool<Db>, kind: i32, name: &str) -> Result<NodeLock> {
+    let mut held = NodeLock { connection: Some(pool.acquire().await?), kind, name: name.to_owned() };
+    if let Some(connection) = held.connection.as_mut() {
+        sqlx::query("SELECT pg_advisory_lock($1, hashtext($2))")
+            .bind(kind)
+            .bind(name)
+            .execute(&mut **connection)
+            .await?;
+    }
+    Ok(held)
 }
 
 /// Stored events of a conversation: `{node} {first} {last} {conversation id}`.
@@ -38,6 +48,10 @@ const EVENTS: &str = "relais_events";
 const TYPING: &str = "relais_typing";
 /// A node's agents changed (availability, the queue): `{node}`.
 const AGENTS: &str = "relais_agents";
+/// What became of an outbound message: `{node} {seq} {conversation id}`.
+const DELIVERIES: &str = "relais_deliveries";
+/// A node's ping to itself, proof its listening connection is alive: `{node}`.
+const PING: &str = "relais_ping";
 
 /// How long a node's row stays in the presence table after its last heartbeat.
 const GONE_FOR_GOOD_MS: i64 = 24 * 3_600_000;
@@ -45,12 +59,16 @@ const GONE_FOR_GOOD_MS: i64 = 24 * 3_600_000;
 /// What another node said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
-    /// It stored the events `first..=last` of a conversation.
+    /// A node (this one too) stored the events `first..=last` of a conversation.
     Appended { conversation_id: String, first: u64, last: u64 },
     /// Someone is typing in a conversation (agent or visitor, as `from`).
     Typing { conversation_id: String, from: String, last_seq: u64 },
     /// Its agents' availability changed.
     Agents,
+    /// An outbound message of a conversation (its event's seq) was sent, delivered or failed.
+    Delivery { conversation_id: String, seq: u64 },
+    /// This node's own ping came back ([`Store::ping`]): its listening connection works.
+    Alive,
     /// The listening connection was lost and is back: what was said meanwhile is not
     /// known; read it from the store.
     Lost,
@@ -63,8 +81,8 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// The next thing another node said (this node's own are skipped); reconnects after
-    /// [`Signal::Lost`] on the next call, and fails only if it cannot.
+    /// The next thing a node said (this node's own are skipped, but for its appends);
+    /// reconnects after [`Signal::Lost`] on the next call, and fails only if it cannot.
     pub async fn next(&mut self) -> Result<Signal> {
         loop {
             let Some(notification) = self.listener.try_recv().await? else {
@@ -77,11 +95,16 @@ impl Listener {
     }
 }
 
-/// The signal in a notification, unless `own` node sent it or it is not one of ours.
+/// The signal in a notification, unless it is not one of ours or the `own` node sent it
+/// (but for appends: a node publishes its own events from their notices too, in the
+/// order PostgreSQL delivers them, which is the order of the commits).
 fn parse(channel: &str, payload: &str, own: u64) -> Option<Signal> {
     let mut fields = payload.splitn(4, ' ');
     let node: u64 = fields.next()?.parse().ok()?;
-    if node == own {
+    if channel == PING {
+        return (node == own).then_some(Signal::Alive);
+    }
+    if node == own && channel != EVENTS {
         return None;
     }
     match channel {
@@ -96,6 +119,10 @@ fn parse(channel: &str, payload: &str, own: u64) -> Option<Signal> {
             Some(Signal::Typing { conversation_id: fields.next()?.to_owned(), from, last_seq })
         }
         AGENTS => Some(Signal::Agents),
+        DELIVERIES => {
+            let seq = fields.next()?.parse().ok()?;
+            Some(Signal::Delivery { conversation_id: fields.next()?.to_owned(), seq })
+        }
         _ => None,
     }
 }
@@ -104,17 +131,24 @@ fn parse(channel: &str, payload: &str, own: u64) -> Option<Signal> {
 /// node dies, which frees it. Give it back with [`NodeLock::release`].
 pub struct NodeLock {
     connection: Option<sqlx::pool::PoolConnection<Db>>,
+    kind: i32,
     name: String,
 }
 
 impl NodeLock {
-    /// Frees the lock. A lock dropped without this closes its connection, which frees it too.
+    /// Frees the lock. A lock dropped without this, or whose unlock fails, closes its
+    /// connection, which frees it too.
     pub async fn release(mut self) -> Result<()> {
         if let Some(mut connection) = self.connection.take() {
-            sqlx::query("SELECT pg_advisory_unlock(1, hashtext($1))")
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1, hashtext($2))")
+                .bind(self.kind)
                 .bind(&self.name)
                 .execute(&mut *connection)
-                .await?;
+                .await;
+            if unlocked.is_err() {
+                connection.close_on_drop();
+            }
+            unlocked?;
         }
         Ok(())
     }
@@ -135,7 +169,7 @@ impl Store {
             return Ok(None);
         };
         let mut listener = PgListener::connect(url).await?;
-        listener.listen_all([EVENTS, TYPING, AGENTS]).await?;
+        listener.listen_all([EVENTS, TYPING, AGENTS, DELIVERIES, PING]).await?;
         Ok(Some(Listener { listener, node: self.node }))
     }
 
@@ -143,7 +177,7 @@ impl Store {
     /// `None` on SQLite, where the node's own lock is enough.
     pub async fn turn_lock(&self, id: &str) -> Result<Option<NodeLock>> {
         match &self.locks {
-            Some(locks) => lock(&locks.turns, &format!("turn:{id}")).await.map(Some),
+            Some(locks) => lock(&locks.turns, TURNS, id).await.map(Some),
             None => Ok(None),
         }
     }
@@ -154,7 +188,7 @@ impl Store {
     /// of one never wait for the connections of the other.
     pub async fn contact_lock(&self, channel: &str, address: &str) -> Result<Option<NodeLock>> {
         match &self.locks {
-            Some(locks) => lock(&locks.contacts, &format!("contact:{channel}:{address}")).await.map(Some),
+            Some(locks) => lock(&locks.contacts, CONTACTS, &format!("{channel}:{address}")).await.map(Some),
             None => Ok(None),
         }
     }
@@ -235,6 +269,19 @@ impl Store {
         self.notify(TYPING, &format!("{} {from} {last_seq} {id}", self.node)).await
     }
 
+    /// Tells the other nodes what became of the outbound message of event `seq` of
+    /// conversation `id`.
+    pub async fn announce_delivery(&self, id: &str, seq: u64) -> Result<()> {
+        self.notify(DELIVERIES, &format!("{} {seq} {id}", self.node)).await
+    }
+
+    /// Sends this node a ping through the database, which its listener hears as
+    /// [`Signal::Alive`]: a listener that hears nothing for long is on a dead connection
+    /// (a half-open TCP connection says nothing by itself).
+    pub async fn ping(&self) -> Result<()> {
+        self.notify(PING, &self.node.to_string()).await
+    }
+
     /// Tells the other nodes this node's agents changed.
     pub async fn announce_agents(&self) -> Result<()> {
         self.notify(AGENTS, &self.node.to_string()).await
@@ -271,8 +318,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_node_skips_its_own_notifications_and_reads_the_others() {
-        assert_eq!(parse(EVENTS, "7 3 4 c 1", 7), None);
+    fn a_node_skips_its_own_notifications_but_appends_and_reads_the_others() {
+        assert_eq!(parse(EVENTS, "7 3 4 c 1", 7), Some(Signal::Appended { conversation_id: "c 1".into(), first: 3, last: 4 }));
+        assert_eq!(parse(TYPING, "7 agent 4 c", 7), None);
         assert_eq!(
             parse(EVENTS, "8 3 4 c 1", 7),
             Some(Signal::Appended { conversation_id: "c 1".into(), first: 3, last: 4 })
@@ -282,6 +330,9 @@ mod tests {
             Some(Signal::Typing { conversation_id: "c".into(), from: "agent".into(), last_seq: 4 })
         );
         assert_eq!(parse(AGENTS, "8", 7), Some(Signal::Agents));
+        assert_eq!(parse(DELIVERIES, "8 5 c", 7), Some(Signal::Delivery { conversation_id: "c".into(), seq: 5 }));
         assert_eq!(parse(EVENTS, "garbage", 7), None);
+        assert_eq!(parse(PING, "7", 7), Some(Signal::Alive));
+        assert_eq!(parse(PING, "8", 7), None);
     }
 }

@@ -308,18 +308,26 @@ fn encode_path(path: &Path) -> String {
     out
 }
 
-/// `url` without the password it may hold, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+/// `url` without the passwords it may hold (in its user part, or as the `password` or
+/// `sslpassword` of its query), for messages and logs; a value that is no URL is not shown.
+pub fn redact(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "(a value that is not a URL)".to_owned();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
     }
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let secret = key.eq_ignore_ascii_case("password") || key.eq_ignore_ascii_case("sslpassword");
+                (key.into_owned(), if secret { "***".to_owned() } else { value.into_owned() })
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 /// Creates an empty database file at `path` readable by its owner only if there is
@@ -359,4 +367,19 @@ fn flag(row: &DbRow, column: &str) -> Result<bool> {
 /// Converts a stored integer to an unsigned one, or reports corrupt data.
 fn to_u64(value: i64, what: &str) -> Result<u64> {
     u64::try_from(value).map_err(|e| Error::corrupt(what, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_url_is_shown_without_its_passwords() {
+        assert_eq!(redact("postgres://relais:s3cret@db:5432/relais"), "postgres://relais:***@db:5432/relais");
+        assert_eq!(redact("postgres://relais:p@ss@db/relais"), "postgres://relais:***@db/relais");
+        let query = redact("postgres://relais@db/relais?sslmode=require&password=s3cret&SSLPASSWORD=k3y");
+        assert!(!query.contains("s3cret") && !query.contains("k3y") && query.contains("sslmode=require"), "{query}");
+        assert_eq!(redact("postgres://db/relais"), "postgres://db/relais");
+        assert_eq!(redact("s3cret"), "(a value that is not a URL)");
+    }
 }

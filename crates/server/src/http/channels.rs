@@ -118,7 +118,7 @@ pub(super) async fn twilio_status(State(app): State<App>, headers: HeaderMap, ur
 async fn report(app: &App, channel: &str, provider_id: &str, state: DeliveryState, error: Option<&str>) -> Result<(), ClientError> {
     let now = app.hub.clock.now_ms();
     if let Some(status) = app.hub.store.delivery_reported(channel, provider_id, state, error, now).await? {
-        app.hub.delivery_changed(status);
+        app.hub.delivery_changed(status).await;
     }
     Ok(())
 }

@@ -1,10 +1,13 @@
 //! The node's part in a cluster of nodes sharing one PostgreSQL store (nothing to do on
 //! SQLite, where the node is alone).
 //!
-//! - **Events**: what another node stores reaches this node's sockets and agents. The
-//!   store announces each append (ids and seqs only); this node reads the events from the
-//!   table and publishes them. Publishing keeps a conversation's events in seq order and
-//!   sends each once ([`Published`]): a gap is read from the store first.
+//! - **Events**: the store announces each append at commit (ids and seqs only), and
+//!   PostgreSQL delivers the notices in commit order. Every node, the one that stored the
+//!   events included, publishes them from its notices, reading them from the table: one
+//!   path, so a conversation's events go out in seq order and each once ([`Published`]:
+//!   after the first, a gap is read from the table first).
+//! - **Typing and deliveries**: relayed as they are announced (not caught up: typing is
+//!   stale by then, and a conversation's deliveries are read with it).
 //! - **Catching up**: when the listening connection drops, notices are lost; once it is
 //!   back, every conversation this node publishes is read again from its last seq, and
 //!   the queue frame and the agents' presence are refreshed.
@@ -59,25 +62,32 @@ impl Published {
 
     /// The conversations published lately, with the last seq of each.
     fn known(&self) -> Vec<(String, u64)> {
-        self.forget_old();
         let published = self.last.lock().expect("published lock");
         published.iter().map(|(id, (seq, _))| (id.clone(), *seq)).collect()
     }
 
-    /// Forgets the conversations nothing was published of for [`FORGET_AFTER`].
-    fn forget_old(&self) {
-        self.last.lock().expect("published lock").retain(|_, (_, at)| at.elapsed() < FORGET_AFTER);
+    /// Forgets the conversations nothing was published of for [`FORGET_AFTER`], but those
+    /// a socket here still `listened` to.
+    fn forget_old(&self, listened: impl Fn(&str) -> bool) {
+        self.last
+            .lock()
+            .expect("published lock")
+            .retain(|id, (_, at)| at.elapsed() < FORGET_AFTER || listened(id));
     }
 }
 
 impl Hub {
-    /// Publishes conversation `id`'s newly stored events: at once on SQLite; on
-    /// PostgreSQL after any another node stored before them.
-    pub(crate) async fn publish(&self, id: &str, room: &Room, stored: &[StoredEvent]) {
+    /// Publishes conversation `id`'s newly stored events, at once on SQLite; on
+    /// PostgreSQL, their notice publishes them ([`Hub::relay_appended`]).
+    pub(crate) fn publish(&self, id: &str, room: &Room, stored: &[StoredEvent]) {
         if !self.clustered() {
             self.feed.publish(id, room, stored);
-            return;
         }
+    }
+
+    /// Publishes `stored` (conversation `id`'s, in order), those after the last seq
+    /// published only, after reading any gap before them from the store.
+    async fn publish_in_order(&self, id: &str, room: &Room, stored: &[StoredEvent]) {
         let mut batch = stored.to_vec();
         while let Err(after) = self.published.send(self, id, room, &batch) {
             match self.store.events_after(id, after).await {
@@ -95,7 +105,7 @@ impl Hub {
         self.store.backend() == relais_store::Backend::Postgres
     }
 
-    /// Publishes what another node stored in conversation `id` from `first` on.
+    /// Publishes what a node (this one too) stored in conversation `id` from `first` on.
     async fn relay_appended(&self, id: &str, first: u64) {
         let events = match self.store.events_after(id, first.saturating_sub(1)).await {
             Ok(events) => events,
@@ -105,19 +115,26 @@ impl Hub {
             }
         };
         let room = self.rooms.room(id);
-        self.publish(id, &room, &events).await;
+        self.publish_in_order(id, &room, &events).await;
         drop(room);
         self.rooms.tidy(id);
     }
 
     /// Reads again every conversation this node publishes, from the last seq it
-    /// published, after notices may have been lost.
+    /// published, after notices may have been lost; a conversation a visitor socket here
+    /// listens to and none was published of, from its start (the socket skips what it saw).
     async fn catch_up(&self) {
-        for (id, last) in self.published.known() {
+        let mut conversations = self.published.known();
+        for id in self.rooms.listened_ids() {
+            if !conversations.iter().any(|(known, _)| *known == id) {
+                conversations.push((id, 0));
+            }
+        }
+        for (id, last) in conversations {
             match self.store.events_after(&id, last).await {
                 Ok(events) if !events.is_empty() => {
                     let room = self.rooms.room(&id);
-                    self.publish(&id, &room, &events).await;
+                    self.publish_in_order(&id, &room, &events).await;
                     drop(room);
                     self.rooms.tidy(&id);
                 }
@@ -155,8 +172,16 @@ async fn listen(hub: &Hub) {
             hub.catch_up().await;
         }
         first = false;
+        // The heartbeats ping this node through the database: silence for three of them
+        // means a connection dead without saying so.
+        let silence = heartbeat_every(hub) * 3;
         loop {
-            match listener.next().await {
+            let Ok(heard) = tokio::time::timeout(silence, listener.next()).await else {
+                tracing::warn!("heard nothing from the database for {silence:?}: listening again");
+                break;
+            };
+            match heard {
+                Ok(Signal::Alive) => {}
                 Ok(Signal::Appended { conversation_id, first, .. }) => {
                     hub.relay_appended(&conversation_id, first).await;
                 }
@@ -171,6 +196,14 @@ async fn listen(hub: &Hub) {
                     hub.roster.changed.notify_one();
                     hub.feed.queue_changed();
                 }
+                Ok(Signal::Delivery { conversation_id, seq }) => match hub.store.deliveries(&conversation_id).await {
+                    Ok(statuses) => {
+                        if let Some(status) = statuses.into_iter().find(|status| status.seq == seq) {
+                            hub.feed.delivery(status);
+                        }
+                    }
+                    Err(error) => tracing::warn!("conversation {conversation_id}'s deliveries could not be read: {error}"),
+                },
                 Ok(Signal::Lost) | Err(_) => {
                     tracing::warn!("lost the connection that listens to the other nodes");
                     break;
@@ -183,7 +216,7 @@ async fn listen(hub: &Hub) {
 /// Writes this node's heartbeat every third of the presence timeout, and at once when
 /// its agents change or another node's did; tells the others when its count changed.
 async fn heartbeats(hub: &Hub) {
-    let timeout = Duration::from_secs(hub.config.presence_timeout_seconds.max(1));
+    let timeout = heartbeat_every(hub) * 3;
     let mut announced = None;
     loop {
         let available = hub.roster.available_here();
@@ -196,12 +229,20 @@ async fn heartbeats(hub: &Hub) {
         if announced != Some(available) && hub.store.announce_agents().await.is_ok() {
             announced = Some(available);
         }
-        hub.published.forget_old();
+        hub.published.forget_old(|id| hub.rooms.listened(id));
+        if let Err(error) = hub.store.ping().await {
+            tracing::warn!("the node could not ping itself: {error}");
+        }
         if let Err(error) = note_visitors(hub, now).await {
             tracing::warn!("the queued visitors here could not be noted: {error}");
         }
         let _ = tokio::time::timeout(timeout / 3, hub.roster.changed.notified()).await;
     }
+}
+
+/// How often a node writes its heartbeat: a third of `presence_timeout_seconds`.
+fn heartbeat_every(hub: &Hub) -> Duration {
+    Duration::from_secs(hub.config.presence_timeout_seconds.max(1)) / 3
 }
 
 /// Notes the queued conversations whose visitor has a socket on this node.

@@ -79,8 +79,10 @@ impl Hub {
         // And on every node (PostgreSQL): a contact's webhooks may reach any of them.
         let across_nodes = self.store.contact_lock(inbound.channel, &inbound.address).await?;
         let received = self.receive_locked(inbound).await;
-        if let Some(lock) = across_nodes {
-            lock.release().await?;
+        if let Some(lock) = across_nodes
+            && let Err(error) = lock.release().await
+        {
+            tracing::warn!("a contact could not be given back: {error}; its connection is closed instead");
         }
         received
     }
@@ -165,11 +167,21 @@ impl Hub {
     /// closed (by them), since nothing more can reach them there.
     pub async fn stopped(&self, channel: &'static str, address: &str) -> Result<(), ClientError> {
         let _held = self.contact_locks.lock(channel, address).await;
-        if let Some(id) = self.store.open_conversation_at(channel, address).await? {
-            let close = Input::Close { by: "visitor".into(), resolution: Some("replied STOP".into()) };
-            self.turn(&id, close, Guard::Open, None).await?;
+        let across_nodes = self.store.contact_lock(channel, address).await?;
+        let closed = match self.store.open_conversation_at(channel, address).await {
+            Ok(Some(id)) => {
+                let close = Input::Close { by: "visitor".into(), resolution: Some("replied STOP".into()) };
+                self.turn(&id, close, Guard::Open, None).await.map(|_| ())
+            }
+            Ok(None) => Ok(()),
+            Err(error) => Err(error.into()),
+        };
+        if let Some(lock) = across_nodes
+            && let Err(error) = lock.release().await
+        {
+            tracing::warn!("a contact could not be given back: {error}; its connection is closed instead");
         }
-        Ok(())
+        closed
     }
 
     /// On SMS, which has no buttons, the payload of the choice a reply of only a number

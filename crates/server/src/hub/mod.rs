@@ -284,15 +284,41 @@ impl Hub {
         // On PostgreSQL, the turn is taken on every node, and the state is read from the
         // store: another node may have changed it since this one cached it.
         let across_nodes = self.store.turn_lock(id).await?;
+        let cache = if across_nodes.is_some() { None } else { cached.take() };
+        let turned = self.turn_held(room, id, input, guard, once, cache, arrived).await;
+        if let Some(lock) = across_nodes
+            && let Err(error) = lock.release().await
+        {
+            tracing::warn!("conversation {id}'s turn could not be given back: {error}; its connection is closed instead");
+        }
+        if let Ok((_, state)) = &turned {
+            *cached = state.clone();
+        }
+        turned.map(|(turned, _)| turned)
+    }
+
+    /// [`Hub::turn_in`] once the turn is held: `cached` is the state this node folded at
+    /// its last turn, if it may be used. Gives the state after the turn, to cache.
+    #[allow(clippy::too_many_arguments)]
+    async fn turn_held(
+        &self,
+        room: &rooms::Room,
+        id: &str,
+        input: Input,
+        guard: Guard<'_>,
+        once: Option<&str>,
+        cached: Option<ConversationState>,
+        arrived: Instant,
+    ) -> Result<(Turned, Option<ConversationState>), ClientError> {
         if let Some(once) = once
             && let Some(seq) = self.store.client_message_seq(id, once).await?
         {
-            return Ok(Turned::Repeated(seq));
+            return Ok((Turned::Repeated(seq), cached));
         }
-        let state = match (guard, cached.as_ref()) {
+        let state = match (guard, cached) {
             (Guard::New, _) => ConversationState::default(),
-            (_, Some(state)) if across_nodes.is_none() => state.clone(),
-            _ => self.load(id).await?,
+            (_, Some(state)) => state,
+            (_, None) => self.load(id).await?,
         };
         match guard {
             Guard::Open if state.stage == Stage::Closed => return Err(closed_error()),
@@ -301,7 +327,7 @@ impl Hub {
             Guard::Rating(score) => check_rating(state.rating_pending, score)?,
             // The visitor may have come back since the sweep looked.
             Guard::StillQueued if state.stage != Stage::Queued || self.rooms.listened(id) => {
-                return Ok(Turned::Skipped);
+                return Ok((Turned::Skipped, Some(state)));
             }
             _ => {}
         }
@@ -329,25 +355,20 @@ impl Hub {
             })?,
             (_, Some(once)) => match self.store.append_visitor_message(id, once, &outcome.events, vector.as_deref()).await? {
                 VisitorAppend::Stored(stored) => stored,
-                VisitorAppend::Duplicate { seq } => return Ok(Turned::Repeated(seq)),
+                VisitorAppend::Duplicate { seq } => return Ok((Turned::Repeated(seq), None)),
             },
             (_, None) => self.store.append(id, &outcome.events).await?,
         };
-        *cached = Some(outcome.state);
-        if let Some(lock) = across_nodes {
-            lock.release().await?;
-        }
         self.metrics.count(&stored);
         if read {
             self.metrics.reply_seconds.observe(arrived.elapsed().as_secs_f64());
         }
         // Published before the room is free, so its events go out in seq order.
-        self.publish(id, room, &stored).await;
-        drop(cached);
+        self.publish(id, room, &stored);
         if stored.iter().any(|stored| stored.event.kind.reaches_contact()) {
             self.outbox_due.notify_one();
         }
-        Ok(Turned::Stored(stored))
+        Ok((Turned::Stored(stored), Some(outcome.state)))
     }
 
     /// Refuses an agent's message to a WhatsApp contact whose last message is over 24
@@ -368,8 +389,12 @@ impl Hub {
         }
     }
 
-    /// Tells the agents holding the conversation what became of one outbound message.
-    pub(crate) fn delivery_changed(&self, status: relais_store::DeliveryStatus) {
+    /// Tells the agents holding the conversation, on every node, what became of one
+    /// outbound message.
+    pub(crate) async fn delivery_changed(&self, status: relais_store::DeliveryStatus) {
+        if let Err(error) = self.store.announce_delivery(&status.conversation_id, status.seq).await {
+            tracing::warn!("the other nodes could not be told of a delivery: {error}");
+        }
         self.feed.delivery(status);
     }
 

@@ -67,6 +67,17 @@ impl Rooms {
             .is_some_and(|room| room.updates.receiver_count() > 0)
     }
 
+    /// The conversations a socket listens to now.
+    pub(crate) fn listened_ids(&self) -> Vec<String> {
+        self.rooms
+            .lock()
+            .expect("rooms lock")
+            .iter()
+            .filter(|(_, room)| room.updates.receiver_count() > 0)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     /// A visitor socket stopped listening to conversation `id`: notes when the last one
     /// went, and forgets the room when nothing uses it any more.
     pub(crate) fn release(&self, id: &str) {
