@@ -17,7 +17,8 @@ test: models
 	node --test crates/web/js/unit/*.test.mjs
 	cargo build --release --locked
 	cargo test --release --locked --workspace
-	RELAIS_TEST_STORE=postgres cargo test --release --locked -p relais-store
+	# The store's tests again on PostgreSQL; named in the workspace so that nothing is rebuilt.
+	RELAIS_TEST_STORE=postgres cargo test --release --locked --workspace --test store --test channels --test review --test purge --test postgres
 	scripts/conversation-tests.sh
 	scripts/browser-tests.sh
 
