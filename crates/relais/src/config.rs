@@ -97,12 +97,11 @@ impl Settings {
 
     /// The store of the data folder `data_dir`: `[store] url`, else its `relais.db`.
     pub fn store_at(&self, data_dir: &Path) -> StoreAt {
-        let sqlite_file = |path: &str| Some(PathBuf::from(path));
         // An empty URL (`RELAIS__STORE__URL=`) is no URL.
         match self.store.url.as_deref().filter(|url| !url.trim().is_empty()) {
             Some(url) => StoreAt {
                 url: url.to_owned(),
-                file: url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).and_then(sqlite_file),
+                file: relais_store::sqlite_file(url).map(PathBuf::from),
             },
             None => {
                 let file = data_dir.join("relais.db");

@@ -82,16 +82,6 @@ async fn queued_visitor(node: &Server) -> (Client, String, String) {
     }
 }
 
-/// The agent's answer to a claim: the `conversation` frame or an `error`.
-async fn claim(agent: &mut Client, id: &str) -> Value {
-    agent.send(json!({"type": "claim", "conversation_id": id})).await;
-    agent
-        .recv_until(|f| f["type"] == "error" || (f["type"] == "conversation" && f["conversation_id"] == id))
-        .await
-        .pop()
-        .unwrap()
-}
-
 /// The next `event` frame of conversation `id` with this text.
 async fn heard(client: &mut Client, text: &str) -> Value {
     client.recv_until(|f| f["type"] == "event" && f["text"] == text).await.pop().unwrap()

@@ -185,7 +185,7 @@ impl Store {
     /// `postgres://{user}:{password}@{host}:{port}/{database}` (the database must exist;
     /// its tables are created by the migrations).
     pub async fn connect(url: &str) -> Result<Store> {
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = sqlite_file(url) {
             return Store::open(path).await;
         }
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
@@ -306,6 +306,11 @@ fn encode_path(path: &Path) -> String {
         }
     }
     out
+}
+
+/// The file of a `sqlite://{path}` (or `sqlite:{path}`) URL; `None` for another database.
+pub fn sqlite_file(url: &str) -> Option<&str> {
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))
 }
 
 /// `url` without the passwords it may hold (in its user part, or as the `password` or

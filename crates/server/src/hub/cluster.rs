@@ -8,9 +8,12 @@
 //!   after the first, a gap is read from the table first).
 //! - **Typing and deliveries**: relayed as they are announced (not caught up: typing is
 //!   stale by then, and a conversation's deliveries are read with it).
-//! - **Catching up**: when the listening connection drops, notices are lost; once it is
-//!   back, every conversation this node publishes is read again from its last seq, and
-//!   the queue frame and the agents' presence are refreshed.
+//! - **Catching up**: when the listening connection drops (or says nothing for three
+//!   heartbeats, which each ping the node through the database), notices are lost; once
+//!   it is back, every conversation this node published in the last hour is read again
+//!   from its last seq, and every one a visitor socket here listens to from its start
+//!   (the socket skips what it saw); the queue frame and the agents' presence are
+//!   refreshed.
 //! - **Presence**: each node writes a heartbeat with its count of available agents every
 //!   third of `presence_timeout_seconds`, and at once when it changes; a node's agents
 //!   count until its heartbeat is that old (a killed node's agents are gone within it).
@@ -25,7 +28,7 @@ use relais_dialogue::Stage;
 use relais_store::{Page, Signal, StoredEvent};
 
 use super::Hub;
-use super::rooms::{Room, Update};
+use super::rooms::Room;
 
 /// A conversation this node has published nothing of for this long is forgotten: its
 /// next events are published from the first one announced.
@@ -187,10 +190,7 @@ async fn listen(hub: &Hub) {
                 }
                 Ok(Signal::Typing { conversation_id, from, last_seq }) => {
                     let from = if from == "agent" { "agent" } else { "visitor" };
-                    let room = hub.rooms.room(&conversation_id);
-                    hub.feed.send(&room, &conversation_id.as_str().into(), Update::Typing { from, last_seq });
-                    drop(room);
-                    hub.rooms.tidy(&conversation_id);
+                    hub.typing_here(&conversation_id, from, last_seq);
                 }
                 Ok(Signal::Agents) => {
                     hub.roster.changed.notify_one();
@@ -216,12 +216,13 @@ async fn listen(hub: &Hub) {
 /// Writes this node's heartbeat every third of the presence timeout, and at once when
 /// its agents change or another node's did; tells the others when its count changed.
 async fn heartbeats(hub: &Hub) {
-    let timeout = heartbeat_every(hub) * 3;
+    let every = heartbeat_every(hub);
+    let timeout_ms = i64::try_from((every * 3).as_millis()).unwrap_or(i64::MAX);
     let mut announced = None;
     loop {
         let available = hub.roster.available_here();
         let now = hub.clock.now_ms();
-        let since = now.saturating_sub(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX));
+        let since = now.saturating_sub(timeout_ms);
         match hub.store.heartbeat(available as u64, now, since).await {
             Ok(elsewhere) => hub.roster.set_elsewhere(elsewhere),
             Err(error) => tracing::warn!("the node's heartbeat could not be written: {error}"),
@@ -236,7 +237,7 @@ async fn heartbeats(hub: &Hub) {
         if let Err(error) = note_visitors(hub, now).await {
             tracing::warn!("the queued visitors here could not be noted: {error}");
         }
-        let _ = tokio::time::timeout(timeout / 3, hub.roster.changed.notified()).await;
+        let _ = tokio::time::timeout(every, hub.roster.changed.notified()).await;
     }
 }
 

@@ -411,12 +411,17 @@ impl Hub {
             Some(conversation) => conversation.last_seq,
             None => return Err(ClientError::not_found(format!("no conversation {id}"))),
         };
+        self.typing_here(id, from, last_seq);
+        self.store.announce_typing(id, from, last_seq).await?;
+        Ok(())
+    }
+
+    /// Tells this node's sockets of conversation `id` and its agents that `from` types.
+    fn typing_here(&self, id: &str, from: &'static str, last_seq: u64) {
         let room = self.rooms.room(id);
         self.feed.send(&room, &id.into(), Update::Typing { from, last_seq });
         drop(room);
         self.rooms.tidy(id);
-        self.store.announce_typing(id, from, last_seq).await?;
-        Ok(())
     }
 
     /// The state of conversation `id`, folded from the store.

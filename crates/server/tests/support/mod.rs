@@ -233,12 +233,3 @@ pub async fn queued_visitor(server: &TestServer) -> Waiting {
     }
 }
 
-/// `claim`s a conversation and returns the answer: the `conversation` frame or an `error`.
-pub async fn claim(agent: &mut Client, id: &str) -> Value {
-    agent.send(json!({"type": "claim", "conversation_id": id})).await;
-    agent
-        .recv_until(|f| f["type"] == "error" || (f["type"] == "conversation" && f["conversation_id"] == id))
-        .await
-        .pop()
-        .unwrap()
-}

@@ -169,3 +169,13 @@ pub fn bot_messages(frames: &[Value]) -> Vec<&Value> {
 pub fn seqs(frames: &[Value]) -> Vec<u64> {
     frames.iter().filter_map(|f| f["seq"].as_u64()).collect()
 }
+
+/// `claim`s a conversation and returns the answer: the `conversation` frame or an `error`.
+pub async fn claim(agent: &mut Client, id: &str) -> Value {
+    agent.send(json!({"type": "claim", "conversation_id": id})).await;
+    agent
+        .recv_until(|f| f["type"] == "error" || (f["type"] == "conversation" && f["conversation_id"] == id))
+        .await
+        .pop()
+        .unwrap()
+}
