@@ -296,18 +296,22 @@ async fn repeated_wrong_passwords_lock_the_account() {
 }
 
 /// Item 3: 256 concurrent wrong logins from 256 addresses (through a trusted proxy) keep
-/// memory growth under 300 MB and a normal visitor's replies under 200 ms at p95.
+/// memory growth under 300 MB and normal visitors' replies under 200 ms at p95.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_flood_leaves_memory_and_visitors_alone() {
     let _alone = alone();
     let (_dir, server) = Server::start(&[("RELAIS__SERVER__TRUSTED_PROXIES", "127.0.0.1")]);
     server.add_agent("ann@example.com", "Ann");
-    let (mut client, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
-    for i in 0..3 {
+    // Three visitors take turns, so that the p95 rests on some fifty replies, not on the
+    // one slowest of twenty.
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let (mut client, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
         client
-            .send(json!({"type": "message", "client_id": format!("warm{i}"), "text": "how much is delivery?"}))
+            .send(json!({"type": "message", "client_id": "warm", "text": "how much is delivery?"}))
             .await;
         bot_reply(&mut client).await;
+        clients.push(client);
     }
     let before = server.rss_mb();
     let url = server.url("/v1/auth/login");
@@ -333,14 +337,16 @@ async fn a_login_flood_leaves_memory_and_visitors_alone() {
     let mut peak = before;
     let mut latencies = Vec::new();
     let mut i = 0;
-    while !flood.is_finished() && i < 40 {
-        // A person types; the socket's frame rate (5/s) is not what is measured here.
-        tokio::time::sleep(Duration::from_millis(250)).await;
+    while !flood.is_finished() && i < 120 {
+        // Each person types every 250 ms or so; the socket's frame rate (5/s) is not what
+        // is measured here.
+        tokio::time::sleep(Duration::from_millis(250 / 3)).await;
+        let client = &mut clients[i % 3];
         let sent = Instant::now();
         client
             .send(json!({"type": "message", "client_id": format!("m{i}"), "text": "how much is delivery?"}))
             .await;
-        bot_reply(&mut client).await;
+        bot_reply(client).await;
         latencies.push(sent.elapsed());
         peak = peak.max(server.rss_mb());
         i += 1;
@@ -353,7 +359,7 @@ async fn a_login_flood_leaves_memory_and_visitors_alone() {
     assert!(known.iter().all(|(_, s)| [401, 429].contains(*s)), "{statuses:?}");
     assert!(known.iter().filter(|(_, s)| **s == 401).count() <= 10, "{statuses:?}");
     assert!(peak - before < 300.0, "RSS grew from {before:.0} MB to {peak:.0} MB");
-    assert!(latencies.len() >= 5, "the flood ended before the visitor could talk: {latencies:?}");
+    assert!(latencies.len() >= 10, "the flood ended before the visitors could talk: {latencies:?}");
     latencies.sort();
     let p95 = latencies[(latencies.len() * 95).div_ceil(100) - 1];
     eprintln!(
