@@ -2,6 +2,9 @@
 
 MODEL_DIR := models/all-MiniLM-L6-v2
 MODEL_SHA256 := 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+# The multilingual encoder (French deployments): its 4-bit weights' and tokenizer's hashes.
+MULTILINGUAL_DIR := models/multilingual-e5-small
+MULTILINGUAL_SHA256 := 1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f 0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39
 RELAIS := target/release/relais
 
 .PHONY: run test bench models build eval fuzz js
@@ -44,7 +47,10 @@ eval: models build
 fuzz:
 	scripts/fuzz.sh
 
-models: $(MODEL_DIR)/model.safetensors
+models: $(MODEL_DIR)/model.safetensors $(MULTILINGUAL_DIR)/model.safetensors
 
 $(MODEL_DIR)/model.safetensors:
 	scripts/fetch-model.sh $(MODEL_DIR) $(MODEL_SHA256)
+
+$(MULTILINGUAL_DIR)/model.safetensors:
+	scripts/fetch-multilingual.sh $(MULTILINGUAL_DIR) $(MULTILINGUAL_SHA256)

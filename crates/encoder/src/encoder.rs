@@ -1,5 +1,9 @@
 //! Sentence encoder: a BERT-family sentence-transformer (all-MiniLM-L6-v2 by default)
 //! run on the CPU with candle, giving one L2-normalised embedding per text.
+//!
+//! A model that wants a prompt in front of every text (e5's `query: `) says so in its
+//! `config_sentence_transformers.json`, as sentence-transformers reads it: the default
+//! prompt, else the `query` one.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +30,8 @@ pub struct Encoder {
     tokenizer: Tokenizer,
     dim: usize,
     fingerprint: String,
+    /// Put in front of every text.
+    prompt: String,
     device: Device,
 }
 
@@ -71,9 +77,17 @@ impl Encoder {
                 message: source.to_string(),
             })?;
 
+        let prompt = prompt(dir)?;
         let weights_path = dir.join("model.safetensors");
         let weights = read(&weights_path)?;
-        let fingerprint = format!("{:x}", Sha256::digest(&weights));
+        let mut hasher = Sha256::new();
+        hasher.update(&weights);
+        // Another prompt gives other embeddings: caches must not mix them. No prompt
+        // keeps the fingerprint a hash of the weights alone.
+        if !prompt.is_empty() {
+            hasher.update(prompt.as_bytes());
+        }
+        let fingerprint = format!("{:x}", hasher.finalize());
         let device = Device::Cpu;
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
             .map_err(|source| EncoderError::weights(&weights_path, source))?;
@@ -84,6 +98,7 @@ impl Encoder {
             tokenizer,
             dim: config.hidden_size,
             fingerprint,
+            prompt,
             device,
         })
     }
@@ -135,9 +150,10 @@ impl Encoder {
     }
 
     fn forward(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        let texts: Vec<String> = texts.iter().map(|t| format!("{}{t}", self.prompt)).collect();
         let encodings = self
             .tokenizer
-            .encode_batch(texts.to_vec(), true)
+            .encode_batch(texts, true)
             .map_err(|source| EncoderError::Tokenize(source.to_string()))?;
         let rows = encodings.len();
         let cols = encodings[0].get_ids().len();
@@ -159,6 +175,27 @@ impl Encoder {
         let unit = mean.broadcast_div(&norms)?;
         Ok(unit.to_vec2::<f32>()?)
     }
+}
+
+/// The prompt `config_sentence_transformers.json` names for every text, or none.
+fn prompt(dir: &Path) -> Result<String, EncoderError> {
+    #[derive(serde::Deserialize)]
+    struct Prompts {
+        #[serde(default)]
+        prompts: std::collections::HashMap<String, String>,
+        default_prompt_name: Option<String>,
+    }
+    let path = dir.join("config_sentence_transformers.json");
+    if !path.is_file() {
+        return Ok(String::new());
+    }
+    let config: Prompts =
+        serde_json::from_slice(&read(&path)?).map_err(|source| EncoderError::ModelConfig {
+            path: path.clone(),
+            message: source.to_string(),
+        })?;
+    let name = config.default_prompt_name.as_deref().unwrap_or("query");
+    Ok(config.prompts.get(name).cloned().unwrap_or_default())
 }
 
 fn read(path: impl Into<PathBuf>) -> Result<Vec<u8>, EncoderError> {

@@ -153,3 +153,24 @@ fn an_unknown_activation_names_the_config_file() {
     assert!(message.contains("config.json"), "{message}");
     assert!(message.contains("swish"), "{message}");
 }
+
+#[test]
+fn a_prompt_in_the_sentence_transformers_config_goes_before_every_text() {
+    let prompted = model_copy(|dir| {
+        std::fs::write(
+            dir.join("config_sentence_transformers.json"),
+            r#"{"prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": "query"}"#,
+        )
+        .unwrap();
+    });
+    let plain = Encoder::load(MODEL_DIR).unwrap();
+    let with_prompt = Encoder::load(prompted.path()).unwrap();
+    let text = "where is my parcel";
+    assert_eq!(
+        with_prompt.encode_one(text).unwrap(),
+        plain.encode_one(&format!("query: {text}")).unwrap()
+    );
+    assert_ne!(with_prompt.encode_one(text).unwrap(), plain.encode_one(text).unwrap());
+    // Caches of embeddings must not mix the two.
+    assert_ne!(with_prompt.fingerprint(), plain.fingerprint());
+}

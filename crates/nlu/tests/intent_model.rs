@@ -171,3 +171,88 @@ fn training_needs_two_intents_and_copes_with_a_single_example() {
     assert_eq!(model.intents().collect::<Vec<_>>(), ["goodbye", "greet"]);
     model.predict(&encoder, "see you later").unwrap();
 }
+
+/// The built-in strangers ask about the weather; an assistant whose own intents do too
+/// answers those questions instead of turning them away, and still turns away the
+/// strangers it has no intent for.
+#[test]
+fn an_intent_claims_the_built_in_strangers_it_covers() {
+    let encoder = encoder();
+    let mut data = load_training_data(&common::repo_dir().join("intents").join("en"))
+        .unwrap()
+        .examples;
+    for text in [
+        "what's the weather like today",
+        "will it rain tomorrow",
+        "is it going to be sunny this weekend",
+        "what's the forecast for saturday",
+        "how cold will it be tonight",
+        "do I need an umbrella today",
+        "is it snowing in the mountains",
+        "what temperature is it outside",
+    ] {
+        data.push(Example {
+            text: text.into(),
+            intent: "weather".into(),
+        });
+    }
+    let model =
+        IntentModel::train(&encoder, None, &data, None, &TrainOptions::default(), |_| {}).unwrap();
+    for text in [
+        "what will the weather be like in Lisbon tomorrow",
+        "is it going to rain in Paris today",
+        "how hot will it be on sunday",
+    ] {
+        let prediction = model.predict(&encoder, text).unwrap();
+        assert_eq!(prediction.intent, "weather", "{text}: {prediction:?}");
+    }
+    for text in [
+        "who won the football world cup in 1998",
+        "how many grams of flour in a cup",
+    ] {
+        let prediction = model.predict(&encoder, text).unwrap();
+        assert!(prediction.is_oos(), "{text}: {prediction:?}");
+    }
+}
+
+/// French in words of a visitor's own, none of them in the intent files: the
+/// multilingual encoder understands them all (all-MiniLM-L6-v2, which is English, gets a
+/// request wrong and takes a trivia question for an intent).
+#[test]
+fn the_multilingual_encoder_understands_french_paraphrases() {
+    let encoder = Encoder::load(common::multilingual_dir()).expect("run `make models` first");
+    let model = demo_model(&encoder, "fr");
+    for (text, intent) in [
+        ("mon colis n'est toujours pas là, il en est où ?", "order_status"),
+        ("je n'arrive plus à me connecter à mon espace client", "reset_password"),
+        ("ma carte bancaire est refusée quand je paie", "payment_problem"),
+        ("je voudrais renvoyer un article qui ne me plaît pas", "returns"),
+        ("quand vais-je recevoir mon remboursement ?", "refund_status"),
+        ("est-ce que mon grille-pain est encore sous garantie ?", "warranty"),
+        ("je souhaite supprimer toutes mes données et mon compte", "account_deletion"),
+        ("je me suis trompé d'adresse de livraison", "change_address"),
+        ("annulez ma commande de ce matin s'il vous plaît", "cancel_order"),
+        ("combien de temps prend la livraison ?", "delivery_info"),
+        ("vous prenez PayPal ?", "payment_methods"),
+        ("je veux discuter avec une vraie personne", "talk_to_human"),
+        ("c'est inadmissible, je suis très mécontent de votre service", "complaint"),
+        ("merci beaucoup pour votre aide", "thanks"),
+        ("est-ce que je parle à un robot ?", "bot_challenge"),
+        ("je ne veux plus payer l'abonnement premium", "cancel_subscription"),
+        ("salut, bonne journée à vous", "greet"),
+        ("au revoir et à bientôt", "goodbye"),
+        ("oui c'est exactement ça", "affirm"),
+        ("non pas du tout", "deny"),
+    ] {
+        let prediction = model.predict(&encoder, text).unwrap();
+        assert_eq!(prediction.intent, intent, "{text}: {prediction:?}");
+    }
+    for text in [
+        "quel temps fera-t-il demain à Lyon ?",
+        "qui a gagné la coupe du monde en 1998 ?",
+        "donne-moi une recette de crêpes",
+    ] {
+        let prediction = model.predict(&encoder, text).unwrap();
+        assert!(prediction.is_oos(), "{text}: {prediction:?}");
+    }
+}
