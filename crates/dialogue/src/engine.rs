@@ -278,11 +278,11 @@ impl Engine {
                 self.run_intent(out, intent, turn);
                 return;
             }
-            if u.ambiguous && self.disambiguate(out, u) {
-                return;
-            }
-            // A confident article beats an unsure intent; else "Did you mean …?".
-            if self.worth_suggesting(u) && !self.knowledge_answers(turn) && self.disambiguate(out, u) {
+            // A confident article beats an unsure or ambiguous intent; else "Did you mean …?".
+            if (u.ambiguous || self.worth_suggesting(u))
+                && !self.knowledge_answers(turn)
+                && self.disambiguate(out, u)
+            {
                 return;
             }
         }

@@ -2,8 +2,10 @@
 //! run on the CPU with candle, giving one L2-normalised embedding per text.
 //!
 //! A model that wants a prompt in front of every text (e5's `query: `) says so in its
-//! `config_sentence_transformers.json`, as sentence-transformers reads it: the default
-//! prompt, else the `query` one.
+//! `config_sentence_transformers.json`: the prompt its `default_prompt_name` names, as
+//! sentence-transformers applies it. Intent examples, visitor messages and articles all
+//! get that one prompt, so that a message is embedded once for intents and articles
+//! alike (e5 advises `query: ` on both sides of a symmetric task).
 
 use std::path::{Path, PathBuf};
 
@@ -108,7 +110,8 @@ impl Encoder {
         self.dim
     }
 
-    /// SHA-256 of the weights, so that caches of embeddings can tell models apart.
+    /// SHA-256 of the weights (and of the prompt, when there is one), so that caches of
+    /// embeddings can tell models apart.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
@@ -177,7 +180,7 @@ impl Encoder {
     }
 }
 
-/// The prompt `config_sentence_transformers.json` names for every text, or none.
+/// The prompt `config_sentence_transformers.json` names as its default, or none.
 fn prompt(dir: &Path) -> Result<String, EncoderError> {
     #[derive(serde::Deserialize)]
     struct Prompts {
@@ -194,8 +197,19 @@ fn prompt(dir: &Path) -> Result<String, EncoderError> {
             path: path.clone(),
             message: source.to_string(),
         })?;
-    let name = config.default_prompt_name.as_deref().unwrap_or("query");
-    Ok(config.prompts.get(name).cloned().unwrap_or_default())
+    let Some(name) = config.default_prompt_name else {
+        return Ok(String::new());
+    };
+    config
+        .prompts
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| EncoderError::ModelConfig {
+            path,
+            message: format!(
+                "default_prompt_name is {name:?}, but prompts has no such entry; add it, or remove default_prompt_name"
+            ),
+        })
 }
 
 fn read(path: impl Into<PathBuf>) -> Result<Vec<u8>, EncoderError> {

@@ -6,7 +6,9 @@
 //! example. A query near nothing that was ever said is out of scope even when the
 //! classifier, which must pick some intent, is sure of itself. How much each signal
 //! weighs and where the threshold lies are chosen on held-out data: the validation
-//! set when there is one, otherwise a slice of the training data.
+//! set when there is one; otherwise, for up to [`CROSS_FIT_ROWS`] examples, every
+//! training example held out once from a model fitted on the others, and beyond that a
+//! slice of the training data.
 
 use std::path::Path;
 
@@ -30,6 +32,12 @@ const FORMAT: u32 = 2;
 /// (see [`without_claimed_strangers`]): the lower quartile.
 const CLAIM_QUANTILE: f32 = 0.25;
 
+/// Up to this many examples, calibration holds out every example once, from a model
+/// fitted on the others (as many fits as one over `holdout_fraction`): one held-out
+/// slice of a few examples per intent would set the threshold on too few scores. Above
+/// it, one slice holds enough of them, and costs one fit.
+const CROSS_FIT_ROWS: usize = 3_000;
+
 /// How many ranked intents a prediction carries.
 const RANKING_LEN: usize = 5;
 
@@ -45,7 +53,9 @@ pub struct TrainOptions {
     pub weight_decay: f32,
     /// Scale of the sentence embedding against the (unit-length) n-gram features.
     pub embedding_weight: f32,
-    /// Share of the training data held out to calibrate when no validation set is given.
+    /// Share of the training data held out to calibrate when no validation set is given;
+    /// up to [`CROSS_FIT_ROWS`] examples, each is held out once in turn, from one fit per
+    /// share (at most 10).
     pub holdout_fraction: f32,
     /// With no out-of-scope examples to tune on, the threshold rejects this share of
     /// held-out in-scope queries: the price paid in false alarms for catching strangers.
@@ -118,7 +128,8 @@ pub struct Prediction {
     pub ranking: Vec<IntentScore>,
     /// True when the top two intents are too close to choose between.
     pub ambiguous: bool,
-    /// Cosine similarity to the nearest training example.
+    /// Cosine similarity to the nearest training example, both centred on the training
+    /// mean (so not the encoder's raw cosine).
     pub nearest_similarity: f32,
     /// The combined in-scope score that the threshold applies to.
     pub in_scope_score: f32,
@@ -157,7 +168,8 @@ pub struct IntentModel {
     gate: OosGate,
     options: TrainOptions,
     dim: usize,
-    /// Mean embedding of the training examples, taken off every embedding (see [`centred`]).
+    /// Mean embedding of the training rows, built-in strangers included, taken off every
+    /// embedding (see [`centred`]).
     centre: Vec<f32>,
     /// Embeddings of the in-scope training examples, row after row, and their labels.
     example_embeddings: Vec<f32>,
@@ -276,35 +288,41 @@ impl IntentModel {
             _ => (prepared, train.len()),
         };
         let total = prepared.texts.len();
-        let (fit_rows, held_rows) = if valid.is_empty() {
-            holdout_split(&prepared.labels, options.holdout_fraction, options.seed)
+        let splits = if !valid.is_empty() {
+            vec![((0..train_len).collect(), (train_len..total).collect())]
+        } else if total <= CROSS_FIT_ROWS {
+            let folds = (1.0 / options.holdout_fraction.max(0.1)).round() as usize;
+            cross_fit_splits(&prepared.labels, folds.max(2), options.seed)
         } else {
-            ((0..train_len).collect(), (train_len..total).collect())
+            vec![holdout_split(&prepared.labels, options.holdout_fraction, options.seed)]
         };
-        let fit_part = prepared.subset(&fit_rows);
-        let held_part = prepared.subset(&held_rows);
+        // Every held-out row is scored by a model that did not see it.
         let epochs = options.epochs;
-        let first = fit(&fit_part, labels.len(), options, |epoch| {
-            progress(TrainProgress::Fitting {
-                epoch,
-                epochs,
-                final_fit: false,
-            })
-        });
-        let (rows, row_labels) = in_scope_rows(&fit_part, oos_label);
-        let neighbours = Neighbours::new(&rows, row_labels, encoder.dim())?;
-        let held_logits: Vec<Vec<f32>> = (0..held_part.texts.len())
-            .map(|i| {
-                first.linear.logits(&input(
-                    &first.lexicon,
-                    held_part.texts[i],
-                    &held_part.embeddings[i],
-                    options,
-                ))
-            })
-            .collect();
-        let temperature = fit_temperature(&held_logits, &held_part.labels);
-        let looks = neighbours.look(&held_part.embeddings, labels.len(), options.neighbours)?;
+        let calibrating = splits.len() * epochs;
+        let (mut held_labels, mut held_logits, mut looks) = (Vec::new(), Vec::new(), Vec::new());
+        for (index, (fit_rows, held_rows)) in splits.iter().enumerate() {
+            let fit_part = prepared.subset(fit_rows);
+            let held_part = prepared.subset(held_rows);
+            let first = fit(&fit_part, labels.len(), options, |epoch| {
+                progress(TrainProgress::Fitting {
+                    epoch: index * epochs + epoch,
+                    epochs: calibrating,
+                    final_fit: false,
+                })
+            });
+            let (rows, row_labels) = in_scope_rows(&fit_part, oos_label);
+            let neighbours = Neighbours::new(&rows, row_labels, encoder.dim())?;
+            held_logits.extend(held_part.texts.iter().zip(&held_part.embeddings).map(
+                |(text, embedding)| {
+                    first
+                        .linear
+                        .logits(&input(&first.lexicon, text, embedding, options))
+                },
+            ));
+            looks.extend(neighbours.look(&held_part.embeddings, labels.len(), options.neighbours)?);
+            held_labels.extend(held_part.labels);
+        }
+        let temperature = fit_temperature(&held_logits, &held_labels);
         let held_probabilities: Vec<Vec<f32>> = held_logits
             .iter()
             .zip(&looks)
@@ -319,7 +337,7 @@ impl IntentModel {
         let similarities: Vec<f32> = looks.iter().map(|look| look.nearest).collect();
         let gate = tune_gate(
             &held_probabilities,
-            &held_part.labels,
+            &held_labels,
             &similarities,
             oos_label,
             rejection,
@@ -536,6 +554,31 @@ fn fit(
     Fitted { lexicon, linear }
 }
 
+/// Splits row indices into `folds` pairs of (fit, held out) in which every row is held
+/// out once, but the single row of a label, which is always fitted on. A label's rows are
+/// dealt to the folds in turn, so that each fold holds out a share of every label.
+fn cross_fit_splits(labels: &[usize], folds: usize, seed: u64) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let classes = labels.iter().max().map_or(0, |m| m + 1);
+    let mut fold_of = vec![None; labels.len()];
+    let mut dealt = 0;
+    for class in 0..classes {
+        let mut rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+        if rows.len() < 2 {
+            continue;
+        }
+        rng.shuffle(&mut rows);
+        for row in rows {
+            fold_of[row] = Some(dealt % folds);
+            dealt += 1;
+        }
+    }
+    (0..folds)
+        .map(|fold| (0..labels.len()).partition::<Vec<usize>, _>(|&row| fold_of[row] != Some(fold)))
+        .filter(|(_, held)| !held.is_empty())
+        .collect()
+}
+
 /// Splits row indices into (fit, held out), holding out `fraction` of each label but
 /// always leaving at least one example of it to fit on.
 fn holdout_split(labels: &[usize], fraction: f32, seed: u64) -> (Vec<usize>, Vec<usize>) {
@@ -568,9 +611,9 @@ fn mean(rows: &[Vec<f32>], dim: usize) -> Vec<f32> {
 /// `embedding - centre`, at unit length again.
 ///
 /// Sentence encoders put every text in a narrow cone: two unrelated sentences still
-/// have a cosine of 0.7 under e5, against 0.1 under MiniLM. Taking the training mean
-/// off spreads the cone, so that the classifier's weights, the neighbours' vote and the
-/// out-of-scope gate see the same spread whichever encoder is loaded.
+/// have a cosine of about 0.7 under e5. Taking the training mean off opens the cone, so
+/// that the classifier's weights, the neighbours' vote and the out-of-scope gate see
+/// differences between texts rather than what all texts share.
 fn centred(embedding: &[f32], centre: &[f32]) -> Vec<f32> {
     let mut out: Vec<f32> = embedding.iter().zip(centre).map(|(x, c)| x - c).collect();
     let norm = out.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -798,4 +841,40 @@ fn argmax(values: &[f32]) -> usize {
         .enumerate()
         .max_by(|a, b| a.1.total_cmp(b.1))
         .map_or(0, |(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_fitting_holds_out_every_row_once_but_a_label_s_only_one() {
+        // Label 0 has ten rows, label 1 three, label 2 one.
+        let labels: Vec<usize> = [vec![0; 10], vec![1; 3], vec![2]].concat();
+        let splits = cross_fit_splits(&labels, 10, 7);
+        let mut held_times = vec![0; labels.len()];
+        for (fit, held) in &splits {
+            assert!(!held.is_empty());
+            assert_eq!(fit.len() + held.len(), labels.len());
+            assert!(held.iter().all(|row| !fit.contains(row)));
+            held.iter().for_each(|&row| held_times[row] += 1);
+            // Every fold still fits on every label.
+            for label in 0..3 {
+                assert!(fit.iter().any(|&row| labels[row] == label), "{fit:?}");
+            }
+        }
+        assert_eq!(&held_times[..13], &[1; 13]);
+        assert_eq!(held_times[13], 0, "the only row of label 2 is never held out");
+        assert_eq!(cross_fit_splits(&labels, 10, 7), splits, "the same seed, the same folds");
+    }
+
+    #[test]
+    fn centring_takes_the_mean_off_and_keeps_unit_length() {
+        let rows = vec![vec![0.8, 0.6], vec![0.6, 0.8]];
+        let centre = mean(&rows, 2);
+        assert!(centre.iter().all(|c| (c - 0.7).abs() < 1e-6), "{centre:?}");
+        let first = centred(&rows[0], &centre);
+        assert!((first[0] - 0.5f32.sqrt()).abs() < 1e-6 && (first[1] + 0.5f32.sqrt()).abs() < 1e-6);
+        assert_eq!(centred(&centre, &centre), vec![0.0, 0.0], "the mean itself: no NaN");
+    }
 }
