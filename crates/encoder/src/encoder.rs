@@ -16,6 +16,7 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use crate::EncoderError;
 use crate::bert::{Bert, BertConfig};
+use crate::chance::ChanceSimilarity;
 
 /// Longest input, in tokens, that the encoder looks at; the rest of a text is cut.
 pub const MAX_TOKENS: usize = 256;
@@ -35,6 +36,8 @@ pub struct Encoder {
     /// Put in front of every text.
     prompt: String,
     device: Device,
+    /// See [`Encoder::chance_similarity`].
+    chance: ChanceSimilarity,
 }
 
 impl Encoder {
@@ -95,14 +98,18 @@ impl Encoder {
             .map_err(|source| EncoderError::weights(&weights_path, source))?;
         let model = Bert::load(vb, &config)
             .map_err(|source| EncoderError::weights(&weights_path, source))?;
-        Ok(Self {
+        let mut encoder = Self {
             model,
             tokenizer,
             dim: config.hidden_size,
             fingerprint,
             prompt,
             device,
-        })
+            chance: ChanceSimilarity::ZERO,
+        };
+        let texts: Vec<&str> = ChanceSimilarity::texts().collect();
+        encoder.chance = ChanceSimilarity::measure(&encoder.encode(&texts)?);
+        Ok(encoder)
     }
 
     /// Length of every embedding.
@@ -114,6 +121,13 @@ impl Encoder {
     /// embeddings can tell models apart.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+
+    /// The cosine this encoder gives two texts on unrelated subjects, per language
+    /// (measured on built-in sentences when it loads): limits on cosines are set above
+    /// it, with [`ChanceSimilarity::relative`].
+    pub fn chance_similarity(&self) -> ChanceSimilarity {
+        self.chance
     }
 
     /// Embeds one text.

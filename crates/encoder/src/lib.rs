@@ -10,14 +10,21 @@
 //! Around it: an on-disk [`EmbeddingCache`], so that retraining or re-indexing embeds
 //! only what changed, and [`configure_threads`], which sizes the pool the forward pass
 //! runs on.
+//!
+//! Encoders disagree on what cosine "unrelated" is (about 0.07 for all-MiniLM-L6-v2 in
+//! English, 0.76 for multilingual-e5-small), so every encoder measures its own
+//! [`ChanceSimilarity`] per language when it loads, and limits on cosines elsewhere are
+//! on [`ChanceSimilarity::relative`]: the share of the way from chance to identical.
 
 mod bert;
 mod cache;
+mod chance;
 mod encoder;
 mod error;
 mod threads;
 
 pub use cache::EmbeddingCache;
+pub use chance::ChanceSimilarity;
 pub use encoder::{Encoder, MAX_TOKENS};
 pub use error::EncoderError;
 pub use threads::configure_threads;

@@ -62,7 +62,7 @@ fn bench_search(c: &mut Criterion) {
         .collect();
     let vectors: Vec<Vec<f32>> = (0..PASSAGES).map(|_| random_unit(&mut rng)).collect();
     let flat = FlatIndex::new(DIM, vectors.clone());
-    let knowledge = KnowledgeBase::from_passages(passages, vectors).expect("indexed");
+    let knowledge = KnowledgeBase::from_passages(passages, vectors, relais_encoder::ChanceSimilarity::ZERO).expect("indexed");
     let query = "where is my parcel tracking";
     let embedding = random_unit(&mut rng);
     let options = |ranking| SearchOptions {

@@ -1,13 +1,18 @@
 //! Retrieval evaluation on an FAQ set: every FAQ entry becomes an article (question as
 //! the title, answer as the body), every query is searched, and the ranking of
 //! distinct FAQ ids is scored against the query's relevant ids.
+//!
+//! It also measures the confidence the dialogue thresholds: how many queries would be
+//! answered at a given `knowledge_confidence`, how many of those rightly, and how many
+//! strangers (queries with no relevant id: nothing in the FAQ answers them) would get an
+//! answer all the same.
 
 use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::Path;
 use std::time::Instant;
 
-use relais_encoder::{EmbeddingCache, Encoder};
+use relais_encoder::{ChanceSimilarity, EmbeddingCache, Encoder};
 use serde::{Deserialize, Serialize};
 
 use crate::{Article, IndexProgress, KnowledgeBase, KnowledgeError, Ranking, SearchOptions};
@@ -23,18 +28,19 @@ pub struct Faq {
     pub answer: String,
 }
 
-/// One test query and the FAQ ids that answer it.
+/// One test query and the FAQ ids that answer it; none for a stranger.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EvalQuery {
     pub query: String,
+    #[serde(default)]
     pub relevant: Vec<String>,
     #[serde(default)]
     pub lang: Option<String>,
 }
 
-/// The figures of one evaluation. `recall@k` is the share of queries with at least
-/// one relevant id in the first k (with several relevant ids per query, this is the
-/// usual "hit rate" reading).
+/// The figures of one evaluation. The ranking figures are over the queries with relevant
+/// ids; `recall@k` is the share of them with at least one relevant id in the first k
+/// (with several relevant ids per query, this is the usual "hit rate" reading).
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation {
     pub mode: Ranking,
@@ -48,6 +54,19 @@ pub struct Evaluation {
     #[serde(rename = "recall@5")]
     pub recall_at_5: f64,
     pub n_queries: usize,
+    /// The confidence at or above which a query counts as answered.
+    pub answer_confidence: f32,
+    /// Share of the queries with relevant ids whose confidence reaches
+    /// `answer_confidence`.
+    pub answered: f64,
+    /// Share of the queries with relevant ids answered with a relevant first hit.
+    pub answered_right: f64,
+    /// Queries with no relevant id.
+    pub n_strangers: usize,
+    /// Share of them whose confidence reaches `answer_confidence` (0 without strangers).
+    pub strangers_answered: f64,
+    /// The encoder's chance similarity per language, which the confidence is measured from.
+    pub chance_similarity: ChanceSimilarity,
     /// Median time of one search, query embedding included.
     pub search_p50_ms: f64,
     pub index_seconds: f64,
@@ -72,12 +91,14 @@ pub fn load_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, K
     Ok(rows)
 }
 
-/// Indexes `faqs` in memory, runs every query with `ranking`, and scores the results.
+/// Indexes `faqs` in memory, runs every query with `ranking`, and scores the results,
+/// counting a query as answered when its confidence reaches `answer_confidence`.
 pub fn evaluate(
     encoder: &Encoder,
     faqs: &[Faq],
     queries: &[EvalQuery],
     ranking: Ranking,
+    answer_confidence: f32,
     cache: Option<&mut EmbeddingCache>,
     progress: impl FnMut(IndexProgress),
 ) -> Result<Evaluation, KnowledgeError> {
@@ -99,6 +120,7 @@ pub fn evaluate(
     let index_seconds = started.elapsed().as_secs_f64();
     let mut scores = Vec::with_capacity(queries.len());
     let mut timings = Vec::with_capacity(queries.len());
+    let mut strangers_answered = 0;
     for query in queries {
         let options = SearchOptions {
             lang: query.lang.clone(),
@@ -115,20 +137,33 @@ pub fn evaluate(
             .map(|hit| hit.article_id.as_str())
             .filter(|id| seen.insert(*id))
             .collect();
+        let answered = results.confidence >= answer_confidence;
+        if query.relevant.is_empty() {
+            strangers_answered += usize::from(answered);
+            continue;
+        }
         let relevant: HashSet<&str> = query.relevant.iter().map(String::as_str).collect();
-        scores.push(QueryScores::of(&ranked, &relevant));
+        let ranking = QueryScores::of(&ranked, &relevant);
+        scores.push((ranking, answered));
     }
-    let mean = |field: fn(&QueryScores) -> f64| {
+    let n_strangers = queries.len() - scores.len();
+    let mean = |field: &dyn Fn(&(QueryScores, bool)) -> f64| {
         scores.iter().map(field).sum::<f64>() / scores.len().max(1) as f64
     };
     Ok(Evaluation {
         mode: ranking,
-        map: mean(|s| s.average_precision),
-        ndcg_at_10: mean(|s| s.ndcg_at_10),
-        mrr_at_10: mean(|s| s.reciprocal_rank_at_10),
-        recall_at_1: mean(|s| s.hit_at_1),
-        recall_at_5: mean(|s| s.hit_at_5),
-        n_queries: queries.len(),
+        map: mean(&|(s, _)| s.average_precision),
+        ndcg_at_10: mean(&|(s, _)| s.ndcg_at_10),
+        mrr_at_10: mean(&|(s, _)| s.reciprocal_rank_at_10),
+        recall_at_1: mean(&|(s, _)| s.hit_at_1),
+        recall_at_5: mean(&|(s, _)| s.hit_at_5),
+        n_queries: scores.len(),
+        answer_confidence,
+        answered: mean(&|(_, answered)| f64::from(u8::from(*answered))),
+        answered_right: mean(&|(s, answered)| f64::from(u8::from(*answered)) * s.hit_at_1),
+        n_strangers,
+        strangers_answered: strangers_answered as f64 / n_strangers.max(1) as f64,
+        chance_similarity: encoder.chance_similarity(),
         search_p50_ms: median(&mut timings),
         index_seconds,
     })

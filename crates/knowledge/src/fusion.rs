@@ -7,6 +7,7 @@
 //! comparison) pulls the dense ranking down towards BM25's. StackFAQ MAP: BM25 0.766,
 //! dense 0.963, hybrid 0.961, RRF 0.874 (`relais knowledge eval`).
 
+use relais_encoder::ChanceSimilarity;
 use serde::Serialize;
 
 /// Weight of the normalised BM25 score (in [0, 1]) added to the cosine, for English.
@@ -16,10 +17,13 @@ pub const BM25_WEIGHT: f32 = 0.1;
 pub const OTHER_LANGUAGE_BM25_WEIGHT: f32 = 1.0;
 /// The `k` of reciprocal rank fusion.
 const RRF_K: f32 = 60.0;
-/// Cosine at or below which the top hit is taken to be unrelated to the query.
-const UNRELATED_COSINE: f32 = 0.2;
-/// Cosine at or above which the top hit is taken to answer the query.
-const ANSWERING_COSINE: f32 = 0.65;
+/// Similarity ([`ChanceSimilarity::relative`]) at or below which the top hit is taken
+/// to be unrelated to the query. Set on all-MiniLM-L6-v2 in English, whose chance
+/// similarity is 0.065: there it is a cosine of 0.2.
+const UNRELATED_SIMILARITY: f32 = 0.145;
+/// Similarity at or above which the top hit is taken to answer the query (a cosine of
+/// 0.65 under all-MiniLM-L6-v2 in English).
+const ANSWERING_SIMILARITY: f32 = 0.625;
 /// Share of the confidence that comes from BM25 agreeing with the top hit.
 const AGREEMENT_SHARE: f32 = 0.25;
 
@@ -97,16 +101,17 @@ fn normalised(score: f32, best: f32) -> f32 {
     if best > 0.0 { score / best } else { 0.0 }
 }
 
-/// How likely the top hit answers the query, in [0, 1]: mostly its cosine (mapped
-/// linearly from [`UNRELATED_COSINE`] to [`ANSWERING_COSINE`]), partly whether BM25
-/// ranks it first too. Without an embedding the cosine part is 0.
-pub fn confidence(ranked: &[Candidate]) -> f32 {
+/// How likely the top hit answers the query, in [0, 1]: mostly its cosine, taken
+/// relative to the encoder's `chance` similarity in the query's `lang` and mapped
+/// linearly from [`UNRELATED_SIMILARITY`] to [`ANSWERING_SIMILARITY`]; partly whether
+/// BM25 ranks it first too. Without an embedding the cosine part is 0.
+pub fn confidence(ranked: &[Candidate], chance: &ChanceSimilarity, lang: Option<&str>) -> f32 {
     let Some(top) = ranked.first() else {
         return 0.0;
     };
     let best_bm25 = ranked.iter().map(|c| c.scores.bm25).fold(0.0, f32::max);
-    let similarity = ((top.scores.dense - UNRELATED_COSINE)
-        / (ANSWERING_COSINE - UNRELATED_COSINE))
+    let similarity = ((chance.relative(top.scores.dense, lang) - UNRELATED_SIMILARITY)
+        / (ANSWERING_SIMILARITY - UNRELATED_SIMILARITY))
         .clamp(0.0, 1.0);
     let agreement = normalised(top.scores.bm25, best_bm25);
     ((1.0 - AGREEMENT_SHARE) * similarity + AGREEMENT_SHARE * agreement * similarity.max(0.5))
@@ -162,14 +167,33 @@ mod tests {
         assert_eq!(ranked[0].position, 1);
     }
 
+    const MINILM: ChanceSimilarity = ChanceSimilarity { en: 0.065, fr: 0.43 };
+
     #[test]
     fn confidence_follows_the_cosine_and_agreement() {
         let strong = [candidate(0, 9.0, 0.7, Some(0), Some(0))];
         let weak = [candidate(0, 0.0, 0.15, None, Some(0))];
         let lexical_only = [candidate(0, 9.0, 0.3, Some(0), Some(0))];
-        assert!(confidence(&strong) > 0.95);
-        assert_eq!(confidence(&weak), 0.0);
-        assert!(confidence(&lexical_only) > confidence(&weak));
-        assert_eq!(confidence(&[]), 0.0);
+        let en = Some("en");
+        assert!(confidence(&strong, &MINILM, en) > 0.95);
+        assert_eq!(confidence(&weak, &MINILM, en), 0.0);
+        assert!(confidence(&lexical_only, &MINILM, en) > confidence(&weak, &MINILM, en));
+        assert_eq!(confidence(&[], &MINILM, en), 0.0);
+    }
+
+    #[test]
+    fn confidence_is_measured_from_the_chance_of_the_language() {
+        // A cosine of 0.45 is well above chance in English, at chance in French.
+        let middling = [candidate(0, 0.0, 0.45, None, Some(0))];
+        assert!(confidence(&middling, &MINILM, Some("en")) > 0.4);
+        assert_eq!(confidence(&middling, &MINILM, Some("fr")), 0.0);
+        // The same share of the way from chance to identical gives the same confidence.
+        let e5 = ChanceSimilarity { en: 0.76, fr: 0.82 };
+        let at = |chance: f32, share: f32| [candidate(0, 5.0, chance + share * (1.0 - chance), Some(0), Some(0))];
+        for share in [0.1, 0.3, 0.5] {
+            let minilm = confidence(&at(MINILM.en, share), &MINILM, Some("en"));
+            let multilingual = confidence(&at(e5.fr, share), &e5, Some("fr"));
+            assert!((minilm - multilingual).abs() < 1e-5, "{share}: {minilm} vs {multilingual}");
+        }
     }
 }

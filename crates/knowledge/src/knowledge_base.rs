@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use relais_encoder::{EmbeddingCache, Encoder};
+use relais_encoder::{ChanceSimilarity, EmbeddingCache, Encoder};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -91,6 +91,8 @@ pub struct KnowledgeBase {
     lexical: LexicalIndex,
     vectors: Box<dyn VectorIndex>,
     location: Option<Location>,
+    /// The encoder's chance similarity, which the confidence is measured from.
+    chance: ChanceSimilarity,
 }
 
 /// What the data folder holds besides the indexes: the content hash of every indexed
@@ -211,7 +213,7 @@ impl KnowledgeBase {
             data_dir: data_dir.to_path_buf(),
         };
         Ok((
-            Self::assemble(passages, lexical, vectors, Some(location)),
+            Self::assemble(passages, lexical, vectors, Some(location), encoder.chance_similarity()),
             warnings,
         ))
     }
@@ -233,14 +235,20 @@ impl KnowledgeBase {
         let mut lexical = LexicalIndex::in_memory()?;
         lexical.update([], lexical_documents(&passages))?;
         let vectors = embed_passages(encoder, cache, &passages, progress)?;
-        Ok((Self::assemble(passages, lexical, vectors, None), warnings))
+        Ok((
+            Self::assemble(passages, lexical, vectors, None, encoder.chance_similarity()),
+            warnings,
+        ))
     }
 
     /// Indexes passages in memory with vectors computed elsewhere (one per passage, all
-    /// of one length), e.g. by another encoder or, in benchmarks, at random.
+    /// of one length), e.g. by another encoder or, in benchmarks, at random; `chance` is
+    /// the cosine of two unrelated vectors ([`Encoder::chance_similarity`], or
+    /// [`ChanceSimilarity::ZERO`] at random).
     pub fn from_passages(
         passages: Vec<Passage>,
         vectors: Vec<Vec<f32>>,
+        chance: ChanceSimilarity,
     ) -> Result<Self, KnowledgeError> {
         let dim = vectors.first().map_or(0, Vec::len);
         let mut lexical = LexicalIndex::in_memory()?;
@@ -250,6 +258,7 @@ impl KnowledgeBase {
             lexical,
             FlatIndex::new(dim, vectors),
             None,
+            chance,
         ))
     }
 
@@ -258,6 +267,7 @@ impl KnowledgeBase {
         lexical: LexicalIndex,
         vectors: FlatIndex,
         location: Option<Location>,
+        chance: ChanceSimilarity,
     ) -> Self {
         let positions = passages
             .iter()
@@ -270,6 +280,7 @@ impl KnowledgeBase {
             lexical,
             vectors: Box::new(vectors),
             location,
+            chance,
         }
     }
 
@@ -367,7 +378,7 @@ impl KnowledgeBase {
             Some(_) => OTHER_LANGUAGE_BM25_WEIGHT,
         };
         fusion::fuse(&mut candidates, options.ranking, bm25_weight);
-        let confidence = fusion::confidence(&candidates);
+        let confidence = fusion::confidence(&candidates, &self.chance, lang);
         let hits = candidates
             .iter()
             .take(options.k)

@@ -50,9 +50,14 @@ pub enum KnowledgeCommand {
         /// JSON lines of {"id", "question", "answer"}.
         #[arg(long)]
         faqs: PathBuf,
-        /// JSON lines of {"query", "relevant": [ids]}.
+        /// JSON lines of {"query", "relevant": [ids]}; a query with no relevant id is a
+        /// stranger, which should not be answered.
         #[arg(long)]
         queries: PathBuf,
+        /// Confidence at or above which a query counts as answered [default:
+        /// `[dialogue] knowledge_confidence` of relais.toml].
+        #[arg(long)]
+        answer_confidence: Option<f32>,
         #[arg(long, value_enum, default_value_t = Mode::Hybrid)]
         mode: Mode,
         /// Print one JSON object instead of an indented one.
@@ -138,9 +143,12 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
             faqs,
             queries,
             mode,
+            answer_confidence,
             json,
             embedding_cache,
         } => {
+            let answer_confidence =
+                answer_confidence.unwrap_or(settings.assistant.dialogue.knowledge_confidence);
             let faqs: Vec<Faq> = load_jsonl(&faqs)?;
             let queries: Vec<EvalQuery> = load_jsonl(&queries)?;
             let mut cache = embedding_cache.map(|dir| EmbeddingCache::open(&dir, &encoder));
@@ -150,6 +158,7 @@ pub fn run(command: KnowledgeCommand, settings: &Settings) -> anyhow::Result<()>
                 &faqs,
                 &queries,
                 mode.into(),
+                answer_confidence,
                 cache.as_mut(),
                 |p| bars.indexing(p),
             )?;
