@@ -21,4 +21,4 @@ pub use data::{Example, TrainingData, load_jsonl, load_training_data, parse_json
 pub use error::NluError;
 pub use eval::{Confusion, Evaluation, evaluate, few_shot};
 pub use model::{IntentModel, IntentScore, OOS, Prediction, TrainOptions, TrainProgress};
-pub use reuse::Preparing;
+pub use reuse::{Preparing, describe_claims};

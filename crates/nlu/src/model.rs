@@ -174,6 +174,10 @@ pub struct IntentModel {
     /// Embeddings of the in-scope training examples, row after row, and their labels.
     example_embeddings: Vec<f32>,
     example_labels: Vec<usize>,
+    /// How many built-in strangers each intent claimed (left out of `oos`), the most
+    /// first; intents that claimed none are not listed.
+    #[serde(default)]
+    claimed_strangers: Vec<(String, usize)>,
     #[serde(skip)]
     neighbours: Option<Neighbours>,
 }
@@ -283,10 +287,17 @@ impl IntentModel {
                 .collect(),
         };
         let oos_label = labels.iter().position(|l| l == OOS);
-        let (prepared, train_len) = match oos_label {
+        let (prepared, train_len, claims) = match oos_label {
             Some(oos) if strangers_added => without_claimed_strangers(prepared, oos, train.len()),
-            _ => (prepared, train.len()),
+            _ => (prepared, train.len(), Vec::new()),
         };
+        let mut claimed_strangers: Vec<(String, usize)> = claims
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(label, n)| (labels[label].clone(), *n))
+            .collect();
+        claimed_strangers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let total = prepared.texts.len();
         let splits = if !valid.is_empty() {
             vec![((0..train_len).collect(), (train_len..total).collect())]
@@ -365,6 +376,7 @@ impl IntentModel {
             centre,
             example_embeddings,
             example_labels,
+            claimed_strangers,
             neighbours: None,
         };
         model.build_neighbours()?;
@@ -374,6 +386,13 @@ impl IntentModel {
     /// Hash of the data and settings this model was trained on.
     pub fn trained_on(&self) -> &str {
         &self.data_hash
+    }
+
+    /// How many built-in strangers each intent claimed as its own, the most first: an
+    /// intent that claims many is broad (or has an example that strays), and the
+    /// strangers it took no longer teach the model what is out of scope.
+    pub fn claimed_strangers(&self) -> &[(String, usize)] {
+        &self.claimed_strangers
     }
 
     /// Intents the model knows, without [`OOS`].
@@ -631,13 +650,14 @@ fn centred(embedding: &[f32], centre: &[f32]) -> Vec<f32> {
 /// examples are to their nearest fellow: the lower quartile ([`CLAIM_QUANTILE`]), over
 /// the intent's examples, of the cosine similarity to the nearest other example of the
 /// intent. An intent of one example claims nothing. The first `train_len`
-/// rows are training rows (the strangers among them); returns the rows kept and how many
-/// of them are training rows.
+/// rows are training rows (the strangers among them); returns the rows kept, how many
+/// of them are training rows, and how many strangers each label claimed (a stranger
+/// two intents claim goes to the one with the example nearest it).
 fn without_claimed_strangers<'a>(
     prepared: Prepared<'a>,
     oos: usize,
     train_len: usize,
-) -> (Prepared<'a>, usize) {
+) -> (Prepared<'a>, usize, Vec<usize>) {
     let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
     let classes = prepared.labels.iter().max().map_or(0, |m| m + 1);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); classes];
@@ -666,17 +686,39 @@ fn without_claimed_strangers<'a>(
                 .unwrap_or(f32::INFINITY)
         })
         .collect();
-    let claimed = |row: usize| {
-        members.iter().zip(&reach).any(|(rows, &reach)| {
-            rows.iter()
-                .any(|&b| dot(&prepared.embeddings[row], &prepared.embeddings[b]) >= reach)
-        })
+    // The label whose example nearest `row` is within its reach, the nearest first.
+    let claimer = |row: usize| {
+        members
+            .iter()
+            .zip(&reach)
+            .enumerate()
+            .filter_map(|(label, (rows, &reach))| {
+                let nearest = rows
+                    .iter()
+                    .map(|&b| dot(&prepared.embeddings[row], &prepared.embeddings[b]))
+                    .fold(f32::NEG_INFINITY, f32::max);
+                (nearest >= reach).then_some((label, nearest))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(label, _)| label)
     };
+    let mut claims = vec![0; classes];
     let kept: Vec<usize> = (0..prepared.texts.len())
-        .filter(|&row| row >= train_len || prepared.labels[row] != oos || !claimed(row))
+        .filter(|&row| {
+            if row >= train_len || prepared.labels[row] != oos {
+                return true;
+            }
+            match claimer(row) {
+                Some(label) => {
+                    claims[label] += 1;
+                    false
+                }
+                None => true,
+            }
+        })
         .collect();
     let kept_train = kept.iter().filter(|&&row| row < train_len).count();
-    (prepared.subset(&kept), kept_train)
+    (prepared.subset(&kept), kept_train, claims)
 }
 
 /// Embeddings (row after row) and labels of the examples that are not out of scope.

@@ -26,6 +26,22 @@ pub enum Preparing<'a> {
     },
     /// How training goes.
     Train(TrainProgress),
+    /// Training is done, and these intents claimed built-in strangers as their own
+    /// ([`IntentModel::claimed_strangers`]), of `of`.
+    StrangersClaimed { claimed: &'a [(String, usize)], of: usize },
+}
+
+/// [`Preparing::StrangersClaimed`] in words, e.g. "weather claimed 31 of the 400
+/// built-in out-of-scope examples as its own, trivia 2: they no longer teach the
+/// model what is out of scope".
+pub fn describe_claims(claimed: &[(String, usize)], of: usize) -> String {
+    let Some(((intent, n), rest)) = claimed.split_first() else {
+        return format!("no intent claimed any of the {of} built-in out-of-scope examples");
+    };
+    let rest: String = rest.iter().map(|(intent, n)| format!(", {intent} {n}")).collect();
+    format!(
+        "{intent} claimed {n} of the {of} built-in out-of-scope examples as its own{rest}: they no longer teach the model what is out of scope"
+    )
 }
 
 impl IntentModel {
@@ -76,7 +92,31 @@ impl IntentModel {
             options,
             |p| report(Preparing::Train(p)),
         )?;
+        if !model.claimed_strangers().is_empty() {
+            report(Preparing::StrangersClaimed {
+                claimed: model.claimed_strangers(),
+                of: crate::background::strangers().count(),
+            });
+        }
         model.save(out)?;
         Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_are_told_the_most_first() {
+        let claimed = [("weather".to_string(), 31), ("trivia".to_string(), 2)];
+        assert_eq!(
+            describe_claims(&claimed, 400),
+            "weather claimed 31 of the 400 built-in out-of-scope examples as its own, trivia 2: they no longer teach the model what is out of scope"
+        );
+        assert_eq!(
+            describe_claims(&[], 400),
+            "no intent claimed any of the 400 built-in out-of-scope examples"
+        );
     }
 }

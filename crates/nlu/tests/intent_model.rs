@@ -198,6 +198,12 @@ fn an_intent_claims_the_built_in_strangers_it_covers() {
     }
     let model =
         IntentModel::train(&encoder, None, &data, None, &TrainOptions::default(), |_| {}).unwrap();
+    let claimed = model.claimed_strangers();
+    println!("claimed: {claimed:?}");
+    assert!(
+        claimed.iter().any(|(intent, n)| intent == "weather" && *n >= 2),
+        "the weather intent claims the weather questions among the strangers: {claimed:?}"
+    );
     for text in [
         "what will the weather be like in Lisbon tomorrow",
         "is it going to rain in Paris today",

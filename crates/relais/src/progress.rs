@@ -62,6 +62,9 @@ impl StageBars {
                 data.display()
             )),
             Preparing::Train(progress) => self.training(progress),
+            Preparing::StrangersClaimed { claimed, of } => {
+                self.say(format_args!("note: {}", relais_nlu::describe_claims(claimed, of)))
+            }
         }
     }
 

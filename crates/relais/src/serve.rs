@@ -206,6 +206,9 @@ fn describe(event: &relais_assistant::Loading<'_>) -> Option<String> {
             Some(format!("fitting: epoch {epoch} of {epochs}"))
         }
         relais_assistant::Loading::Intents(Preparing::Warning(warning)) => Some(format!("warning: {warning}")),
+        relais_assistant::Loading::Intents(Preparing::StrangersClaimed { claimed, of }) => {
+            Some(format!("note: {}", relais_nlu::describe_claims(claimed, *of)))
+        }
         _ => None,
     }
 }
