@@ -3,6 +3,10 @@
 //! conversations, the agent action race, origins, session revocation, stored-data
 //! bounds, log alarms, file modes, security headers, metrics and close codes.
 
+// A test holds the MACHINE guard (below) for its whole run, awaits included, on purpose:
+// every test has a runtime of its own, so no task of the same thread waits on it.
+#![allow(clippy::await_holding_lock)]
+
 mod support;
 
 use std::io::{Read, Write};
@@ -712,8 +716,10 @@ async fn files_headers_metrics_and_close_codes() {
     big.send_raw("x".repeat(300_000)).await;
     assert_eq!(big.closed().await, Some(CloseCode::Size));
     let (mut garbled, _) = visitor(&server, json!({"type": "hello"})).await;
-    let mut header = FrameHeader::default();
-    header.opcode = OpCode::Data(Data::Text);
+    let header = FrameHeader {
+        opcode: OpCode::Data(Data::Text),
+        ..FrameHeader::default()
+    };
     let frame = Frame::from_payload(header, vec![0xff, 0xfe, 0x41].into());
     garbled.socket.send(Message::Frame(frame)).await.unwrap();
     assert_eq!(garbled.closed().await, Some(CloseCode::Invalid));

@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+// Not every test binary that shares this module talks to a provider stand-in.
+#[allow(unused_imports)]
 pub use provider::*;
 pub use ws::*;
 
