@@ -9,7 +9,7 @@ use relais_dialogue::{
     ConversationState, Engine, Event, EventKind, Input, IntentScore, KnowledgeAnswer,
     KnowledgeHit, Outcome, Policy, Stage, Turn, Understanding,
 };
-use relais_encoder::{Encoder, EncoderError};
+use relais_encoder::{ChanceSimilarity, Encoder, EncoderError};
 use relais_knowledge::{KnowledgeBase, KnowledgeError, KnowledgeWatcher, Ranking, Reload, SearchOptions, SearchResults};
 use relais_nlu::{IntentModel, NluError};
 
@@ -37,6 +37,8 @@ pub enum Error {
 /// [`Bot::watch_knowledge`] can swap in a re-indexed one while turns go on.
 pub struct Bot {
     encoder: Arc<Encoder>,
+    /// Encoders of their own for some languages' intents (`[nlu.language_models]`).
+    language_encoders: BTreeMap<String, Arc<Encoder>>,
     models: BTreeMap<String, IntentModel>,
     knowledge: Arc<RwLock<KnowledgeBase>>,
     engine: Engine,
@@ -51,9 +53,11 @@ pub struct Conversation {
 }
 
 impl Bot {
-    /// A bot answering with `models` (one intent model per language code).
+    /// A bot answering with `models` (one intent model per language code, trained with
+    /// that language's encoder in `language_encoders`, or else with `encoder`).
     pub fn new(
         encoder: Encoder,
+        language_encoders: BTreeMap<String, Arc<Encoder>>,
         models: BTreeMap<String, IntentModel>,
         knowledge: KnowledgeBase,
         engine: Engine,
@@ -61,6 +65,7 @@ impl Bot {
     ) -> Self {
         Self {
             encoder: Arc::new(encoder),
+            language_encoders,
             models,
             knowledge: Arc::new(RwLock::new(knowledge)),
             engine,
@@ -69,11 +74,12 @@ impl Bot {
     }
 
     /// A bot answering with other intent models and another engine (intents, responses,
-    /// thresholds), sharing this one's encoder, knowledge base (and whoever watches it)
+    /// thresholds), sharing this one's encoders, knowledge base (and whoever watches it)
     /// and action client: what a reload replaces ([`crate::reload`]).
     pub fn with_intents(&self, models: BTreeMap<String, IntentModel>, engine: Engine) -> Bot {
         Bot {
             encoder: self.encoder.clone(),
+            language_encoders: self.language_encoders.clone(),
             models,
             knowledge: self.knowledge.clone(),
             engine,
@@ -84,6 +90,22 @@ impl Bot {
     /// The sentence encoder, shared.
     pub fn encoder(&self) -> &Encoder {
         &self.encoder
+    }
+
+    /// The cosine the shared encoder gives unrelated texts, per language: limits on its
+    /// cosines are set above it.
+    pub fn chance_similarity(&self) -> ChanceSimilarity {
+        self.encoder.chance_similarity()
+    }
+
+    /// The encoders of some languages' intents, by language (`[nlu.language_models]`).
+    pub fn language_encoders(&self) -> &BTreeMap<String, Arc<Encoder>> {
+        &self.language_encoders
+    }
+
+    /// The encoder the intents of `lang` are recognised with.
+    pub fn intent_encoder(&self, lang: &str) -> &Encoder {
+        self.language_encoders.get(lang).unwrap_or(&self.encoder)
     }
 
     /// Embeds `texts`, in their order, in as few passes of the encoder as it can: for
@@ -229,7 +251,8 @@ impl Bot {
     }
 
     /// What the intent model and the knowledge base make of `text`, in the language
-    /// chosen for it once here.
+    /// chosen for it once here. `embedding` is the shared encoder's; a language with an
+    /// encoder of its own embeds `text` again for its intents.
     fn read(
         &self,
         state: &ConversationState,
@@ -238,12 +261,15 @@ impl Bot {
     ) -> Result<(Understanding, KnowledgeAnswer), Error> {
         let lang = self.engine.language(state, text);
         let default_lang = &self.engine.policy().default_language;
-        let model = self
+        let (model_lang, model) = self
             .models
-            .get(&lang)
-            .or_else(|| self.models.get(default_lang))
+            .get_key_value(&lang)
+            .or_else(|| self.models.get_key_value(default_lang))
             .ok_or_else(|| Error::NoIntentModel(lang.clone()))?;
-        let prediction = model.predict_embedded(text, embedding)?;
+        let prediction = match self.language_encoders.get(model_lang) {
+            Some(encoder) => model.predict_embedded(text, &encoder.encode_one(text)?)?,
+            None => model.predict_embedded(text, embedding)?,
+        };
         let understanding = Understanding {
             lang: lang.clone(),
             intent: prediction.intent.clone(),

@@ -3,6 +3,7 @@
 //! the knowledge index live in the data folder unless a key of their own puts them
 //! elsewhere.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -60,6 +61,11 @@ impl AssistantConfig {
 pub struct NluConfig {
     /// Folder of the sentence-transformer (config.json, tokenizer.json, model.safetensors).
     pub model_dir: PathBuf,
+    /// Another sentence-transformer folder for the intents of a language (ISO 639-1),
+    /// e.g. `fr = "models/multilingual-e5-small"`: that language's messages are embedded
+    /// a second time, by it, for intent recognition. The knowledge base and everything
+    /// else keep `model_dir`.
+    pub language_models: BTreeMap<String, PathBuf>,
     /// Folder of the intent files, one sub-folder per language.
     pub intents_dir: PathBuf,
     /// Where trained intent models are kept; unset: `data_dir/models`.
@@ -72,6 +78,7 @@ impl Default for NluConfig {
     fn default() -> Self {
         Self {
             model_dir: "models/all-MiniLM-L6-v2".into(),
+            language_models: BTreeMap::new(),
             intents_dir: "intents".into(),
             models_out: None,
             training: TrainOptions::default(),

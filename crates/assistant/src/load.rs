@@ -1,11 +1,12 @@
-//! Assembly of the whole assistant from its [`AssistantConfig`]: the encoder, an intent
-//! model per language folder of the intents (trained, or reused when the intents have
-//! not changed), the knowledge base (indexed incrementally), the dialogue engine and
+//! Assembly of the whole assistant from its [`AssistantConfig`]: the encoder (and the
+//! encoders `[nlu.language_models]` gives some languages' intents), an intent model per
+//! language folder of the intents (trained, or reused when the intents have not changed), the knowledge base (indexed incrementally), the dialogue engine and
 //! the action client. What happens on the way is reported, not printed: the caller
 //! decides how to show it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use relais_dialogue::{Engine, Playbook};
 use relais_encoder::{Encoder, EncoderError};
@@ -50,17 +51,19 @@ pub enum LoadError {
     },
 }
 
-/// Loads the encoder, trains (or reuses) an intent model for every language folder of
+/// Loads the encoders, trains (or reuses) an intent model for every language folder of
 /// the intents, and opens the knowledge base.
 pub fn load(
     config: &AssistantConfig,
     mut report: impl FnMut(Loading<'_>),
 ) -> Result<Bot, LoadError> {
     let encoder = load_encoder(&config.nlu.model_dir)?;
-    let (models, engine) = intents(config, &encoder, &mut report)?;
+    let language_encoders = language_encoders(config)?;
+    let (models, engine) = intents(config, &encoder, &language_encoders, &mut report)?;
     let knowledge = open_knowledge(&config.knowledge.dir, &config.index_dir(), &encoder, report)?;
     Ok(Bot::new(
         encoder,
+        language_encoders,
         models,
         knowledge,
         engine,
@@ -78,14 +81,38 @@ pub fn reload(
     current: &Bot,
     mut report: impl FnMut(Loading<'_>),
 ) -> Result<Bot, LoadError> {
-    let (models, engine) = intents(config, current.encoder(), &mut report)?;
+    let (models, engine) = intents(config, current.encoder(), current.language_encoders(), &mut report)?;
     Ok(current.with_intents(models, engine))
 }
 
-/// The playbook of the intents folder with `[dialogue]`, and an intent model per language.
+/// The encoders of `[nlu.language_models]`, by language; a folder named twice is loaded
+/// once, and a language given `model_dir` itself needs none of its own.
+fn language_encoders(config: &AssistantConfig) -> Result<BTreeMap<String, Arc<Encoder>>, LoadError> {
+    let mut loaded: BTreeMap<&Path, Arc<Encoder>> = BTreeMap::new();
+    let mut encoders = BTreeMap::new();
+    for (lang, dir) in &config.nlu.language_models {
+        if *dir == config.nlu.model_dir {
+            continue;
+        }
+        let encoder = match loaded.get(dir.as_path()) {
+            Some(encoder) => encoder.clone(),
+            None => {
+                let encoder = Arc::new(load_encoder(dir)?);
+                loaded.insert(dir, encoder.clone());
+                encoder
+            }
+        };
+        encoders.insert(lang.clone(), encoder);
+    }
+    Ok(encoders)
+}
+
+/// The playbook of the intents folder with `[dialogue]`, and an intent model per language,
+/// each trained with its language's encoder (`language_encoders`) or else `encoder`.
 fn intents(
     config: &AssistantConfig,
     encoder: &Encoder,
+    language_encoders: &BTreeMap<String, Arc<Encoder>>,
     report: &mut impl FnMut(Loading<'_>),
 ) -> Result<(BTreeMap<String, IntentModel>, Engine), LoadError> {
     let intents_dir = &config.nlu.intents_dir;
@@ -99,7 +126,7 @@ fn intents(
         let data = intents_dir.join(lang);
         let out = models_dir.join(format!("intents-{lang}.bin"));
         let model = IntentModel::train_or_reuse(
-            encoder,
+            language_encoders.get(lang).map_or(encoder, |own| own.as_ref()),
             &data,
             None,
             &out,

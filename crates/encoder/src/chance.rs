@@ -69,14 +69,22 @@ impl ChanceSimilarity {
         }
     }
 
-    /// The chance similarity of `lang` (ISO 639-1); for another language or none, the
-    /// higher of the two measured, so that a limit errs towards caution.
+    /// The chance similarity of `lang` (ISO 639-1, a region tag such as `fr-CA`
+    /// allowed); for another language or none, the higher of the two measured, so that
+    /// a limit errs towards caution.
     pub fn of(&self, lang: Option<&str>) -> f32 {
-        match lang {
+        let primary = lang.map(|lang| lang.split(['-', '_']).next().unwrap_or(lang));
+        match primary {
             Some(lang) if lang.eq_ignore_ascii_case("en") => self.en,
             Some(lang) if lang.eq_ignore_ascii_case("fr") => self.fr,
             _ => self.en.max(self.fr),
         }
+    }
+
+    /// Whether texts on unrelated subjects are told apart at all: a chance of 0.99 or
+    /// more (or not a number) leaves no room for a limit between it and 1.
+    pub(crate) fn is_usable(&self) -> bool {
+        self.en < 0.99 && self.fr < 0.99
     }
 
     /// Where `cosine`, between texts in `lang`, lies from chance (0) to identical (1):
@@ -112,6 +120,11 @@ mod tests {
         assert!(chance.relative(0.5, Some("fr")) < 0.0);
         assert!((chance.relative(0.55, Some("en")) - 0.5).abs() < 1e-6);
         assert_eq!(chance.of(Some("de")), 0.75, "another language takes the higher");
+        assert_eq!(chance.of(Some("en-GB")), 0.1);
+        assert_eq!(chance.of(Some("fr_CA")), 0.75);
+        assert!(!ChanceSimilarity { en: f32::NAN, fr: 0.5 }.is_usable());
+        assert!(!ChanceSimilarity { en: 0.2, fr: 0.995 }.is_usable());
+        assert!(chance.is_usable());
         assert_eq!(chance.of(None), 0.75);
         assert_eq!(ChanceSimilarity::ZERO.relative(0.3, None), 0.3);
     }

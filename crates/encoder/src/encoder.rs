@@ -109,6 +109,15 @@ impl Encoder {
         };
         let texts: Vec<&str> = ChanceSimilarity::texts().collect();
         encoder.chance = ChanceSimilarity::measure(&encoder.encode(&texts)?);
+        if !encoder.chance.is_usable() {
+            return Err(EncoderError::ModelConfig {
+                path: weights_path,
+                message: format!(
+                    "this model gives sentences on unrelated subjects a cosine of {:.3} (English) and {:.3} (French): it cannot tell texts apart; check that the weights belong to config.json, or use another model",
+                    encoder.chance.en, encoder.chance.fr
+                ),
+            });
+        }
         Ok(encoder)
     }
 

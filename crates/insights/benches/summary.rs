@@ -270,7 +270,7 @@ fn figures(c: &mut Criterion) {
         let cohort = runtime.block_on(Cohort::load(&store, window, &config, now)).unwrap();
         let wanted = cohort.gap_messages();
         let messages = runtime.block_on(read_gap_messages(&store, wanted)).unwrap();
-        topics(messages, 50, &relais_encoder::ChanceSimilarity::ZERO)
+        topics(messages, 50, |cosine, _| cosine)
     };
     let found = gaps();
     eprintln!(

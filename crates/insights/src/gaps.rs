@@ -2,21 +2,21 @@
 //! which), grouped into topics by the similarity of their embeddings, the largest topic
 //! first. Grouping is one pass over the messages in time order (leader clustering): a
 //! message joins the topic whose centroid is most similar to it if that similarity
-//! (relative to the encoder's chance similarity, [`ChanceSimilarity::relative`]) is at least
-//! [`TOPIC_SIMILARITY`], else it starts a topic. One pass keeps the gaps of a busy
+//! (the cosine relative to the encoder's chance similarity, `(cosine − chance) / (1 −
+//! chance)`, which the caller computes) is at least [`TOPIC_SIMILARITY`], else it starts
+//! a topic. One pass keeps the gaps of a busy
 //! quarter within a second or two, and the same messages always give the same topics.
 //! A message with no embedding (read before vectors were kept) joins the topic of the
 //! same text, case and spaces aside. Past 2,000 topics a message joins its nearest one.
 
 use std::collections::{BTreeMap, HashMap};
 
-use relais_encoder::ChanceSimilarity;
 use relais_store::{GapReason, Store};
 use serde::Serialize;
 
-/// The similarity to a topic's centroid ([`ChanceSimilarity::relative`], in the
-/// message's language) at or above which a message joins it: a cosine of 0.6 under
-/// all-MiniLM-L6-v2 in English, whose chance similarity is 0.065.
+/// The similarity to a topic's centroid (relative to chance, in the message's language)
+/// at or above which a message joins it: a cosine of 0.6 under all-MiniLM-L6-v2 in
+/// English, whose chance similarity is 0.065.
 pub const TOPIC_SIMILARITY: f32 = 0.57;
 
 /// Most topics formed: past it, a message joins its nearest topic whatever the
@@ -116,9 +116,14 @@ struct Group {
 }
 
 /// The topics of `messages`, the most messages first (then the most conversations,
-/// then the earliest), at most `limit`. `chance` is the encoder's
-/// (`Encoder::chance_similarity`).
-pub fn topics(mut messages: Vec<GapMessage>, limit: usize, chance: &ChanceSimilarity) -> Vec<Topic> {
+/// then the earliest), at most `limit`. `relative` turns a cosine between texts of a
+/// language into a similarity relative to the encoder's chance (relais-encoder's
+/// `ChanceSimilarity::relative`).
+pub fn topics(
+    mut messages: Vec<GapMessage>,
+    limit: usize,
+    relative: impl Fn(f32, Option<&str>) -> f32,
+) -> Vec<Topic> {
     messages.sort_by(|a, b| (a.at, &a.conversation_id, a.seq).cmp(&(b.at, &b.conversation_id, b.seq)));
     let vectors: Vec<Option<Vec<f32>>> = messages.iter().map(|m| m.vector.as_deref().map(unit)).collect();
     let mut groups: Vec<Group> = Vec::new();
@@ -142,7 +147,7 @@ pub fn topics(mut messages: Vec<GapMessage>, limit: usize, chance: &ChanceSimila
             .iter()
             .enumerate()
             .filter(|(_, g)| !g.centroid.is_empty())
-            .map(|(i, g)| (i, chance.relative(dot(&g.centroid, vector), lang)))
+            .map(|(i, g)| (i, relative(dot(&g.centroid, vector), lang)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
         match best {
             Some((i, similarity)) if similarity >= TOPIC_SIMILARITY || groups.len() >= MAX_GROUPS => {
@@ -271,7 +276,7 @@ mod tests {
             message("d", 5, "GIFT  card balance", None),
             message("e", 6, "gift card balance", None),
         ];
-        let topics = topics(messages, 10, &ChanceSimilarity::ZERO);
+        let topics = topics(messages, 10, raw);
         assert_eq!(topics.len(), 3, "{topics:#?}");
         assert_eq!(topics[0].messages, 3);
         assert_eq!(topics[0].conversation_ids, ["a", "c", "d"]);
@@ -285,19 +290,31 @@ mod tests {
         assert_eq!(topics[0].reasons.get("fallback"), Some(&3));
     }
 
+    /// Cosines as they are (chance 0).
+    fn raw(cosine: f32, _: Option<&str>) -> f32 {
+        cosine
+    }
+
     #[test]
     fn topics_are_measured_from_the_chance_of_the_language() {
-        // Cosine 0.8: one topic when unrelated texts are at 0 (0.8 of the way from
-        // chance), two when they are at 0.7 (a third of the way).
-        let messages = || {
-            vec![
-                message("a", 1, "can I pay in bitcoin", Some(vec![127, 0])),
-                message("b", 2, "do you take crypto", Some(vec![102, 76])),
-            ]
+        // Cosine 0.8: one topic where unrelated texts are at 0 (English here: 0.8 of the
+        // way from chance), two where they are at 0.7 (French: a third of the way).
+        let relative = |cosine: f32, lang: Option<&str>| {
+            let chance = if lang == Some("fr") { 0.7 } else { 0.0 };
+            (cosine - chance) / (1.0 - chance)
         };
-        assert_eq!(topics(messages(), 10, &ChanceSimilarity::ZERO).len(), 1);
-        let high = ChanceSimilarity { en: 0.7, fr: 0.7 };
-        assert_eq!(topics(messages(), 10, &high).len(), 2);
+        let messages = |lang: &str| {
+            [("a", "can I pay in bitcoin", vec![127, 0]), ("b", "do you take crypto", vec![102, 76])]
+                .into_iter()
+                .enumerate()
+                .map(|(at, (conversation, text, vector))| GapMessage {
+                    lang: Some(lang.into()),
+                    ..message(conversation, at as i64, text, Some(vector))
+                })
+                .collect()
+        };
+        assert_eq!(topics(messages("en"), 10, relative).len(), 1);
+        assert_eq!(topics(messages("fr"), 10, relative).len(), 2);
     }
 
     #[test]
@@ -305,7 +322,7 @@ mod tests {
         let messages = (0..5)
             .map(|i| message(&format!("c{i}"), i, &format!("topic {}", i % 2), None))
             .collect();
-        let topics = topics(messages, 1, &ChanceSimilarity::ZERO);
+        let topics = topics(messages, 1, raw);
         assert_eq!(topics.len(), 1);
         assert_eq!(topics[0].topic, "topic 0");
         assert_eq!(topics[0].messages, 3);

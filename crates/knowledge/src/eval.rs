@@ -32,7 +32,6 @@ pub struct Faq {
 #[derive(Debug, Clone, Deserialize)]
 pub struct EvalQuery {
     pub query: String,
-    #[serde(default)]
     pub relevant: Vec<String>,
     #[serde(default)]
     pub lang: Option<String>,

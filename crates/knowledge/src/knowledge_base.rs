@@ -378,7 +378,12 @@ impl KnowledgeBase {
             Some(_) => OTHER_LANGUAGE_BM25_WEIGHT,
         };
         fusion::fuse(&mut candidates, options.ranking, bm25_weight);
-        let confidence = fusion::confidence(&candidates, &self.chance, lang);
+        let confidence = fusion::confidence(
+            &candidates,
+            &self.chance,
+            // Searching every language: the top passage's.
+            lang.or_else(|| candidates.first().map(|top| self.passages[top.position].lang.as_str())),
+        );
         let hits = candidates
             .iter()
             .take(options.k)

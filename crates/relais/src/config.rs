@@ -233,7 +233,7 @@ mod tests {
         let path = dir.path().join("relais.toml");
         std::fs::write(
             &path,
-            "data_dir = \"/srv/relais\"\n[nlu]\nintents_dir = \"mine\"\n[nlu.training]\nepochs = 3\n\
+            "data_dir = \"/srv/relais\"\n[nlu]\nintents_dir = \"mine\"\n[nlu.language_models]\nfr = \"e5\"\n[nlu.training]\nepochs = 3\n\
              [knowledge]\nindex_dir = \"/var/cache/index\"\n[dialogue]\nintent_confidence = 0.7\n\
              [actions]\ntimeout_ms = 100\n[server]\nencoder_batch = 8\n",
         )
@@ -242,6 +242,7 @@ mod tests {
         let assistant = &settings.assistant;
         assert_eq!(assistant.nlu.intents_dir, Path::new("mine"));
         assert_eq!(assistant.nlu.training.epochs, 3);
+        assert_eq!(assistant.nlu.language_models.get("fr").map(PathBuf::as_path), Some(Path::new("e5")));
         assert_eq!(assistant.dialogue.intent_confidence, 0.7);
         assert_eq!(assistant.actions.timeout_ms, 100);
         assert_eq!(settings.server.encoder_batch, 8);

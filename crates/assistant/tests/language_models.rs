@@ -1,0 +1,72 @@
+//! `[nlu.language_models]`: the intents of one language recognised with an encoder of
+//! their own (multilingual-e5-small for French), while English and the knowledge base
+//! keep the default one (all-MiniLM-L6-v2).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use relais_assistant::{AssistantConfig, Bot, Conversation};
+use relais_dialogue::{EventKind, Input, Turn};
+
+fn root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// The intent `bot` predicts for `text`, in a conversation started in `lang`.
+fn intent(bot: &Bot, lang: &str, text: &str) -> String {
+    let mut conversation = Conversation::default();
+    let start = Input::Start {
+        conversation_id: "c".into(),
+        lang: Some(lang.into()),
+        visitor: BTreeMap::new(),
+        verified_user_id: None,
+        browser_id: None,
+        page: None,
+        topic: None,
+        simulated: false,
+        channel: None,
+    };
+    conversation.take(bot, Turn::new(1, start)).expect("started");
+    let message = Input::Message {
+        client_id: "m1".into(),
+        text: text.into(),
+    };
+    let events = conversation.take(bot, Turn::new(2, message)).expect("answered");
+    events
+        .iter()
+        .find_map(|event| match &event.kind {
+            EventKind::IntentPredicted { intent, .. } => Some(intent.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{text}: no intent predicted in {events:?}"))
+}
+
+#[test]
+fn french_intents_can_have_an_encoder_of_their_own() {
+    let root = root();
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut config = AssistantConfig {
+        data_dir: data.path().to_path_buf(),
+        ..AssistantConfig::default()
+    };
+    config.nlu.model_dir = root.join(&config.nlu.model_dir);
+    config.nlu.intents_dir = root.join(&config.nlu.intents_dir);
+    config.knowledge.dir = root.join(&config.knowledge.dir);
+    config
+        .nlu
+        .language_models
+        .insert("fr".into(), root.join("models/multilingual-e5-small"));
+    let bot = relais_assistant::load(&config, |_| {}).expect("loads (run `make models` first)");
+
+    assert_ne!(bot.intent_encoder("fr").fingerprint(), bot.encoder().fingerprint());
+    assert_eq!(bot.intent_encoder("en").fingerprint(), bot.encoder().fingerprint());
+    // all-MiniLM-L6-v2 takes the first for cancel_subscription and the second for
+    // refund_status.
+    for (lang, text, expected) in [
+        ("fr", "je n'arrive plus à me connecter à mon espace client", "reset_password"),
+        ("fr", "donne-moi une recette de crêpes", "oos"),
+        ("en", "where is my order", "order_status"),
+    ] {
+        assert_eq!(intent(&bot, lang, text), expected, "{text}");
+    }
+}
