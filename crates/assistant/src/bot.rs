@@ -2,6 +2,7 @@
 //! knowledge search and actions included.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -33,12 +34,20 @@ pub enum Error {
     KnowledgeLock,
 }
 
+/// An encoder of its own for the intents of a language (`[nlu.language_models]`), and
+/// the folder it was loaded from.
+#[derive(Clone)]
+pub struct LanguageEncoder {
+    pub dir: PathBuf,
+    pub encoder: Arc<Encoder>,
+}
+
 /// Everything needed to answer a visitor. The knowledge base sits behind a lock so that
 /// [`Bot::watch_knowledge`] can swap in a re-indexed one while turns go on.
 pub struct Bot {
     encoder: Arc<Encoder>,
     /// Encoders of their own for some languages' intents (`[nlu.language_models]`).
-    language_encoders: BTreeMap<String, Arc<Encoder>>,
+    language_encoders: BTreeMap<String, LanguageEncoder>,
     models: BTreeMap<String, IntentModel>,
     knowledge: Arc<RwLock<KnowledgeBase>>,
     engine: Engine,
@@ -57,7 +66,7 @@ impl Bot {
     /// that language's encoder in `language_encoders`, or else with `encoder`).
     pub fn new(
         encoder: Encoder,
-        language_encoders: BTreeMap<String, Arc<Encoder>>,
+        language_encoders: BTreeMap<String, LanguageEncoder>,
         models: BTreeMap<String, IntentModel>,
         knowledge: KnowledgeBase,
         engine: Engine,
@@ -73,13 +82,19 @@ impl Bot {
         }
     }
 
-    /// A bot answering with other intent models and another engine (intents, responses,
-    /// thresholds), sharing this one's encoders, knowledge base (and whoever watches it)
-    /// and action client: what a reload replaces ([`crate::reload`]).
-    pub fn with_intents(&self, models: BTreeMap<String, IntentModel>, engine: Engine) -> Bot {
+    /// A bot answering with other intent models (trained with `language_encoders` where
+    /// they name the language) and another engine (intents, responses, thresholds),
+    /// sharing this one's encoder, knowledge base (and whoever watches it) and action
+    /// client: what a reload replaces ([`crate::reload`]).
+    pub fn with_intents(
+        &self,
+        language_encoders: BTreeMap<String, LanguageEncoder>,
+        models: BTreeMap<String, IntentModel>,
+        engine: Engine,
+    ) -> Bot {
         Bot {
             encoder: self.encoder.clone(),
-            language_encoders: self.language_encoders.clone(),
+            language_encoders,
             models,
             knowledge: self.knowledge.clone(),
             engine,
@@ -99,13 +114,26 @@ impl Bot {
     }
 
     /// The encoders of some languages' intents, by language (`[nlu.language_models]`).
-    pub fn language_encoders(&self) -> &BTreeMap<String, Arc<Encoder>> {
+    pub fn language_encoders(&self) -> &BTreeMap<String, LanguageEncoder> {
         &self.language_encoders
     }
 
+    /// The intent model a message in `lang` is read with (the default language's when
+    /// `lang` has none), and the encoder of its own, if its language has one.
+    fn intent_model(&self, lang: &str) -> Result<(&IntentModel, Option<&Encoder>), Error> {
+        let default_lang = &self.engine.policy().default_language;
+        let (model_lang, model) = self
+            .models
+            .get_key_value(lang)
+            .or_else(|| self.models.get_key_value(default_lang))
+            .ok_or_else(|| Error::NoIntentModel(lang.to_owned()))?;
+        let own = self.language_encoders.get(model_lang).map(|own| own.encoder.as_ref());
+        Ok((model, own))
+    }
+
     /// The encoder the intents of `lang` are recognised with.
-    pub fn intent_encoder(&self, lang: &str) -> &Encoder {
-        self.language_encoders.get(lang).unwrap_or(&self.encoder)
+    pub fn intent_encoder(&self, lang: &str) -> Result<&Encoder, Error> {
+        Ok(self.intent_model(lang)?.1.unwrap_or(&self.encoder))
     }
 
     /// Embeds `texts`, in their order, in as few passes of the encoder as it can: for
@@ -260,15 +288,9 @@ impl Bot {
         embedding: &[f32],
     ) -> Result<(Understanding, KnowledgeAnswer), Error> {
         let lang = self.engine.language(state, text);
-        let default_lang = &self.engine.policy().default_language;
-        let (model_lang, model) = self
-            .models
-            .get_key_value(&lang)
-            .or_else(|| self.models.get_key_value(default_lang))
-            .ok_or_else(|| Error::NoIntentModel(lang.clone()))?;
-        let prediction = match self.language_encoders.get(model_lang) {
-            Some(encoder) => model.predict_embedded(text, &encoder.encode_one(text)?)?,
-            None => model.predict_embedded(text, embedding)?,
+        let prediction = match self.intent_model(&lang)? {
+            (model, Some(own)) => model.predict(own, text)?,
+            (model, None) => model.predict_embedded(text, embedding)?,
         };
         let understanding = Understanding {
             lang: lang.clone(),

@@ -4,7 +4,7 @@
 //! elsewhere.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use relais_dialogue::Policy;
@@ -72,6 +72,15 @@ pub struct NluConfig {
     pub models_out: Option<PathBuf>,
     /// How intent models are trained (see relais.toml for each setting).
     pub training: TrainOptions,
+}
+
+impl NluConfig {
+    /// The encoder folder of the intents of `lang`: its `language_models` entry, or
+    /// `model_dir`.
+    pub fn encoder_dir(&self, lang: Option<&str>) -> &Path {
+        lang.and_then(|lang| self.language_models.get(lang))
+            .unwrap_or(&self.model_dir)
+    }
 }
 
 impl Default for NluConfig {

@@ -15,7 +15,7 @@ mod config;
 mod load;
 
 pub use actions::ActionClient;
-pub use bot::{Bot, Conversation, Error};
+pub use bot::{Bot, Conversation, Error, LanguageEncoder};
 pub use config::{ActionConfig, AssistantConfig, KnowledgeConfig, NluConfig};
 pub use load::{LoadError, Loading, load, load_encoder, open_knowledge, reload};
 pub use relais_knowledge::{Hit, SearchResults};

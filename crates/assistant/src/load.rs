@@ -13,6 +13,7 @@ use relais_encoder::{Encoder, EncoderError};
 use relais_knowledge::{IndexProgress, KnowledgeBase, KnowledgeError, Warning};
 use relais_nlu::{IntentModel, NluError, Preparing};
 
+use crate::bot::LanguageEncoder;
 use crate::{ActionClient, AssistantConfig, Bot};
 
 /// What [`load`] reports as it goes.
@@ -31,6 +32,12 @@ pub enum Loading<'a> {
 pub enum LoadError {
     #[error("loading the sentence encoder")]
     Encoder(#[source] EncoderError),
+    #[error("loading the encoder of the {lang} intents ([nlu.language_models] {lang})")]
+    LanguageEncoder {
+        lang: String,
+        #[source]
+        source: Box<EncoderError>,
+    },
     #[error("loading the intents from {}", dir.display())]
     Playbook {
         dir: PathBuf,
@@ -58,7 +65,7 @@ pub fn load(
     mut report: impl FnMut(Loading<'_>),
 ) -> Result<Bot, LoadError> {
     let encoder = load_encoder(&config.nlu.model_dir)?;
-    let language_encoders = language_encoders(config)?;
+    let language_encoders = language_encoders(config, &BTreeMap::new())?;
     let (models, engine) = intents(config, &encoder, &language_encoders, &mut report)?;
     let knowledge = open_knowledge(&config.knowledge.dir, &config.index_dir(), &encoder, report)?;
     Ok(Bot::new(
@@ -81,28 +88,32 @@ pub fn reload(
     current: &Bot,
     mut report: impl FnMut(Loading<'_>),
 ) -> Result<Bot, LoadError> {
-    let (models, engine) = intents(config, current.encoder(), current.language_encoders(), &mut report)?;
-    Ok(current.with_intents(models, engine))
+    let language_encoders = language_encoders(config, current.language_encoders())?;
+    let (models, engine) = intents(config, current.encoder(), &language_encoders, &mut report)?;
+    Ok(current.with_intents(language_encoders, models, engine))
 }
 
-/// The encoders of `[nlu.language_models]`, by language; a folder named twice is loaded
-/// once, and a language given `model_dir` itself needs none of its own.
-fn language_encoders(config: &AssistantConfig) -> Result<BTreeMap<String, Arc<Encoder>>, LoadError> {
-    let mut loaded: BTreeMap<&Path, Arc<Encoder>> = BTreeMap::new();
-    let mut encoders = BTreeMap::new();
+/// The encoders of `[nlu.language_models]`, by language. A folder already loaded (in
+/// `loaded`, the running bot's, or named twice) is not loaded again, and a language
+/// given `model_dir` itself needs none of its own.
+fn language_encoders(
+    config: &AssistantConfig,
+    loaded: &BTreeMap<String, LanguageEncoder>,
+) -> Result<BTreeMap<String, LanguageEncoder>, LoadError> {
+    let mut encoders: BTreeMap<String, LanguageEncoder> = BTreeMap::new();
     for (lang, dir) in &config.nlu.language_models {
         if *dir == config.nlu.model_dir {
             continue;
         }
-        let encoder = match loaded.get(dir.as_path()) {
-            Some(encoder) => encoder.clone(),
-            None => {
-                let encoder = Arc::new(load_encoder(dir)?);
-                loaded.insert(dir, encoder.clone());
-                encoder
-            }
+        let known = loaded.values().chain(encoders.values()).find(|own| own.dir == *dir);
+        let encoder = match known {
+            Some(own) => own.encoder.clone(),
+            None => Arc::new(Encoder::load(dir).map_err(|source| LoadError::LanguageEncoder {
+                lang: lang.clone(),
+                source: Box::new(source),
+            })?),
         };
-        encoders.insert(lang.clone(), encoder);
+        encoders.insert(lang.clone(), LanguageEncoder { dir: dir.clone(), encoder });
     }
     Ok(encoders)
 }
@@ -112,7 +123,7 @@ fn language_encoders(config: &AssistantConfig) -> Result<BTreeMap<String, Arc<En
 fn intents(
     config: &AssistantConfig,
     encoder: &Encoder,
-    language_encoders: &BTreeMap<String, Arc<Encoder>>,
+    language_encoders: &BTreeMap<String, LanguageEncoder>,
     report: &mut impl FnMut(Loading<'_>),
 ) -> Result<(BTreeMap<String, IntentModel>, Engine), LoadError> {
     let intents_dir = &config.nlu.intents_dir;
@@ -120,13 +131,20 @@ fn intents(
         dir: intents_dir.clone(),
         source,
     })?;
+    for lang in language_encoders.keys().filter(|lang| !playbook.languages().any(|l| l == lang.as_str())) {
+        let warning = format!(
+            "[nlu.language_models] names {lang}, but {} has no {lang} folder: its encoder is loaded for nothing",
+            intents_dir.display()
+        );
+        report(Loading::Intents(Preparing::Warning(&warning)));
+    }
     let models_dir = config.models_dir();
     let mut models = BTreeMap::new();
     for lang in playbook.languages() {
         let data = intents_dir.join(lang);
         let out = models_dir.join(format!("intents-{lang}.bin"));
         let model = IntentModel::train_or_reuse(
-            language_encoders.get(lang).map_or(encoder, |own| own.as_ref()),
+            language_encoders.get(lang).map_or(encoder, |own| own.encoder.as_ref()),
             &data,
             None,
             &out,

@@ -58,8 +58,10 @@ fn french_intents_can_have_an_encoder_of_their_own() {
         .insert("fr".into(), root.join("models/multilingual-e5-small"));
     let bot = relais_assistant::load(&config, |_| {}).expect("loads (run `make models` first)");
 
-    assert_ne!(bot.intent_encoder("fr").fingerprint(), bot.encoder().fingerprint());
-    assert_eq!(bot.intent_encoder("en").fingerprint(), bot.encoder().fingerprint());
+    let fingerprint = |lang: &str| bot.intent_encoder(lang).expect("a model").fingerprint().to_owned();
+    assert_ne!(fingerprint("fr"), bot.encoder().fingerprint());
+    assert_eq!(fingerprint("en"), bot.encoder().fingerprint());
+    assert_eq!(fingerprint("de"), bot.encoder().fingerprint(), "German falls back on English");
     // all-MiniLM-L6-v2 takes the first for cancel_subscription and the second for
     // refund_status.
     for (lang, text, expected) in [
@@ -69,4 +71,22 @@ fn french_intents_can_have_an_encoder_of_their_own() {
     ] {
         assert_eq!(intent(&bot, lang, text), expected, "{text}");
     }
+}
+
+#[test]
+fn a_missing_language_model_folder_is_named() {
+    let root = root();
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut config = AssistantConfig {
+        data_dir: data.path().to_path_buf(),
+        ..AssistantConfig::default()
+    };
+    config.nlu.model_dir = root.join(&config.nlu.model_dir);
+    config.nlu.language_models.insert("fr".into(), data.path().join("no-such-model"));
+    let Err(error) = relais_assistant::load(&config, |_| {}) else {
+        panic!("a missing folder loads");
+    };
+    assert_eq!(error.to_string(), "loading the encoder of the fr intents ([nlu.language_models] fr)");
+    let cause = std::error::Error::source(&error).expect("a cause").to_string();
+    assert!(cause.contains("no-such-model"), "{cause}");
 }

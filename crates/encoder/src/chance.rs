@@ -71,7 +71,7 @@ impl ChanceSimilarity {
 
     /// The chance similarity of `lang` (ISO 639-1, a region tag such as `fr-CA`
     /// allowed); for another language or none, the higher of the two measured, so that
-    /// a limit errs towards caution.
+    /// a limit errs towards caution (callers that can name a language should).
     pub fn of(&self, lang: Option<&str>) -> f32 {
         let primary = lang.map(|lang| lang.split(['-', '_']).next().unwrap_or(lang));
         match primary {

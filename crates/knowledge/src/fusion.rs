@@ -102,7 +102,8 @@ fn normalised(score: f32, best: f32) -> f32 {
 }
 
 /// How likely the top hit answers the query, in [0, 1]: mostly its cosine, taken
-/// relative to the encoder's `chance` similarity in the query's `lang` and mapped
+/// relative to the encoder's `chance` similarity in `lang` (the query's, or when
+/// searching every language the top passage's) and mapped
 /// linearly from [`UNRELATED_SIMILARITY`] to [`ANSWERING_SIMILARITY`]; partly whether
 /// BM25 ranks it first too. Without an embedding the cosine part is 0.
 pub fn confidence(ranked: &[Candidate], chance: &ChanceSimilarity, lang: Option<&str>) -> f32 {

@@ -7,7 +7,7 @@ pub enum NluError {
     #[error(transparent)]
     Encoder(#[from] relais_encoder::EncoderError),
     #[error(
-        "intent model: it was trained with another encoder; retrain it with `relais nlu train`"
+        "intent model: it was trained with another encoder; give `--lang` if `[nlu.language_models]` names one for its language, or retrain it with `relais nlu train`"
     )]
     OtherEncoder,
     #[error("cannot read {path}: {source}")]

@@ -23,6 +23,8 @@ pub enum NluCommand {
         /// Labelled examples to calibrate on (and then learn from).
         #[arg(long)]
         valid: Option<PathBuf>,
+        #[command(flatten)]
+        lang: Lang,
     },
     /// Print the most likely intents of a text.
     Predict {
@@ -31,6 +33,8 @@ pub enum NluCommand {
         text: String,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        lang: Lang,
     },
     /// Train on one set, score another, print the figures.
     Eval {
@@ -54,14 +58,26 @@ pub enum NluCommand {
         /// leaves out the embeddings found there).
         #[arg(long)]
         embedding_cache: Option<PathBuf>,
+        #[command(flatten)]
+        lang: Lang,
     },
+}
+
+/// Which encoder the intents are embedded with.
+#[derive(clap::Args)]
+pub struct Lang {
+    /// The intents' language: embedded by the encoder `[nlu.language_models]` gives it,
+    /// as `relais serve` does, else by `[nlu] model_dir`.
+    #[arg(long)]
+    lang: Option<String>,
 }
 
 pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
     let nlu = &settings.assistant.nlu;
-    let encoder = load_encoder(&nlu.model_dir)?;
+    let (NluCommand::Train { lang, .. } | NluCommand::Predict { lang, .. } | NluCommand::Eval { lang, .. }) = &command;
+    let encoder = load_encoder(nlu.encoder_dir(lang.lang.as_deref()))?;
     match command {
-        NluCommand::Train { data, out, valid } => {
+        NluCommand::Train { data, out, valid, .. } => {
             let mut bars = StageBars::default();
             let model = IntentModel::train_or_reuse(
                 &encoder,
@@ -81,7 +97,7 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        NluCommand::Predict { model, text, json } => {
+        NluCommand::Predict { model, text, json, .. } => {
             let model = IntentModel::load(&model)?;
             let prediction = model.predict(&encoder, &text)?;
             if json {
@@ -116,6 +132,7 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             seed,
             json,
             embedding_cache,
+            ..
         } => {
             let train = load_jsonl(&train)?;
             let train = match few_shot {

@@ -200,9 +200,8 @@ pub(super) async fn gaps(State(app): State<App>, _: Admin, Query(frame): Query<F
     let messages = relais_insights::read_gap_messages(&app.hub.store, wanted).await?;
     let bot = app.hub.bot();
     let topics = tokio::task::spawn_blocking(move || {
-        let mut topics = relais_insights::topics(messages, MAX_TOPICS, |cosine, lang| {
-            bot.chance_similarity().relative(cosine, lang)
-        });
+        let chance = bot.chance_similarity();
+        let mut topics = relais_insights::topics(messages, MAX_TOPICS, |cosine, lang| chance.relative(cosine, lang));
         for topic in &mut topics {
             let lang = topic.samples.first().and_then(|s| s.lang.clone());
             let results = bot.search_knowledge(&topic.topic, lang.as_deref(), 1)?;
