@@ -3,13 +3,28 @@
 //! keep the default one (all-MiniLM-L6-v2).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use relais_assistant::{AssistantConfig, Bot, Conversation};
 use relais_dialogue::{EventKind, Input, Turn};
 
 fn root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// The repository's assistant with its data in `data` and French intents embedded by the
+/// encoder in `french` (a folder under the repository).
+fn config(data: &Path, french: &str) -> AssistantConfig {
+    let root = root();
+    let mut config = AssistantConfig {
+        data_dir: data.to_path_buf(),
+        ..AssistantConfig::default()
+    };
+    config.nlu.model_dir = root.join(&config.nlu.model_dir);
+    config.nlu.intents_dir = root.join(&config.nlu.intents_dir);
+    config.knowledge.dir = root.join(&config.knowledge.dir);
+    config.nlu.language_models.insert("fr".into(), root.join(french));
+    config
 }
 
 /// The intent `bot` predicts for `text`, in a conversation started in `lang`.
@@ -43,19 +58,8 @@ fn intent(bot: &Bot, lang: &str, text: &str) -> String {
 
 #[test]
 fn french_intents_can_have_an_encoder_of_their_own() {
-    let root = root();
     let data = tempfile::tempdir().expect("temp dir");
-    let mut config = AssistantConfig {
-        data_dir: data.path().to_path_buf(),
-        ..AssistantConfig::default()
-    };
-    config.nlu.model_dir = root.join(&config.nlu.model_dir);
-    config.nlu.intents_dir = root.join(&config.nlu.intents_dir);
-    config.knowledge.dir = root.join(&config.knowledge.dir);
-    config
-        .nlu
-        .language_models
-        .insert("fr".into(), root.join("models/multilingual-e5-small"));
+    let config = config(data.path(), "models/multilingual-e5-small");
     let bot = relais_assistant::load(&config, |_| {}).expect("loads (run `make models` first)");
 
     let fingerprint = |lang: &str| bot.intent_encoder(lang).expect("a model").fingerprint().to_owned();
@@ -75,14 +79,8 @@ fn french_intents_can_have_an_encoder_of_their_own() {
 
 #[test]
 fn a_missing_language_model_folder_is_named() {
-    let root = root();
     let data = tempfile::tempdir().expect("temp dir");
-    let mut config = AssistantConfig {
-        data_dir: data.path().to_path_buf(),
-        ..AssistantConfig::default()
-    };
-    config.nlu.model_dir = root.join(&config.nlu.model_dir);
-    config.nlu.language_models.insert("fr".into(), data.path().join("no-such-model"));
+    let config = config(data.path(), "models/no-such-model");
     let Err(error) = relais_assistant::load(&config, |_| {}) else {
         panic!("a missing folder loads");
     };
