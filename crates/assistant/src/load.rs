@@ -1,7 +1,8 @@
 //! Assembly of the whole assistant from its [`AssistantConfig`]: the encoder (and the
 //! encoders `[nlu.language_models]` gives some languages' intents), an intent model per
-//! language folder of the intents (trained, or reused when the intents have not changed), the knowledge base (indexed incrementally), the dialogue engine and
-//! the action client. What happens on the way is reported, not printed: the caller
+//! language folder of the intents (trained, or reused when the intents have not
+//! changed), the knowledge base (indexed incrementally), the dialogue engine and the
+//! action client. What happens on the way is reported, not printed: the caller
 //! decides how to show it.
 
 use std::collections::BTreeMap;

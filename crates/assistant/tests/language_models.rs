@@ -2,7 +2,6 @@
 //! their own (multilingual-e5-small for French), while English and the knowledge base
 //! keep the default one (all-MiniLM-L6-v2).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use relais_assistant::{AssistantConfig, Bot, Conversation};
@@ -30,17 +29,7 @@ fn config(data: &Path, french: &str) -> AssistantConfig {
 /// The intent `bot` predicts for `text`, in a conversation started in `lang`.
 fn intent(bot: &Bot, lang: &str, text: &str) -> String {
     let mut conversation = Conversation::default();
-    let start = Input::Start {
-        conversation_id: "c".into(),
-        lang: Some(lang.into()),
-        visitor: BTreeMap::new(),
-        verified_user_id: None,
-        browser_id: None,
-        page: None,
-        topic: None,
-        simulated: false,
-        channel: None,
-    };
+    let start = Input::start("c", Some(lang.into()));
     conversation.take(bot, Turn::new(1, start)).expect("started");
     let message = Input::Message {
         client_id: "m1".into(),

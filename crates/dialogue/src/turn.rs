@@ -138,6 +138,22 @@ pub enum Input {
 }
 
 impl Input {
+    /// A new conversation started by a visitor of the widget who claims nothing and is
+    /// on no particular page, in `lang` if it is known.
+    pub fn start(conversation_id: impl Into<String>, lang: Option<String>) -> Self {
+        Input::Start {
+            conversation_id: conversation_id.into(),
+            lang,
+            visitor: BTreeMap::new(),
+            verified_user_id: None,
+            browser_id: None,
+            page: None,
+            topic: None,
+            simulated: false,
+            channel: None,
+        }
+    }
+
     /// The events that record this input in a conversation whose state is `state`, first
     /// in the turn's events.
     pub fn events(&self, state: &ConversationState) -> Vec<EventKind> {

@@ -1,7 +1,6 @@
 //! `relais chat`: talk to the whole assistant in the terminal, no server needed.
 //! `--debug` shows what the bot understood, what it found and why it escalated.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 
 use clap::Args;
@@ -27,17 +26,7 @@ pub struct ChatArgs {
 pub fn run(args: ChatArgs, settings: &Settings) -> anyhow::Result<()> {
     let bot = crate::bot::load_bot(&settings.assistant)?;
     let mut conversation = Conversation::default();
-    let start = Input::Start {
-        conversation_id: "terminal".into(),
-        lang: args.lang.clone(),
-        visitor: BTreeMap::new(),
-        verified_user_id: None,
-        browser_id: None,
-        page: None,
-        topic: None,
-        simulated: false,
-        channel: None,
-    };
+    let start = Input::start("terminal", args.lang.clone());
     let greeting = conversation.take(&bot, Turn::new(now(), start))?.to_vec();
     println!(
         "Relais is listening. Type a message; /1, /2 … press a suggested button; /y or /n rates an answer; an empty line quits."

@@ -158,17 +158,7 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 fn run_test(bot: &Bot, lang: Option<String>, test: &ConversationTest) -> Result<(), String> {
     let mut clock = 1_700_000_000_000i64;
     let mut conversation = Conversation::default();
-    let start = Input::Start {
-        conversation_id: format!("test:{}", test.name),
-        lang,
-        visitor: BTreeMap::new(),
-        verified_user_id: None,
-        browser_id: None,
-        page: None,
-        topic: None,
-        simulated: false,
-        channel: None,
-    };
+    let start = Input::start(format!("test:{}", test.name), lang);
     conversation
         .take(bot, Turn::new(clock, start))
         .map_err(|e| format!("  start: {e:#}"))?;
