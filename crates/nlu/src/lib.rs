@@ -3,9 +3,10 @@
 //! The sentence embedding of relais-encoder's [`relais_encoder::Encoder`] feeds an
 //! [`IntentModel`]: a calibrated linear classifier over the sentence embedding and
 //! word/character n-grams, with out-of-scope detection that combines the classifier's
-//! confidence with the distance to the nearest training example. A model is trained
-//! from intent files, or reused when it was trained on the same ones
-//! ([`IntentModel::train_or_reuse`]).
+//! confidence with the distance to the nearest training example and, when only built-in
+//! strangers stand for out-of-scope queries, the typicality of the embedding under the
+//! intents' Gaussians (`typicality.rs`). A model is trained from intent files, or reused
+//! when it was trained on the same ones ([`IntentModel::train_or_reuse`]).
 
 mod background;
 mod classifier;
@@ -16,6 +17,7 @@ mod features;
 mod model;
 mod reuse;
 pub mod reviewed;
+mod typicality;
 
 pub use data::{Example, TrainingData, load_jsonl, load_training_data, parse_jsonl, parse_yaml};
 pub use error::NluError;

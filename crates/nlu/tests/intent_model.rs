@@ -105,6 +105,9 @@ fn a_saved_model_reloads_with_the_same_answers_and_data_hash() {
     );
     assert_eq!(a.intent, b.intent);
     assert!((a.confidence - b.confidence).abs() < 1e-6);
+    assert!((a.typicality - b.typicality).abs() < 1e-6);
+    assert!(model.typicality_cut().is_some(), "the demo's typicality check is on");
+    assert_eq!(loaded.typicality_cut(), model.typicality_cut());
 
     let mut changed = data.examples.clone();
     changed.push(Example {

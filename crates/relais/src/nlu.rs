@@ -121,6 +121,13 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
                     model.threshold(),
                     prediction.nearest_similarity
                 );
+                match model.typicality_cut() {
+                    Some(cut) => println!(
+                        "  typicality {:.3} (cut {cut:.3})",
+                        prediction.typicality
+                    ),
+                    None => println!("  typicality {:.3} (no cut)", prediction.typicality),
+                }
             }
             Ok(())
         }
