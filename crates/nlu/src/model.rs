@@ -921,7 +921,7 @@ fn tune_gate(
 
 /// One held-out query as the typicality check's cut is tuned on it.
 struct HeldOut {
-    /// A built-in stranger, not one of the intents' examples.
+    /// Out of scope: a built-in stranger, or a validation set's `oos` query.
     stranger: bool,
     /// Turned away already, by the `oos` class or the gate.
     rejected: bool,
