@@ -2,7 +2,7 @@
 
 MODEL_DIR := models/all-MiniLM-L6-v2
 MODEL_SHA256 := 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
-# The multilingual encoder (French deployments): its 4-bit weights' and tokenizer's hashes.
+# The multilingual encoder (French intents, as relais.toml ships): its 4-bit weights' and tokenizer's hashes.
 MULTILINGUAL_DIR := models/multilingual-e5-small
 MULTILINGUAL_SHA256 := 1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f 0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39
 RELAIS := target/release/relais

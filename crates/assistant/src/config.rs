@@ -87,7 +87,10 @@ impl Default for NluConfig {
     fn default() -> Self {
         Self {
             model_dir: "models/all-MiniLM-L6-v2".into(),
-            language_models: BTreeMap::new(),
+            language_models: BTreeMap::from([(
+                "fr".to_owned(),
+                "models/multilingual-e5-small".into(),
+            )]),
             intents_dir: "intents".into(),
             models_out: None,
             training: TrainOptions::default(),

@@ -569,8 +569,14 @@ impl IntentModel {
         Ok(())
     }
 
+    /// Whether this model was trained with `encoder`'s embeddings (and so can predict
+    /// with it).
+    pub fn trained_with(&self, encoder: &Encoder) -> bool {
+        encoder.fingerprint() == self.encoder_fingerprint
+    }
+
     fn check_encoder(&self, encoder: &Encoder) -> Result<(), NluError> {
-        if encoder.fingerprint() == self.encoder_fingerprint {
+        if self.trained_with(encoder) {
             Ok(())
         } else {
             Err(NluError::OtherEncoder)

@@ -259,6 +259,10 @@ mod tests {
         assert_eq!(assistant.index_dir(), Path::new("data/knowledge"));
         assert_eq!(assistant.dialogue, relais_dialogue::Policy::default());
         assert_eq!(assistant.nlu.training, relais_nlu::TrainOptions::default());
+        assert_eq!(
+            assistant.nlu.language_models,
+            relais_assistant::NluConfig::default().language_models
+        );
         assert_eq!(settings.insights, relais_insights::InsightsConfig::default());
     }
 

@@ -1,11 +1,13 @@
 //! `relais nlu …`: train, predict with and evaluate intent models.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use relais_assistant::load_encoder;
-use relais_encoder::EmbeddingCache;
-use relais_nlu::{IntentModel, load_jsonl};
+use relais_assistant::{NluConfig, load_encoder};
+use relais_dialogue::detect_language;
+use relais_encoder::{EmbeddingCache, Encoder};
+use relais_nlu::{Example, IntentModel, load_jsonl, load_training_data};
 
 use crate::config::Settings;
 use crate::progress::StageBars;
@@ -67,17 +69,72 @@ pub enum NluCommand {
 #[derive(clap::Args)]
 pub struct Lang {
     /// The intents' language: embedded by the encoder `[nlu.language_models]` gives it,
-    /// as `relais serve` does, else by `[nlu] model_dir`.
+    /// as `relais serve` does, else by `[nlu] model_dir`. Unset: the language most
+    /// training examples are written in (English or French); for predict, the encoder the
+    /// model was trained with.
     #[arg(long)]
     lang: Option<String>,
 }
 
+impl Lang {
+    /// The encoder for intents trained on `examples`: `--lang`'s, else that of the
+    /// language most of them are written in.
+    fn encoder_for(&self, nlu: &NluConfig, examples: &[Example]) -> anyhow::Result<Encoder> {
+        let lang = match &self.lang {
+            Some(lang) => Some(lang.as_str()),
+            None => {
+                let detected = written_in(examples);
+                if let Some(lang) = detected.filter(|lang| nlu.language_models.contains_key(*lang)) {
+                    eprintln!(
+                        "the examples are in {lang}: embedded by {}, as `relais serve` does ([nlu.language_models] {lang}); --lang chooses another",
+                        nlu.encoder_dir(Some(lang)).display()
+                    );
+                }
+                detected
+            }
+        };
+        Ok(load_encoder(nlu.encoder_dir(lang))?)
+    }
+
+    /// The encoder for a trained model: `--lang`'s, else the one of `[nlu] model_dir` and
+    /// `[nlu.language_models]` it was trained with.
+    fn encoder_of(&self, nlu: &NluConfig, model: &IntentModel) -> anyhow::Result<Encoder> {
+        if let Some(lang) = &self.lang {
+            return Ok(load_encoder(nlu.encoder_dir(Some(lang)))?);
+        }
+        let mut dirs = vec![&nlu.model_dir];
+        dirs.extend(nlu.language_models.values().filter(|dir| **dir != nlu.model_dir));
+        dirs.dedup();
+        let mut first = None;
+        for dir in dirs {
+            let encoder = load_encoder(dir)?;
+            if model.trained_with(&encoder) {
+                return Ok(encoder);
+            }
+            first.get_or_insert(encoder);
+        }
+        // None fits: the model's own check says what to do.
+        Ok(first.expect("model_dir is always a candidate"))
+    }
+}
+
+/// The language most texts are written in, by [`detect_language`]; `None` when no text
+/// says.
+fn written_in(examples: &[Example]) -> Option<&'static str> {
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for example in examples {
+        if let Some(lang) = detect_language(&example.text) {
+            *counts.entry(lang).or_default() += 1;
+        }
+    }
+    counts.into_iter().max_by_key(|&(_, count)| count).map(|(lang, _)| lang)
+}
+
 pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
     let nlu = &settings.assistant.nlu;
-    let (NluCommand::Train { lang, .. } | NluCommand::Predict { lang, .. } | NluCommand::Eval { lang, .. }) = &command;
-    let encoder = load_encoder(nlu.encoder_dir(lang.lang.as_deref()))?;
     match command {
-        NluCommand::Train { data, out, valid, .. } => {
+        NluCommand::Train { data, out, valid, lang } => {
+            let encoder = lang.encoder_for(nlu, &load_training_data(&data)?.examples)?;
             let mut bars = StageBars::default();
             let model = IntentModel::train_or_reuse(
                 &encoder,
@@ -97,8 +154,9 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        NluCommand::Predict { model, text, json, .. } => {
+        NluCommand::Predict { model, text, json, lang } => {
             let model = IntentModel::load(&model)?;
+            let encoder = lang.encoder_of(nlu, &model)?;
             let prediction = model.predict(&encoder, &text)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&prediction)?);
@@ -139,9 +197,10 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             seed,
             json,
             embedding_cache,
-            ..
+            lang,
         } => {
             let train = load_jsonl(&train)?;
+            let encoder = lang.encoder_for(nlu, &train)?;
             let train = match few_shot {
                 Some(0) => anyhow::bail!("--few-shot 0 leaves nothing to train on: give 1 or more examples per intent"),
                 Some(k) => relais_nlu::few_shot(&train, k, seed),

@@ -141,12 +141,40 @@ fn eval_prints_the_agreed_json_object() {
     assert!(!none.status.success() && stderr(&none).contains("--few-shot 0"), "{none:?}");
 }
 
+/// French examples get the French encoder of `[nlu.language_models]` without `--lang`,
+/// and predict finds the encoder a model was trained with.
+#[test]
+fn french_intents_are_embedded_by_the_french_encoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("intents-fr.bin");
+    let out = out.to_str().unwrap();
+    let trained = relais(&["nlu", "train", "--data", "intents/fr", "--out", out]);
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    assert!(
+        stderr(&trained).contains("the examples are in fr: embedded by models/multilingual-e5-small"),
+        "{}",
+        stderr(&trained)
+    );
+    let text = "je n'arrive plus à me connecter à mon espace client";
+    let predicted = relais(&["nlu", "predict", "--model", out, "--json", text]);
+    assert!(predicted.status.success(), "{}", stderr(&predicted));
+    let prediction: serde_json::Value = serde_json::from_slice(&predicted.stdout).unwrap();
+    assert_eq!(prediction["intent"], "reset_password");
+    let english = relais(&["nlu", "predict", "--model", out, "--lang", "en", text]);
+    assert!(
+        !english.status.success() && stderr(&english).contains("trained with another encoder"),
+        "{english:?}"
+    );
+}
+
 #[test]
 fn a_missing_model_folder_names_make_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("en.bin");
     let output = Command::new(env!("CARGO_BIN_EXE_relais"))
         .current_dir(repo())
         .env("RELAIS__NLU__MODEL_DIR", "/nonexistent/model")
-        .args(["nlu", "predict", "--model", "x.bin", "hello"])
+        .args(["nlu", "train", "--data", "intents/en", "--out", out.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(!output.status.success());

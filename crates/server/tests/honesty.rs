@@ -137,6 +137,9 @@ async fn the_advisors_thresholds_hold_on_the_traffic_that_follows() {
         ..AssistantConfig::default()
     };
     config.nlu.model_dir = root().join(&config.nlu.model_dir);
+    for dir in config.nlu.language_models.values_mut() {
+        *dir = root().join(&*dir);
+    }
     config.nlu.intents_dir = intents_folder(dir.path());
     config.knowledge.dir = dir.path().join("no-articles");
     std::fs::create_dir_all(config.knowledge.dir.join("en")).unwrap();

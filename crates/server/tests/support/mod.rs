@@ -45,6 +45,9 @@ pub fn assistant_config() -> AssistantConfig {
         ..AssistantConfig::default()
     };
     config.nlu.model_dir = root.join(&config.nlu.model_dir);
+    for dir in config.nlu.language_models.values_mut() {
+        *dir = root.join(&*dir);
+    }
     config.nlu.intents_dir = root.join(&config.nlu.intents_dir);
     config.knowledge.dir = root.join(&config.knowledge.dir);
     config
