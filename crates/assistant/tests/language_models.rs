@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use relais_assistant::{AssistantConfig, Bot, Conversation};
+use relais_assistant::{AssistantConfig, Bot, Conversation, Loading};
+use relais_nlu::Preparing;
 use relais_dialogue::{EventKind, Input, Turn};
 
 fn root() -> PathBuf {
@@ -76,4 +77,43 @@ fn a_missing_language_model_folder_is_named() {
     assert_eq!(error.to_string(), "loading the encoder of the fr intents ([nlu.language_models] fr)");
     let cause = std::error::Error::source(&error).expect("a cause").to_string();
     assert!(cause.contains("no-such-model"), "{cause}");
+}
+
+#[test]
+fn a_language_without_intents_loads_no_encoder() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let english = data.path().join("intents/en");
+    std::fs::create_dir_all(&english).unwrap();
+    for file in std::fs::read_dir(root().join("intents/en")).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), english.join(file.file_name())).unwrap();
+    }
+    let mut config = config(data.path(), "models/no-such-model");
+    config.nlu.intents_dir = data.path().join("intents");
+    let mut warnings = Vec::new();
+    let bot = relais_assistant::load(&config, |event| {
+        if let Loading::Intents(Preparing::Warning(warning)) = event {
+            warnings.push(warning.to_string());
+        }
+    })
+    .expect("no French intents: the French encoder's folder is not even read");
+    assert!(bot.language_encoders().is_empty());
+    // Not the shipped entry: the user named it, so they hear that nothing uses it.
+    assert!(
+        warnings.iter().any(|w| w.contains("names fr, but") && w.contains("no intents use its encoder")),
+        "{warnings:?}"
+    );
+
+    config.nlu.language_models = relais_assistant::NluConfig::default().language_models;
+    warnings.clear();
+    relais_assistant::load(&config, |event| {
+        if let Loading::Intents(Preparing::Warning(warning)) = event {
+            warnings.push(warning.to_string());
+        }
+    })
+    .expect("loads");
+    assert!(
+        !warnings.iter().any(|w| w.contains("[nlu.language_models]")),
+        "the shipped French entry is silent without French intents: {warnings:?}"
+    );
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum EncoderError {
     #[error(
-        "the model folder {dir} lacks {missing}; run `make models` to fetch all-MiniLM-L6-v2, \
-         or point to a folder holding a sentence-transformer's config.json, tokenizer.json and model.safetensors"
+        "the model folder {dir} lacks {missing}; run `make models` to fetch the shipped encoders \
+         (all-MiniLM-L6-v2, multilingual-e5-small), or point to a folder holding a sentence-transformer's config.json, tokenizer.json and model.safetensors"
     )]
     ModelMissing { dir: PathBuf, missing: String },
     #[error("{path}: {message}")]

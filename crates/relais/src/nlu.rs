@@ -1,7 +1,6 @@
 //! `relais nlu …`: train, predict with and evaluate intent models.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use relais_assistant::{NluConfig, load_encoder};
@@ -77,64 +76,98 @@ pub struct Lang {
 }
 
 impl Lang {
-    /// The encoder for intents trained on `examples`: `--lang`'s, else that of the
-    /// language most of them are written in.
-    fn encoder_for(&self, nlu: &NluConfig, examples: &[Example]) -> anyhow::Result<Encoder> {
+    /// The encoder for intents read from `data` (`examples`): `--lang`'s; else, as
+    /// `relais serve` does, that of the language a folder like `intents/fr` is named after;
+    /// else that of the language most examples are written in.
+    fn encoder_for(
+        &self,
+        nlu: &NluConfig,
+        data: &Path,
+        examples: &[Example],
+    ) -> anyhow::Result<Encoder> {
         let lang = match &self.lang {
             Some(lang) => Some(lang.as_str()),
             None => {
-                let detected = written_in(examples);
-                if let Some(lang) = detected.filter(|lang| nlu.language_models.contains_key(*lang)) {
+                let named = data
+                    .is_dir()
+                    .then(|| data.file_name()?.to_str())
+                    .flatten()
+                    .filter(|name| nlu.language_models.contains_key(*name));
+                let lang = named.or_else(|| written_in(examples));
+                if let Some(lang) = lang.filter(|lang| nlu.language_models.contains_key(*lang)) {
                     eprintln!(
                         "the examples are in {lang}: embedded by {}, as `relais serve` does ([nlu.language_models] {lang}); --lang chooses another",
                         nlu.encoder_dir(Some(lang)).display()
                     );
                 }
-                detected
+                lang
             }
         };
         Ok(load_encoder(nlu.encoder_dir(lang))?)
     }
 
-    /// The encoder for a trained model: `--lang`'s, else the one of `[nlu] model_dir` and
-    /// `[nlu.language_models]` it was trained with.
-    fn encoder_of(&self, nlu: &NluConfig, model: &IntentModel) -> anyhow::Result<Encoder> {
+    /// The encoder for the model saved at `path`: `--lang`'s, else the one of
+    /// `[nlu] model_dir` and `[nlu.language_models]` it was trained with.
+    fn encoder_of(
+        &self,
+        nlu: &NluConfig,
+        path: &Path,
+        model: &IntentModel,
+    ) -> anyhow::Result<Encoder> {
         if let Some(lang) = &self.lang {
             return Ok(load_encoder(nlu.encoder_dir(Some(lang)))?);
         }
         let mut dirs = vec![&nlu.model_dir];
-        dirs.extend(nlu.language_models.values().filter(|dir| **dir != nlu.model_dir));
-        dirs.dedup();
-        let mut first = None;
-        for dir in dirs {
-            let encoder = load_encoder(dir)?;
-            if model.trained_with(&encoder) {
-                return Ok(encoder);
+        for dir in nlu.language_models.values() {
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
             }
-            first.get_or_insert(encoder);
         }
-        // None fits: the model's own check says what to do.
-        Ok(first.expect("model_dir is always a candidate"))
+        let mut unloaded = String::new();
+        for dir in dirs {
+            match load_encoder(dir) {
+                Ok(encoder) if model.trained_with(&encoder) => return Ok(encoder),
+                Ok(_) => {}
+                // model_dir must load; another folder that cannot is only not the one.
+                Err(error) if *dir == nlu.model_dir => return Err(error.into()),
+                Err(error) => unloaded += &format!(" ({} did not load: {error:#})", dir.display()),
+            }
+        }
+        anyhow::bail!(
+            "{} was trained with none of the encoders relais.toml names ([nlu] model_dir, [nlu.language_models]){unloaded}: retrain it with `relais nlu train`",
+            path.display()
+        )
     }
 }
 
-/// The language most texts are written in, by [`detect_language`]; `None` when no text
-/// says.
+/// The language most texts are written in, English or French by [`detect_language`];
+/// `None` when as many are in each.
 fn written_in(examples: &[Example]) -> Option<&'static str> {
-    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let (mut en, mut fr) = (0usize, 0usize);
     for example in examples {
-        if let Some(lang) = detect_language(&example.text) {
-            *counts.entry(lang).or_default() += 1;
+        match detect_language(&example.text) {
+            Some("en") => en += 1,
+            Some("fr") => fr += 1,
+            _ => {}
         }
     }
-    counts.into_iter().max_by_key(|&(_, count)| count).map(|(lang, _)| lang)
+    match en.cmp(&fr) {
+        std::cmp::Ordering::Greater => Some("en"),
+        std::cmp::Ordering::Less => Some("fr"),
+        std::cmp::Ordering::Equal => None,
+    }
 }
 
 pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
     let nlu = &settings.assistant.nlu;
     match command {
-        NluCommand::Train { data, out, valid, lang } => {
-            let encoder = lang.encoder_for(nlu, &load_training_data(&data)?.examples)?;
+        NluCommand::Train {
+            data,
+            out,
+            valid,
+            lang,
+        } => {
+            let encoder = lang.encoder_for(nlu, &data, &load_training_data(&data)?.examples)?;
             let mut bars = StageBars::default();
             let model = IntentModel::train_or_reuse(
                 &encoder,
@@ -154,9 +187,15 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        NluCommand::Predict { model, text, json, lang } => {
-            let model = IntentModel::load(&model)?;
-            let encoder = lang.encoder_of(nlu, &model)?;
+        NluCommand::Predict {
+            model,
+            text,
+            json,
+            lang,
+        } => {
+            let path = model;
+            let model = IntentModel::load(&path)?;
+            let encoder = lang.encoder_of(nlu, &path, &model)?;
             let prediction = model.predict(&encoder, &text)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&prediction)?);
@@ -180,10 +219,9 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
                     prediction.nearest_similarity
                 );
                 match model.typicality_cut() {
-                    Some(cut) => println!(
-                        "  typicality {:.3} (cut {cut:.3})",
-                        prediction.typicality
-                    ),
+                    Some(cut) => {
+                        println!("  typicality {:.3} (cut {cut:.3})", prediction.typicality)
+                    }
                     None => println!("  typicality {:.3} (no cut)", prediction.typicality),
                 }
             }
@@ -199,12 +237,14 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             embedding_cache,
             lang,
         } => {
-            let train = load_jsonl(&train)?;
-            let encoder = lang.encoder_for(nlu, &train)?;
+            let examples = load_jsonl(&train)?;
+            let encoder = lang.encoder_for(nlu, &train, &examples)?;
             let train = match few_shot {
-                Some(0) => anyhow::bail!("--few-shot 0 leaves nothing to train on: give 1 or more examples per intent"),
-                Some(k) => relais_nlu::few_shot(&train, k, seed),
-                None => train,
+                Some(0) => anyhow::bail!(
+                    "--few-shot 0 leaves nothing to train on: give 1 or more examples per intent"
+                ),
+                Some(k) => relais_nlu::few_shot(&examples, k, seed),
+                None => examples,
             };
             let test = load_jsonl(&test)?;
             let valid = valid.map(|path| load_jsonl(&path)).transpose()?;
@@ -248,9 +288,18 @@ fn table(e: &relais_nlu::Evaluation) -> String {
         ("oos recall", optional(e.oos_recall)),
         ("calibration error", format!("{:.3}", e.calibration_error)),
         ("oos threshold", format!("{:.3}", e.threshold)),
-        ("examples", format!("{} trained, {} tested", e.n_train, e.n_test)),
+        (
+            "examples",
+            format!("{} trained, {} tested", e.n_train, e.n_test),
+        ),
         ("training", format!("{:.1} s", e.train_seconds)),
-        ("prediction", format!("{:.1} ms p50, {:.1} ms p99", e.predict_p50_ms, e.predict_p99_ms)),
+        (
+            "prediction",
+            format!(
+                "{:.1} ms p50, {:.1} ms p99",
+                e.predict_p50_ms, e.predict_p99_ms
+            ),
+        ),
     ];
     for (name, value) in rows {
         out += &format!("{name:<28} {value}\n");
@@ -262,4 +311,35 @@ fn table(e: &relais_nlu::Evaluation) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn examples(texts: &[&str]) -> Vec<Example> {
+        texts
+            .iter()
+            .map(|text| Example {
+                text: (*text).into(),
+                intent: "x".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_language_most_examples_are_written_in_wins_and_a_tie_is_none() {
+        let french = "où est ma commande";
+        let english = "where is my order";
+        assert_eq!(
+            written_in(&examples(&[french, french, english])),
+            Some("fr")
+        );
+        assert_eq!(
+            written_in(&examples(&[english, "BW-123", french, english])),
+            Some("en")
+        );
+        assert_eq!(written_in(&examples(&[english, french])), None);
+        assert_eq!(written_in(&examples(&["BW-123"])), None);
+    }
 }

@@ -165,6 +165,17 @@ fn french_intents_are_embedded_by_the_french_encoder() {
         !english.status.success() && stderr(&english).contains("trained with another encoder"),
         "{english:?}"
     );
+    let without_e5 = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .current_dir(repo())
+        .env("RELAIS__NLU__LANGUAGE_MODELS__FR", "models/all-MiniLM-L6-v2")
+        .args(["nlu", "predict", "--model", out, text])
+        .output()
+        .unwrap();
+    assert!(
+        !without_e5.status.success()
+            && stderr(&without_e5).contains("was trained with none of the encoders relais.toml names"),
+        "{without_e5:?}"
+    );
 }
 
 #[test]
