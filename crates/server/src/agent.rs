@@ -5,7 +5,7 @@
 //! The session behind the socket is checked every few seconds as well as on every
 //! frame: an agent who signs out elsewhere or is disabled loses the socket at once.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -80,7 +80,9 @@ struct Session<'a> {
     hub: &'a Arc<Hub>,
     agent: Agent,
     token: String,
-    held: HashSet<String>,
+    /// The conversations this socket follows, each with the last seq a `conversation`
+    /// frame showed it: live events up to there are not sent again.
+    held: HashMap<String, u64>,
     limiter: RateLimiter,
     presence: Presence,
 }
@@ -93,7 +95,7 @@ async fn run(hub: &Arc<Hub>, mut socket: WebSocket, agent: Agent, token: String,
         hub,
         agent,
         token,
-        held: HashSet::new(),
+        held: HashMap::new(),
         limiter: RateLimiter::new(limits.frames_per_second * 4.0, limits.frames_burst * 4.0),
         presence: hub.agent_online(available),
     };
@@ -175,8 +177,9 @@ impl Session<'_> {
             .into_iter()
             .filter(|c| c.holder_agent_id == Some(agent.id))
         {
-            frames.push(conversation_frame(&self.hub.store, &conversation.id).await?);
-            self.held.insert(conversation.id);
+            let frame = conversation_frame(&self.hub.store, &conversation.id).await?;
+            self.held.insert(conversation.id, shown_up_to(&frame));
+            frames.push(frame);
         }
         Ok(frames)
     }
@@ -209,8 +212,10 @@ impl Session<'_> {
                     agent_name: agent.name.clone(),
                 };
                 hub.turn(&conversation_id, claim, Guard::Claim(&agent), None).await?;
-                self.held.insert(conversation_id.clone());
-                Ok(vec![conversation_frame(&hub.store, &conversation_id).await?])
+                // The frame shows agent_joined, whose live copy is already on its way.
+                let frame = conversation_frame(&hub.store, &conversation_id).await?;
+                self.held.insert(conversation_id, shown_up_to(&frame));
+                Ok(vec![frame])
             }
             AgentFrame::Message {
                 conversation_id,
@@ -232,7 +237,7 @@ impl Session<'_> {
                 })])
             }
             AgentFrame::Typing { conversation_id } => {
-                if self.held.contains(&conversation_id) {
+                if self.held.contains_key(&conversation_id) {
                     hub.typing(&conversation_id, "agent").await?;
                 }
                 Ok(Vec::new())
@@ -292,9 +297,12 @@ impl Session<'_> {
                     Ok(frame) => vec![frame],
                     Err(error) => return vec![self.error(&error)],
                 };
-                for id in self.held.clone() {
+                for id in self.held.keys().cloned().collect::<Vec<_>>() {
                     match conversation_frame(&self.hub.store, &id).await {
-                        Ok(frame) => frames.push(frame),
+                        Ok(frame) => {
+                            self.held.insert(id, shown_up_to(&frame));
+                            frames.push(frame);
+                        }
                         Err(error) => frames.push(self.error(&error)),
                     }
                 }
@@ -304,13 +312,16 @@ impl Session<'_> {
                 conversation_id,
                 update,
             }) => {
-                if !self.held.contains(conversation_id.as_ref()) {
+                let Some(&shown) = self.held.get(conversation_id.as_ref()) else {
                     return Vec::new();
-                }
+                };
                 match update.as_ref() {
                     Update::Event(stored) => {
                         if ends_hold(&stored.event.kind) {
                             self.held.remove(conversation_id.as_ref());
+                        }
+                        if stored.seq <= shown {
+                            return Vec::new();
                         }
                         wire::agent_event(&conversation_id, stored).into_iter().collect()
                     }
@@ -336,4 +347,13 @@ fn ends_hold(kind: &EventKind) -> bool {
                 ..
             }
     )
+}
+
+/// The seq of the last event a `conversation` frame shows (0 when it shows none).
+fn shown_up_to(frame: &Value) -> u64 {
+    frame["events"]
+        .as_array()
+        .and_then(|events| events.last())
+        .and_then(|event| event["seq"].as_u64())
+        .unwrap_or(0)
 }

@@ -160,12 +160,24 @@ impl Session {
                 quotas
                     .handoffs_per_address
                     .take(&self.address)
-                    .and_then(|()| quotas.handoffs_per_conversation.take(&id))
+                    .and_then(|()| {
+                        // Refused for this conversation: the address is charged nothing.
+                        quotas
+                            .handoffs_per_conversation
+                            .take(&id)
+                            .inspect_err(|_| quotas.handoffs_per_address.give_back(&self.address))
+                    })
                     .map_err(|wait| {
                         self.hub.limit_log.bite("handoffs", || format!("request_agent from {} in {id}", self.address));
                         rate_limited("requests for a person", wait)
                     })?;
-                self.act(&id, Input::RequestAgent { reason }).await
+                let acted = self.act(&id, Input::RequestAgent { reason }).await;
+                if acted.is_err() {
+                    // Refused (a closed conversation…): it counts against neither limit.
+                    quotas.handoffs_per_address.give_back(&self.address);
+                    quotas.handoffs_per_conversation.give_back(&id);
+                }
+                acted
             }
             VisitorFrame::CallbackRequest {
                 name,

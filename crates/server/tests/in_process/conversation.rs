@@ -59,6 +59,37 @@ async fn a_full_conversation_with_a_sourced_answer() {
     );
 }
 
+/// The claimer sees its `agent_joined` in the `conversation` frame, and not again as a
+/// live event; what follows arrives live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_claimer_sees_agent_joined_once() {
+    let server = TestServer::start().await;
+    let token = server.signed_in("ann@example.com", "Ann").await;
+    let (mut ann, _) = agent(&server, &token).await;
+    let Waiting { mut client, id, .. } = queued_visitor(&server).await;
+
+    let conversation = claim(&mut ann, &id).await;
+    assert_eq!(conversation["type"], "conversation", "{conversation}");
+    let joined: Vec<&serde_json::Value> = conversation["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "handoff" && e["state"] == "agent_joined")
+        .collect();
+    assert_eq!(joined.len(), 1, "{conversation}");
+    let again = ann.drain().await;
+    assert!(
+        !again.iter().any(|f| f["conversation_id"] == id && f["seq"] == joined[0]["seq"]),
+        "agent_joined came again: {again:?}"
+    );
+
+    say(&mut client, "m9", "are you there?").await;
+    let heard = ann
+        .recv_until(|f| f["kind"] == "message" && f["from"] == "visitor")
+        .await;
+    assert_eq!(heard.last().unwrap()["text"], "are you there?");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escalation_claim_messages_both_ways_and_hand_back() {
     let server = TestServer::start().await;

@@ -138,6 +138,43 @@ async fn conversation_starts_are_limited_per_address() {
     assert_eq!(welcome["type"], "welcome", "{welcome}");
 }
 
+/// Sends `request_agent`; returns the `handoff` event or the error that answers it.
+async fn ask_for_a_person(client: &mut Client) -> Value {
+    client.send(json!({"type": "request_agent"})).await;
+    let frames = client
+        .recv_until(|f| f["kind"] == "handoff" || f["type"] == "error")
+        .await;
+    frames.into_iter().next_back().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_requests_for_a_person_cost_the_address_nothing() {
+    let server = TestServer::with(|config: &mut ServerConfig| {
+        config.limits.handoffs_per_ip_per_minute = 2;
+        config.limits.handoffs_per_conversation_per_minute = 1;
+    })
+    .await;
+    let (mut one, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    assert_eq!(ask_for_a_person(&mut one).await["kind"], "handoff", "the address's first");
+    let refused = ask_for_a_person(&mut one).await;
+    assert_eq!(code(&refused), "rate_limited", "the conversation's second: {refused}");
+
+    let (mut two, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    two.send(json!({"type": "close"})).await;
+    two.recv_until(|f| f["kind"] == "closed").await;
+    let refused = ask_for_a_person(&mut two).await;
+    assert_eq!(code(&refused), "closed", "{refused}");
+
+    // Neither refusal was charged: the address still has its second request, and
+    // no more.
+    let (mut three, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    let second = ask_for_a_person(&mut three).await;
+    assert_eq!(second["kind"], "handoff", "a refusal took the address's token: {second}");
+    let (mut four, _) = visitor(&server, json!({"type": "hello", "lang": "en"})).await;
+    let third = ask_for_a_person(&mut four).await;
+    assert_eq!(code(&third), "rate_limited", "the address's limit still holds: {third}");
+}
+
 /// Sends `count` frames of an unknown type at once; returns the codes of the `error`
 /// frames that answer them (each is refused, as an unknown type or over the rate).
 async fn burst(client: &mut Client, count: usize) -> Vec<String> {

@@ -2167,14 +2167,16 @@
     reply.setRangeText(passage, start2, end, "end");
     reply.focus();
   }
+  var callbacksLoads = 0;
   async function loadCallbacks() {
     if (!state.token) return;
+    const load = ++callbacksLoads;
     let read = await http.range("/v1/callbacks", {}, 0, CALLBACK_PAGE);
     if (read && read.total > read.items.length) {
       const want = Math.min(read.total, state.callbacksWanted);
       read = await http.range("/v1/callbacks", {}, read.total - want, want);
     }
-    if (!read) return;
+    if (!read || load !== callbacksLoads) return;
     state.callbacks = [...read.items].sort(newestFirst);
     renderCallbacks(Math.max(read.total, state.callbacks.length));
   }

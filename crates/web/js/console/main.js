@@ -573,14 +573,19 @@ function insertPassage(hit) {
  * The server lists callback requests oldest first; agents want the newest, shown first, so
  * when there is more than a page the end of the list is read ("Show more" reads further back).
  */
+let callbacksLoads = 0;
+
 async function loadCallbacks() {
   if (!state.token) return;
+  // Loads overlap (sign-in, the timer, Refresh): only the latest started is shown, so a
+  // slow older answer never replaces a newer list.
+  const load = ++callbacksLoads;
   let read = await http.range("/v1/callbacks", {}, 0, CALLBACK_PAGE);
   if (read && read.total > read.items.length) {
     const want = Math.min(read.total, state.callbacksWanted);
     read = await http.range("/v1/callbacks", {}, read.total - want, want);
   }
-  if (!read) return;
+  if (!read || load !== callbacksLoads) return;
   state.callbacks = [...read.items].sort(newestFirst);
   renderCallbacks(Math.max(read.total, state.callbacks.length));
 }
