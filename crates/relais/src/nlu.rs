@@ -76,14 +76,14 @@ pub struct Lang {
 }
 
 impl Lang {
-    /// The encoder for intents read from `data` (`examples`): `--lang`'s; else, as
-    /// `relais serve` does, that of the language a folder like `intents/fr` is named after;
-    /// else that of the language most examples are written in.
+    /// The encoder for intents read from `data`: `--lang`'s; else, as `relais serve`
+    /// does, that of the language a folder like `intents/fr` is named after; else that of
+    /// the language the examples are written in (`detect`, called only then).
     fn encoder_for(
         &self,
         nlu: &NluConfig,
         data: &Path,
-        examples: &[Example],
+        detect: impl FnOnce() -> anyhow::Result<Option<&'static str>>,
     ) -> anyhow::Result<Encoder> {
         let lang = match &self.lang {
             Some(lang) => Some(lang.as_str()),
@@ -93,7 +93,10 @@ impl Lang {
                     .then(|| data.file_name()?.to_str())
                     .flatten()
                     .filter(|name| nlu.language_models.contains_key(*name));
-                let lang = named.or_else(|| written_in(examples));
+                let lang = match named {
+                    Some(name) => Some(name),
+                    None => detect()?,
+                };
                 if let Some(lang) = lang.filter(|lang| nlu.language_models.contains_key(*lang)) {
                     eprintln!(
                         "the examples are in {lang}: embedded by {}, as `relais serve` does ([nlu.language_models] {lang}); --lang chooses another",
@@ -167,7 +170,9 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             valid,
             lang,
         } => {
-            let encoder = lang.encoder_for(nlu, &data, &load_training_data(&data)?.examples)?;
+            let encoder = lang.encoder_for(nlu, &data, || {
+                Ok(written_in(&load_training_data(&data)?.examples))
+            })?;
             let mut bars = StageBars::default();
             let model = IntentModel::train_or_reuse(
                 &encoder,
@@ -238,7 +243,7 @@ pub fn run(command: NluCommand, settings: &Settings) -> anyhow::Result<()> {
             lang,
         } => {
             let examples = load_jsonl(&train)?;
-            let encoder = lang.encoder_for(nlu, &train, &examples)?;
+            let encoder = lang.encoder_for(nlu, &train, || Ok(written_in(&examples)))?;
             let train = match few_shot {
                 Some(0) => anyhow::bail!(
                     "--few-shot 0 leaves nothing to train on: give 1 or more examples per intent"

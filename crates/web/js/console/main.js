@@ -569,12 +569,13 @@ function insertPassage(hit) {
 
 /* ---------- callback requests ---------- */
 
+/** How many callback-list loads have started: only the latest shows its answer. */
+let callbacksLoads = 0;
+
 /**
  * The server lists callback requests oldest first; agents want the newest, shown first, so
  * when there is more than a page the end of the list is read ("Show more" reads further back).
  */
-let callbacksLoads = 0;
-
 async function loadCallbacks() {
   if (!state.token) return;
   // Loads overlap (sign-in, the timer, Refresh): only the latest started is shown, so a
