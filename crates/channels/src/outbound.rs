@@ -53,8 +53,8 @@ impl Outbound {
                 match (state, french) {
                     (HandoffState::AgentJoined, false) => format!("{agent} joined the conversation."),
                     (HandoffState::AgentJoined, true) => format!("{agent} a rejoint la conversation."),
-                    (_, false) => format!("{agent} left the conversation."),
-                    (_, true) => format!("{agent} a quitté la conversation."),
+                    (_, false) => format!("{agent} left the conversation; another agent will answer you here."),
+                    (_, true) => format!("{agent} a quitté la conversation ; un autre conseiller vous répondra ici."),
                 }
             }
             _ if french => "Cette conversation est terminée. Écrivez-nous quand vous voulez.".to_owned(),

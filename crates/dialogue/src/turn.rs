@@ -126,6 +126,9 @@ pub enum Input {
     },
     /// The agent gave the conversation back to the bot.
     HandBack { agent_name: String },
+    /// The agent holding the conversation can no longer answer it (they were disabled):
+    /// it goes back to the queue, for another agent to claim.
+    AgentLeft { agent_name: String },
     /// The visitor left the queue (no socket of theirs for a while).
     Abandon,
     /// The business's answer to an action the engine requested.
@@ -245,6 +248,7 @@ impl Input {
                 agent_name,
             },
             Input::HandBack { agent_name } => handoff(HandoffState::ReturnedToBot, &agent_name),
+            Input::AgentLeft { agent_name } => handoff(HandoffState::AgentLeft, &agent_name),
             Input::Abandon => EventKind::handoff(HandoffState::Abandoned, None),
             Input::ActionResult {
                 action,

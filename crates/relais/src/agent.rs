@@ -54,7 +54,8 @@ pub enum AgentCommand {
         #[arg(long)]
         revoke: bool,
     },
-    /// Disable an agent: their sessions end and they can no longer log in.
+    /// Disable an agent: their sessions end, they can no longer log in, and the
+    /// conversations they held go back to the queue.
     Disable {
         #[arg(long)]
         email: String,
@@ -96,7 +97,11 @@ pub fn run(args: AgentArgs, settings: &Settings) -> anyhow::Result<()> {
             let agent = with_store(&store_at, |store| async move {
                 Ok(store.disable_agent(&email, relais_server::now_ms()).await?)
             })?;
-            println!("disabled {} <{}>: their sessions are ended", agent.name, agent.email);
+            println!(
+                "disabled {} <{}>: their sessions are ended; the server puts the conversations they held \
+                 back in the queue within 30 s (or as it starts)",
+                agent.name, agent.email
+            );
             Ok(())
         }
     }

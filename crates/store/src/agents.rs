@@ -193,6 +193,21 @@ impl Store {
         Ok(agent)
     }
 
+    /// The conversations a disabled agent still holds, oldest first, each with that
+    /// agent's id and name: they are to go back to the queue.
+    pub async fn held_by_disabled_agents(&self) -> Result<Vec<(String, i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT c.id, a.id AS agent_id, a.name FROM conversations c JOIN agents a ON a.id = c.holder_agent_id \
+             WHERE c.state = $1 AND a.disabled_at IS NOT NULL ORDER BY c.queued_at, c.id",
+        )
+        .bind(relais_dialogue::Stage::Agent.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("agent_id")?, row.try_get("name")?)))
+            .collect()
+    }
+
     /// Removes the agent with this email and their sessions; false if there is none. An
     /// agent who holds a conversation, labelled or flagged a turn is kept
     /// ([`Error::AgentInUse`]).

@@ -78,6 +78,8 @@ impl Conversation {
         self.stage = before.after(&event.kind);
         if self.stage != before {
             match self.stage {
+                // Back from an agent who left, the visitor keeps their place in the queue.
+                Stage::Queued if before == Stage::Agent && self.queued_at.is_some() => {}
                 Stage::Queued => self.queued_at = Some(event.at),
                 Stage::Closed => self.closed_at = Some(event.at),
                 Stage::Bot | Stage::Agent => {}

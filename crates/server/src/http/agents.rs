@@ -1,7 +1,8 @@
 //! `GET /v1/agents`, `POST /v1/agents/reviewer` and `POST /v1/agents/disable`: an admin
 //! sees the team, gives an agent the reviewer role (the review inbox) or takes it away,
 //! and disables an agent (their sessions end at once, their open sockets within
-//! seconds), as `relais agent list|reviewer|disable` does on the server.
+//! seconds, the conversations they held go back to the queue), as
+//! `relais agent list|reviewer|disable` does on the server.
 
 use axum::Json;
 use axum::extract::State;
@@ -45,7 +46,8 @@ pub(super) async fn reviewer(
     Ok(Json(agent_json(&agent)))
 }
 
-/// Disables the agent with this email; disabling them again changes nothing.
+/// Disables the agent with this email and puts the conversations they held back in the
+/// queue (`requeued`: how many); disabling them again changes nothing.
 pub(super) async fn disable(
     State(app): State<App>,
     Admin(admin): Admin,
@@ -60,7 +62,10 @@ pub(super) async fn disable(
         ));
     }
     let agent = app.hub.store.disable_agent(&disable.email, crate::now_ms()).await?;
-    Ok(Json(agent_json(&agent)))
+    let requeued = crate::hub::queue::requeue_from_disabled_agents(&app.hub).await?;
+    let mut answer = agent_json(&agent);
+    answer["requeued"] = requeued.into();
+    Ok(Json(answer))
 }
 
 fn agent_json(agent: &Agent) -> Value {

@@ -14,7 +14,7 @@ mod cluster;
 pub(crate) mod contact;
 mod feed;
 mod inbound;
-mod queue;
+pub(crate) mod queue;
 mod rooms;
 mod roster;
 
@@ -103,6 +103,8 @@ pub enum Guard<'a> {
     Claim(&'a Agent),
     /// It is still in the queue and no visitor socket listens (nothing happens otherwise).
     StillQueued,
+    /// The agent with this id still holds it (nothing happens otherwise).
+    StillHeldBy(i64),
     /// A rating was asked and not answered yet, and this score is on its scale
     /// (`bad_frame` otherwise); closed conversations may be rated.
     Rating(u8),
@@ -329,6 +331,9 @@ impl Hub {
             Guard::StillQueued if state.stage != Stage::Queued || self.rooms.listened(id) => {
                 return Ok((Turned::Skipped, Some(state)));
             }
+            Guard::StillHeldBy(agent) if self.holder(id).await? != Some(agent) => {
+                return Ok((Turned::Skipped, Some(state)));
+            }
             _ => {}
         }
         if let Input::AgentMessage { .. } = input {
@@ -437,18 +442,23 @@ impl Hub {
     /// under the conversation's lock, so no other turn can change that meanwhile; a flag
     /// calls it for the error, and the store checks the hold again as it flags.
     pub(crate) async fn check_holder(&self, id: &str, agent: &Agent) -> Result<(), ClientError> {
-        let conversation = self
-            .store
-            .conversation(id)
-            .await?
-            .ok_or_else(|| ClientError::not_found(format!("no conversation {id}")))?;
-        if conversation.stage != Stage::Agent || conversation.holder_agent_id != Some(agent.id) {
+        if self.holder(id).await? != Some(agent.id) {
             return Err(ClientError::new(
                 ErrorCode::NotHolder,
                 format!("you do not hold conversation {id}; claim it from the queue first"),
             ));
         }
         Ok(())
+    }
+
+    /// The id of the agent who holds conversation `id` now, if one does.
+    async fn holder(&self, id: &str) -> Result<Option<i64>, ClientError> {
+        let conversation = self
+            .store
+            .conversation(id)
+            .await?
+            .ok_or_else(|| ClientError::not_found(format!("no conversation {id}")))?;
+        Ok(conversation.holder_agent_id.filter(|_| conversation.stage == Stage::Agent))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The handoff queue's sweeper: takes out of the queue the visitors who have gone
-//! (`abandoned`). (A newcomer's place is numbered by the store, in the transaction that
+//! (`abandoned`), and puts back in it the conversations a disabled agent held
+//! (`agent_left`). (A newcomer's place is numbered by the store, in the transaction that
 //! appends the `handoff queued` event.)
 
 use std::time::{Duration, Instant};
@@ -7,7 +8,7 @@ use std::time::{Duration, Instant};
 use relais_dialogue::{Input, Stage};
 use relais_store::Page;
 
-use super::{Guard, Hub};
+use super::{Guard, Hub, Turned};
 use crate::error::ClientError;
 
 /// Most often the queue is checked for visitors who have gone.
@@ -17,7 +18,9 @@ const ABANDON_SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// open for `queue_abandon_after_seconds` (counted from the server's start for those who
 /// left before it; on PostgreSQL, on any node, as the nodes' heartbeats note it). A
 /// contact on another channel (SMS, WhatsApp, REST) has no socket to leave: they wait
-/// until an agent claims them.
+/// until an agent claims them. Each time, also puts back in the queue what disabled
+/// agents held (an agent disabled by `relais agent disable`, which does not reach the
+/// server, is noticed here).
 pub(crate) async fn sweep_abandoned(hub: &Hub) {
     let after = Duration::from_secs(hub.config.queue_abandon_after_seconds);
     let mut every = tokio::time::interval(ABANDON_SWEEP_EVERY.min(after / 2).max(Duration::from_millis(100)));
@@ -26,6 +29,9 @@ pub(crate) async fn sweep_abandoned(hub: &Hub) {
         every.tick().await;
         if let Err(error) = abandon_gone_visitors(hub, after).await {
             tracing::warn!("the queue could not be swept: {}", error.message);
+        }
+        if let Err(error) = requeue_from_disabled_agents(hub).await {
+            tracing::warn!("the conversations of disabled agents could not be queued again: {}", error.message);
         }
     }
 }
@@ -54,4 +60,18 @@ async fn abandon_gone_visitors(hub: &Hub, after: Duration) -> Result<(), ClientE
         hub.rooms.forget_gone(&id);
     }
     Ok(())
+}
+
+/// Puts every conversation a disabled agent still holds back in the queue
+/// (`handoff agent_left`, with the agent's name), for another agent to claim: the visitor
+/// is not left waiting for someone who can no longer answer. Gives how many it put back.
+pub(crate) async fn requeue_from_disabled_agents(hub: &Hub) -> Result<usize, ClientError> {
+    let mut requeued = 0;
+    for (id, agent_id, agent_name) in hub.store.held_by_disabled_agents().await? {
+        let left = Input::AgentLeft { agent_name };
+        if let Turned::Stored(_) = hub.turn(&id, left, Guard::StillHeldBy(agent_id), None).await? {
+            requeued += 1;
+        }
+    }
+    Ok(requeued)
 }

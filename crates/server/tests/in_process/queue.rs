@@ -1,8 +1,11 @@
-//! The handoff queue: concurrent claims, places and the `queue` frame, and when no agent
-//! is available (away, or outside business hours).
+//! The handoff queue: concurrent claims, places and the `queue` frame, when no agent
+//! is available (away, or outside business hours), and a disabled agent's conversations
+//! coming back to it.
 
 use futures_util::future::join_all;
-use relais_server::ServerConfig;
+use relais_dialogue::Stage;
+use relais_server::{ServerConfig, now_ms};
+use relais_store::Role;
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -213,4 +216,69 @@ async fn visitors_queued_at_the_same_moment_get_different_places() {
     let mut sorted = places.clone();
     sorted.sort_unstable();
     assert_eq!(sorted, (1..=AT_ONCE as u64).collect::<Vec<_>>(), "places given: {places:?}");
+}
+
+/// Whether `frame` is a `queue` frame that lists conversation `id`.
+fn queue_lists(frame: &Value, id: &str) -> bool {
+    frame["type"] == "queue"
+        && frame["conversations"]
+            .as_array()
+            .is_some_and(|waiting| waiting.iter().any(|c| c["conversation_id"] == id))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_agents_conversations_go_back_to_the_queue() {
+    let server = TestServer::start().await;
+    server.add_agent("ada@example.com", "Ada", Role::Admin).await;
+    let admin = server.login("ada@example.com").await;
+    let (mut ann, _) = agent(&server, &server.signed_in("ann@example.com", "Ann").await).await;
+    let (mut bob, _) = agent(&server, &server.signed_in("bob@example.com", "Bob").await).await;
+    let Waiting { mut client, id, .. } = queued_visitor(&server).await;
+    assert_eq!(claim(&mut bob, &id).await["type"], "conversation");
+    let annes = queued_visitor(&server).await;
+    assert_eq!(claim(&mut ann, &annes.id).await["type"], "conversation");
+    let later = queued_visitor(&server).await;
+
+    let disable = json!({"email": "bob@example.com"});
+    let (status, disabled) = server.post("/v1/agents/disable", Some(&admin), disable.clone()).await;
+    assert_eq!((status, &disabled["requeued"]), (200, &json!(1)), "{disabled}");
+    let left = client.recv_until(|f| f["kind"] == "handoff" && f["state"] != "agent_joined").await.pop().unwrap();
+    assert_eq!((&left["state"], &left["agent_name"]), (&json!("agent_left"), &json!("Bob")), "{left}");
+    let queue = ann.recv_until(|f| queue_lists(f, &id)).await.pop().unwrap();
+    let order: Vec<&Value> = queue["conversations"].as_array().unwrap().iter().map(|c| &c["conversation_id"]).collect();
+    assert_eq!(order, [&json!(id), &json!(later.id)], "the visitor keeps their place, ahead of one queued since");
+    let conversation = server.store.conversation(&id).await.unwrap().unwrap();
+    assert_eq!((conversation.stage, conversation.holder_agent_id), (Stage::Queued, None));
+    let held = server.store.conversation(&annes.id).await.unwrap().unwrap();
+    assert_eq!(held.stage, Stage::Agent, "Ann's conversation stays hers");
+
+    // Another agent takes it, with the whole story, and hears the visitor.
+    let taken = claim(&mut ann, &id).await;
+    assert_eq!(taken["type"], "conversation", "{taken}");
+    say(&mut client, "m1", "hello again").await;
+    let heard = ann.recv_until(|f| f["kind"] == "message" && f["from"] == "visitor").await;
+    assert_eq!(heard.last().unwrap()["conversation_id"], json!(id));
+
+    let (status, again) = server.post("/v1/agents/disable", Some(&admin), disable).await;
+    assert_eq!((status, &again["requeued"]), (200, &json!(0)), "nothing left to put back: {again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_disabled_from_the_command_line_loses_their_conversations_at_the_next_sweep() {
+    // Sweeps every second (half the abandon time).
+    let server = TestServer::with(|config| config.queue_abandon_after_seconds = 2).await;
+    let (mut bob, _) = agent(&server, &server.signed_in("bob@example.com", "Bob").await).await;
+    let Waiting { mut client, id, .. } = queued_visitor(&server).await;
+    assert_eq!(claim(&mut bob, &id).await["type"], "conversation");
+
+    // What `relais agent disable` does: the store alone, no word to the server.
+    server.store.disable_agent("bob@example.com", now_ms()).await.unwrap();
+    let left = client.recv_until(|f| f["kind"] == "handoff" && f["state"] != "agent_joined").await.pop().unwrap();
+    assert_eq!((&left["state"], &left["agent_name"]), (&json!("agent_left"), &json!("Bob")), "{left}");
+    let conversation = server.store.conversation(&id).await.unwrap().unwrap();
+    assert_eq!(conversation.stage, Stage::Queued);
+    // The visitor is still there: the queue keeps them.
+    client.drain().await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(server.store.conversation(&id).await.unwrap().unwrap().stage, Stage::Queued);
 }

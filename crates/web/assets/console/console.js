@@ -755,7 +755,7 @@
     const texts = {
       queued: "Queued" + (ev.reason ? " (" + ev.reason + ")" : ""),
       agent_joined: (ev.agent_name || "An agent") + " joined",
-      agent_left: (ev.agent_name || "The agent") + " left",
+      agent_left: (ev.agent_name || "The agent") + " left (disabled): back in the queue",
       returned_to_bot: "Handed back to the bot",
       no_agent_available: "No agent was available" + (ev.reason ? " (" + ev.reason + ")" : ""),
       abandoned: "Left the queue (visitor gone)"
