@@ -74,6 +74,8 @@ pub enum Error {
     UnknownRole(String),
     #[error("cannot hash the password: {0}")]
     PasswordHash(String),
+    #[error("too many passwords are waiting to be checked; try again in a second")]
+    PasswordsBusy,
     #[error("the system's random number generator failed: {0}; check /dev/urandom")]
     Random(getrandom::Error),
 }

@@ -8,7 +8,13 @@
 //! gets a new malloc arena, each keeping its freed 19 MiB (256 checks grew the process
 //! by 650 MB), while a few threads reuse theirs. Unknown emails are checked against a
 //! dummy hash, so they cost the same time as known ones.
+//!
+//! Checks that find every thread busy wait, at most [`WAITING_PER_THREAD`] per thread;
+//! beyond that a check is refused at once ([`Error::PasswordsBusy`]): a flood from many
+//! addresses cannot pile up requests whose answers would come minutes late, and an
+//! honest login waits at most about a second.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use argon2::Argon2;
@@ -18,11 +24,28 @@ use tokio::sync::{Semaphore, oneshot};
 
 use crate::{Error, Result};
 
+/// Checks that may wait for a password thread, per thread (each check takes tens of
+/// milliseconds).
+pub const WAITING_PER_THREAD: usize = 16;
+
 /// The gate and threads for password work; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct PasswordChecks {
     permits: Arc<Semaphore>,
     threads: Arc<rayon::ThreadPool>,
+    /// Checks running or waiting now, and the most there may be.
+    pending: Arc<AtomicUsize>,
+    most_pending: usize,
+}
+
+/// One place among the pending checks, given back when dropped (the check done, or its
+/// caller gone).
+struct Pending(Arc<AtomicUsize>);
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl PasswordChecks {
@@ -37,6 +60,8 @@ impl PasswordChecks {
         Ok(Self {
             permits: Arc::new(Semaphore::new(concurrent)),
             threads: Arc::new(threads),
+            pending: Arc::new(AtomicUsize::new(0)),
+            most_pending: concurrent * (1 + WAITING_PER_THREAD),
         })
     }
 
@@ -75,8 +100,13 @@ impl PasswordChecks {
         .await
     }
 
-    /// Runs `work` on one of the password threads once a permit is free.
+    /// Runs `work` on one of the password threads once a permit is free; refused at once
+    /// when the waiting places are all taken.
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+        let place = Pending(self.pending.clone());
+        if self.pending.fetch_add(1, Ordering::SeqCst) >= self.most_pending {
+            return Err(Error::PasswordsBusy);
+        }
         let permit = self
             .permits
             .clone()
@@ -88,9 +118,11 @@ impl PasswordChecks {
             let _ = done.send(work());
             drop(permit);
         });
-        result
+        let done = result
             .await
-            .map_err(|_| Error::PasswordHash("the password thread panicked".into()))?
+            .map_err(|_| Error::PasswordHash("the password thread panicked".into()))?;
+        drop(place);
+        done
     }
 }
 
@@ -148,5 +180,41 @@ mod tests {
             task.await.unwrap().unwrap();
         }
         assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn checks_beyond_the_waiting_places_are_refused_at_once() {
+        let checks = PasswordChecks::new(1).unwrap();
+        let capacity = 1 + WAITING_PER_THREAD;
+        let extra = 5;
+        let tasks: Vec<_> = (0..capacity + extra)
+            .map(|_| {
+                let checks = checks.clone();
+                tokio::spawn(async move {
+                    let started = std::time::Instant::now();
+                    let answer = checks
+                        .run(|| {
+                            std::thread::sleep(std::time::Duration::from_millis(40));
+                            Ok(())
+                        })
+                        .await;
+                    (answer, started.elapsed())
+                })
+            })
+            .collect();
+        let mut busy = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                (Ok(()), _) => {}
+                (Err(Error::PasswordsBusy), waited) => {
+                    busy += 1;
+                    assert!(waited < std::time::Duration::from_millis(40), "refused at once, not after {waited:?}");
+                }
+                (Err(other), _) => panic!("{other}"),
+            }
+        }
+        assert_eq!(busy, extra);
+        // The places are given back: the next check runs.
+        assert!(checks.run(|| Ok(())).await.is_ok());
     }
 }

@@ -15,6 +15,10 @@ use crate::validate::{MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES};
 use super::App;
 use super::extract::{ClientAddress, SignedIn};
 
+/// How long a login refused because too many passwords wait to be checked is asked to
+/// wait: the checks waiting then are done within about a second.
+const PASSWORDS_BUSY_WAIT: Duration = Duration::from_secs(1);
+
 #[derive(Deserialize)]
 pub(super) struct Login {
     email: String,
@@ -53,11 +57,13 @@ pub(super) async fn login(
             refused.wait(),
         ));
     }
-    let agent = hub
-        .store
-        .verify_password(&login.email, &login.password)
-        .await?
-        .ok_or_else(|| ClientError::unauthorized("wrong email or password"))?;
+    let agent = match hub.store.verify_password(&login.email, &login.password).await {
+        Err(relais_store::Error::PasswordsBusy) => {
+            hub.limit_log.bite("password_checks", || format!("login attempt from {client}"));
+            return Ok(too_many("the server is checking many passwords at once", PASSWORDS_BUSY_WAIT));
+        }
+        verified => verified?.ok_or_else(|| ClientError::unauthorized("wrong email or password"))?,
+    };
     hub.quotas.login.succeeded(address, &login.email);
     let ttl = Duration::from_secs(hub.config.session_hours.saturating_mul(3600));
     let now = crate::now_ms();
