@@ -6,12 +6,13 @@
  * text; the threshold advisor shows its curve, and Apply, with too few labels for a
  * threshold, exports the label and retrains. An agent who is neither admin nor reviewer has
  * no Review; an agent flags a bot reply of a conversation they hold and, given the reviewer
- * role, finds it in Review, without Apply.
+ * role, finds it in Review, without Apply. When the admin's session ends and that reviewer
+ * signs in on the same page, nothing built for the admin stays: no Apply.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { ADMIN, AGENT, BASE, chook, consoleMessage, eventually, launch, loginConsole, newPage, openWidget, say, widget } from "./support.mjs";
+import { ADMIN, AGENT, BASE, chook, consoleMessage, consoleToken, eventually, launch, loginConsole, newPage, openWidget, say, widget } from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -182,4 +183,35 @@ test("an agent flags a bot reply; given the reviewer role, they find it in Revie
     await asAdmin("/v1/agents/reviewer", { email: AGENT.email, reviewer: false });
   }
   assert.deepEqual(agent.page.pageErrors, []);
+});
+
+test("after a session ends, another agent signing in on the same page gets a fresh console", async () => {
+  const { context, page } = await loginConsole(browser, ADMIN);
+  await page.locator(chook("review-tab")).click();
+  await page.locator(`${chook("advisor")} summary`).click();
+  await page.locator(chook("advisor-recommendation")).waitFor();
+  assert.equal(await page.locator(chook("advisor-apply")).count(), 1, "Apply, for the admin");
+
+  // The admin's session ends elsewhere; the console asks to sign in again.
+  const token = await consoleToken(page);
+  const out = await fetch(BASE + "/v1/auth/logout", { method: "POST", headers: { Authorization: "Bearer " + token } });
+  assert.equal(out.status, 204);
+  await page.locator(chook("login-form")).waitFor({ state: "visible" });
+
+  await asAdmin("/v1/agents/reviewer", { email: AGENT.email, reviewer: true });
+  try {
+    await page.locator(chook("email")).fill(AGENT.email);
+    await page.locator(chook("password")).fill(AGENT.password);
+    await page.locator(chook("login-submit")).click();
+    await page.locator(`${chook("connection")}[data-state="online"]`).waitFor();
+    assert.equal(await page.locator(chook("insights-tab")).isVisible(), false);
+    await page.locator(chook("review-tab")).click();
+    await page.locator(`${chook("advisor")} summary`).click();
+    await page.locator(chook("advisor-recommendation")).waitFor();
+    assert.equal(await page.locator(chook("advisor-apply")).count(), 0, "the admin's Review is gone with the admin");
+    assert.deepEqual(page.pageErrors, []);
+  } finally {
+    await asAdmin("/v1/agents/reviewer", { email: AGENT.email, reviewer: false });
+    await context.close();
+  }
 });

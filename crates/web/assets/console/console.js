@@ -1814,14 +1814,22 @@
     return body.error && body.error.message || "Sign-in failed (" + res.status + ").";
   }
   function startSession(token, agent) {
+    const before = state.agent;
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, agent }));
+    if (before && !sameAgent(before, agent)) {
+      location.reload();
+      return;
+    }
     state.token = token;
     state.agent = agent || null;
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, agent }));
     $("login").hidden = true;
     $("app").hidden = false;
     renderAgent();
     connection.connect();
     loadCallbacks();
+  }
+  function sameAgent(a, b) {
+    return !!b && a.id === b.id && a.role === b.role && a.reviewer === b.reviewer;
   }
   async function logout() {
     connection.disconnect();

@@ -127,15 +127,30 @@ function loginRefusal(res, body) {
   return (body.error && body.error.message) || "Sign-in failed (" + res.status + ").";
 }
 
+/**
+ * Signs in with `token`. Someone else (or the same agent with another role) signing in
+ * after a session ended gets a fresh page: nothing held, read or built for the one before
+ * stays. The same agent signing in again keeps the page as it was (drafts included).
+ */
 function startSession(token, agent) {
+  const before = state.agent;
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, agent }));
+  if (before && !sameAgent(before, agent)) {
+    location.reload();
+    return;
+  }
   state.token = token;
   state.agent = agent || null;
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, agent }));
   $("login").hidden = true;
   $("app").hidden = false;
   renderAgent();
   connection.connect();
   loadCallbacks();
+}
+
+/** Whether `a` and `b` are the same agent with the same rights. */
+function sameAgent(a, b) {
+  return !!b && a.id === b.id && a.role === b.role && a.reviewer === b.reviewer;
 }
 
 /**
