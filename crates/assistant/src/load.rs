@@ -113,10 +113,10 @@ fn language_encoders(
 ) -> Result<LanguageEncoders, LoadError> {
     let mut encoders = LanguageEncoders::new();
     for (lang, dir) in &config.nlu.language_models {
-        if *dir == config.nlu.model_dir || !has_intents(lang) {
+        if same_dir(dir, &config.nlu.model_dir) || !has_intents(lang) {
             continue;
         }
-        let known = loaded.values().chain(encoders.values()).find(|own| own.dir == *dir);
+        let known = loaded.values().chain(encoders.values()).find(|own| same_dir(&own.dir, dir));
         let encoder = match known {
             Some(own) => own.encoder.clone(),
             None => Arc::new(Encoder::load(dir).map_err(|source| LoadError::LanguageEncoder {
@@ -127,6 +127,15 @@ fn language_encoders(
         encoders.insert(lang.clone(), LanguageEncoder { dir: dir.clone(), encoder });
     }
     Ok(encoders)
+}
+
+/// Whether `a` and `b` name the same folder (`models/e5` and `./models/e5/`, or a link
+/// to it), so that one encoder is not loaded twice; as written when either is missing.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 /// The encoders of the intents' languages that `[nlu.language_models]` names (reusing

@@ -117,3 +117,12 @@ fn a_language_without_intents_loads_no_encoder() {
         "the shipped French entry is silent without French intents: {warnings:?}"
     );
 }
+
+#[test]
+fn model_dir_written_another_way_is_not_loaded_twice() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let config = config(data.path(), "models/./all-MiniLM-L6-v2/");
+    let bot = relais_assistant::load(&config, |_| {}).expect("loads (run `make models` first)");
+    assert!(bot.language_encoders().is_empty(), "French uses model_dir's encoder, loaded once");
+    assert_eq!(bot.intent_encoder("fr").expect("a model").fingerprint(), bot.encoder().fingerprint());
+}
