@@ -118,6 +118,11 @@ admin_email=admin@example.com
 admin_password=admin-secret-pass
 printf '%s' "$admin_password" | target/release/relais agent add --data-dir "$data" --email "$admin_email" --name Ada \
   --role admin --password-stdin >/dev/null
+# An agent the tests disable (02-agent.test.mjs): the others keep theirs.
+leaver_email=leaver@example.com
+leaver_password=leaver-secret-pass
+printf '%s' "$leaver_password" | target/release/relais agent add --data-dir "$data" --email "$leaver_email" --name Leo \
+  --role agent --password-stdin >/dev/null
 
 tests=("$root/$web/tests/")
 [ "$#" -gt 0 ] && tests=("$@")
@@ -125,6 +130,7 @@ status=0
 RELAIS_SMS_PORT=$sms_port RELAIS_TWILIO_TOKEN=$twilio_token \
   RELAIS_URL=$url RELAIS_AGENT_EMAIL=$email RELAIS_AGENT_PASSWORD=$password RELAIS_IDENTITY_SECRET=$identity_secret \
   RELAIS_ADMIN_EMAIL=$admin_email RELAIS_ADMIN_PASSWORD=$admin_password CHROMIUM=$chromium \
+  RELAIS_LEAVER_EMAIL=$leaver_email RELAIS_LEAVER_PASSWORD=$leaver_password \
   node --test --test-concurrency=1 "${tests[@]}" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- relais serve log (last 80 lines) ---" >&2

@@ -122,6 +122,16 @@ impl LoginGuard {
             .by_email
             .remove(&account_key(email));
     }
+
+    /// The password was not checked (too many checks were waiting): the attempt is given
+    /// back to the address and the account, since no guess was made. An agent who retries
+    /// as `Retry-After` says does not lock their own account during a flood.
+    pub fn unchecked(&self, address: IpAddr, email: &str) {
+        self.per_address.give_back(&address);
+        if let Some(account) = self.accounts.lock().expect("login lock").by_email.get_mut(&account_key(email)) {
+            account.attempts = account.attempts.saturating_sub(1);
+        }
+    }
 }
 
 /// Accounts are named by their email as the store compares it.
@@ -177,5 +187,19 @@ mod tests {
         assert!(guard.admit(ip, "c@example.com").is_ok());
         assert!(guard.admit(ip, "d@example.com").is_err());
         assert!(guard.admit("192.0.2.2".parse().unwrap(), "d@example.com").is_ok());
+    }
+
+    #[test]
+    fn attempts_whose_password_was_not_checked_are_given_back() {
+        let guard = guard(3, 3);
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..10 {
+            assert!(guard.admit(ip, "ann@example.com").is_ok());
+            guard.unchecked(ip, "ann@example.com");
+        }
+        for _ in 0..3 {
+            assert!(guard.admit(ip, "ann@example.com").is_ok());
+        }
+        assert!(guard.admit(ip, "ann@example.com").is_err());
     }
 }

@@ -187,34 +187,45 @@ mod tests {
         let checks = PasswordChecks::new(1).unwrap();
         let capacity = 1 + WAITING_PER_THREAD;
         let extra = 5;
+        // The checks run until the gate opens: the places stay taken meanwhile.
+        let gate = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let refused = Arc::new(AtomicUsize::new(0));
         let tasks: Vec<_> = (0..capacity + extra)
             .map(|_| {
-                let checks = checks.clone();
+                let (checks, gate, refused) = (checks.clone(), gate.clone(), refused.clone());
                 tokio::spawn(async move {
-                    let started = std::time::Instant::now();
                     let answer = checks
-                        .run(|| {
-                            std::thread::sleep(std::time::Duration::from_millis(40));
+                        .run(move || {
+                            let (open, opened) = &*gate;
+                            let _open = opened.wait_while(open.lock().unwrap(), |open| !*open).unwrap();
                             Ok(())
                         })
                         .await;
-                    (answer, started.elapsed())
+                    if let Err(Error::PasswordsBusy) = answer {
+                        refused.fetch_add(1, Ordering::SeqCst);
+                    }
+                    answer
                 })
             })
             .collect();
-        let mut busy = 0;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while refused.load(Ordering::SeqCst) < extra {
+            assert!(std::time::Instant::now() < deadline, "refused while every place is taken");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        *gate.0.lock().unwrap() = true;
+        gate.1.notify_all();
+        let mut answered = 0;
         for task in tasks {
             match task.await.unwrap() {
-                (Ok(()), _) => {}
-                (Err(Error::PasswordsBusy), waited) => {
-                    busy += 1;
-                    assert!(waited < std::time::Duration::from_millis(40), "refused at once, not after {waited:?}");
-                }
-                (Err(other), _) => panic!("{other}"),
+                Ok(()) => answered += 1,
+                Err(Error::PasswordsBusy) => {}
+                Err(other) => panic!("{other}"),
             }
         }
-        assert_eq!(busy, extra);
+        assert_eq!((answered, refused.load(Ordering::SeqCst)), (capacity, extra));
         // The places are given back: the next check runs.
         assert!(checks.run(|| Ok(())).await.is_ok());
+        assert_eq!(checks.pending.load(Ordering::SeqCst), 0);
     }
 }

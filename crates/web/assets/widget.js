@@ -1140,7 +1140,8 @@ a { color: #0b57d0; text-decoration: underline; }
     if (live) emit("handoff", { state: ev.state, position: ev.position, agent_name: ev.agent_name, reason: ev.reason });
   }
   function applyHandoff(entry) {
-    state.handoff = entry.state === "queued" || entry.state === "agent_joined" ? entry.state : null;
+    const handoff = entry.state === "agent_left" ? "queued" : entry.state;
+    state.handoff = handoff === "queued" || handoff === "agent_joined" ? handoff : null;
     state.position = entry.position;
     if (entry.agent_name) state.agentName = entry.agent_name;
     renderStatus();

@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import {
+  ADMIN,
   BASE,
+  LEAVER,
   chook,
   connection,
   consoleMessage,
@@ -35,11 +37,12 @@ after(async () => {
 });
 
 /**
- * Signs an agent in, opens the widget on a product page (after `prepare(page)`), has the
- * visitor say `first` messages then ask for a person, and has the agent claim the conversation.
+ * Signs an agent in (`account`, or the test agent), opens the widget on a product page
+ * (after `prepare(page)`), has the visitor say `first` messages then ask for a person, and
+ * has the agent claim the conversation.
  */
-async function handoff({ prepare, first = [] } = {}) {
-  const agent = await loginConsole(browser);
+async function handoff({ prepare, first = [], account } = {}) {
+  const agent = await loginConsole(browser, account);
   const visitor = await newPage(browser);
   const { page } = visitor;
   const frames = recordFrames(page);
@@ -381,5 +384,29 @@ test("the agent closes with a resolution; the visitor rates it; the next message
 
   await agent.page.locator(chook("dismiss")).click();
   assert.equal(await agent.page.locator(`${chook("mine-item")}[data-conversation-id="${id}"]`).count(), 0);
+  await closeAll(agent.context, visitor.context);
+});
+
+test("when their agent is disabled, the visitor is back in the queue and may leave a callback instead", async () => {
+  const { agent, visitor, page } = await handoff({ account: LEAVER });
+  const login = await fetch(BASE + "/v1/auth/login", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password }),
+  });
+  const { token } = await login.json();
+  const disabled = await fetch(BASE + "/v1/agents/disable", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: "Bearer " + token },
+    body: JSON.stringify({ email: LEAVER.email }),
+  });
+  assert.equal((await disabled.json()).requeued, 1);
+
+  const w = widget(page);
+  await w.notice("agent_left").waitFor();
+  assert.match(await w.notice("agent_left").textContent(), /Leo left the conversation; you are back in the queue/);
+  await eventually(async () => assert.equal(await w.root.getAttribute("data-handoff"), "queued"));
+  await page.locator(hook("callback-instead")).waitFor({ state: "visible" });
+  assert.deepEqual(page.pageErrors, []);
   await closeAll(agent.context, visitor.context);
 });

@@ -26,6 +26,15 @@ export const ADMIN = {
     return required("RELAIS_ADMIN_PASSWORD");
   },
 };
+/** An agent account a test disables, so that no other test signs in with it. */
+export const LEAVER = {
+  get email() {
+    return required("RELAIS_LEAVER_EMAIL");
+  },
+  get password() {
+    return required("RELAIS_LEAVER_PASSWORD");
+  },
+};
 /** The server's identity_secret, to sign user ids as a host site's backend does. */
 export const IDENTITY_SECRET = required("RELAIS_IDENTITY_SECRET");
 

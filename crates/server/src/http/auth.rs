@@ -59,6 +59,7 @@ pub(super) async fn login(
     }
     let agent = match hub.store.verify_password(&login.email, &login.password).await {
         Err(relais_store::Error::PasswordsBusy) => {
+            hub.quotas.login.unchecked(address, &login.email);
             hub.limit_log.bite("password_checks", || format!("login attempt from {client}"));
             return Ok(too_many("the server is checking many passwords at once", PASSWORDS_BUSY_WAIT));
         }

@@ -64,13 +64,25 @@ async fn abandon_gone_visitors(hub: &Hub, after: Duration) -> Result<(), ClientE
 
 /// Puts every conversation a disabled agent still holds back in the queue
 /// (`handoff agent_left`, with the agent's name), for another agent to claim: the visitor
-/// is not left waiting for someone who can no longer answer. Gives how many it put back.
+/// is not left waiting for someone who can no longer answer. Their abandon clock starts
+/// again: a visitor who left while the agent held them has the whole
+/// `queue_abandon_after_seconds` to come back. A conversation that fails is logged and
+/// left for the next sweep; gives how many were put back.
 pub(crate) async fn requeue_from_disabled_agents(hub: &Hub) -> Result<usize, ClientError> {
     let mut requeued = 0;
     for (id, agent_id, agent_name) in hub.store.held_by_disabled_agents().await? {
         let left = Input::AgentLeft { agent_name };
-        if let Turned::Stored(_) = hub.turn(&id, left, Guard::StillHeldBy(agent_id), None).await? {
-            requeued += 1;
+        match hub.turn(&id, left, Guard::StillHeldBy(agent_id), None).await {
+            Ok(Turned::Stored(_)) => {
+                if hub.clustered() {
+                    hub.store.visitors_seen(std::slice::from_ref(&id), hub.clock.now_ms()).await?;
+                } else {
+                    hub.rooms.gone_from_now(&id);
+                }
+                requeued += 1;
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!("conversation {id} could not be queued again: {}", error.message),
         }
     }
     Ok(requeued)

@@ -110,6 +110,17 @@ impl Rooms {
             .collect()
     }
 
+    /// Counts conversation `id`'s visitor as gone from now on if no socket listens to it:
+    /// the queue's abandon clock starts again (a conversation queued again).
+    pub(crate) fn gone_from_now(&self, id: &str) {
+        if !self.listened(id) {
+            self.visitor_gone
+                .lock()
+                .expect("rooms lock")
+                .insert(id.to_owned(), Instant::now());
+        }
+    }
+
     /// Forgets when the visitor of conversation `id` went.
     pub(crate) fn forget_gone(&self, id: &str) {
         self.visitor_gone.lock().expect("rooms lock").remove(id);

@@ -282,3 +282,34 @@ async fn an_agent_disabled_from_the_command_line_loses_their_conversations_at_th
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     assert_eq!(server.store.conversation(&id).await.unwrap().unwrap().stage, Stage::Queued);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_requeued_visitor_who_had_left_gets_the_whole_abandon_time_again() {
+    // Sweeps every 1.5 s.
+    let server = TestServer::with(|config| config.queue_abandon_after_seconds = 3).await;
+    server.add_agent("ada@example.com", "Ada", Role::Admin).await;
+    let admin = server.login("ada@example.com").await;
+    let (mut bob, _) = agent(&server, &server.signed_in("bob@example.com", "Bob").await).await;
+    let Waiting { client, id, .. } = queued_visitor(&server).await;
+    assert_eq!(claim(&mut bob, &id).await["type"], "conversation");
+    // The visitor leaves while Bob holds them, longer ago than the abandon time.
+    drop(client);
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+
+    let (status, disabled) = server.post("/v1/agents/disable", Some(&admin), json!({"email": "bob@example.com"})).await;
+    assert_eq!((status, &disabled["requeued"]), (200, &json!(1)), "{disabled}");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let stage = || async { server.store.conversation(&id).await.unwrap().unwrap().stage };
+    assert_eq!(stage().await, Stage::Queued, "a sweep has passed: not abandoned at once");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stage().await == Stage::Queued {
+        assert!(std::time::Instant::now() < deadline, "abandoned once the abandon time has passed again");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let events = server.store.events_after(&id, 0).await.unwrap();
+    let last = &events.last().unwrap().event.kind;
+    assert!(
+        matches!(last, relais_dialogue::EventKind::Handoff { state: relais_dialogue::HandoffState::Abandoned, .. }),
+        "{last:?}"
+    );
+}

@@ -322,7 +322,9 @@ function onHandoffEvent(ev, live) {
 }
 
 function applyHandoff(entry) {
-  state.handoff = entry.state === "queued" || entry.state === "agent_joined" ? entry.state : null;
+  // An agent who left (was disabled) puts the visitor back in the queue, place unknown.
+  const handoff = entry.state === "agent_left" ? "queued" : entry.state;
+  state.handoff = handoff === "queued" || handoff === "agent_joined" ? handoff : null;
   state.position = entry.position;
   if (entry.agent_name) state.agentName = entry.agent_name;
   renderStatus();
