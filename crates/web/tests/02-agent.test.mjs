@@ -2,7 +2,8 @@
  * Browser tests of a handoff, with the visitor's widget and the agent's console in two
  * browser contexts: claim, context panel, replies both ways, typing, notes, agent assist,
  * hand back, close; a dropped network and a dropped socket that lose and double nothing;
- * markup typed on either side shown as text and never run.
+ * markup typed on either side shown as text and never run; an agent disabled while holding
+ * the conversation puts the visitor back in the queue.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
