@@ -103,7 +103,8 @@ impl PasswordChecks {
     /// Runs `work` on one of the password threads once a permit is free; refused at once
     /// when the waiting places are all taken.
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-        let place = Pending(self.pending.clone());
+        // Held until the check is answered or this call is dropped.
+        let _place = Pending(self.pending.clone());
         if self.pending.fetch_add(1, Ordering::SeqCst) >= self.most_pending {
             return Err(Error::PasswordsBusy);
         }
@@ -118,11 +119,9 @@ impl PasswordChecks {
             let _ = done.send(work());
             drop(permit);
         });
-        let done = result
+        result
             .await
-            .map_err(|_| Error::PasswordHash("the password thread panicked".into()))?;
-        drop(place);
-        done
+            .map_err(|_| Error::PasswordHash("the password thread panicked".into()))?
     }
 }
 
