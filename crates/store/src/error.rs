@@ -62,6 +62,8 @@ pub enum Error {
         id: String,
         stage: Stage,
     },
+    #[error("agent {0} is disabled or removed, and can no longer take conversations")]
+    AgentDisabled(i64),
     #[error("no agent has the email {0}; `relais agent list` shows them")]
     AgentNotFound(String),
     #[error("an agent with the email {0} already exists; choose another email")]

@@ -92,7 +92,9 @@ impl Store {
 
     /// Gives the queued conversation to `agent_id` and appends `events` (typically
     /// `handoff agent_joined`) in one transaction. Exactly one of several concurrent
-    /// claims succeeds; the others get [`Error::NotQueued`].
+    /// claims succeeds; the others get [`Error::NotQueued`]. An agent disabled since their
+    /// request was let in gets [`Error::AgentDisabled`]: checked in the same statement, so
+    /// no conversation goes to them after `disable` has been written.
     pub async fn claim(
         &self,
         conversation_id: &str,
@@ -102,7 +104,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let claimed = sqlx::query(
             "UPDATE conversations SET state = $1, holder_agent_id = $2 \
-             WHERE id = $3 AND state = $4",
+             WHERE id = $3 AND state = $4 \
+             AND EXISTS (SELECT 1 FROM agents WHERE id = $2 AND disabled_at IS NULL)",
         )
         .bind(Stage::Agent.as_str())
         .bind(agent_id)
@@ -113,8 +116,14 @@ impl Store {
         .rows_affected();
         if claimed == 0 {
             let stage = load(&mut tx, conversation_id).await?.map(|c| c.stage);
+            let enabled: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM agents WHERE id = $1 AND disabled_at IS NULL")
+                    .bind(agent_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             tx.rollback().await?;
             return Err(match stage {
+                Some(_) if enabled.is_none() => Error::AgentDisabled(agent_id),
                 Some(stage) => Error::NotQueued {
                     id: conversation_id.to_owned(),
                     stage,

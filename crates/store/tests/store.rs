@@ -294,6 +294,36 @@ async fn exactly_one_of_two_concurrent_claims_wins() {
 }
 
 #[tokio::test]
+async fn a_disabled_agent_cannot_claim() {
+    let (_dir, store) = open_temp().await;
+    let ada = store
+        .add_agent(new_agent("ada@example.com", "pw"), 0)
+        .await
+        .unwrap();
+    store
+        .append(
+            "c",
+            &[
+                started(1, "c"),
+                handoff(2, HandoffState::Queued, Some(ReasonCode::Frustration)),
+            ],
+        )
+        .await
+        .unwrap();
+    // Signed in before, disabled after: the claim that was on its way is refused.
+    store.disable_agent("ada@example.com", 1_000).await.unwrap();
+    let refused = store
+        .claim("c", ada.id, &[handoff(3, HandoffState::AgentJoined, None)])
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::AgentDisabled(id) if id == ada.id), "{refused}");
+    let conversation = store.conversation("c").await.unwrap().unwrap();
+    assert_eq!(conversation.stage, Stage::Queued);
+    assert_eq!(conversation.holder_agent_id, None);
+    assert_eq!(seqs(&store.events_after("c", 0).await.unwrap()), [1, 2]);
+}
+
+#[tokio::test]
 async fn agents_are_added_and_verified_by_password() {
     let (_dir, store) = open_temp().await;
     let added = store

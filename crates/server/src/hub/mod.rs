@@ -356,6 +356,9 @@ impl Hub {
         let stored = match (guard, once) {
             (Guard::Claim(agent), _) => self.store.claim(id, agent.id, &outcome.events).await.map_err(|error| match error {
                 relais_store::Error::NotQueued { stage, .. } => not_queued(id, stage),
+                relais_store::Error::AgentDisabled(_) => {
+                    ClientError::new(ErrorCode::Unauthorized, "your account was disabled: the conversation stays in the queue")
+                }
                 other => other.into(),
             })?,
             (_, Some(once)) => match self.store.append_visitor_message(id, once, &outcome.events, vector.as_deref()).await? {
