@@ -26,7 +26,7 @@ use crate::{Example, NluError, background};
 pub const OOS: &str = "oos";
 
 /// Bumped whenever the saved layout changes, so that old files are retrained.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// Where, among an intent's examples ranked by how close each is to its nearest fellow,
 /// lies the closeness from which the intent claims a built-in stranger as its own
@@ -77,6 +77,10 @@ pub struct TrainOptions {
     pub neighbour_weight: f32,
     /// How many nearest training examples vote.
     pub neighbours: usize,
+    /// Learn from each intent's name, read as words (`order_status` → "order status"),
+    /// as one more example of it: taught to every fit and never held out, since visitors
+    /// do not write like that. Turn off when intent names are codes rather than words.
+    pub intent_names: bool,
     /// Top two intents closer than this (in probability) make the prediction ambiguous.
     pub ambiguity_margin: f32,
     /// Seed of every random choice, so that training is repeatable.
@@ -97,6 +101,7 @@ impl Default for TrainOptions {
             typicality_rejection: 0.02,
             neighbour_weight: 0.3,
             neighbours: 5,
+            intent_names: true,
             ambiguity_margin: 0.1,
             seed: 42,
         }
@@ -282,7 +287,16 @@ impl IntentModel {
             .flatten()
             .filter(|e| labels.binary_search(&e.intent).is_ok())
             .collect();
-        let all: Vec<&Example> = train.iter().chain(valid.iter().copied()).collect();
+        // The names go last, after the validation rows: they are never held out.
+        let names: Vec<Example> = labels
+            .iter()
+            .filter(|label| options.intent_names && *label != OOS)
+            .map(|label| Example {
+                text: label.replace(['_', '-', '.'], " "),
+                intent: label.clone(),
+            })
+            .collect();
+        let all: Vec<&Example> = train.iter().chain(valid.iter().copied()).chain(&names).collect();
         let texts: Vec<&str> = all.iter().map(|e| e.text.as_str()).collect();
         let total = texts.len();
         let report = |done| progress(TrainProgress::Embedding { done, total });
@@ -313,14 +327,18 @@ impl IntentModel {
             .collect();
         claimed_strangers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let total = prepared.texts.len();
-        let splits = if !valid.is_empty() {
-            vec![((0..train_len).collect(), (train_len..total).collect())]
-        } else if total <= CROSS_FIT_ROWS {
+        let examples = total - names.len();
+        let mut splits = if !valid.is_empty() {
+            vec![((0..train_len).collect(), (train_len..examples).collect())]
+        } else if examples <= CROSS_FIT_ROWS {
             let folds = (1.0 / options.holdout_fraction.max(0.1)).round() as usize;
-            cross_fit_splits(&prepared.labels, folds.max(2), options.seed)
+            cross_fit_splits(&prepared.labels[..examples], folds.max(2), options.seed)
         } else {
-            vec![holdout_split(&prepared.labels, options.holdout_fraction, options.seed)]
+            vec![holdout_split(&prepared.labels[..examples], options.holdout_fraction, options.seed)]
         };
+        for (fit_rows, _) in &mut splits {
+            fit_rows.extend(examples..total);
+        }
         // Every held-out row is scored by a model that did not see it.
         let epochs = options.epochs;
         let calibrating = splits.len() * epochs;

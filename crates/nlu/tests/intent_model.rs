@@ -175,6 +175,38 @@ fn training_needs_two_intents_and_copes_with_a_single_example() {
     model.predict(&encoder, "see you later").unwrap();
 }
 
+/// Each intent's name, read as words, is one more example of it, unless `intent_names`
+/// is off: the name's own text then finds a training example identical to it.
+#[test]
+fn an_intents_name_is_learnt_as_an_example() {
+    let encoder = encoder();
+    let data: Vec<Example> = [
+        ("where is my parcel", "order_status"),
+        ("has my order shipped yet", "order_status"),
+        ("I want my money back", "refund_request"),
+        ("please give me a refund", "refund_request"),
+    ]
+    .into_iter()
+    .map(|(text, intent)| Example {
+        text: text.into(),
+        intent: intent.into(),
+    })
+    .collect();
+    let with_names =
+        IntentModel::train(&encoder, None, &data, None, &TrainOptions::default(), |_| {}).unwrap();
+    let prediction = with_names.predict(&encoder, "refund request").unwrap();
+    assert_eq!(prediction.ranking[0].intent, "refund_request", "{prediction:?}");
+    assert!(prediction.nearest_similarity > 0.999, "{prediction:?}");
+
+    let options = TrainOptions {
+        intent_names: false,
+        ..TrainOptions::default()
+    };
+    let without = IntentModel::train(&encoder, None, &data, None, &options, |_| {}).unwrap();
+    let prediction = without.predict(&encoder, "refund request").unwrap();
+    assert!(prediction.nearest_similarity < 0.99, "{prediction:?}");
+}
+
 /// The built-in strangers ask about the weather; an assistant whose own intents do too
 /// answers those questions instead of turning them away, and still turns away the
 /// strangers it has no intent for.
