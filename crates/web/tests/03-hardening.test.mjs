@@ -184,22 +184,37 @@ test("Sign out revokes the session on the server and shows the login screen", as
   await agent.context.close();
 });
 
-test("too many sign-in attempts: the login form says how long to wait", async () => {
+test("too many sign-in attempts, or a busy server: the login form says which, and how long to wait", async () => {
   const { context, page } = await newPage(browser);
   // Real attempts would lock the shared test account out for the next tests: the route
-  // answers as the server does over its limit.
-  await page.route("**/v1/auth/login", (route) =>
-    route.fulfill({
+  // answers as the server does over its limit (the messages are the server's own,
+  // crates/server/src/http/auth.rs), then as a server busy checking passwords, then with
+  // no message at all.
+  const answers = [
+    ["42", "too many login attempts for this account or from this address; try again in 42 s"],
+    ["1", "the server is checking many passwords at once; try again in 1 s"],
+    ["7", null],
+  ];
+  let next = 0;
+  await page.route("**/v1/auth/login", (route) => {
+    const [wait, message] = answers[next++];
+    return route.fulfill({
       status: 429,
-      headers: { "Retry-After": "42", "Content-Type": "application/json" },
-      body: JSON.stringify({ error: { code: "rate_limited", message: "rate limited" } }),
-    }),
-  );
+      headers: { "Retry-After": wait, "Content-Type": "application/json" },
+      body: message ? JSON.stringify({ error: { code: "rate_limited", message } }) : "",
+    });
+  });
   await page.goto(BASE + "/console");
   await page.locator(chook("email")).fill("someone@example.com");
   await page.locator(chook("password")).fill("a guess");
-  await page.locator(chook("login-submit")).click();
-  await eventually(async () => assert.match(await page.locator(chook("login-error")).textContent(), /Too many attempts; try again in 42 s/));
+  for (const shown of [
+    /^Too many login attempts for this account or from this address; try again in 42 s\.$/,
+    /^The server is checking many passwords at once; try again in 1 s\.$/,
+    /^Too many attempts; try again in 7 s\.$/,
+  ]) {
+    await page.locator(chook("login-submit")).click();
+    await eventually(async () => assert.match(await page.locator(chook("login-error")).textContent(), shown));
+  }
   await context.close();
 });
 

@@ -1808,6 +1808,8 @@
   function loginRefusal(res, body) {
     if (res.status === 401) return "Wrong email or password.";
     if (res.status === 429) {
+      const said = body.error && body.error.message;
+      if (said) return said.charAt(0).toUpperCase() + said.slice(1) + ".";
       const wait = parseInt(res.headers.get("Retry-After") || "", 10);
       return "Too many attempts; try again in " + (wait > 0 ? wait : 60) + " s.";
     }

@@ -120,7 +120,10 @@ async function login(event) {
 function loginRefusal(res, body) {
   if (res.status === 401) return "Wrong email or password.";
   if (res.status === 429) {
-    // Too many attempts from here or for this account: say how long the server asks to wait.
+    // Too many attempts from here or for this account, or a server busy checking
+    // passwords: the server's message says which, and how long to wait.
+    const said = body.error && body.error.message;
+    if (said) return said.charAt(0).toUpperCase() + said.slice(1) + ".";
     const wait = parseInt(res.headers.get("Retry-After") || "", 10);
     return "Too many attempts; try again in " + (wait > 0 ? wait : 60) + " s.";
   }
