@@ -233,6 +233,20 @@ async fn concurrent_appends_never_share_or_skip_a_seq() {
     );
 }
 
+/// Conversation `id`, started and queued by the visitor's frustration.
+async fn queue(store: &Store, id: &str) {
+    store
+        .append(
+            id,
+            &[
+                started(1, id),
+                handoff(2, HandoffState::Queued, Some(ReasonCode::Frustration)),
+            ],
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exactly_one_of_two_concurrent_claims_wins() {
     let (_dir, store) = open_temp().await;
@@ -244,16 +258,7 @@ async fn exactly_one_of_two_concurrent_claims_wins() {
         .add_agent(new_agent("bob@example.com", "pw"), 0)
         .await
         .unwrap();
-    store
-        .append(
-            "c",
-            &[
-                started(1, "c"),
-                handoff(2, HandoffState::Queued, Some(ReasonCode::Frustration)),
-            ],
-        )
-        .await
-        .unwrap();
+    queue(&store, "c").await;
     let claim = |agent: i64| {
         let store = store.clone();
         tokio::spawn(async move {
@@ -300,16 +305,7 @@ async fn a_disabled_agent_cannot_claim() {
         .add_agent(new_agent("ada@example.com", "pw"), 0)
         .await
         .unwrap();
-    store
-        .append(
-            "c",
-            &[
-                started(1, "c"),
-                handoff(2, HandoffState::Queued, Some(ReasonCode::Frustration)),
-            ],
-        )
-        .await
-        .unwrap();
+    queue(&store, "c").await;
     // Signed in before, disabled after: the claim that was on its way is refused.
     store.disable_agent("ada@example.com", 1_000).await.unwrap();
     let refused = store
