@@ -171,10 +171,12 @@ impl Store {
     }
 
     /// Disables the agent with this email at `now` and ends every session of theirs;
-    /// they can no longer log in. Disabling them again changes nothing.
+    /// they can no longer log in. Disabling them again changes nothing. Written under the
+    /// store's write lock, as claims are: a claim either comes before (and the requeue
+    /// that follows a disable sees it) or after (and is refused).
     pub async fn disable_agent(&self, email: &str, now: i64) -> Result<Agent> {
         let email = normalise_email(email);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql = sqlx::AssertSqlSafe(format!(
             "UPDATE agents SET disabled_at = COALESCE(disabled_at, $2) WHERE email = $1 RETURNING {AGENT_COLUMNS}"
         ));
