@@ -21,7 +21,7 @@ test: models
 	cargo build --release --locked
 	cargo test --release --locked --workspace
 	# The store's tests again on PostgreSQL; named in the workspace so that nothing is rebuilt.
-	RELAIS_TEST_STORE=postgres cargo test --release --locked --workspace --test store --test channels --test review --test purge --test postgres
+	RELAIS_TEST_STORE=postgres cargo test --release --locked --workspace --test store
 	scripts/conversation-tests.sh
 	scripts/browser-tests.sh
 

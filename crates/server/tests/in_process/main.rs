@@ -11,6 +11,7 @@ mod support;
 mod channels;
 mod conversation;
 mod help;
+mod honesty;
 mod http;
 mod insights;
 mod limits;

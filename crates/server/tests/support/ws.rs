@@ -148,6 +148,14 @@ pub async fn agent(server: &impl Sockets, token: &str) -> (Client, Value) {
 /// Sends a visitor message and returns the frames up to the `ack` and the bot's events
 /// that follow within the quiet time.
 pub async fn say(client: &mut Client, client_id: &str, text: &str) -> (u64, Vec<Value>) {
+    let (seq, mut frames) = said(client, client_id, text).await;
+    frames.extend(client.drain().await);
+    (seq, frames)
+}
+
+/// Sends a visitor message and returns its `ack`'s seq with the frames before it, without
+/// waiting for more: the ack comes once the turn is stored.
+pub async fn said(client: &mut Client, client_id: &str, text: &str) -> (u64, Vec<Value>) {
     client
         .send(json!({"type": "message", "client_id": client_id, "text": text}))
         .await;
@@ -155,7 +163,6 @@ pub async fn say(client: &mut Client, client_id: &str, text: &str) -> (u64, Vec<
     let ack = frames.pop().unwrap();
     assert_eq!(ack["type"], "ack", "{ack}");
     assert_eq!(ack["client_id"], client_id);
-    frames.extend(client.drain().await);
     (ack["seq"].as_u64().unwrap(), frames)
 }
 

@@ -2,12 +2,12 @@
 //! the server does), filtered by kind, newest first in pages, labelled (the latest label
 //! wins, the log untouched), and the same when folded again from the log at open.
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use relais_dialogue::{Event, EventKind, FallbackStage, IntentScore, ReasonCode, Source};
 use relais_store::{NewAgent, ReviewKind, ReviewQuery, Role, Store};
+
+use crate::support;
 
 fn event(at: i64, kind: EventKind) -> Event {
     Event { at, kind }

@@ -1,15 +1,14 @@
-//! Store tests, on SQLite files in temporary folders or on PostgreSQL (tests/support).
-
-mod support;
+//! The event log, conversations, agents, the queue and callbacks.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use relais_dialogue::{Event, EventKind, HandoffState, ReasonCode, Stage};
-use support::open_temp;
 use relais_store::{
     CallbackRequest, Error, NewAgent, Page, Role, Store, StoredEvent, Tally, VisitorAppend,
 };
+
+use crate::support::open_temp;
 
 fn started(at: i64, id: &str) -> Event {
     Event {

@@ -10,9 +10,6 @@
 //! be reached), the realised rate must land within 1.5 points of it and the answered share
 //! within 3 points. The figures are printed (`--nocapture`) for the closing note.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -25,7 +22,7 @@ use relais_store::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use support::*;
+use crate::support::*;
 
 /// Seed of the shuffle.
 const SEED: u64 = 20_261_201;
@@ -86,7 +83,7 @@ async fn replay(server: &TestServer, queries: &[Query]) -> HashMap<String, Strin
     let answered = futures_util::stream::iter(queries.iter().cloned())
         .map(|query| async move {
             let (mut client, welcome) = visitor(server, json!({"type": "hello", "lang": "en"})).await;
-            say(&mut client, "m1", &query.text).await;
+            said(&mut client, "m1", &query.text).await;
             (welcome["conversation_id"].as_str().unwrap().to_owned(), query.intent)
         })
         .buffer_unordered(PARALLEL)

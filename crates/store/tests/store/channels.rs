@@ -3,12 +3,12 @@
 //! not ask for), due deliveries in order per conversation, settling and provider reports,
 //! contacts across channels and the channel figures.
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use relais_dialogue::{ChannelAddress, Event, EventKind, HandoffState};
 use relais_store::{DeliveryOutcome, DeliveryState, Store, SWITCH_WINDOW_MS};
+
+use crate::support;
 
 const DAY: i64 = 24 * 3_600_000;
 
