@@ -1,4 +1,5 @@
-//! A tiny English/French detector based on stop words, for a conversation's first message.
+//! A conversation's language: the language of a tag a client sends (`fr-CA` is French),
+//! and a tiny English/French detector based on stop words, for a first message.
 
 use crate::text::words;
 
@@ -15,6 +16,13 @@ const FR: &[&str] = &[
     "bonjour", "merci", "salut", "avec", "commande", "veux", "voudrais", "suis", "ai", "c", "d",
     "l", "n", "qu", "s", "toujours", "pourquoi", "aide", "votre", "ne", "au", "aux", "reçu",
 ];
+
+/// The language of a BCP 47 tag: its primary subtag, lower-cased (`fr-CA` → `fr`,
+/// `EN` → `en`). Intents, articles and the bot's own texts are kept by language, so a
+/// region's variant is read as its language rather than as a language of its own.
+pub fn language_of(tag: &str) -> String {
+    tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase()
+}
 
 /// `Some("en")` or `Some("fr")` when one language's stop words dominate, `None` when unsure.
 pub fn detect_language(text: &str) -> Option<&'static str> {
@@ -33,6 +41,14 @@ pub fn detect_language(text: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_s_tag_is_its_language() {
+        assert_eq!(language_of("fr-CA"), "fr");
+        assert_eq!(language_of("pt_BR"), "pt");
+        assert_eq!(language_of("EN"), "en");
+        assert_eq!(language_of("fr"), "fr");
+    }
 
     #[test]
     fn detects_english_french_and_doubt() {

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::event::{ChannelAddress, Event, EventKind, HandoffState, IntentScore};
+use crate::lang::language_of;
 use crate::state::ConversationState;
 
 /// The intent model's reading of a visitor message.
@@ -65,6 +66,7 @@ pub enum Input {
     /// A new conversation: `started`, the page the visitor is on, then the greeting.
     Start {
         conversation_id: String,
+        /// A language tag; recorded as its language (`fr-CA` → `fr`, see `language_of`).
         lang: Option<String>,
         /// What the visitor claims about themself.
         visitor: BTreeMap<String, String>,
@@ -180,7 +182,7 @@ impl Input {
             } => {
                 let mut events = vec![EventKind::Started {
                     conversation_id,
-                    lang,
+                    lang: lang.as_deref().map(language_of),
                     visitor,
                     verified_user_id,
                     browser_id,

@@ -247,6 +247,16 @@ fn low_confidence_escalates_in_french_and_an_answer_resets_the_streak() {
 }
 
 #[test]
+fn a_region_s_tag_is_read_as_its_language() {
+    let mut convo = Convo::new(Policy::default(), Some("fr-CA"));
+    assert_eq!(convo.state.lang.as_deref(), Some("fr"));
+    assert_eq!(
+        texts(&convo.say("truc", oos())),
+        ["Je n'ai pas bien compris. Pouvez-vous reformuler ?"]
+    );
+}
+
+#[test]
 fn ambiguous_top_two_become_quick_replies() {
     let mut convo = Convo::new(Policy::default(), Some("en"));
     let understanding = Understanding {
