@@ -26,7 +26,7 @@ use crate::{Example, NluError, background};
 pub const OOS: &str = "oos";
 
 /// Bumped whenever the saved layout changes, so that old files are retrained.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// Where, among an intent's examples ranked by how close each is to its nearest fellow,
 /// lies the closeness from which the intent claims a built-in stranger as its own
@@ -77,6 +77,10 @@ pub struct TrainOptions {
     pub neighbour_weight: f32,
     /// How many nearest training examples vote.
     pub neighbours: usize,
+    /// Share of the in-scope intents' final probabilities that comes from the intents'
+    /// Gaussians (the typicality check's, a shared covariance), read as a posterior; the
+    /// out-of-scope decision is the classifier's and the neighbours' alone.
+    pub gaussian_weight: f32,
     /// Learn from each intent's name, read as words (`order_status` → "order status"),
     /// as one more example of it: taught to every fit and never held out, since visitors
     /// do not write like that. Turn off when intent names are codes rather than words.
@@ -101,6 +105,7 @@ impl Default for TrainOptions {
             typicality_rejection: 0.02,
             neighbour_weight: 0.3,
             neighbours: 5,
+            gaussian_weight: 0.2,
             intent_names: true,
             ambiguity_margin: 0.1,
             seed: 42,
@@ -197,6 +202,8 @@ pub struct IntentModel {
     /// Typicality below which a query is out of scope, whatever the classifier says;
     /// minus infinity when the model has no typicality check.
     typicality_cut: f32,
+    /// Temperature of the intents' Gaussian posterior, fitted on held-out data.
+    gaussian_temperature: f32,
     #[serde(skip)]
     neighbours: Option<Neighbours>,
 }
@@ -343,7 +350,7 @@ impl IntentModel {
         let epochs = options.epochs;
         let calibrating = splits.len() * epochs;
         let (mut held_labels, mut held_logits, mut looks) = (Vec::new(), Vec::new(), Vec::new());
-        let mut held_typicalities = Vec::new();
+        let (mut held_typicalities, mut held_distances) = (Vec::new(), Vec::new());
         for (index, (fit_rows, held_rows)) in splits.iter().enumerate() {
             let fit_part = prepared.subset(fit_rows);
             let held_part = prepared.subset(held_rows);
@@ -356,7 +363,11 @@ impl IntentModel {
             });
             let (rows, row_labels) = in_scope_rows(&fit_part, oos_label);
             let typicality = Typicality::fit(&rows, &row_labels, encoder.dim())?;
-            held_typicalities.extend(held_part.embeddings.iter().map(|e| typicality.score(e)));
+            for embedding in &held_part.embeddings {
+                let (distances, score) = typicality.read(embedding);
+                held_distances.push(distances);
+                held_typicalities.push(score);
+            }
             let neighbours = Neighbours::new(&rows, row_labels, encoder.dim())?;
             held_logits.extend(held_part.texts.iter().zip(&held_part.embeddings).map(
                 |(text, embedding)| {
@@ -369,6 +380,7 @@ impl IntentModel {
             held_labels.extend(held_part.labels);
         }
         let temperature = fit_temperature(&held_logits, &held_labels);
+        let gaussian_temperature = fit_gaussian_temperature(&held_distances, &held_labels, labels.len());
         let held_probabilities: Vec<Vec<f32>> = held_logits
             .iter()
             .zip(&looks)
@@ -434,6 +446,7 @@ impl IntentModel {
             claimed_strangers,
             typicality,
             typicality_cut,
+            gaussian_temperature,
             neighbours: None,
         };
         model.build_neighbours()?;
@@ -492,15 +505,22 @@ impl IntentModel {
                 self.options.neighbours,
             )?
             .remove(0);
-        let probabilities = blend(
+        let classified = blend(
             &softmax(&logits, self.temperature),
             &look.votes,
             self.options.neighbour_weight,
         );
+        let (distances, typicality) = self.typicality.read(embedding);
+        let probabilities = blend(
+            &classified,
+            &gaussian_vote(&distances, self.labels.len(), self.gaussian_temperature),
+            self.options.gaussian_weight,
+        );
         let similarity = look.nearest;
+        let oos_label = self.labels.iter().position(|l| l == OOS);
+        let top_is_oos = oos_label.is_some_and(|oos| argmax(&classified) == oos);
         let mut ranked: Vec<usize> = (0..self.labels.len()).collect();
         ranked.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
-        let top_is_oos = self.labels[ranked[0]] == OOS;
         let ranking: Vec<IntentScore> = ranked
             .iter()
             .filter(|&&i| self.labels[i] != OOS)
@@ -511,8 +531,7 @@ impl IntentModel {
             })
             .collect();
         let confidence = ranking[0].confidence;
-        let score = self.gate.score(confidence, similarity);
-        let typicality = self.typicality.score(embedding);
+        let score = self.gate.score(in_scope_confidence(&classified, oos_label), similarity);
         let oos = top_is_oos || score < self.gate.threshold || typicality < self.typicality_cut;
         let ambiguous = !oos
             && ranking.get(1).is_some_and(|second| {
@@ -873,8 +892,44 @@ fn blend(classifier: &[f32], votes: &[f32], weight: f32) -> Vec<f32> {
         .collect()
 }
 
+/// The intents' Gaussian posterior: a probability per label from the squared
+/// Mahalanobis distances `(label, distance)`, `exp(−distance / 2 / temperature)`
+/// normalised; labels without a Gaussian (`oos`) get none.
+fn gaussian_vote(distances: &[(usize, f32)], labels: usize, temperature: f32) -> Vec<f32> {
+    let mut logits = vec![f32::NEG_INFINITY; labels];
+    for &(label, distance) in distances {
+        logits[label] = -distance / 2.0;
+    }
+    if distances.is_empty() {
+        return vec![0.0; labels];
+    }
+    softmax(&logits, temperature)
+}
+
+/// The temperature of [`gaussian_vote`] that minimises the negative log-likelihood of the
+/// held-out in-scope queries whose intent has a Gaussian.
+fn fit_gaussian_temperature(distances: &[Vec<(usize, f32)>], labels: &[usize], classes: usize) -> f32 {
+    let (mut logits, mut kept) = (Vec::new(), Vec::new());
+    for (distances, &label) in distances.iter().zip(labels) {
+        if distances.iter().any(|&(l, _)| l == label) {
+            let mut row = vec![f32::NEG_INFINITY; classes];
+            distances.iter().for_each(|&(l, d)| row[l] = -d / 2.0);
+            logits.push(row);
+            kept.push(label);
+        }
+    }
+    // Distances add up over hundreds of dimensions: the temperature may be far from 1.
+    likeliest_temperature(&logits, &kept, (0..=160).map(|k| 0.01 * 1.1f32.powi(k)))
+}
+
 /// The temperature that minimises the negative log-likelihood of the held-out labels.
 fn fit_temperature(logits: &[Vec<f32>], labels: &[usize]) -> f32 {
+    likeliest_temperature(logits, labels, (0..=60).map(|k| 0.25 * 1.06f32.powi(k)))
+}
+
+/// Of the temperatures in `grid`, the one that minimises the negative log-likelihood of
+/// `labels` under the softmax of `logits`.
+fn likeliest_temperature(logits: &[Vec<f32>], labels: &[usize], grid: impl Iterator<Item = f32>) -> f32 {
     if logits.is_empty() {
         return 1.0;
     }
@@ -885,10 +940,7 @@ fn fit_temperature(logits: &[Vec<f32>], labels: &[usize]) -> f32 {
             .map(|(l, &y)| -softmax(l, t)[y].max(1e-12).ln())
             .sum()
     };
-    (0..=60)
-        .map(|k| 0.25 * 1.06f32.powi(k))
-        .min_by(|&a, &b| nll(a).total_cmp(&nll(b)))
-        .unwrap_or(1.0)
+    grid.min_by(|&a, &b| nll(a).total_cmp(&nll(b))).unwrap_or(1.0)
 }
 
 /// Picks the blend of confidence and similarity and the threshold on held-out data.
@@ -1072,6 +1124,18 @@ mod tests {
         assert_eq!(&held_times[..13], &[1; 13]);
         assert_eq!(held_times[13], 0, "the only row of label 2 is never held out");
         assert_eq!(cross_fit_splits(&labels, 10, 7), splits, "the same seed, the same folds");
+    }
+
+    #[test]
+    fn the_gaussian_vote_favours_the_nearer_intent_and_leaves_oos_out() {
+        // Labels 0 and 2 have Gaussians; 1 (say `oos`) has none.
+        let vote = gaussian_vote(&[(0, 10.0), (2, 14.0)], 3, 1.0);
+        assert!(vote[0] > vote[2], "{vote:?}");
+        assert_eq!(vote[1], 0.0);
+        assert!((vote.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        // exp(−10/2) / (exp(−10/2) + exp(−14/2)) at temperature 1; flatter when hotter.
+        assert!((vote[0] - 1.0 / (1.0 + (-2.0f32).exp())).abs() < 1e-6, "{vote:?}");
+        assert!(gaussian_vote(&[(0, 10.0), (2, 14.0)], 3, 4.0)[0] < vote[0]);
     }
 
     #[test]

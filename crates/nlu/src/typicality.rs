@@ -8,7 +8,8 @@
 //! background, in squared Mahalanobis units per dimension (higher: more typical). The
 //! nearest-example similarity asks only whether one example is close; this weighs the
 //! directions in which an intent's examples vary, and taking the background off
-//! discounts what every sentence shares.
+//! discounts what every sentence shares. The distances to the intents also vote on which
+//! intent a text is (a shared-covariance Gaussian posterior, `model.rs`'s `gaussian_vote`).
 //!
 //! With ten examples an intent, a covariance over hundreds of dimensions is far from full
 //! rank, so both are shrunk most of the way towards the identity, scaled to their mean
@@ -35,6 +36,8 @@ pub(crate) struct Typicality {
     within: Vec<f32>,
     /// Every intent's mean embedding, whitened by `within`, one row each.
     means: Vec<f32>,
+    /// The label of each row of `means`.
+    classes: Vec<usize>,
     /// Inverse of the Cholesky factor of the background covariance, row-major.
     background: Vec<f32>,
     /// Mean of every in-scope example.
@@ -84,20 +87,24 @@ impl Typicality {
             dim,
             within,
             means,
+            classes,
             background,
             background_mean,
         })
     }
 
-    /// The typicality of one embedding: the squared Mahalanobis distance to the
-    /// background less that to the nearest intent, per dimension.
-    pub(crate) fn score(&self, embedding: &[f32]) -> f32 {
+    /// The squared Mahalanobis distance of one embedding to each intent, as `(label,
+    /// distance)`, and its typicality: the distance to the background less that to the
+    /// nearest intent, per dimension.
+    pub(crate) fn read(&self, embedding: &[f32]) -> (Vec<(usize, f32)>, f32) {
         let whitened = multiply(&self.within, embedding, self.dim);
-        let nearest = self
+        let distances: Vec<(usize, f32)> = self
             .means
             .chunks_exact(self.dim)
-            .map(|mean| squared_distance(&whitened, mean))
-            .fold(f32::INFINITY, f32::min);
+            .zip(&self.classes)
+            .map(|(mean, &label)| (label, squared_distance(&whitened, mean)))
+            .collect();
+        let nearest = distances.iter().map(|&(_, d)| d).fold(f32::INFINITY, f32::min);
         let offset: Vec<f32> = embedding
             .iter()
             .zip(&self.background_mean)
@@ -107,7 +114,7 @@ impl Typicality {
             .iter()
             .map(|x| x * x)
             .sum::<f32>();
-        (from_background - nearest) / self.dim as f32
+        (distances, (from_background - nearest) / self.dim as f32)
     }
 }
 
@@ -204,9 +211,9 @@ mod tests {
     fn a_text_near_an_intent_is_more_typical_than_one_between_or_beyond() {
         let (rows, labels) = two_intents();
         let typicality = Typicality::fit(&rows, &labels, 3).unwrap();
-        let near = typicality.score(&[1.0, 0.05, 0.0]);
-        let between = typicality.score(&[0.0, 0.0, 0.0]);
-        let beyond = typicality.score(&[0.0, 0.0, 3.0]);
+        let near = typicality.read(&[1.0, 0.05, 0.0]).1;
+        let between = typicality.read(&[0.0, 0.0, 0.0]).1;
+        let beyond = typicality.read(&[0.0, 0.0, 3.0]).1;
         assert!(near > between, "{near} vs {between}");
         assert!(between > beyond, "{between} vs {beyond}");
     }
@@ -251,16 +258,24 @@ mod tests {
         let moved: Vec<f32> = rows.iter().enumerate().map(|(i, x)| x + shift[i % 3]).collect();
         let text = [0.8, 0.1, -0.1];
         let moved_text: Vec<f32> = text.iter().zip(shift).map(|(x, s)| x + s).collect();
-        let before = Typicality::fit(&rows, &labels, 3).unwrap().score(&text);
-        let after = Typicality::fit(&moved, &labels, 3).unwrap().score(&moved_text);
+        let before = Typicality::fit(&rows, &labels, 3).unwrap().read(&text).1;
+        let after = Typicality::fit(&moved, &labels, 3).unwrap().read(&moved_text).1;
         assert!((before - after).abs() < 1e-3, "{before} vs {after}");
+    }
+
+    #[test]
+    fn each_intent_s_distance_is_labelled_and_the_nearest_is_the_own() {
+        let (rows, labels) = two_intents();
+        let (distances, _) = Typicality::fit(&rows, &labels, 3).unwrap().read(&[1.0, 0.05, 0.0]);
+        assert_eq!(distances.iter().map(|&(label, _)| label).collect::<Vec<_>>(), [3, 7]);
+        assert!(distances[0].1 < distances[1].1, "{distances:?}");
     }
 
     #[test]
     fn one_example_an_intent_still_fits() {
         let typicality = Typicality::fit(&[1.0, 0.0, 0.0, 1.0], &[0, 1], 2).unwrap();
-        let score = typicality.score(&[1.0, 0.0]);
+        let score = typicality.read(&[1.0, 0.0]).1;
         assert!(score.is_finite());
-        assert!(score > typicality.score(&[-1.0, -1.0]));
+        assert!(score > typicality.read(&[-1.0, -1.0]).1);
     }
 }

@@ -207,6 +207,49 @@ fn an_intents_name_is_learnt_as_an_example() {
     assert!(prediction.nearest_similarity < 0.99, "{prediction:?}");
 }
 
+/// The intents' Gaussians vote on which intent a text is, and on nothing else: with
+/// `gaussian_weight` at 0 or at an extreme 0.9, the same texts are out of scope with the
+/// same in-scope score, while the confidences of the intents move. Without the
+/// typicality check, the `oos` class decides most of these strangers: a vote that
+/// reached it (taking 90% of its probability away) would show.
+#[test]
+fn the_gaussian_vote_picks_among_intents_and_leaves_out_of_scope_alone() {
+    let encoder = encoder();
+    let data = load_training_data(&common::repo_dir().join("intents/en")).unwrap();
+    let train = |gaussian_weight| {
+        let options = TrainOptions {
+            gaussian_weight,
+            typicality_rejection: 0.0,
+            ..TrainOptions::default()
+        };
+        IntentModel::train(&encoder, None, &data.examples, None, &options, |_| {}).unwrap()
+    };
+    let (without, with) = (train(0.0), train(0.9));
+    let mut moved = 0;
+    for text in [
+        "where is my parcel, it should be here by now",
+        "I was charged twice for the same order",
+        "can I send back the shoes I bought",
+        "what will the weather be like in Lisbon tomorrow",
+        "who won the football world cup in 1998",
+        "asdf qwerty",
+        "will it rain on the day my parcel comes",
+        "a good recipe to cook while I wait for my refund",
+        "which films are on at the cinema near your shop",
+        "how tall is the tallest building in your city",
+        "tell me a joke about passwords",
+        "what time is it in Tokyo",
+        "is the post office open on sundays",
+        "translate thank you into german",
+    ] {
+        let (a, b) = (without.predict(&encoder, text).unwrap(), with.predict(&encoder, text).unwrap());
+        assert_eq!(a.is_oos(), b.is_oos(), "{text}: {a:?} / {b:?}");
+        assert!((a.in_scope_score - b.in_scope_score).abs() < 1e-5, "{text}: {a:?} / {b:?}");
+        moved += usize::from((a.confidence - b.confidence).abs() > 1e-4);
+    }
+    assert!(moved > 0, "the vote changes some confidence");
+}
+
 /// The built-in strangers ask about the weather; an assistant whose own intents do too
 /// answers those questions instead of turning them away, and still turns away the
 /// strangers it has no intent for.
