@@ -896,28 +896,30 @@ fn blend(classifier: &[f32], votes: &[f32], weight: f32) -> Vec<f32> {
 /// Mahalanobis distances `(label, distance)`, `exp(−distance / 2 / temperature)`
 /// normalised; labels without a Gaussian (`oos`) get none.
 fn gaussian_vote(distances: &[(usize, f32)], labels: usize, temperature: f32) -> Vec<f32> {
+    if distances.is_empty() {
+        return vec![0.0; labels];
+    }
+    softmax(&gaussian_logits(distances, labels), temperature)
+}
+
+/// `−distance / 2` for each label with a Gaussian, minus infinity for the others.
+fn gaussian_logits(distances: &[(usize, f32)], labels: usize) -> Vec<f32> {
     let mut logits = vec![f32::NEG_INFINITY; labels];
     for &(label, distance) in distances {
         logits[label] = -distance / 2.0;
     }
-    if distances.is_empty() {
-        return vec![0.0; labels];
-    }
-    softmax(&logits, temperature)
+    logits
 }
 
 /// The temperature of [`gaussian_vote`] that minimises the negative log-likelihood of the
 /// held-out in-scope queries whose intent has a Gaussian.
 fn fit_gaussian_temperature(distances: &[Vec<(usize, f32)>], labels: &[usize], classes: usize) -> f32 {
-    let (mut logits, mut kept) = (Vec::new(), Vec::new());
-    for (distances, &label) in distances.iter().zip(labels) {
-        if distances.iter().any(|&(l, _)| l == label) {
-            let mut row = vec![f32::NEG_INFINITY; classes];
-            distances.iter().for_each(|&(l, d)| row[l] = -d / 2.0);
-            logits.push(row);
-            kept.push(label);
-        }
-    }
+    let (logits, kept): (Vec<Vec<f32>>, Vec<usize>) = distances
+        .iter()
+        .zip(labels)
+        .filter(|(distances, label)| distances.iter().any(|(l, _)| l == *label))
+        .map(|(distances, &label)| (gaussian_logits(distances, classes), label))
+        .unzip();
     // Distances add up over hundreds of dimensions: the temperature may be far from 1.
     likeliest_temperature(&logits, &kept, (0..=160).map(|k| 0.01 * 1.1f32.powi(k)))
 }
