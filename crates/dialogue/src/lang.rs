@@ -18,10 +18,12 @@ const FR: &[&str] = &[
 ];
 
 /// The language of a BCP 47 tag: its primary subtag, lower-cased (`fr-CA` → `fr`,
-/// `EN` → `en`). Intents, articles and the bot's own texts are kept by language, so a
-/// region's variant is read as its language rather than as a language of its own.
-pub fn language_of(tag: &str) -> String {
-    tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase()
+/// `EN` → `en`); none when it has no primary subtag (`-fr`). Intents, articles and the
+/// bot's own texts are kept by language, so a region's variant is read as its language
+/// rather than as a language of its own.
+pub fn language_of(tag: &str) -> Option<String> {
+    let primary = tag.split(['-', '_']).next().unwrap_or_default();
+    (!primary.is_empty()).then(|| primary.to_ascii_lowercase())
 }
 
 /// `Some("en")` or `Some("fr")` when one language's stop words dominate, `None` when unsure.
@@ -44,10 +46,12 @@ mod tests {
 
     #[test]
     fn a_region_s_tag_is_its_language() {
-        assert_eq!(language_of("fr-CA"), "fr");
-        assert_eq!(language_of("pt_BR"), "pt");
-        assert_eq!(language_of("EN"), "en");
-        assert_eq!(language_of("fr"), "fr");
+        assert_eq!(language_of("fr-CA").as_deref(), Some("fr"));
+        assert_eq!(language_of("pt_BR").as_deref(), Some("pt"));
+        assert_eq!(language_of("EN").as_deref(), Some("en"));
+        assert_eq!(language_of("fr").as_deref(), Some("fr"));
+        assert_eq!(language_of("-fr"), None);
+        assert_eq!(language_of(""), None);
     }
 
     #[test]

@@ -182,7 +182,7 @@ impl Input {
             } => {
                 let mut events = vec![EventKind::Started {
                     conversation_id,
-                    lang: lang.as_deref().map(language_of),
+                    lang: lang.as_deref().and_then(language_of),
                     visitor,
                     verified_user_id,
                     browser_id,

@@ -148,7 +148,9 @@ pub struct Prediction {
     /// Cosine similarity to the nearest training example, both centred on the training
     /// mean (so not the encoder's raw cosine).
     pub nearest_similarity: f32,
-    /// The combined in-scope score that the threshold applies to.
+    /// The combined in-scope score that the threshold applies to: made of the best
+    /// intent's probability before the Gaussian vote (which does not judge out of scope)
+    /// and `nearest_similarity`, so not always of `confidence`.
     pub in_scope_score: f32,
     /// How much closer the embedding lies to the nearest intent's Gaussian than to the
     /// background's, per dimension (see `typicality.rs`); below the model's cut, `oos`.

@@ -225,7 +225,7 @@ fn the_gaussian_vote_picks_among_intents_and_leaves_out_of_scope_alone() {
         IntentModel::train(&encoder, None, &data.examples, None, &options, |_| {}).unwrap()
     };
     let (without, with) = (train(0.0), train(0.9));
-    let mut moved = 0;
+    let (mut moved, mut strangers) = (0, 0);
     for text in [
         "where is my parcel, it should be here by now",
         "I was charged twice for the same order",
@@ -244,10 +244,12 @@ fn the_gaussian_vote_picks_among_intents_and_leaves_out_of_scope_alone() {
     ] {
         let (a, b) = (without.predict(&encoder, text).unwrap(), with.predict(&encoder, text).unwrap());
         assert_eq!(a.is_oos(), b.is_oos(), "{text}: {a:?} / {b:?}");
+        strangers += usize::from(a.is_oos());
         assert!((a.in_scope_score - b.in_scope_score).abs() < 1e-5, "{text}: {a:?} / {b:?}");
         moved += usize::from((a.confidence - b.confidence).abs() > 1e-4);
     }
     assert!(moved > 0, "the vote changes some confidence");
+    assert!((1..14).contains(&strangers), "some texts, not all, are out of scope: {strangers}");
 }
 
 /// The built-in strangers ask about the weather; an assistant whose own intents do too
