@@ -5,9 +5,12 @@ MODEL_SHA256 := 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 # The multilingual encoder (French intents, as relais.toml ships): its 4-bit weights' and tokenizer's hashes.
 MULTILINGUAL_DIR := models/multilingual-e5-small
 MULTILINGUAL_SHA256 := 1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f 0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39
+# The larger English encoder, an opt-in for English intents (README, Models): its weights' and tokenizer's hashes.
+MPNET_DIR := models/all-mpnet-base-v2
+MPNET_SHA256 := 78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658 b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1d842
 RELAIS := target/release/relais
 
-.PHONY: run test bench models build eval fuzz js
+.PHONY: run test bench models models-mpnet build eval fuzz js
 
 run: models build
 	scripts/run-demo.sh
@@ -15,7 +18,8 @@ run: models build
 build:
 	cargo build --release --locked
 
-test: models
+# models-mpnet too: the encoder's tests hold its MPNet forward pass to a reference.
+test: models models-mpnet
 	scripts/check-js.sh
 	node --test crates/web/js/unit/*.test.mjs
 	cargo build --release --locked
@@ -54,3 +58,8 @@ $(MODEL_DIR)/model.safetensors:
 
 $(MULTILINGUAL_DIR)/model.safetensors:
 	scripts/fetch-multilingual.sh $(MULTILINGUAL_DIR) $(MULTILINGUAL_SHA256)
+
+models-mpnet: $(MPNET_DIR)/model.safetensors
+
+$(MPNET_DIR)/model.safetensors:
+	scripts/fetch-mpnet.sh $(MPNET_DIR) $(MPNET_SHA256)

@@ -1,7 +1,8 @@
-//! The forward pass of a BERT-family encoder, shaped for short texts on the CPU.
+//! The forward pass of a BERT-family encoder (BERT, and MPNet: BERT with relative position
+//! biases), shaped for short texts on the CPU.
 //!
-//! It computes what candle-transformers' `BertModel` computes (the reference test holds
-//! it to 1e-5), with less work per layer: the exact GELU runs as a loop the compiler
+//! It computes what candle-transformers' `BertModel` (and Hugging Face's `MPNetModel`)
+//! computes (the reference tests hold it to 1e-5), with less work per layer: the exact GELU runs as a loop the compiler
 //! vectorises instead of a scalar `erf` per element, the query, key and value projections
 //! are one matrix product instead of three, and a batch without padding skips the
 //! attention mask. With the encoder running it on a worker of the rayon pool, one short
@@ -22,8 +23,13 @@ pub struct BertConfig {
     pub intermediate_size: usize,
     pub hidden_act: Activation,
     pub max_position_embeddings: usize,
+    /// Segment types; MPNet has no segment embeddings.
+    #[serde(default)]
     pub type_vocab_size: usize,
     pub layer_norm_eps: f64,
+    /// MPNet's relative position buckets, shared by every layer's attention.
+    #[serde(default)]
+    pub relative_attention_num_buckets: usize,
     #[serde(default = "absolute")]
     pub position_embedding_type: String,
     #[serde(default)]
@@ -112,14 +118,34 @@ fn erf(x: f32) -> f32 {
     x * numerator / denominator
 }
 
-/// A BERT encoder: token, position and segment embeddings, then the transformer layers.
+/// A BERT-family encoder: token, position and (for BERT) segment embeddings, then the
+/// transformer layers.
+///
+/// MPNet (`model_type` `"mpnet"`, as in all-mpnet-base-v2) is the same network with other
+/// weight names, no segment embeddings, positions counted from 2 (its padding id + 1), and
+/// a bias per relative position added to the attention scores of every layer.
 pub struct Bert {
     words: Embedding,
     positions: Embedding,
-    segment: Tensor,
+    /// Added to every token: BERT's segment 0. MPNet has none.
+    segment: Option<Tensor>,
+    /// The position of a text's first token.
+    first_position: u32,
+    /// MPNet's attention bias per relative-position bucket and head, `(buckets, heads)`.
+    relative: Option<Embedding>,
     embeddings_norm: LayerNorm,
     layers: Vec<Layer>,
 }
+
+/// How MPNet names a layer's attention weights, against BERT's.
+#[derive(Clone, Copy, PartialEq)]
+enum Family {
+    Bert,
+    MPNet,
+}
+
+/// Relative positions this far apart or further share MPNet's last bucket.
+const MAX_DISTANCE: f32 = 128.0;
 
 impl Bert {
     /// Loads the weights named as in Hugging Face checkpoints, with or without the
@@ -141,6 +167,10 @@ impl Bert {
                 config.num_attention_heads
             );
         }
+        let family = match config.model_type.as_deref() {
+            Some("mpnet") => Family::MPNet,
+            _ => Family::Bert,
+        };
         let prefix = config.model_type.as_deref().unwrap_or("bert");
         let vb = if vb.contains_tensor("embeddings.word_embeddings.weight") {
             vb
@@ -149,13 +179,36 @@ impl Bert {
         };
         let hidden = config.hidden_size;
         let embeddings = vb.pp("embeddings");
-        let segments = embedding(
-            config.type_vocab_size,
-            hidden,
-            embeddings.pp("token_type_embeddings"),
-        )?;
+        let (segment, first_position, relative) = match family {
+            Family::Bert => {
+                if config.type_vocab_size == 0 {
+                    candle_core::bail!("config.json gives no type_vocab_size, which BERT needs");
+                }
+                let segments = embedding(
+                    config.type_vocab_size,
+                    hidden,
+                    embeddings.pp("token_type_embeddings"),
+                )?;
+                // Every text is one segment: type 0.
+                (Some(segments.embeddings().get(0)?), 0, None)
+            }
+            Family::MPNet => {
+                if config.relative_attention_num_buckets < 4 {
+                    candle_core::bail!(
+                        "config.json gives relative_attention_num_buckets {}; MPNet needs at least 4",
+                        config.relative_attention_num_buckets
+                    );
+                }
+                let relative = embedding(
+                    config.relative_attention_num_buckets,
+                    config.num_attention_heads,
+                    vb.pp("encoder.relative_attention_bias"),
+                )?;
+                (None, 2, Some(relative))
+            }
+        };
         let layers = (0..config.num_hidden_layers)
-            .map(|index| Layer::load(vb.pp(format!("encoder.layer.{index}")), config))
+            .map(|index| Layer::load(vb.pp(format!("encoder.layer.{index}")), config, family))
             .collect::<Result<_>>()?;
         Ok(Self {
             words: embedding(config.vocab_size, hidden, embeddings.pp("word_embeddings"))?,
@@ -164,8 +217,9 @@ impl Bert {
                 hidden,
                 embeddings.pp("position_embeddings"),
             )?,
-            // Every text is one segment: type 0.
-            segment: segments.embeddings().get(0)?,
+            segment,
+            first_position,
+            relative,
             embeddings_norm: layer_norm(hidden, config.layer_norm_eps, embeddings.pp("LayerNorm"))?,
             layers,
         })
@@ -175,12 +229,18 @@ impl Bert {
     /// attention mask (1 for a real token, 0 for padding), both `(batch, tokens)`.
     pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
         let (batch, tokens) = ids.dims2()?;
-        let positions = Tensor::arange(0u32, tokens as u32, ids.device())?;
-        let xs = self
+        let positions = Tensor::arange(
+            self.first_position,
+            self.first_position + tokens as u32,
+            ids.device(),
+        )?;
+        let mut xs = self
             .words
             .forward(ids)?
-            .broadcast_add(&self.positions.forward(&positions)?)?
-            .broadcast_add(&self.segment)?;
+            .broadcast_add(&self.positions.forward(&positions)?)?;
+        if let Some(segment) = &self.segment {
+            xs = xs.broadcast_add(segment)?;
+        }
         let mut xs = self.embeddings_norm.forward(&xs)?;
         let padded = mask.min_all()?.to_scalar::<u32>()? == 0;
         let mask_bias = if padded {
@@ -190,11 +250,55 @@ impl Bert {
         } else {
             None
         };
+        let position_bias = match &self.relative {
+            Some(table) => Some(relative_bias(table, tokens, ids.device())?),
+            None => None,
+        };
+        let bias = match (position_bias, mask_bias) {
+            (Some(position), Some(mask)) => Some(position.broadcast_add(&mask)?),
+            (position, mask) => position.or(mask),
+        };
         for layer in &self.layers {
-            xs = layer.forward(&xs, mask_bias.as_ref())?;
+            xs = layer.forward(&xs, bias.as_ref())?;
         }
         Ok(xs)
     }
+}
+
+/// MPNet's attention bias for a text of `tokens` tokens, `(1, heads, tokens, tokens)`: for
+/// each query and key, the bias of the bucket of the key's position relative to the query's.
+fn relative_bias(table: &Embedding, tokens: usize, device: &candle_core::Device) -> Result<Tensor> {
+    let buckets = table.embeddings().dim(0)?;
+    let ids: Vec<u32> = (0..tokens)
+        .flat_map(|query| {
+            (0..tokens).map(move |key| relative_bucket(key as i64 - query as i64, buckets))
+        })
+        .collect();
+    let ids = Tensor::from_vec(ids, (tokens, tokens), device)?;
+    table
+        .forward(&ids)?
+        .permute((2, 0, 1))?
+        .unsqueeze(0)?
+        .contiguous()
+}
+
+/// The bucket of a key `relative` tokens after its query (before, when negative), as
+/// MPNet (after T5) counts them: half the buckets for keys before the query, half for keys
+/// after; in each half, one bucket per distance below a quarter of the buckets, then
+/// buckets of logarithmic width up to [`MAX_DISTANCE`]. In f32, as MPNet computes it, so
+/// that distances on a bucket's edge fall on the same side.
+fn relative_bucket(relative: i64, buckets: usize) -> u32 {
+    let half = buckets / 2;
+    let exact = half / 2;
+    let side = if relative > 0 { half } else { 0 };
+    let distance = relative.unsigned_abs() as usize;
+    let within = if distance < exact {
+        distance
+    } else {
+        let scale = (distance as f32 / exact as f32).ln() / (MAX_DISTANCE / exact as f32).ln();
+        (exact + (scale * (half - exact) as f32) as usize).min(half - 1)
+    };
+    (side + within) as u32
 }
 
 struct Layer {
@@ -209,11 +313,22 @@ struct Layer {
 }
 
 impl Layer {
-    fn load(vb: VarBuilder, config: &BertConfig) -> Result<Self> {
+    fn load(vb: VarBuilder, config: &BertConfig, family: Family) -> Result<Self> {
         let hidden = config.hidden_size;
         let eps = config.layer_norm_eps;
         let attention = vb.pp("attention");
-        let projections = ["query", "key", "value"].map(|name| attention.pp("self").pp(name));
+        let (projections, out, norm) = match family {
+            Family::Bert => (
+                ["query", "key", "value"].map(|name| attention.pp("self").pp(name)),
+                attention.pp("output.dense"),
+                attention.pp("output.LayerNorm"),
+            ),
+            Family::MPNet => (
+                ["q", "k", "v"].map(|name| attention.pp("attn").pp(name)),
+                attention.pp("attn.o"),
+                attention.pp("LayerNorm"),
+            ),
+        };
         let weights = projections
             .iter()
             .map(|vb| vb.get((hidden, hidden), "weight"))
@@ -224,8 +339,8 @@ impl Layer {
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             query_key_value: Linear::new(Tensor::cat(&weights, 0)?, Some(Tensor::cat(&biases, 0)?)),
-            attention_out: linear(hidden, hidden, attention.pp("output.dense"))?,
-            attention_norm: layer_norm(hidden, eps, attention.pp("output.LayerNorm"))?,
+            attention_out: linear(hidden, hidden, out)?,
+            attention_norm: layer_norm(hidden, eps, norm)?,
             up: linear(
                 hidden,
                 config.intermediate_size,
@@ -238,7 +353,9 @@ impl Layer {
         })
     }
 
-    fn forward(&self, xs: &Tensor, mask_bias: Option<&Tensor>) -> Result<Tensor> {
+    /// One layer; `bias` (padding, and MPNet's relative positions) is added to the
+    /// attention scores.
+    fn forward(&self, xs: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
         let (batch, tokens, hidden) = xs.dims3()?;
         let head_size = hidden / self.heads;
         // (3, batch, heads, tokens, head_size)
@@ -251,7 +368,7 @@ impl Layer {
         let key = qkv.get(1)?.contiguous()?;
         let value = qkv.get(2)?.contiguous()?;
         let scores = query.matmul(&key.t()?)?;
-        let scores = match mask_bias {
+        let scores = match bias {
             Some(bias) => scores.broadcast_add(bias)?,
             None => scores,
         };
@@ -272,7 +389,7 @@ impl Layer {
 mod tests {
     use candle_core::cpu::erf::erf_f64;
 
-    use super::erf;
+    use super::{erf, relative_bucket};
 
     #[test]
     fn erf_matches_the_exact_function() {
@@ -281,5 +398,31 @@ mod tests {
             .map(|x| (f64::from(erf(x)) - erf_f64(f64::from(x))).abs())
             .fold(0.0, f64::max);
         assert!(worst < 1e-6, "largest error {worst}");
+    }
+
+    #[test]
+    fn relative_positions_fall_in_mpnet_s_buckets() {
+        // Keys before the query (and the query itself) in 0–15, keys after it in 16–31;
+        // exact up to 7 apart, then logarithmic: 8 at 8–11, 10 at 16, 12 at 32, 14 at 64,
+        // the last (15) from 128 on.
+        let bucket = |relative| relative_bucket(relative, 32);
+        for distance in 0..8 {
+            assert_eq!(bucket(-distance), distance as u32);
+        }
+        for (distance, want) in [
+            (8, 8),
+            (11, 8),
+            (12, 9),
+            (16, 10),
+            (32, 12),
+            (64, 14),
+            (127, 15),
+            (128, 15),
+            (400, 15),
+        ] {
+            assert_eq!(bucket(-distance), want, "{distance} before");
+            assert_eq!(bucket(distance), 16 + want, "{distance} after");
+        }
+        assert_eq!(bucket(1), 17);
     }
 }

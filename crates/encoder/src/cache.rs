@@ -21,7 +21,7 @@ impl EmbeddingCache {
     /// Opens (or starts) the cache of `encoder` in `dir`. A damaged cache file is
     /// ignored and rewritten: it only ever saves time.
     pub fn open(dir: &Path, encoder: &Encoder) -> Self {
-        let path = dir.join(format!("embeddings-{}.bin", &encoder.fingerprint()[..16]));
+        let path = dir.join(format!("embeddings-{}.bin", encoder.short_fingerprint()));
         let entries = std::fs::read(&path)
             .ok()
             .and_then(|bytes| postcard::from_bytes::<Vec<(Key, Vec<f32>)>>(&bytes).ok())

@@ -1,4 +1,4 @@
-//! Sentence encoder: a BERT-family sentence-transformer (all-MiniLM-L6-v2 by default)
+//! Sentence encoder: a BERT or MPNet sentence-transformer (all-MiniLM-L6-v2 by default)
 //! run on the CPU with candle, giving one L2-normalised embedding per text.
 //!
 //! A model that wants a prompt in front of every text (e5's `query: `) says so in its
@@ -41,7 +41,7 @@ pub struct Encoder {
 }
 
 impl Encoder {
-    /// Loads a BERT-family sentence-transformer from a folder holding `config.json`,
+    /// Loads a BERT or MPNet sentence-transformer from a folder holding `config.json`,
     /// `tokenizer.json` and `model.safetensors`.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, EncoderError> {
         let dir = dir.as_ref();
@@ -130,6 +130,13 @@ impl Encoder {
     /// embeddings can tell models apart.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+
+    /// The first 16 hex digits of [`Encoder::fingerprint`]: enough to tell encoders apart
+    /// where a name is kept for each (the embedding cache's file, each stored message
+    /// vector).
+    pub fn short_fingerprint(&self) -> &str {
+        &self.fingerprint[..16]
     }
 
     /// The cosine this encoder gives two texts on unrelated subjects, per language

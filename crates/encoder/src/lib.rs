@@ -1,6 +1,6 @@
 //! relais-encoder: what does a text mean?
 //!
-//! One sentence [`Encoder`] (candle, any BERT-family sentence-transformer) turns a text
+//! One sentence [`Encoder`] (candle, any BERT or MPNet sentence-transformer) turns a text
 //! into a unit-length embedding. It is the costly step of understanding a message, so it
 //! lives in a crate of its own that both intent recognition (relais-nlu) and knowledge
 //! search (relais-knowledge) use: a process loads one encoder, and a visitor message is

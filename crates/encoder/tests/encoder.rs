@@ -1,5 +1,7 @@
-//! The encoder against an independent float64 forward pass of all-MiniLM-L6-v2
-//! (`../shared/datasets/minilm-reference`), alone and inside a padded batch.
+//! The encoder against independent float64 forward passes, alone and inside a padded
+//! batch: of all-MiniLM-L6-v2 (BERT, `../shared/datasets/minilm-reference`) and of
+//! all-mpnet-base-v2 (MPNet, `tests/data/mpnet-reference.json`, written by
+//! `scripts/mpnet-reference.py`).
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +10,8 @@ use serde::Deserialize;
 
 /// The model fetched by `make models`.
 const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/all-MiniLM-L6-v2");
+/// The larger English encoder, fetched by `make models-mpnet`.
+const MPNET_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/all-mpnet-base-v2");
 const REPO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 #[derive(Deserialize)]
@@ -48,10 +52,28 @@ fn matches_the_reference_embeddings_alone_and_in_a_padded_batch() {
     let Some(dir) = shared_dataset("minilm-reference") else {
         return;
     };
-    let reference: Reference =
-        serde_json::from_slice(&std::fs::read(dir.join("reference.json")).unwrap()).unwrap();
+    let reference = std::fs::read(dir.join("reference.json")).unwrap();
     let encoder = Encoder::load(MODEL_DIR).expect("run `make models` first");
     assert_eq!(encoder.dim(), 384);
+    holds_to(&encoder, &reference);
+}
+
+#[test]
+fn mpnet_matches_its_reference_alone_and_in_a_padded_batch() {
+    let reference = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/mpnet-reference.json"
+    ))
+    .unwrap();
+    let encoder = Encoder::load(MPNET_DIR).expect("run `make models-mpnet` first");
+    assert_eq!(encoder.dim(), 768);
+    holds_to(&encoder, &reference);
+}
+
+/// Each reference text's embedding, alone and with all of them in one batch (the short
+/// ones padded to the longest), is within 1e-5 of the reference's.
+fn holds_to(encoder: &Encoder, reference: &[u8]) {
+    let reference: Reference = serde_json::from_slice(reference).unwrap();
     for item in &reference.items {
         let alone = encoder.encode_one(&item.text).unwrap();
         let difference = max_difference(&alone, &item.embedding);
@@ -61,7 +83,6 @@ fn matches_the_reference_embeddings_alone_and_in_a_padded_batch() {
             item.text
         );
     }
-    // All ten together: the short ones are padded to the longest.
     let texts: Vec<&str> = reference.items.iter().map(|i| i.text.as_str()).collect();
     let batch = encoder.encode(&texts).unwrap();
     for (item, embedding) in reference.items.iter().zip(&batch) {
