@@ -14,13 +14,15 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use relais_dialogue::{Event, EventKind, FallbackStage, HandoffState, ReasonCode, Source};
 use relais_insights::{Cohort, InsightsConfig, Window, read_gap_messages, topics};
-use relais_store::Store;
+use relais_store::{MessageVector, Store};
 
 /// The conversations generated, unless `INSIGHTS_CONVERSATIONS` says otherwise.
 const CONVERSATIONS: i64 = 100_000;
 /// The topics of the lost conversations' messages, and the embedding's dimension.
 const TOPICS: usize = 40;
 const DIM: usize = 384;
+/// The name every vector is stored under, as an encoder's short fingerprint.
+const ENCODER: &str = "53aa51172d142c89";
 /// 2026-11-01T00:00:00Z; the conversations spread over 30 days from it.
 const FROM: i64 = 1_793_491_200_000;
 const DAY: i64 = 86_400_000;
@@ -207,7 +209,8 @@ fn generate(store: &Store, runtime: &tokio::runtime::Runtime, conversations: i64
                 match &turn[0].kind {
                     EventKind::VisitorMessage { client_id, .. } => {
                         let vector = embedding((i as usize / 5) % TOPICS, (i as u64) << 3 | turns_seq(client_id));
-                        store.append_visitor_message(&id, client_id, turn, Some(&vector)).await.unwrap();
+                        let vector = MessageVector { encoder: ENCODER, vector: &vector };
+                        store.append_visitor_message(&id, client_id, turn, Some(vector)).await.unwrap();
                     }
                     _ => {
                         store.append(&id, turn).await.unwrap();
@@ -269,7 +272,7 @@ fn figures(c: &mut Criterion) {
     let gaps = || {
         let cohort = runtime.block_on(Cohort::load(&store, window, &config, now)).unwrap();
         let wanted = cohort.gap_messages();
-        let messages = runtime.block_on(read_gap_messages(&store, wanted)).unwrap();
+        let messages = runtime.block_on(read_gap_messages(&store, wanted, ENCODER, DIM)).unwrap();
         topics(messages, 50, |cosine, _| cosine)
     };
     let found = gaps();

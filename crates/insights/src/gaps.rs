@@ -6,7 +6,8 @@
 //! chance)`, which the caller computes) is at least [`TOPIC_SIMILARITY`], else it starts
 //! a topic. One pass keeps the gaps of a busy
 //! quarter within a second or two, and the same messages always give the same topics.
-//! A message with no embedding (read before vectors were kept) joins the topic of the
+//! A message with no embedding (read before vectors were kept), or with one made by another
+//! encoder than the one in use (whose cosines with it mean nothing), joins the topic of the
 //! same text, case and spaces aside. Past 2,000 topics a message joins its nearest one.
 
 use std::collections::{BTreeMap, HashMap};
@@ -41,10 +42,14 @@ pub struct GapMessage {
 
 /// Reads the gap messages `wanted` (conversation id, `seq`, reason, language — as
 /// [`crate::Cohort::gap_messages`] lists them) with their text and vector; a key that is
-/// no visitor message is left out.
+/// no visitor message is left out. A vector is kept only if `encoder` (the encoder in use,
+/// its short fingerprint) made it; one stored before encoders were recorded, only if it
+/// has `dim` components, the length of the encoder in use's.
 pub async fn read_gap_messages(
     store: &Store,
     wanted: Vec<(String, u64, GapReason, Option<String>)>,
+    encoder: &str,
+    dim: usize,
 ) -> relais_store::Result<Vec<GapMessage>> {
     let keys: Vec<(String, u64)> = wanted.iter().map(|(id, seq, _, _)| (id.clone(), *seq)).collect();
     let mut read: HashMap<(String, u64), relais_store::MessageRead> = store
@@ -64,10 +69,20 @@ pub async fn read_gap_messages(
                 text: m.text,
                 lang,
                 reason,
-                vector: m.vector,
+                vector: comparable(m.vector, m.encoder.as_deref(), encoder, dim),
             })
         })
         .collect())
+}
+
+/// `vector`, if it can be compared with the embeddings of the encoder in use (`encoder`,
+/// `dim` components): if that encoder made it, or, made by an unrecorded encoder (before
+/// encoders were recorded), if it has that encoder's length.
+fn comparable(vector: Option<Vec<i8>>, made_by: Option<&str>, encoder: &str, dim: usize) -> Option<Vec<i8>> {
+    vector.filter(|vector| match made_by {
+        Some(made_by) => made_by == encoder,
+        None => vector.len() == dim,
+    })
 }
 
 /// A message shown as an example of its topic.
@@ -251,6 +266,17 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_vectors_of_the_encoder_in_use_are_compared() {
+        let vector = || Some(vec![76_i8, -102, 0]);
+        assert_eq!(comparable(vector(), Some("minilm"), "minilm", 3), vector());
+        assert_eq!(comparable(vector(), Some("e5"), "minilm", 3), None, "another encoder, even of the same length");
+        // Stored before encoders were recorded: kept if its length fits.
+        assert_eq!(comparable(vector(), None, "minilm", 3), vector());
+        assert_eq!(comparable(vector(), None, "mpnet", 768), None);
+        assert_eq!(comparable(None, Some("minilm"), "minilm", 3), None);
+    }
 
     fn message(conversation: &str, at: i64, text: &str, vector: Option<Vec<i8>>) -> GapMessage {
         GapMessage {

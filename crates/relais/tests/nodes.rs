@@ -415,9 +415,9 @@ fn relais_migrate_says_the_schema_version_of_the_store_it_was_given() {
     let on_postgres = migrate(env(&with_password));
     let said = String::from_utf8_lossy(&on_postgres.stdout);
     assert!(on_postgres.status.success(), "{}", String::from_utf8_lossy(&on_postgres.stderr));
-    assert!(said.contains("127.0.0.1") && said.contains("schema version 10"), "{said}");
+    assert!(said.contains("127.0.0.1") && said.contains("schema version 11"), "{said}");
     assert!(!said.contains("s3cret"), "no password: {said}");
     let on_sqlite = migrate(Vec::new());
     let said = String::from_utf8_lossy(&on_sqlite.stdout);
-    assert!(said.contains("relais.db: schema version 10"), "{said}");
+    assert!(said.contains("relais.db: schema version 11"), "{said}");
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use sqlx::Row;
 
 use crate::tally::TALLY_VERSION;
-use crate::{Conversation, Db, Error, Result, Store, Tally, to_u64};
+use crate::{Conversation, Db, Error, MessageVector, Result, Store, Tally, to_u64};
 
 /// An event with its place in its conversation's log.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +52,7 @@ impl Store {
     }
 
     /// Appends a visitor's message (the first of `events`, followed by any events it
-    /// caused) with its embedding `vector`, if it was read, unless `client_id` was
+    /// caused) with its embedding `vector` and the encoder's name, if it was read, unless `client_id` was
     /// already stored in this conversation, in which case nothing is written and the
     /// original message's `seq` is returned.
     pub async fn append_visitor_message(
@@ -60,7 +60,7 @@ impl Store {
         conversation_id: &str,
         client_id: &str,
         events: &[Event],
-        vector: Option<&[f32]>,
+        vector: Option<MessageVector<'_>>,
     ) -> Result<VisitorAppend> {
         let mut tx = self.begin_write().await?;
         let existing: Option<i64> = sqlx::query_scalar(
@@ -79,10 +79,11 @@ impl Store {
         let stored = append_in(&mut tx, conversation_id, Some(client_id), events).await?;
         self.announce_appended(&mut tx, conversation_id, &stored).await?;
         if let (Some(vector), Some(message)) = (vector, stored.first()) {
-            sqlx::query("INSERT INTO message_vectors (conversation_id, seq, vector) VALUES ($1, $2, $3)")
+            sqlx::query("INSERT INTO message_vectors (conversation_id, seq, vector, encoder) VALUES ($1, $2, $3, $4)")
                 .bind(conversation_id)
                 .bind(i64::try_from(message.seq).map_err(|e| Error::corrupt("events.seq", e))?)
-                .bind(crate::messages::quantize(vector))
+                .bind(crate::messages::quantize(vector.vector))
+                .bind(vector.encoder)
                 .execute(&mut *tx)
                 .await?;
         }

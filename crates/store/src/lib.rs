@@ -51,7 +51,7 @@ pub use conversations::{Conversation, Feedback};
 pub use error::{Error, Result};
 pub use events::{StoredEvent, VisitorAppend};
 pub use help::{COMMENTS_KEPT, Deflection, HelpArticleFeedback, HelpComment, HelpFeedback};
-pub use messages::MessageRead;
+pub use messages::{MessageRead, MessageVector};
 pub use review::{Flagged, Label, ListedTurn, Prediction, RANKING_KEPT, ReviewKind, ReviewQuery, ReviewTurn};
 pub use tally::{Answer, GapReason, OpenTurn, Rating, Tally};
 

@@ -2,7 +2,8 @@
 //! migration 0004, stored with the message by [`Store::append_visitor_message`]), to
 //! group knowledge gaps into topics. A vector is kept as one signed byte per component, the
 //! unit vector's component times 127, rounded: a quarter of the size of `f32`, and
-//! cosine similarities within about 0.01 of the exact ones.
+//! cosine similarities within about 0.01 of the exact ones. Each is kept with the name of
+//! the encoder that made it (migration 0011): vectors of two encoders cannot be compared.
 
 use serde::Deserialize;
 use sqlx::Row;
@@ -15,6 +16,14 @@ struct Said {
     text: String,
 }
 
+/// A visitor message's embedding, to store with it, and the encoder that made it.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageVector<'a> {
+    /// The encoder's name: relais-encoder's `Encoder::short_fingerprint`.
+    pub encoder: &'a str,
+    pub vector: &'a [f32],
+}
+
 /// A visitor message and its vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageRead {
@@ -25,6 +34,9 @@ pub struct MessageRead {
     /// Components times 127 (see the module doc); `None` if the message was not read by
     /// the encoder.
     pub vector: Option<Vec<i8>>,
+    /// The encoder that made `vector` (see [`MessageVector::encoder`]); `None` for a
+    /// vector stored before encoders were recorded, or for no vector.
+    pub encoder: Option<String>,
 }
 
 /// `vector` scaled to unit length, times 127, rounded.
@@ -51,7 +63,7 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = sqlx::AssertSqlSafe(format!(
-                "SELECT e.conversation_id, e.seq, e.at, e.payload, v.vector FROM events e \
+                "SELECT e.conversation_id, e.seq, e.at, e.payload, v.vector, v.encoder FROM events e \
                  LEFT JOIN message_vectors v ON v.conversation_id = e.conversation_id AND v.seq = e.seq \
                  WHERE e.kind = 'visitor_message' AND (e.conversation_id, e.seq) IN (VALUES {pairs})"
             ));
@@ -75,6 +87,7 @@ impl Store {
                     at: row.try_get("at")?,
                     text: said.text,
                     vector: vector.map(|bytes| bytes.into_iter().map(|b| b as i8).collect()),
+                    encoder: row.try_get("encoder")?,
                 });
             }
         }

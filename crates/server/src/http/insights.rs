@@ -197,8 +197,9 @@ pub(super) async fn timeseries(
 /// largest first, each with the article the knowledge search finds nearest.
 pub(super) async fn gaps(State(app): State<App>, _: Admin, Query(frame): Query<Frame>) -> Result<Json<Vec<Topic>>, ClientError> {
     let wanted = frame.figures(&app, |cohort| cohort.gap_messages()).await?;
-    let messages = relais_insights::read_gap_messages(&app.hub.store, wanted).await?;
     let bot = app.hub.bot();
+    let encoder = bot.encoder();
+    let messages = relais_insights::read_gap_messages(&app.hub.store, wanted, encoder.short_fingerprint(), encoder.dim()).await?;
     let topics = tokio::task::spawn_blocking(move || {
         let chance = bot.chance_similarity();
         let mut topics = relais_insights::topics(messages, MAX_TOPICS, |cosine, lang| chance.relative(cosine, lang));

@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use relais_assistant::Bot;
 use relais_dialogue::{ConversationState, Input, Stage, Turn};
-use relais_store::{Agent, Store, StoredEvent, VisitorAppend};
+use relais_store::{Agent, MessageVector, Store, StoredEvent, VisitorAppend};
 use tokio::sync::{broadcast, watch};
 
 use crate::address::TrustedProxies;
@@ -348,7 +348,9 @@ impl Hub {
         let read = embedding.is_some();
         let at = self.clock.now_ms();
         let turn = Turn::new(at, input).with_agents_available(self.roster.agents_available(at));
+        // Stored with the message, named by its encoder (the one every bot shares).
         let vector = embedding.clone();
+        let encoder = bot.encoder().short_fingerprint().to_owned();
         let outcome = tokio::task::spawn_blocking(move || bot.turn(&state, turn, embedding))
             .await
             .map_err(ClientError::internal)?
@@ -361,7 +363,10 @@ impl Hub {
                 }
                 other => other.into(),
             })?,
-            (_, Some(once)) => match self.store.append_visitor_message(id, once, &outcome.events, vector.as_deref()).await? {
+            (_, Some(once)) => match {
+                let vector = vector.as_deref().map(|vector| MessageVector { encoder: &encoder, vector });
+                self.store.append_visitor_message(id, once, &outcome.events, vector).await?
+            } {
                 VisitorAppend::Stored(stored) => stored,
                 VisitorAppend::Duplicate { seq } => return Ok((Turned::Repeated(seq), None)),
             },

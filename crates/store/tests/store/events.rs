@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use relais_dialogue::{Event, EventKind, HandoffState, ReasonCode, Stage};
 use relais_store::{
-    CallbackRequest, Error, NewAgent, Page, Role, Store, StoredEvent, Tally, VisitorAppend,
+    CallbackRequest, Error, MessageVector, NewAgent, Page, Role, Store, StoredEvent, Tally, VisitorAppend,
 };
 
 use crate::support::open_temp;
@@ -759,12 +759,13 @@ async fn conversations_are_read_by_their_start_in_a_half_open_window() {
 }
 
 #[tokio::test]
-async fn a_message_vector_is_kept_with_its_message_and_read_back_by_key() {
+async fn a_message_vector_is_kept_with_its_message_and_encoder_and_read_back_by_key() {
     let (_dir, store) = open_temp().await;
     store.append("c", &[started(1, "c")]).await.unwrap();
     let vector = [0.6_f32, -0.8, 0.0];
+    let made = MessageVector { encoder: "53aa51172d142c89", vector: &vector };
     store
-        .append_visitor_message("c", "m1", &[visitor(2, "m1", "can I pay in bitcoin?")], Some(&vector))
+        .append_visitor_message("c", "m1", &[visitor(2, "m1", "can I pay in bitcoin?")], Some(made))
         .await
         .unwrap();
     store
@@ -780,15 +781,18 @@ async fn a_message_vector_is_kept_with_its_message_and_read_back_by_key() {
     assert_eq!(read[0].at, 2);
     // (0.6, -0.8, 0) × 127, rounded.
     assert_eq!(read[0].vector, Some(vec![76, -102, 0]));
-    assert_eq!((read[1].text.as_str(), read[1].vector.as_ref()), ("hello?", None));
-    // A duplicate message keeps the first vector.
+    assert_eq!(read[0].encoder.as_deref(), Some("53aa51172d142c89"));
+    assert_eq!((read[1].text.as_str(), read[1].vector.as_ref(), read[1].encoder.as_ref()), ("hello?", None, None));
+    // A duplicate message keeps the first vector and its encoder.
+    let other = MessageVector { encoder: "4fba3d53a7acd21d", vector: &[1.0, 0.0, 0.0] };
     let again = store
-        .append_visitor_message("c", "m1", &[visitor(9, "m1", "can I pay in bitcoin?")], Some(&[1.0, 0.0, 0.0]))
+        .append_visitor_message("c", "m1", &[visitor(9, "m1", "can I pay in bitcoin?")], Some(other))
         .await
         .unwrap();
     assert_eq!(again, VisitorAppend::Duplicate { seq: 2 });
     let read = store.visitor_messages(&keys[..1]).await.unwrap();
     assert_eq!(read[0].vector, Some(vec![76, -102, 0]));
+    assert_eq!(read[0].encoder.as_deref(), Some("53aa51172d142c89"));
 }
 
 #[tokio::test]
@@ -808,7 +812,12 @@ async fn messages_are_read_back_across_batches_of_keys() {
         let client = format!("m{i}");
         let vector = [i as f32, 1.0];
         store
-            .append_visitor_message("c", &client, &[visitor(2 + i, &client, &format!("message {i}"))], Some(&vector))
+            .append_visitor_message(
+                "c",
+                &client,
+                &[visitor(2 + i, &client, &format!("message {i}"))],
+                Some(MessageVector { encoder: "53aa51172d142c89", vector: &vector }),
+            )
             .await
             .unwrap();
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use relais_dialogue::{Event, EventKind};
-use relais_store::Store;
+use relais_store::{MessageVector, Store};
 use sqlx::Row;
 
 fn event(at: i64, kind: EventKind) -> Event {
@@ -97,7 +97,7 @@ async fn purging_leaves_no_row_of_a_simulated_conversation() {
         let events = conversation(id, simulated);
         store.append(id, &events[..1]).await.unwrap();
         let message = format!("{id}-m1");
-        store.append_visitor_message(id, &message, &events[1..], Some(&[0.6, 0.8])).await.unwrap();
+        store.append_visitor_message(id, &message, &events[1..], Some(MessageVector { encoder: "53aa51172d142c89", vector: &[0.6, 0.8] })).await.unwrap();
         store.record_inbound("sms", &format!("SM-{id}"), id, Some(2), 2).await.unwrap();
     }
     // A reviewer labels and flags each conversation's turn.
