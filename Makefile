@@ -5,9 +5,9 @@ MODEL_SHA256 := 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 # The multilingual encoder (French intents, as relais.toml ships): its 4-bit weights' and tokenizer's hashes.
 MULTILINGUAL_DIR := models/multilingual-e5-small
 MULTILINGUAL_SHA256 := 1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f 0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39
-# The larger English encoder, an opt-in for English intents (README, Models): its weights' and tokenizer's hashes.
+# The larger English encoder, an opt-in for English intents (README, Models): its weights', tokenizer's and config's hashes.
 MPNET_DIR := models/all-mpnet-base-v2
-MPNET_SHA256 := 78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658 b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1d842
+MPNET_SHA256 := 78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658 b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1d842 d46a3e04ded82bba22528424480697d394eeda6a27484e08c5bb2bdf5906cfa0
 RELAIS := target/release/relais
 
 .PHONY: run test bench models models-mpnet build eval fuzz js

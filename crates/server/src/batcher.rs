@@ -19,12 +19,15 @@ struct Job {
 /// Hands texts to the encoder thread.
 pub struct EncoderBatcher {
     jobs: mpsc::Sender<Job>,
+    /// The encoder's short fingerprint, stored with the vectors it makes.
+    name: String,
 }
 
 impl EncoderBatcher {
     /// Starts the encoder thread; it embeds up to `max_batch` waiting texts per pass and
     /// stops when the batcher is dropped.
     pub fn start(bot: Arc<Bot>, max_batch: usize, metrics: Arc<Metrics>) -> Self {
+        let name = bot.encoder().short_fingerprint().to_owned();
         let (jobs, queue) = mpsc::channel::<Job>();
         let max_batch = max_batch.max(1);
         std::thread::Builder::new()
@@ -55,7 +58,13 @@ impl EncoderBatcher {
                 }
             })
             .expect("the encoder thread can start");
-        Self { jobs }
+        Self { jobs, name }
+    }
+
+    /// The name of the encoder that makes its embeddings (relais-encoder's
+    /// `Encoder::short_fingerprint`).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The embedding of `text`, computed in the encoder's next pass.

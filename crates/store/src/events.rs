@@ -52,9 +52,9 @@ impl Store {
     }
 
     /// Appends a visitor's message (the first of `events`, followed by any events it
-    /// caused) with its embedding `vector` and the encoder's name, if it was read, unless `client_id` was
-    /// already stored in this conversation, in which case nothing is written and the
-    /// original message's `seq` is returned.
+    /// caused) with its embedding `vector` and the encoder's name, if it was read, unless
+    /// `client_id` was already stored in this conversation, in which case nothing is
+    /// written and the original message's `seq` is returned.
     pub async fn append_visitor_message(
         &self,
         conversation_id: &str,

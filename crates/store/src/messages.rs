@@ -21,6 +21,7 @@ struct Said {
 pub struct MessageVector<'a> {
     /// The encoder's name: relais-encoder's `Encoder::short_fingerprint`.
     pub encoder: &'a str,
+    /// The embedding; stored scaled to unit length, times 127 (see the module doc).
     pub vector: &'a [f32],
 }
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::App;
-use super::extract::{Admin, Reviewer};
+use super::extract::{Admin, Reviewer, language_filter};
 use super::review::bound;
 use crate::error::{ClientError, ErrorCode};
 
@@ -93,7 +93,7 @@ async fn advise(app: &App, ask: Ask) -> Result<Advice, ClientError> {
     }
     let from = bound("from", ask.from.as_deref(), i64::MIN)?;
     let to = bound("to", ask.to.as_deref(), i64::MAX)?;
-    let lang = ask.lang.as_deref().filter(|lang| !lang.is_empty());
+    let lang = language_filter(ask.lang.as_deref())?.filter(|lang| !lang.is_empty());
     let settings = Settings::of(target_error, app.hub.bot().policy());
-    Ok(relais_advisor::advice(&app.hub.store, from, to, lang, &settings).await?)
+    Ok(relais_advisor::advice(&app.hub.store, from, to, lang.as_deref(), &settings).await?)
 }

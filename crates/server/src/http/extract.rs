@@ -1,5 +1,6 @@
 //! What handlers take from a request: the client's address (behind trusted proxies),
-//! the signed-in agent, admin or reviewer (so a handler cannot forget auth), and a page of a list.
+//! the signed-in agent, admin or reviewer (so a handler cannot forget auth), a page of a
+//! list, and a `lang=` filter read as conversations record languages.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -8,12 +9,29 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use relais_dialogue::language_of;
 use relais_store::{Agent, Page, Role};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{ClientError, ErrorCode};
 use super::App;
+
+/// A `lang=` filter as conversations record languages: its tag's primary subtag (`fr-CA`,
+/// `FR` → `fr`; relais-dialogue's `language_of`), so a region's tag finds its language's
+/// conversations and articles. Empty stays empty (for insights, the conversations of no
+/// language); a tag with no primary subtag (`-fr`) is refused.
+pub(super) fn language_filter(lang: Option<&str>) -> Result<Option<String>, ClientError> {
+    lang.map(|tag| {
+        if tag.is_empty() {
+            return Ok(String::new());
+        }
+        language_of(tag).ok_or_else(|| {
+            ClientError::bad_frame(format!("lang {tag:?} is not a language tag: send one such as en, fr or fr-CA"))
+        })
+    })
+    .transpose()
+}
 
 /// Conversations or callback requests listed per page when the request does not say …
 pub(super) const DEFAULT_PAGE: u32 = 200;

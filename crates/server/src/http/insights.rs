@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::App;
-use super::extract::{Admin, PageQuery, paged};
+use super::extract::{Admin, PageQuery, language_filter, paged};
 use crate::error::ClientError;
 
 /// Most topics `GET /v1/insights/gaps` lists.
@@ -72,7 +72,7 @@ impl Frame {
     ) -> Result<T, ClientError> {
         let window = self.window()?;
         let (store, config) = (app.hub.store.clone(), app.insights.clone());
-        let (lang, channel) = (self.lang.clone(), self.channel.clone());
+        let (lang, channel) = (language_filter(self.lang.as_deref())?, self.channel.clone());
         let now = crate::now_ms();
         let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {

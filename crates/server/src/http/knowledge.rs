@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::error::{ClientError, ErrorCode};
 use super::App;
-use super::extract::SignedIn;
+use super::extract::{SignedIn, language_filter};
 
 /// Most hits of an agent's knowledge search.
 pub(super) const MAX_SEARCH_HITS: usize = 10;
@@ -28,9 +28,10 @@ pub(super) async fn knowledge_search(
     if query.q.chars().count() > app.hub.config.limits.max_message_chars {
         return Err(ClientError::new(ErrorCode::TooLong, "the query is longer than a message may be"));
     }
+    let lang = language_filter(query.lang.as_deref())?;
     let bot = app.hub.bot();
     let k = query.k.unwrap_or(5).clamp(1, MAX_SEARCH_HITS);
-    let results = tokio::task::spawn_blocking(move || bot.search_knowledge(&query.q, query.lang.as_deref(), k))
+    let results = tokio::task::spawn_blocking(move || bot.search_knowledge(&query.q, lang.as_deref(), k))
         .await
         .map_err(ClientError::internal)?
         .map_err(ClientError::internal)?;

@@ -348,13 +348,13 @@ impl Hub {
         let read = embedding.is_some();
         let at = self.clock.now_ms();
         let turn = Turn::new(at, input).with_agents_available(self.roster.agents_available(at));
-        // Stored with the message, named by its encoder (the one every bot shares).
-        let vector = embedding.clone();
-        let encoder = bot.encoder().short_fingerprint().to_owned();
+        let kept = embedding.clone();
         let outcome = tokio::task::spawn_blocking(move || bot.turn(&state, turn, embedding))
             .await
             .map_err(ClientError::internal)?
             .map_err(ClientError::internal)?;
+        // Stored with the message, with the name of the encoder that made it.
+        let vector = kept.as_deref().map(|vector| MessageVector { encoder: self.encoder.name(), vector });
         let stored = match (guard, once) {
             (Guard::Claim(agent), _) => self.store.claim(id, agent.id, &outcome.events).await.map_err(|error| match error {
                 relais_store::Error::NotQueued { stage, .. } => not_queued(id, stage),
@@ -363,10 +363,7 @@ impl Hub {
                 }
                 other => other.into(),
             })?,
-            (_, Some(once)) => match {
-                let vector = vector.as_deref().map(|vector| MessageVector { encoder: &encoder, vector });
-                self.store.append_visitor_message(id, once, &outcome.events, vector).await?
-            } {
+            (_, Some(once)) => match self.store.append_visitor_message(id, once, &outcome.events, vector).await? {
                 VisitorAppend::Stored(stored) => stored,
                 VisitorAppend::Duplicate { seq } => return Ok((Turned::Repeated(seq), None)),
             },

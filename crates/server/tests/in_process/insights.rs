@@ -73,6 +73,11 @@ async fn figures_and_rows_of_two_real_conversations() {
 
     let french = server.get(&format!("/v1/insights/summary?{window}&lang=fr"), Some(&admin)).await.1;
     assert_eq!((french["conversations"].as_u64(), &french["lang"]), (Some(0), &json!("fr")));
+    // A region's tag is read as its language, as conversations record it; no language, refused.
+    let english = server.get(&format!("/v1/insights/summary?{window}&lang=EN-gb"), Some(&admin)).await.1;
+    assert_eq!((english["conversations"].as_u64(), &english["lang"]), (Some(2), &json!("en")), "{english}");
+    let no_language = server.get(&format!("/v1/insights/summary?{window}&lang=-fr"), Some(&admin)).await;
+    assert_eq!(refusal(&no_language), (400, "bad_frame"), "{no_language:?}");
 
     let listed = server
         .fetch(&format!("/v1/insights/conversations?{window}&figure=escalated"), Some(&admin))

@@ -264,4 +264,10 @@ async fn texts_over_the_limit_are_too_long_everywhere() {
         .get("/v1/knowledge/search?q=assemble%20bookshelf&lang=en", Some(&token))
         .await;
     assert_eq!(status, 200, "{found}");
+    // A region's tag searches its language's articles.
+    let (_, british) = server
+        .get("/v1/knowledge/search?q=assemble%20bookshelf&lang=en-GB", Some(&token))
+        .await;
+    assert_eq!((british["hits"].as_array().map(Vec::len), &british), (found["hits"].as_array().map(Vec::len), &found));
+    assert!(found["hits"][0].is_object(), "{found}");
 }

@@ -73,6 +73,8 @@ async fn the_bots_turns_are_listed_labelled_and_paged() {
     assert_eq!(advice["per_intent"].as_object().unwrap().len(), 1, "{advice}");
     let (_, french) = server.get("/v1/advisor?lang=fr", Some(&admin)).await;
     assert_eq!(french["labelled_turns"], 0);
+    let (_, english) = server.get("/v1/advisor?lang=en-US", Some(&admin)).await;
+    assert_eq!(english["labelled_turns"], 1, "{english}");
     assert_eq!(refusal(&server.get("/v1/advisor?target_error=1.5", Some(&admin)).await).0, 400);
     assert_eq!(refusal(&server.get("/v1/advisor", Some(&agent)).await).0, 403);
 

@@ -796,6 +796,27 @@ async fn a_message_vector_is_kept_with_its_message_and_encoder_and_read_back_by_
 }
 
 #[tokio::test]
+async fn a_vector_stored_before_encoders_were_recorded_reads_back_without_one() {
+    // SQLite whatever RELAIS_TEST_STORE says: the row is written with SQL of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relais.db");
+    let store = Store::open(&path).await.unwrap();
+    store.append("c", &[started(1, "c")]).await.unwrap();
+    store
+        .append_visitor_message("c", "m1", &[visitor(2, "m1", "can I pay in bitcoin?")], None)
+        .await
+        .unwrap();
+    // As schema version 10 wrote it: (76, -102, 0), and no encoder.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
+    sqlx::query("INSERT INTO message_vectors (conversation_id, seq, vector) VALUES ('c', 2, x'4c9a00')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let read = store.visitor_messages(&[("c".to_owned(), 2)]).await.unwrap();
+    assert_eq!((read[0].vector.as_deref(), read[0].encoder.as_deref()), (Some(&[76_i8, -102, 0][..]), None));
+}
+
+#[tokio::test]
 async fn a_conversation_id_with_a_control_character_is_refused() {
     let (_dir, store) = open_temp().await;
     let error = store.append("a\u{1e}b", &[started(1, "a\u{1e}b")]).await.unwrap_err();
