@@ -16,8 +16,8 @@ pub struct AdviseArgs {
     /// The highest acceptable share of wrong answers among answered turns (0.05: 5 %).
     #[arg(long, default_value_t = 0.05)]
     target_error: f64,
-    /// Only the turns in this language (en, fr …).
-    #[arg(long)]
+    /// Only the turns in this language (en, fr …; fr-CA is fr).
+    #[arg(long, value_parser = crate::lang::language)]
     lang: Option<String>,
     /// Print the advice as one JSON object (as GET /v1/advisor answers).
     #[arg(long)]

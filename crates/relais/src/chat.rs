@@ -12,8 +12,9 @@ use crate::output::enum_name;
 
 #[derive(Args)]
 pub struct ChatArgs {
-    /// Language of the conversation (en, fr …); detected from the first message if unset.
-    #[arg(long)]
+    /// Language of the conversation (en, fr …; fr-CA is fr); detected from the first
+    /// message if unset.
+    #[arg(long, value_parser = crate::lang::language)]
     lang: Option<String>,
     /// Show intents, confidences, passages found, slots and escalation reasons.
     #[arg(long)]

@@ -34,8 +34,8 @@ pub enum KnowledgeCommand {
         /// `data_dir`/knowledge].
         #[arg(long)]
         index_dir: Option<PathBuf>,
-        /// Only articles in this language (en, fr, …).
-        #[arg(long)]
+        /// Only articles in this language (en, fr, …; fr-CA is fr).
+        #[arg(long, value_parser = crate::lang::language)]
         lang: Option<String>,
         #[arg(long, default_value_t = 5)]
         k: usize,

@@ -9,6 +9,7 @@ mod chat;
 mod config;
 mod conversation_tests;
 mod knowledge;
+mod lang;
 mod nlu;
 mod output;
 mod progress;

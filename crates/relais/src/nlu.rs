@@ -70,8 +70,8 @@ pub struct Lang {
     /// The intents' language: embedded by the encoder `[nlu.language_models]` gives it,
     /// as `relais serve` does, else by `[nlu] model_dir`. Unset: the language most
     /// training examples are written in (English or French); for predict, the encoder the
-    /// model was trained with.
-    #[arg(long)]
+    /// model was trained with. A region's tag is its language: fr-CA is fr.
+    #[arg(long, value_parser = crate::lang::language)]
     lang: Option<String>,
 }
 

@@ -18,8 +18,8 @@ pub struct ReportArgs {
     /// End of the window, excluded; at most 366 days after --from.
     #[arg(long)]
     to: String,
-    /// Only the conversations in this language (en, fr …).
-    #[arg(long)]
+    /// Only the conversations in this language (en, fr …; fr-CA is fr).
+    #[arg(long, value_parser = crate::lang::language)]
     lang: Option<String>,
     /// Only the conversations of this channel (widget).
     #[arg(long)]

@@ -165,6 +165,14 @@ fn french_intents_are_embedded_by_the_french_encoder() {
         !english.status.success() && stderr(&english).contains("trained with another encoder"),
         "{english:?}"
     );
+    // A region's tag is its language: fr-CA chooses the French encoder; -fr is no language.
+    let canadian = relais(&["nlu", "predict", "--model", out, "--lang", "fr-CA", text]);
+    assert!(canadian.status.success(), "{}", stderr(&canadian));
+    let no_language = relais(&["nlu", "predict", "--model", out, "--lang=-fr", text]);
+    assert!(
+        !no_language.status.success() && stderr(&no_language).contains("is not a language tag"),
+        "{no_language:?}"
+    );
     let without_e5 = Command::new(env!("CARGO_BIN_EXE_relais"))
         .current_dir(repo())
         .env("RELAIS__NLU__LANGUAGE_MODELS__FR", "models/all-MiniLM-L6-v2")
