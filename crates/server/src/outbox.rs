@@ -8,7 +8,8 @@
 //! Delivery is at least once: a crash between the provider's answer and the settling
 //! sends the message again; a split SMS whose second part failed sends both again. On
 //! several nodes each sender takes (leases) the deliveries it tries, so two nodes never
-//! send one message at once; one a dead node took is due again when its lease ends.
+//! send one message at once; one a dead node took is due again when its lease ends, and a
+//! sender that outlived its lease cannot settle what another has taken since.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -87,8 +88,16 @@ async fn attempt(hub: &Hub, config: Arc<ChannelsConfig>, agent: ureq::Agent, del
             DeliveryOutcome::Failed { error: &error }
         }
     };
-    match hub.store.settle_delivery(delivery.id, outcome, now).await {
-        Ok(status) => hub.delivery_changed(status).await,
+    match hub.store.settle_delivery(&delivery, outcome, now).await {
+        Ok(Some(status)) => hub.delivery_changed(status).await,
+        Ok(None) => tracing::warn!(
+            "delivery {} outlived its lease and another sender took it: this attempt's outcome ({}) is dropped, that sender's stands",
+            delivery.id,
+            match &result {
+                Ok(_) => "sent".to_owned(),
+                Err(failure) => failure.reason.clone(),
+            }
+        ),
         Err(error) => tracing::warn!("delivery {} could not be settled: {error}", delivery.id),
     }
 }

@@ -60,6 +60,9 @@ pub struct Delivery {
     pub attempts: u32,
     pub event: StoredEvent,
     pub language: Option<String>,
+    /// When this sender's lease on it ends: settling it is this sender's only while no
+    /// other has taken it since (see [`Store::settle_delivery`]).
+    pub leased_until: i64,
 }
 
 /// What the console shows of one outbound message.
@@ -152,6 +155,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&mut *tx)
         .await?;
+        let leased_until = now.saturating_add(lease_ms);
         let taken = rows
             .iter()
             .map(|row| {
@@ -164,12 +168,13 @@ impl Store {
                     address: row.try_get("address")?,
                     attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
                     language: row.try_get("language")?,
+                    leased_until,
                 })
             })
             .collect::<Result<Vec<Delivery>>>()?;
         for delivery in &taken {
             sqlx::query("UPDATE deliveries SET next_at = $1 WHERE id = $2")
-                .bind(now.saturating_add(lease_ms))
+                .bind(leased_until)
                 .bind(delivery.id)
                 .execute(&mut *tx)
                 .await?;
@@ -178,14 +183,18 @@ impl Store {
         Ok(taken)
     }
 
-    /// Settles delivery `id`: `sent` with the provider's id, `failed` with why, or back to
-    /// `pending` until `retry_at` with the error of this attempt. Returns its status.
+    /// Settles `delivery`, taken by [`Store::take_due_deliveries`]: `sent` with the
+    /// provider's id, `failed` with why, or back to `pending` until `retry_at` with the
+    /// error of this attempt. Returns its status; `None`, changing nothing, when its lease
+    /// ended and another sender took it since (or the delivery is gone): that sender's
+    /// outcome stands, and one that outlived its lease cannot undo it (a `sent` turned back
+    /// to `pending` would be sent again).
     pub async fn settle_delivery(
         &self,
-        id: i64,
+        delivery: &Delivery,
         outcome: DeliveryOutcome<'_>,
         now: i64,
-    ) -> Result<DeliveryStatus> {
+    ) -> Result<Option<DeliveryStatus>> {
         let (state, provider_id, error, next_at) = match outcome {
             DeliveryOutcome::Sent { provider_id } => (DeliveryState::Sent, provider_id, None, None),
             DeliveryOutcome::Retry { error, at } => (DeliveryState::Pending, None, Some(error), Some(at)),
@@ -193,7 +202,8 @@ impl Store {
         };
         let row = sqlx::query(
             "UPDATE deliveries SET state = $1, provider_id = COALESCE($2, provider_id), error = $3, \
-             next_at = COALESCE($4, next_at), attempts = attempts + 1, updated_at = $5 WHERE id = $6 \
+             next_at = COALESCE($4, next_at), attempts = attempts + 1, updated_at = $5 \
+             WHERE id = $6 AND state = 'pending' AND next_at = $7 \
              RETURNING conversation_id, seq, state, attempts, error",
         )
         .bind(state.as_str())
@@ -201,10 +211,11 @@ impl Store {
         .bind(error)
         .bind(next_at)
         .bind(now)
-        .bind(id)
-        .fetch_one(&self.pool)
+        .bind(delivery.id)
+        .bind(delivery.leased_until)
+        .fetch_optional(&self.pool)
         .await?;
-        status(&row)
+        row.as_ref().map(status).transpose()
     }
 
     /// Records what the provider reported of the message it knows as `provider_id`

@@ -96,7 +96,7 @@ async fn deliveries_leave_in_order_per_conversation_and_a_failed_one_does_not_ho
     assert_eq!((one.channel.as_str(), one.address.as_str(), one.language.as_deref()), ("sms", "+1", Some("en")));
 
     // A retry keeps the conversation's next message waiting until it is settled.
-    let retried = store.settle_delivery(one.id, DeliveryOutcome::Retry { error: "HTTP 503", at: 100 }, 10).await.unwrap();
+    let retried = store.settle_delivery(one, DeliveryOutcome::Retry { error: "HTTP 503", at: 100 }, 10).await.unwrap().unwrap();
     assert_eq!((retried.state, retried.attempts, retried.error.as_deref()), (DeliveryState::Pending, 1, Some("HTTP 503")));
     assert!(store.take_due_deliveries(50, LEASE, 10).await.unwrap().iter().all(|d| d.conversation_id != "a"));
     let again = store.take_due_deliveries(100, LEASE, 10).await.unwrap();
@@ -104,18 +104,46 @@ async fn deliveries_leave_in_order_per_conversation_and_a_failed_one_does_not_ho
     assert!(again.iter().any(|d| d.conversation_id == "b"), "{again:?}");
     let one = again.iter().find(|d| d.conversation_id == "a").unwrap();
     assert_eq!((one.event.seq, one.attempts), (2, 1));
-    let failed = store.settle_delivery(one.id, DeliveryOutcome::Failed { error: "gave up" }, 100).await.unwrap();
+    let failed = store.settle_delivery(one, DeliveryOutcome::Failed { error: "gave up" }, 100).await.unwrap().unwrap();
     assert_eq!((failed.state, failed.attempts), (DeliveryState::Failed, 2));
     let next = store.take_due_deliveries(100, LEASE, 10).await.unwrap();
     assert!(next.iter().any(|d| d.conversation_id == "a" && d.event.seq == 3), "{next:?}");
 
     // The provider's reports: by its id; once delivered, a late report changes nothing.
     let b = again.iter().find(|d| d.conversation_id == "b").unwrap();
-    store.settle_delivery(b.id, DeliveryOutcome::Sent { provider_id: Some("wamid.1") }, 100).await.unwrap();
+    store.settle_delivery(b, DeliveryOutcome::Sent { provider_id: Some("wamid.1") }, 100).await.unwrap().unwrap();
     let reached = store.delivery_reported("whatsapp", "wamid.1", DeliveryState::Delivered, None, 101).await.unwrap().unwrap();
     assert_eq!((reached.conversation_id.as_str(), reached.state), ("b", DeliveryState::Delivered));
     assert_eq!(store.delivery_reported("whatsapp", "wamid.1", DeliveryState::Failed, Some("late"), 102).await.unwrap(), None);
     assert_eq!(store.delivery_reported("sms", "wamid.1", DeliveryState::Delivered, None, 102).await.unwrap(), None, "another channel's id");
+}
+
+#[tokio::test]
+async fn a_sender_that_outlived_its_lease_cannot_undo_what_the_next_one_settled() {
+    let (_dir, store) = store().await;
+    store.append("a", &[started(1, "a", Some(("sms", "+1")), None), bot(2, "one")]).await.unwrap();
+    let slow = store.take_due_deliveries(10, LEASE, 10).await.unwrap().remove(0);
+    assert_eq!(slow.leased_until, 10 + LEASE);
+    // The slow sender's lease ends; another takes the delivery and sends it.
+    let next = store.take_due_deliveries(10 + LEASE, LEASE, 10).await.unwrap().remove(0);
+    assert_eq!((next.id, next.leased_until), (slow.id, 10 + 2 * LEASE));
+    let sent = store.settle_delivery(&next, DeliveryOutcome::Sent { provider_id: Some("SM1") }, 35).await.unwrap().unwrap();
+    assert_eq!((sent.state, sent.attempts), (DeliveryState::Sent, 1));
+    // The slow one's late failure changes nothing: the message is not put back to be sent again.
+    let late = DeliveryOutcome::Retry { error: "timed out", at: 100 };
+    assert_eq!(store.settle_delivery(&slow, late, 40).await.unwrap(), None);
+    assert_eq!(store.settle_delivery(&slow, DeliveryOutcome::Failed { error: "timed out" }, 40).await.unwrap(), None);
+    let stored = &store.deliveries("a").await.unwrap()[0];
+    assert_eq!((stored.state, stored.attempts, stored.error.as_deref()), (DeliveryState::Sent, 1, None));
+    assert!(store.take_due_deliveries(1_000, LEASE, 10).await.unwrap().is_empty(), "nothing is due again");
+    // Settled once, a delivery cannot be settled again by the sender that settled it.
+    assert_eq!(store.settle_delivery(&next, DeliveryOutcome::Failed { error: "twice" }, 41).await.unwrap(), None);
+
+    // A sender whose lease ended while no other took the delivery still settles it.
+    store.append("b", &[started(1, "b", Some(("sms", "+2")), None), bot(2, "two")]).await.unwrap();
+    let late = store.take_due_deliveries(100, LEASE, 10).await.unwrap().remove(0);
+    let settled = store.settle_delivery(&late, DeliveryOutcome::Sent { provider_id: None }, 100 + 5 * LEASE).await.unwrap();
+    assert_eq!(settled.map(|s| s.state), Some(DeliveryState::Sent));
 }
 
 #[tokio::test]
