@@ -36,6 +36,24 @@ impl Client {
         Client { socket }
     }
 
+    /// A socket opened once the server has let go of this address's closed sockets: a
+    /// closed socket's place is freed when the server's side of it ends, a moment after the
+    /// client saw it close, so a 429 is tried again until [`FRAME_TIMEOUT`].
+    pub async fn connect_once_freed(url: &str) -> Client {
+        let deadline = tokio::time::Instant::now() + FRAME_TIMEOUT;
+        loop {
+            match connect_async_with_config(url, None, true).await {
+                Ok((socket, _)) => return Client { socket },
+                Err(tokio_tungstenite::tungstenite::Error::Http(response))
+                    if response.status() == 429 && tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(other) => panic!("socket opens: {other}"),
+            }
+        }
+    }
+
     /// A socket whose TCP connection comes from `source`, another address of the
     /// loopback range (127.0.0.2 …): to the server, another client address.
     pub async fn connect_from(url: &str, source: IpAddr) -> Client {
@@ -122,6 +140,19 @@ pub async fn upgrade_status(request: impl IntoClientRequest + Unpin) -> u16 {
         Ok(_) => 101,
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
         Err(other) => panic!("the upgrade failed without an HTTP answer: {other}"),
+    }
+}
+
+/// [`upgrade_status`] of the request `make` builds, once the server has let go of this
+/// address's closed sockets (see [`Client::connect_once_freed`]).
+pub async fn upgrade_status_once_freed<R: IntoClientRequest + Unpin>(make: impl Fn() -> R) -> u16 {
+    let deadline = tokio::time::Instant::now() + FRAME_TIMEOUT;
+    loop {
+        let status = upgrade_status(make()).await;
+        if status != 429 || tokio::time::Instant::now() >= deadline {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
