@@ -9,7 +9,8 @@
 //! sends the message again; a split SMS whose second part failed sends both again. On
 //! several nodes each sender takes (leases) the deliveries it tries, so two nodes never
 //! send one message at once; one a dead node took is due again when its lease ends, and a
-//! sender that outlived its lease cannot settle what another has taken since.
+//! sender that outlived its lease cannot retry or fail what another has taken since (its
+//! `sent` is kept: the provider took the message).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -91,7 +92,7 @@ async fn attempt(hub: &Hub, config: Arc<ChannelsConfig>, agent: ureq::Agent, del
     match hub.store.settle_delivery(&delivery, outcome, now).await {
         Ok(Some(status)) => hub.delivery_changed(status).await,
         Ok(None) => tracing::warn!(
-            "delivery {} outlived its lease and another sender took it: this attempt's outcome ({}) is dropped, that sender's stands",
+            "delivery {}: this attempt's outcome ({}) is dropped: its lease ended and another sender took it, or it is settled or gone",
             delivery.id,
             match &result {
                 Ok(_) => "sent".to_owned(),

@@ -60,8 +60,8 @@ pub struct Delivery {
     pub attempts: u32,
     pub event: StoredEvent,
     pub language: Option<String>,
-    /// When this sender's lease on it ends: settling it is this sender's only while no
-    /// other has taken it since (see [`Store::settle_delivery`]).
+    /// When this sender's lease on it ends: a retry or failure settles it only while no
+    /// other sender has taken it since (see [`Store::settle_delivery`]).
     pub leased_until: i64,
 }
 
@@ -185,10 +185,14 @@ impl Store {
 
     /// Settles `delivery`, taken by [`Store::take_due_deliveries`]: `sent` with the
     /// provider's id, `failed` with why, or back to `pending` until `retry_at` with the
-    /// error of this attempt. Returns its status; `None`, changing nothing, when its lease
-    /// ended and another sender took it since (or the delivery is gone): that sender's
-    /// outcome stands, and one that outlived its lease cannot undo it (a `sent` turned back
-    /// to `pending` would be sent again).
+    /// error of this attempt. Returns its status; `None`, changing nothing, when the
+    /// outcome no longer applies:
+    /// - a retry or failure when the lease ended and another sender took it since (a
+    ///   `sent` turned back to `pending` would be sent again);
+    /// - a `sent` when the message is already `sent` or `delivered`. Otherwise a `sent`
+    ///   is a fact and is kept, even over another sender's `failed`, with the provider's
+    ///   id for its reports;
+    /// - the delivery is gone.
     pub async fn settle_delivery(
         &self,
         delivery: &Delivery,
@@ -203,7 +207,7 @@ impl Store {
         let row = sqlx::query(
             "UPDATE deliveries SET state = $1, provider_id = COALESCE($2, provider_id), error = $3, \
              next_at = COALESCE($4, next_at), attempts = attempts + 1, updated_at = $5 \
-             WHERE id = $6 AND state = 'pending' AND next_at = $7 \
+             WHERE id = $6 AND (state = 'pending' AND next_at = $7 OR $1 = 'sent' AND state IN ('pending', 'failed')) \
              RETURNING conversation_id, seq, state, attempts, error",
         )
         .bind(state.as_str())

@@ -176,8 +176,11 @@ test("a visitor asks for a person; the agent claims, sees the context, replies, 
 
 test("a queued visitor who would rather not wait leaves a callback request; the agent sees it", async () => {
   const agent = await loginConsole(browser);
-  const { context, page } = await newPage(browser);
+  let context;
   try {
+    const opened = await newPage(browser);
+    context = opened.context;
+    const { page } = opened;
     await page.goto(BASE + "/help.html");
     const w = await openWidget(page);
     const instead = page.locator(hook("callback-instead"));
@@ -211,14 +214,17 @@ test("a queued visitor who would rather not wait leaves a callback request; the 
     assert.deepEqual(page.pageErrors, []);
   } finally {
     // A signed-in agent left behind would be offered the next test's visitors.
-    await closeAll(agent.context, context);
+    await closeAll(agent.context, ...(context ? [context] : []));
   }
 });
 
 test("an agent who steps away is not offered new conversations until available again", async () => {
   const agent = await loginConsole(browser);
-  const { context, page } = await newPage(browser);
+  let context;
   try {
+    const opened = await newPage(browser);
+    context = opened.context;
+    const { page } = opened;
     const available = agent.page.locator(chook("available"));
     await agent.page.locator(`${chook("available")}[data-state="available"]`).waitFor();
     await available.uncheck();
@@ -237,7 +243,7 @@ test("an agent who steps away is not offered new conversations until available a
     await w.notice("queued").waitFor();
     assert.deepEqual(page.pageErrors, []);
   } finally {
-    await closeAll(agent.context, context);
+    await closeAll(agent.context, ...(context ? [context] : []));
   }
 });
 

@@ -119,7 +119,7 @@ async fn deliveries_leave_in_order_per_conversation_and_a_failed_one_does_not_ho
 }
 
 #[tokio::test]
-async fn a_sender_that_outlived_its_lease_cannot_undo_what_the_next_one_settled() {
+async fn a_sender_that_outlived_its_lease_cannot_undo_what_the_next_one_settled_but_its_sent_is_kept() {
     let (_dir, store) = store().await;
     store.append("a", &[started(1, "a", Some(("sms", "+1")), None), bot(2, "one")]).await.unwrap();
     let slow = store.take_due_deliveries(10, LEASE, 10).await.unwrap().remove(0);
@@ -136,8 +136,22 @@ async fn a_sender_that_outlived_its_lease_cannot_undo_what_the_next_one_settled(
     let stored = &store.deliveries("a").await.unwrap()[0];
     assert_eq!((stored.state, stored.attempts, stored.error.as_deref()), (DeliveryState::Sent, 1, None));
     assert!(store.take_due_deliveries(1_000, LEASE, 10).await.unwrap().is_empty(), "nothing is due again");
-    // Settled once, a delivery cannot be settled again by the sender that settled it.
+    // Settled once, a delivery cannot be settled again by the sender that settled it, nor
+    // sent twice over.
     assert_eq!(store.settle_delivery(&next, DeliveryOutcome::Failed { error: "twice" }, 41).await.unwrap(), None);
+    assert_eq!(store.settle_delivery(&slow, DeliveryOutcome::Sent { provider_id: Some("SM0") }, 42).await.unwrap(), None);
+
+    // The other way round: the next sender gave up, but the slow one's provider had taken
+    // the message. That is a fact, and it is kept, with the provider's id for its reports.
+    store.append("c", &[started(1, "c", Some(("sms", "+3")), None), bot(2, "three")]).await.unwrap();
+    let slow = store.take_due_deliveries(50, LEASE, 10).await.unwrap().remove(0);
+    let next = store.take_due_deliveries(50 + LEASE, LEASE, 10).await.unwrap().remove(0);
+    let refused = DeliveryOutcome::Failed { error: "the contact replied STOP" };
+    assert_eq!(store.settle_delivery(&next, refused, 75).await.unwrap().map(|s| s.state), Some(DeliveryState::Failed));
+    let sent = store.settle_delivery(&slow, DeliveryOutcome::Sent { provider_id: Some("SM3") }, 80).await.unwrap().unwrap();
+    assert_eq!((sent.conversation_id.as_str(), sent.state), ("c", DeliveryState::Sent));
+    let reached = store.delivery_reported("sms", "SM3", DeliveryState::Delivered, None, 90).await.unwrap();
+    assert_eq!(reached.map(|s| s.state), Some(DeliveryState::Delivered));
 
     // A sender whose lease ended while no other took the delivery still settles it.
     store.append("b", &[started(1, "b", Some(("sms", "+2")), None), bot(2, "two")]).await.unwrap();
