@@ -75,8 +75,9 @@ async function countOf(locator) {
   return locator.count();
 }
 
+/** Closes the browser contexts given, skipping any a failed test never opened. */
 async function closeAll(...contexts) {
-  for (const c of contexts) await c.close();
+  for (const c of contexts) await c?.close();
 }
 
 test("a visitor asks for a person; the agent claims, sees the context, replies, notes, hands back", async () => {
@@ -178,9 +179,8 @@ test("a queued visitor who would rather not wait leaves a callback request; the 
   const agent = await loginConsole(browser);
   let context;
   try {
-    const opened = await newPage(browser);
-    context = opened.context;
-    const { page } = opened;
+    let page;
+    ({ context, page } = await newPage(browser));
     await page.goto(BASE + "/help.html");
     const w = await openWidget(page);
     const instead = page.locator(hook("callback-instead"));
@@ -214,7 +214,7 @@ test("a queued visitor who would rather not wait leaves a callback request; the 
     assert.deepEqual(page.pageErrors, []);
   } finally {
     // A signed-in agent left behind would be offered the next test's visitors.
-    await closeAll(agent.context, ...(context ? [context] : []));
+    await closeAll(agent.context, context);
   }
 });
 
@@ -222,9 +222,8 @@ test("an agent who steps away is not offered new conversations until available a
   const agent = await loginConsole(browser);
   let context;
   try {
-    const opened = await newPage(browser);
-    context = opened.context;
-    const { page } = opened;
+    let page;
+    ({ context, page } = await newPage(browser));
     const available = agent.page.locator(chook("available"));
     await agent.page.locator(`${chook("available")}[data-state="available"]`).waitFor();
     await available.uncheck();
@@ -243,7 +242,7 @@ test("an agent who steps away is not offered new conversations until available a
     await w.notice("queued").waitFor();
     assert.deepEqual(page.pageErrors, []);
   } finally {
-    await closeAll(agent.context, ...(context ? [context] : []));
+    await closeAll(agent.context, context);
   }
 });
 
